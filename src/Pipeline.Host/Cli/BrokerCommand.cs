@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Pipeline.Streams.Brokering;
+using Serilog.Extensions.Logging;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary><c>pipeline broker</c>: Mosquitto configuration, and the embedded broker on its own.</summary>
+internal static class BrokerCommand
+{
+    public static Command Create() => new("broker", "The MQTT broker: a generated Mosquitto config, or the embedded mTLS broker.")
+    {
+        Config(),
+        Run(),
+    };
+
+    private static Command Config()
+    {
+        var certs = new Option<string>("--certs") { Description = "PKI folder (pipeline certs init).", DefaultValueFactory = _ => "certs" };
+        var output = new Option<string>("--out") { Description = "Folder for mosquitto.conf and acl.", Required = true };
+        var port = new Option<int>("--port") { Description = "TLS listener port.", DefaultValueFactory = _ => 8883 };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var queued = new Option<int>("--max-queued")
+        {
+            Description = "QoS 1 messages queued per offline client before Mosquitto drops them: sensors x readings/s x seconds of outage.",
+            DefaultValueFactory = _ => 100_000,
+        };
+        var data = new Option<string>("--data") { Description = "Persistence folder.", DefaultValueFactory = _ => "/var/lib/mosquitto/" };
+        var user = new Option<string>("--user") { Description = "User Mosquitto runs as (must read the certs and server.key).", DefaultValueFactory = _ => "mosquitto" };
+        var log = new Option<string?>("--log") { Description = "Log file (default: stderr, i.e. the journal)." };
+        var command = new Command("config", "Write mosquitto.conf and its ACL: mTLS on 8883, CRL, CN as identity, persistence, sized queues.")
+        {
+            certs, output, port, bind, queued, data, user, log,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            var (config, acl) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
+            {
+                CertsDirectory = result.GetValue(certs)!,
+                OutDirectory = result.GetValue(output)!,
+                Port = result.GetValue(port),
+                BindAddress = result.GetValue(bind)!,
+                MaxQueuedMessages = result.GetValue(queued),
+                PersistenceDirectory = result.GetValue(data)!,
+                RunAsUser = result.GetValue(user)!,
+                LogFile = result.GetValue(log),
+            });
+            Console.WriteLine($"Wrote {config} and {acl}. Start with: mosquitto -c {config}");
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var certs = new Option<string>("--certs") { Description = "PKI folder (pipeline certs init).", DefaultValueFactory = _ => "certs" };
+        var port = new Option<int>("--port") { Description = "TLS listener port.", DefaultValueFactory = _ => 8883 };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var command = new Command("run", "Run the embedded mTLS broker on its own until Ctrl-C (same rules as the generated Mosquitto config).")
+        {
+            certs, port, bind,
+        };
+        command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
+        {
+            using var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
+            await using var broker = await EmbeddedBroker.StartAsync(
+                new EmbeddedBrokerOptions
+                {
+                    CertsDirectory = result.GetValue(certs)!,
+                    Port = result.GetValue(port),
+                    BindAddress = result.GetValue(bind)!,
+                },
+                loggers.CreateLogger("Pipeline.Broker"));
+            await Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }, TaskScheduler.Default);
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+}

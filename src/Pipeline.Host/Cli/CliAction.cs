@@ -1,0 +1,45 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using Pipeline.Models.Security;
+using Serilog;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary>Runs a command body and turns the failures a user can fix into one clear line and exit code 1.</summary>
+internal static class CliAction
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            await Console.Error.WriteLineAsync($"error: {MessageOf(e)}");
+            return Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            Log.Fatal(e, "Unexpected failure");
+            return Failed;
+        }
+    }
+
+    public static Task<int> RunAsync(Func<int> body) => RunAsync(() => Task.FromResult(body()));
+
+    private static string MessageOf(Exception e) => e is ArgumentException { ParamName: { } name } argument
+        ? argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal)
+        : e.Message;
+
+    private static bool IsUserError(Exception e) =>
+        e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
+            or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException;
+}

@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary>The <c>pipeline</c> command and its subcommands.</summary>
+internal static class PipelineCommand
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Pipeline: an edge node for industrial pipeline monitoring (MQTT mTLS, Akka.NET, LSTM).")
+        {
+            CertsCommand.Create(),
+            BrokerCommand.Create(),
+            DemoCommand.Create(),
+        };
+        return root;
+    }
+}

@@ -1,0 +1,21 @@
+namespace Pipeline.Models.Security;
+
+/// <summary>The file names of a PKI folder: <c>ca.crt</c>, <c>ca.key</c>, <c>server.*</c>, <c>NAME.*</c>, <c>crl.pem</c>.</summary>
+public sealed record PkiFolder(string Directory)
+{
+    public const string NodeIdentity = "node";
+
+    public string CaCertificate => Path.Combine(Directory, "ca.crt");
+
+    public string CaKey => Path.Combine(Directory, "ca.key");
+
+    public string ServerCertificate => Path.Combine(Directory, "server.crt");
+
+    public string ServerKey => Path.Combine(Directory, "server.key");
+
+    public string RevocationList => Path.Combine(Directory, "crl.pem");
+
+    public string Certificate(string name) => Path.Combine(Directory, name + ".crt");
+
+    public string Key(string name) => Path.Combine(Directory, name + ".key");
+}

@@ -1,0 +1,27 @@
+namespace Pipeline.Models.Topics;
+
+/// <summary>The MQTT topics of the contract (docs/mqtt.md).</summary>
+public static class TopicContract
+{
+    public const string Root = "pipeline";
+    public const string TelemetryLevel = "telemetry";
+
+    /// <summary>Every device's telemetry: <c>pipeline/+/telemetry</c>.</summary>
+    public const string AllTelemetry = "pipeline/+/telemetry";
+
+    public const string Events = "pipeline/events";
+
+    public static string Telemetry(string sensorId) => $"{Root}/{sensorId}/{TelemetryLevel}";
+
+    public static string Alarm(string sensorId, string type) => $"{Root}/alarms/{sensorId}/{type}";
+
+    public static string Status(string node) => $"{Root}/status/{node}";
+
+    /// <summary>The sensor id of a telemetry topic, or null when <paramref name="topic"/> is not one.</summary>
+    public static string? SensorIdOfTelemetry(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var levels = topic.Split('/');
+        return levels is [Root, var id, TelemetryLevel] && id.Length > 0 ? id : null;
+    }
+}

@@ -1,0 +1,34 @@
+namespace Pipeline.Streams.Brokering;
+
+/// <summary>What <c>pipeline broker config</c> writes.</summary>
+public sealed record MosquittoConfigOptions
+{
+    /// <summary>PKI folder (<c>pipeline certs init</c>): its CA, server certificate, CRL and identities.</summary>
+    public required string CertsDirectory { get; init; }
+
+    /// <summary>Where <c>mosquitto.conf</c> and <c>acl</c> are written.</summary>
+    public required string OutDirectory { get; init; }
+
+    public int Port { get; init; } = 8883;
+
+    /// <summary>Address to listen on; default all interfaces, since devices connect over the network.</summary>
+    public string BindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>
+    /// QoS 1 messages Mosquitto queues per offline or slow client before it silently drops them (its default is 1000,
+    /// which loses readings during a node restart). Size: sensors x readings/s x seconds of outage to survive.
+    /// </summary>
+    public int MaxQueuedMessages { get; init; } = 100_000;
+
+    /// <summary>Unacknowledged QoS 1 messages in flight per client (Mosquitto's default of 20 caps QoS 1 at ~23k msg/s).</summary>
+    public int MaxInflightMessages { get; init; } = 1000;
+
+    /// <summary>Where Mosquitto keeps its persistence database (sessions and queued messages survive a restart).</summary>
+    public string PersistenceDirectory { get; init; } = "/var/lib/mosquitto/";
+
+    /// <summary>The user Mosquitto drops to when started as root; it must be able to read the certificates and key.</summary>
+    public string RunAsUser { get; init; } = "mosquitto";
+
+    /// <summary>Log file; null logs to stderr (the journal under systemd).</summary>
+    public string? LogFile { get; init; }
+}

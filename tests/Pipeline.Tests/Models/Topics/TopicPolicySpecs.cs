@@ -1,0 +1,57 @@
+using Pipeline.Models.Security;
+using Pipeline.Models.Topics;
+
+namespace Pipeline.Tests.Models.Topics;
+
+public sealed class TopicPolicySpecs
+{
+    private static readonly ClientIdentity Device = new("esp32-01", IdentityRole.Device);
+    private static readonly ClientIdentity Node = new("node", IdentityRole.Node);
+    private static readonly ClientIdentity Scada = new("nodered", IdentityRole.Scada);
+
+    [Theory]
+    [InlineData("pipeline/esp32-01/telemetry", true)]
+    [InlineData("pipeline/esp32-02/telemetry", false)]
+    [InlineData("pipeline/+/telemetry", false)]
+    [InlineData("pipeline/esp32-01/telemetry/extra", false)]
+    [InlineData("pipeline/alarms/esp32-01/anomaly", false)]
+    [InlineData("pipeline/commands/ack", false)]
+    public void Should_let_a_device_publish_only_its_own_telemetry(string topic, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MayPublish(Device, topic));
+
+    [Theory]
+    [InlineData("pipeline/+/telemetry", true)]
+    [InlineData("pipeline/esp32-01/telemetry", true)]
+    [InlineData("pipeline/commands/#", true)]
+    [InlineData("pipeline/#", false)]
+    [InlineData("#", false)]
+    public void Should_let_the_node_read_telemetry_and_commands(string filter, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MaySubscribe(Node, filter));
+
+    [Theory]
+    [InlineData("pipeline/alarms/esp32-01/anomaly", true)]
+    [InlineData("pipeline/events", true)]
+    [InlineData("pipeline/status/node", true)]
+    [InlineData("pipeline/status/other-node", false)]
+    [InlineData("pipeline/esp32-01/telemetry", false)]
+    [InlineData("pipeline/commands/ack", false)]
+    public void Should_let_the_node_write_alarms_events_and_its_own_status(string topic, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MayPublish(Node, topic));
+
+    [Theory]
+    [InlineData("pipeline/alarms/#", true)]
+    [InlineData("pipeline/alarms/+/anomaly", true)]
+    [InlineData("pipeline/events", true)]
+    [InlineData("pipeline/status/#", true)]
+    [InlineData("pipeline/+/telemetry", false)]
+    public void Should_let_scada_read_alarms_events_and_status(string filter, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MaySubscribe(Scada, filter));
+
+    [Fact]
+    public void Should_let_scada_write_commands_only()
+    {
+        Assert.True(TopicPolicy.MayPublish(Scada, "pipeline/commands/ack"));
+        Assert.False(TopicPolicy.MayPublish(Scada, "pipeline/alarms/esp32-01/anomaly"));
+        Assert.False(TopicPolicy.MayPublish(Scada, "pipeline/nodered/telemetry"));
+    }
+}

@@ -1,0 +1,64 @@
+using Pipeline.Streams.Brokering;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Streams.Brokering;
+
+public sealed class MosquittoConfigWriterSpecs : IDisposable
+{
+    private readonly TestPki _pki = new();
+
+    [Fact]
+    public void Should_write_an_mtls_listener_with_crl_identity_persistence_and_sized_queues()
+    {
+        var (config, _) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
+        {
+            CertsDirectory = _pki.CertsDirectory,
+            OutDirectory = _pki.Scratch("out"),
+            Port = 18883,
+            BindAddress = "10.0.0.2",
+            MaxQueuedMessages = 250_000,
+        });
+
+        var lines = File.ReadAllLines(config);
+        string[] expected =
+        [
+            "listener 18883 10.0.0.2",
+            $"cafile {_pki.Folder.CaCertificate}",
+            $"certfile {_pki.Folder.ServerCertificate}",
+            $"keyfile {_pki.Folder.ServerKey}",
+            $"crlfile {_pki.Folder.RevocationList}",
+            "tls_version tlsv1.2",
+            "require_certificate true",
+            "use_identity_as_username true",
+            "use_username_as_clientid true",
+            "allow_anonymous false",
+            "persistence true",
+            "max_queued_messages 250000",
+            "set_tcp_nodelay true",
+        ];
+        foreach (var line in expected)
+        {
+            Assert.Contains(line, lines);
+        }
+    }
+
+    [Fact]
+    public void Should_render_the_acl_from_the_roles_in_the_certificates()
+    {
+        var (_, acl) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
+        {
+            CertsDirectory = _pki.CertsDirectory,
+            OutDirectory = _pki.Scratch("out"),
+        });
+
+        var text = File.ReadAllText(acl);
+        Assert.Contains("pattern write pipeline/%u/telemetry", text, StringComparison.Ordinal);
+        Assert.Contains("user node\ntopic read pipeline/+/telemetry\n", text, StringComparison.Ordinal);
+        Assert.Contains("topic write pipeline/status/node\n", text, StringComparison.Ordinal);
+        Assert.Contains("user nodered\ntopic read pipeline/alarms/#\n", text, StringComparison.Ordinal);
+        Assert.Contains("topic write pipeline/commands/#\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("user esp32-01", text, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _pki.Dispose();
+}
