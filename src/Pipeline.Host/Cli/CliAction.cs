@@ -41,5 +41,6 @@ internal static class CliAction
 
     private static bool IsUserError(Exception e) =>
         e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
-            or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException;
+            or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException
+            or Microsoft.Extensions.Options.OptionsValidationException;
 }

@@ -11,6 +11,7 @@ internal static class PipelineCommand
         {
             CertsCommand.Create(),
             BrokerCommand.Create(),
+            RunCommand.Create(),
             DemoCommand.Create(),
         };
         return root;

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Pipeline.Host.Hosting;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary><c>pipeline run</c>: the node, until Ctrl-C or SIGTERM.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "A JSON settings file, read after appsettings.json and before environment variables." };
+        var broker = new Option<string?>("--broker") { Description = "HOST:PORT of an external broker (Pipeline:Mqtt:Broker). None: start the embedded broker." };
+        var certs = new Option<string?>("--certs") { Description = "PKI folder with ca.crt and the node identity (Pipeline:Mqtt:CertsDirectory)." };
+        var store = new Option<string?>("--store") { Description = "SQLite database file (Pipeline:Store:Path)." };
+        var command = new Command("run", "Run the node: MQTT (mTLS) -> decode -> SQLite -> ack. Settings: appsettings.json, --config, Pipeline__* environment variables, flags.")
+        {
+            config, broker, certs, store,
+        };
+        command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = [],
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+            if (result.GetValue(config) is { } file)
+            {
+                if (!File.Exists(file))
+                {
+                    throw new FileNotFoundException($"--config '{file}' does not exist.", file);
+                }
+
+                builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+                builder.Configuration.AddEnvironmentVariables(); // environment still wins over the file
+            }
+
+            var flags = new Dictionary<string, string?>();
+            Set(flags, $"{PipelineSections.Mqtt}:Broker", result.GetValue(broker));
+            Set(flags, $"{PipelineSections.Mqtt}:CertsDirectory", result.GetValue(certs));
+            Set(flags, $"{PipelineSections.Store}:Path", result.GetValue(store));
+            builder.Configuration.AddInMemoryCollection(flags);
+
+            builder.AddPipeline();
+            using var host = builder.Build();
+            await host.RunAsync(cancellation);
+            return Environment.ExitCode;
+        }));
+        return command;
+    }
+
+    private static void Set(Dictionary<string, string?> flags, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            flags[key] = value;
+        }
+    }
+}

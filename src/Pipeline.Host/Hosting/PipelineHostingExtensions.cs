@@ -1,0 +1,77 @@
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Brokering;
+using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
+using Pipeline.Streams.Storing;
+using Serilog;
+
+namespace Pipeline.Host.Hosting;
+
+public static class PipelineHostingExtensions
+{
+    /// <summary>Everything the node runs: settings, logging, the broker (embedded unless one is configured), Akka, ingest.</summary>
+    public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddSerilog((_, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+        services.AddSingleton<PipelineOptionsValidation>();
+        AddValidatedOptions<MqttOptions>(services, PipelineSections.Mqtt);
+        AddValidatedOptions<StoreOptions>(services, PipelineSections.Store);
+        AddValidatedOptions<TelemetryLimits>(services, PipelineSections.Telemetry);
+        AddValidatedOptions<EmbeddedBrokerOptions>(services, PipelineSections.EmbeddedBroker);
+        services.PostConfigure<EmbeddedBrokerOptions>(broker =>
+            broker.CertsDirectory = builder.Configuration[$"{PipelineSections.Mqtt}:CertsDirectory"] ?? new MqttOptions().CertsDirectory);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new TelemetryCodec(sp.GetRequiredService<IOptions<TelemetryLimits>>().Value));
+        services.AddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton<IngestMetrics>();
+
+        // No broker configured: the node brings its own, and connects to it over loopback like any other client.
+        var external = builder.Configuration[$"{PipelineSections.Mqtt}:Broker"];
+        if (string.IsNullOrWhiteSpace(external))
+        {
+            services.AddHostedService<EmbeddedBrokerService>();
+            services.AddSingleton(sp => new BrokerEndpoint("127.0.0.1", sp.GetRequiredService<IOptions<EmbeddedBrokerOptions>>().Value.Port));
+        }
+        else
+        {
+            services.AddSingleton(_ => BrokerEndpoint.Parse(external));
+        }
+
+        services.AddAkka("pipeline", (akka, _) => akka
+            // The host stops things in order (ingest drains before the actor system goes); Akka's own exit hook
+            // would tear the streams down underneath it on SIGTERM.
+            .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<SerilogLogger>();
+            }));
+
+        services.AddHostedService<RetentionService>();
+        services.AddHostedService<IngestService>();
+        return builder;
+    }
+
+    private static void AddValidatedOptions<T>(IServiceCollection services, string section)
+        where T : class
+    {
+        services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>>(sp => (IValidateOptions<T>)(object)sp.GetRequiredService<PipelineOptionsValidation>());
+    }
+}

@@ -1,0 +1,10 @@
+namespace Pipeline.Host.Hosting;
+
+/// <summary>Configuration sections; as environment variables, <c>:</c> becomes <c>__</c> (<c>Pipeline__Store__Path</c>).</summary>
+internal static class PipelineSections
+{
+    public const string Mqtt = "Pipeline:Mqtt";
+    public const string Store = "Pipeline:Store";
+    public const string Telemetry = "Pipeline:Telemetry";
+    public const string EmbeddedBroker = "Pipeline:EmbeddedBroker";
+}

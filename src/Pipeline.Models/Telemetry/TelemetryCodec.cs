@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Models.Topics;
+
+namespace Pipeline.Models.Telemetry;
+
+/// <summary>
+/// Decodes the telemetry JSON of the topic contract into a <see cref="Reading"/>, or says precisely why not.
+/// It reads with <see cref="Utf8JsonReader"/> directly: no reflection at all (so nothing to trim or source-generate on
+/// arm64), one pass, and the position of every fault is known — which a serializer would hide behind one exception.
+/// </summary>
+public sealed class TelemetryCodec(TelemetryLimits limits)
+{
+    private const string Timestamp = "ts";
+    private const string Sequence = "seq";
+
+    /// <summary>Fields a device may use to name itself; when present they must equal the topic's sensor id.</summary>
+    private static readonly string[] SensorFields = ["sensor", "sensor_id", "id"];
+
+    // Integers beyond 2^53 lose precision in every JSON stack a device or dashboard uses.
+    private const long MaxSafeInteger = 9_007_199_254_740_991;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 4, CommentHandling = JsonCommentHandling.Disallow };
+
+    public TelemetryLimits Limits { get; } = limits ?? throw new ArgumentNullException(nameof(limits));
+
+    public TelemetryDecodeResult Decode(string topic, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var sensorId = TopicContract.SensorIdOfTelemetry(topic);
+        if (sensorId is null)
+        {
+            return Reject(RejectReason.NotTelemetryTopic, $"topic '{topic}' is not pipeline/<sensor-id>/telemetry");
+        }
+
+        if (payload.Length > Limits.MaxPayloadBytes)
+        {
+            return Reject(RejectReason.PayloadTooLarge, $"payload is {payload.Length} bytes; at most {Limits.MaxPayloadBytes} are accepted");
+        }
+
+        try
+        {
+            return Parse(sensorId, payload, receivedAt);
+        }
+        catch (JsonException e)
+        {
+            return LooksNonFinite(payload)
+                ? Reject(RejectReason.NotFinite, $"NaN or Infinity at byte {e.BytePositionInLine}: not a number in JSON; send the field out or null the reading")
+                : Reject(RejectReason.NotJson, $"not valid JSON at byte {e.BytePositionInLine}: {FirstSentence(e.Message)}");
+        }
+    }
+
+    private TelemetryDecodeResult Parse(string sensorId, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt)
+    {
+        var reader = new Utf8JsonReader(payload, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Reject(RejectReason.NotAnObject, $"payload is a JSON {Describe(reader.TokenType)}, not an object");
+        }
+
+        long? timestamp = null;
+        long? sequence = null;
+        var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            if (!seen.Add(name))
+            {
+                return Reject(RejectReason.DuplicateField, $"field '{name}' appears twice");
+            }
+
+            reader.Read();
+            if (name is Timestamp or Sequence)
+            {
+                if (!TryReadInteger(ref reader, out var integer))
+                {
+                    return Reject(RejectReason.WrongType,
+                        $"field '{name}' is {Describe(ref reader)}; expected a non-negative integer{(name == Timestamp ? " (Unix milliseconds)" : string.Empty)}");
+                }
+
+                if (name == Timestamp)
+                {
+                    timestamp = integer;
+                }
+                else
+                {
+                    sequence = integer;
+                }
+
+                continue;
+            }
+
+            if (SensorFields.Contains(name))
+            {
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Reject(RejectReason.WrongType, $"field '{name}' is {Describe(ref reader)}; expected the sensor id as a string");
+                }
+
+                var claimed = reader.GetString();
+                if (claimed != sensorId)
+                {
+                    return Reject(RejectReason.SensorMismatch, $"field '{name}' says '{claimed}' but the message came from '{sensorId}'");
+                }
+
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var value))
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+
+                return Reject(RejectReason.WrongType, $"field '{name}' is {Describe(ref reader)}; every signal must be a number");
+            }
+
+            if (!double.IsFinite(value))
+            {
+                return Reject(RejectReason.NotFinite, $"field '{name}' overflows a double");
+            }
+
+            var bounds = Limits.Bounds.GetValueOrDefault(name) ?? TelemetryLimits.DefaultBounds;
+            if (!bounds.Contains(value))
+            {
+                return Reject(RejectReason.OutOfPhysicalBounds, string.Create(CultureInfo.InvariantCulture,
+                    $"field '{name}' is {value}, outside its physical range [{bounds.Min}, {bounds.Max}]"));
+            }
+
+            if (values.Count == Limits.MaxSignals)
+            {
+                return Reject(RejectReason.PayloadTooLarge, $"more than {Limits.MaxSignals} signals");
+            }
+
+            values[name] = value;
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return Reject(RejectReason.NotJson, "payload continues after the JSON object");
+        }
+
+        if (timestamp is null || sequence is null)
+        {
+            return Reject(RejectReason.MissingField, $"field '{(timestamp is null ? Timestamp : Sequence)}' is missing");
+        }
+
+        if (values.Count == 0)
+        {
+            return Reject(RejectReason.NoSignals, "the message carries no signal values");
+        }
+
+        var measuredAt = DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(timestamp.Value, 253_402_300_799_999));
+        if (measuredAt > receivedAt + Limits.MaxClockSkew)
+        {
+            return Reject(RejectReason.TimestampInFuture,
+                $"ts {timestamp} ({measuredAt:u}) is {(measuredAt - receivedAt).TotalSeconds:F0} s ahead of the node's clock; at most {Limits.MaxClockSkew.TotalSeconds:F0} s are accepted");
+        }
+
+        if (measuredAt < receivedAt - Limits.MaxAge)
+        {
+            return Reject(RejectReason.TimestampTooOld,
+                $"ts {timestamp} ({measuredAt:u}) is older than {Limits.MaxAge.TotalDays:F1} days");
+        }
+
+        return new DecodedReading(new Reading(sensorId, timestamp.Value, sequence.Value, values));
+    }
+
+    private static bool TryReadInteger(ref Utf8JsonReader reader, out long value)
+    {
+        value = 0;
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value) && value is >= 0 and <= MaxSafeInteger;
+    }
+
+    private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => $"the string \"{Truncate(reader.GetString())}\"",
+        JsonTokenType.Number => $"the number {Encoding.UTF8.GetString(reader.ValueSpan)}",
+        _ => Describe(reader.TokenType),
+    };
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray or JsonTokenType.EndArray => "array",
+        JsonTokenType.StartObject or JsonTokenType.EndObject => "object",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Truncate(string? text) => text is null ? string.Empty : text.Length <= 40 ? text : text[..40] + "…";
+
+    private static bool LooksNonFinite(ReadOnlySpan<byte> payload) =>
+        payload.IndexOf("NaN"u8) >= 0 || payload.IndexOf("Infinity"u8) >= 0;
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message : message[..(end + 1)];
+    }
+
+    private static RejectedTelemetry Reject(RejectReason reason, string detail) => new(reason, detail);
+}

@@ -1,0 +1,35 @@
+namespace Pipeline.Streams.Connecting;
+
+/// <summary>How the node connects to its broker (<c>Pipeline:Mqtt</c>).</summary>
+public sealed class MqttOptions
+{
+    /// <summary>
+    /// <c>HOST:PORT</c> of an external broker (Mosquitto). Empty (the default): start the embedded broker and connect
+    /// to it. Env: <c>Pipeline__Mqtt__Broker</c>.
+    /// </summary>
+    public string? Broker { get; set; }
+
+    /// <summary>PKI folder with <c>ca.crt</c> and the node identity's certificate and key. Default <c>certs</c>.</summary>
+    public string CertsDirectory { get; set; } = "certs";
+
+    /// <summary>The node's identity (certificate CN and client id). Default <c>node</c>.</summary>
+    public string Identity { get; set; } = "node";
+
+    /// <summary>
+    /// Unacknowledged messages the broker may have in flight to the node (MQTT 5 Receive Maximum): this bounds the
+    /// node's memory; a slow store makes the broker wait and queue. Default 1000.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 1000;
+
+    /// <summary>How long the broker keeps the node's session and queue while it is away. Default 7 days.</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>First delay before reconnecting; doubles (with jitter) up to <see cref="ReconnectMaxDelay"/>. Default 1 s.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between reconnect attempts. Default 30 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>MQTT keep-alive. Default 15 s.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+}

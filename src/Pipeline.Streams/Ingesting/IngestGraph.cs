@@ -1,0 +1,120 @@
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Microsoft.Extensions.Logging;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
+using Pipeline.Streams.Subscribing;
+
+namespace Pipeline.Streams.Ingesting;
+
+/// <summary>
+/// MQTT source -> decode -> store -> ack. A reading's way: the codec turns each message into a reading or a reject;
+/// batches (size or time) are written in one transaction, one batch at a time, so a slow disk makes the stream wait;
+/// only then is every message of the batch acknowledged, in receive order.
+/// </summary>
+public static class IngestGraph
+{
+    public static IRunnableGraph<Task> Create(
+        Source<IncomingMessage, NotUsed> source,
+        TelemetryCodec codec,
+        SqliteStore store,
+        StoreOptions storeOptions,
+        IngestMetrics metrics,
+        ILogger logger,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(codec);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(storeOptions);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+        var acks = new AckObserver(logger);
+
+        return source
+            .Select(message =>
+            {
+                metrics.OnReceived();
+                return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
+            })
+            .GroupedWithin(storeOptions.BatchSize, storeOptions.FlushInterval)
+            .SelectAsync(1, async batch =>
+            {
+                var items = batch as IReadOnlyList<Decoded> ?? batch.ToList();
+                var readings = new List<Reading>(items.Count);
+                var rejects = new List<RejectedMessage>();
+                foreach (var item in items)
+                {
+                    switch (item.Result)
+                    {
+                        case DecodedReading decoded:
+                            readings.Add(decoded.Reading);
+                            break;
+                        case RejectedTelemetry rejected:
+                            rejects.Add(new RejectedMessage(item.Message.ReceivedAt, item.Message.Topic, rejected.Reason, rejected.Detail, item.Message.Payload));
+                            break;
+                    }
+                }
+
+                var written = await store.WriteAsync(readings, rejects, DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
+                metrics.OnStored(written.Inserted, written.Duplicates, written.Rejects);
+                LogRejects(logger, rejects, metrics.Rejected);
+                return items;
+            })
+            .ToMaterialized(Sink.ForEach<IReadOnlyList<Decoded>>(items =>
+            {
+                foreach (var item in items)
+                {
+                    acks.Observe(item.Message.Acknowledge(cancellation));
+                }
+
+                metrics.OnAcknowledged(items.Count);
+            }), Keep.Right);
+    }
+
+    // Rejects are stored with the whole payload; the log names each one until it would flood, then counts.
+    private static void LogRejects(ILogger logger, List<RejectedMessage> rejects, long total)
+    {
+        var first = total - rejects.Count;
+        foreach (var reject in rejects)
+        {
+            if (++first <= 100 || first % 1000 == 0)
+            {
+                logger.LogWarning("Rejected telemetry on {Topic}: {Reason}: {Detail} (stored in rejects; {Rejected} so far)",
+                    reject.Topic, reject.Reason, reject.Detail, first);
+            }
+        }
+    }
+
+    /// <summary>A message and what the codec made of it.</summary>
+    public sealed record Decoded(IncomingMessage Message, TelemetryDecodeResult Result);
+
+    /// <summary>Acks are not awaited one by one; a failed one (the connection dropped) is reported, and the broker redelivers.</summary>
+    private sealed class AckObserver(ILogger logger)
+    {
+        private long _failed;
+
+        public void Observe(Task ack)
+        {
+            if (ack.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            ack.ContinueWith(
+                t =>
+                {
+                    var failed = Interlocked.Increment(ref _failed);
+                    if (failed == 1 || failed % 1000 == 0)
+                    {
+                        logger.LogWarning(t.Exception?.GetBaseException(),
+                            "Could not acknowledge a stored message ({Failed} so far); the broker will deliver it again and the store keeps it once", failed);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Pipeline.Streams.Storing;
+
+/// <summary>The SQLite store (<c>Pipeline:Store</c>).</summary>
+public sealed class StoreOptions
+{
+    /// <summary>Database file. Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.</summary>
+    public string Path { get; set; } = "pipeline.db";
+
+    /// <summary>Readings written per transaction at most. Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Longest a reading waits for its batch to fill before it is written anyway. Default 50 ms.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a write waits for a lock held by another process before it retries. Default 5 s.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Readings and rejects older than this are deleted (an SD card fills up). Default 30 days; zero keeps everything.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often retention runs. Default 10 minutes.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
+}

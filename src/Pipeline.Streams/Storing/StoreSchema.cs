@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>
+/// The schema, versioned with <c>PRAGMA user_version</c>: each migration runs once, in order, in a transaction.
+/// Documented in docs/storage.md.
+/// </summary>
+internal static class StoreSchema
+{
+    private static readonly string[] Migrations =
+    [
+        // 1: readings and rejects.
+        """
+        CREATE TABLE readings (
+            id          INTEGER PRIMARY KEY,
+            sensor_id   TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            ts          INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            flow        REAL,
+            temperature REAL,
+            pressure    REAL,
+            current     REAL,
+            extra       TEXT,
+            UNIQUE (sensor_id, seq)
+        );
+        CREATE INDEX readings_ts ON readings (ts);
+        CREATE TABLE rejects (
+            id          INTEGER PRIMARY KEY,
+            received_at INTEGER NOT NULL,
+            topic       TEXT    NOT NULL,
+            reason      TEXT    NOT NULL,
+            detail      TEXT    NOT NULL,
+            payload     BLOB    NOT NULL
+        );
+        CREATE INDEX rejects_received_at ON rejects (received_at);
+        """,
+    ];
+
+    public static int Version => Migrations.Length;
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version";
+        var current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > Migrations.Length)
+        {
+            throw new InvalidDataException(
+                $"The database is at schema version {current}, newer than this Pipeline understands ({Migrations.Length}); upgrade Pipeline.");
+        }
+
+        for (var version = current + 1; version <= Migrations.Length; version++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = Migrations[version - 1] + $"\nPRAGMA user_version = {version};";
+            migrate.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Akka;
+using Akka.Streams.Dsl;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Pipeline.Models.Topics;
+using Pipeline.Streams.Connecting;
+
+namespace Pipeline.Streams.Subscribing;
+
+/// <summary>
+/// The entry of the graph: a persistent MQTT 5 session (clean start off, session expiry set) subscribed to every
+/// device's telemetry at QoS 1 with manual acknowledgement. At most <see cref="MqttOptions.MaxInFlight"/> messages
+/// are unacknowledged (Receive Maximum), so a slow stream slows the broker and never grows memory here. The
+/// connection is kept up with exponential backoff and jitter; a broker that is down at start is waited for.
+/// </summary>
+public sealed class MqttTelemetrySource : IAsyncDisposable
+{
+    private readonly MqttOptions _options;
+    private readonly MqttClientOptions _clientOptions;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly Channel<IncomingMessage> _channel;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string _broker;
+    private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _connectLoop;
+    private long _received;
+    private long _refusedAfterCompletion;
+    private int _disposed;
+
+    public MqttTelemetrySource(MqttOptions options, BrokerEndpoint broker, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(broker);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options;
+        _logger = logger;
+        _broker = broker.ToString();
+        _clientOptions = MutualTlsClientOptions.For(broker, options.CertsDirectory, options.Identity)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
+            .WithReceiveMaximum((ushort)options.MaxInFlight)
+            .WithKeepAlivePeriod(options.KeepAlive)
+            .Build();
+
+        // Capacity = Receive Maximum: the broker never has more unacked messages out, so a write only waits if a
+        // broker ignores the limit — and then waiting (TCP backpressure) is the right thing.
+        _channel = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(options.MaxInFlight)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        Source = ChannelSource.FromReader(_channel.Reader);
+    }
+
+    /// <summary>The messages, in receive order. Completes after <see cref="CompleteIntake"/> once drained.</summary>
+    public Source<IncomingMessage, NotUsed> Source { get; }
+
+    public bool IsConnected => _client.IsConnected;
+
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Starts connecting in the background; returns at once (a broker that is down is not fatal).</summary>
+    public void Start() => _connectLoop ??= Task.Run(() => KeepConnectedAsync(_stopping.Token));
+
+    /// <summary>
+    /// Stops taking messages in, so that the stream can drain and ack what it holds. Anything the broker sends
+    /// after this is left unacknowledged: it stays in the session and is delivered again next time.
+    /// </summary>
+    public void CompleteIntake() => _channel.Writer.TryComplete();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        CompleteIntake();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_connectLoop is not null)
+        {
+            await _connectLoop.ConfigureAwait(false);
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+            {
+                _logger.LogDebug(e, "Disconnect from {Broker} did not complete cleanly", _broker);
+            }
+        }
+
+        _client.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        e.AutoAcknowledge = false;
+        var message = e.ApplicationMessage;
+        var incoming = new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e);
+        try
+        {
+            await _channel.Writer.WriteAsync(incoming, _stopping.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _received);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+        {
+            // Shutting down: not acked, so the broker keeps it for the next session.
+            if (Interlocked.Increment(ref _refusedAfterCompletion) == 1)
+            {
+                _logger.LogInformation("Intake closed: further messages stay with the broker until the node is back");
+            }
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        _disconnected.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private async Task KeepConnectedAsync(CancellationToken stopping)
+    {
+        var delay = _options.ReconnectMinDelay;
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var connected = await _client.ConnectAsync(_clientOptions, stopping).ConfigureAwait(false);
+                if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new MqttConnectRefusedException($"broker refused the connection: {connected.ResultCode} {connected.ReasonString}");
+                }
+
+                var subscribed = await _client.SubscribeAsync(
+                    new MqttClientSubscribeOptionsBuilder().WithTopicFilter(TopicContract.AllTelemetry, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                    stopping).ConfigureAwait(false);
+                var granted = subscribed.Items.Single().ResultCode;
+                if (granted is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                {
+                    throw new MqttConnectRefusedException(
+                        $"subscription to {TopicContract.AllTelemetry} refused ({granted}): is '{_options.Identity}' a node identity in the broker's ACL?");
+                }
+
+                _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight)",
+                    _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight);
+                failures = 0;
+                delay = _options.ReconnectMinDelay;
+
+                await _disconnected.Task.WaitAsync(stopping).ConfigureAwait(false);
+                _logger.LogWarning("Lost the connection to {Broker}; reconnecting (unacknowledged messages will be delivered again)", _broker);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MqttConnectRefusedException
+                                          or OperationCanceledException or System.Security.Authentication.AuthenticationException
+                                          or InvalidOperationException or IOException)
+            {
+                // One line per change of state: the first failure says why, the retries stay quiet.
+                if (failures++ == 0)
+                {
+                    _logger.LogWarning("Cannot connect to {Broker}: {Reason}. Retrying with backoff up to {MaxDelay}",
+                        _broker, e.Message, _options.ReconnectMaxDelay);
+                }
+                else
+                {
+                    _logger.LogDebug("Connect attempt {Attempt} to {Broker} failed: {Reason}", failures, _broker, e.Message);
+                }
+            }
+
+            var jittered = delay * (0.5 + Random.Shared.NextDouble() / 2);
+            try
+            {
+                await Task.Delay(jittered, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+        }
+    }
+}
