@@ -16,8 +16,9 @@ public sealed class MqttOptions
     public string Identity { get; set; } = "node";
 
     /// <summary>
-    /// Unacknowledged messages the broker may have in flight to the node (MQTT 5 Receive Maximum): this bounds the
-    /// node's memory; a slow store makes the broker wait and queue. Default 1000.
+    /// Unacknowledged messages the broker may have in flight to the node (MQTT 5 Receive Maximum), and the capacity
+    /// of the node's intake queue. The node holds at most this many plus two store batches; a slow store makes the
+    /// broker wait and queue (and, should a broker overshoot, the MQTT client stops reading the socket). Default 1000.
     /// </summary>
     public int MaxInFlight { get; set; } = 1000;
 

@@ -66,10 +66,11 @@ public static class IngestGraph
             {
                 foreach (var item in items)
                 {
+                    // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
+                    // so InFlight never under-reports what the broker holds open.
+                    metrics.OnAcknowledged(1);
                     acks.Observe(item.Message.Acknowledge(cancellation));
                 }
-
-                metrics.OnAcknowledged(items.Count);
             }), Keep.Right);
     }
 

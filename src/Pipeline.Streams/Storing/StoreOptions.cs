@@ -1,7 +1,7 @@
 namespace Pipeline.Streams.Storing;
 
 /// <summary>The SQLite store (<c>Pipeline:Store</c>).</summary>
-public sealed class StoreOptions
+public sealed record StoreOptions
 {
     /// <summary>Database file. Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.</summary>
     public string Path { get; set; } = "pipeline.db";

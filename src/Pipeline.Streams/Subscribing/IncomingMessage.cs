@@ -36,5 +36,21 @@ public sealed class IncomingMessage
     /// Sends the PUBACK. MQTT wants acks in receive order; issuing them in order without awaiting each one keeps full
     /// speed (awaiting one at a time halves it), so the caller gets the task to observe, not to await in line.
     /// </summary>
-    public Task Acknowledge(CancellationToken cancellation) => _delivery?.AcknowledgeAsync(cancellation) ?? Task.CompletedTask;
+    public Task Acknowledge(CancellationToken cancellation)
+    {
+        if (_delivery is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            return _delivery.AcknowledgeAsync(cancellation);
+        }
+        catch (Exception e)
+        {
+            // MQTTnet throws synchronously when the connection it came on is gone (it is redelivered on the next one).
+            return Task.FromException(e);
+        }
+    }
 }

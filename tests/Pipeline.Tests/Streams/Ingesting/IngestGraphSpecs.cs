@@ -1,0 +1,132 @@
+using Microsoft.Data.Sqlite;
+using Pipeline.Models.Security;
+using Pipeline.Models.Topics;
+using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Storing;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Streams.Ingesting;
+
+/// <summary>At-least-once ingest against a real Mosquitto: every reading stored exactly once, acknowledged only after.</summary>
+public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+    private MosquittoProcess _mosquitto = null!;
+
+    private StoreOptions Store => new() { Path = _pki.Scratch("node.db"), BatchSize = 64, FlushInterval = TimeSpan.FromMilliseconds(20) };
+
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+
+    [Fact]
+    public async Task Should_store_exactly_n_rows_for_n_published_readings()
+    {
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect\n" + _mosquitto.Log);
+
+        await Task.WhenAll(
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 3000, default),
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device2).PublishAsync(1, 2000, default));
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 5000, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(5000, node.Count("readings"));
+        Assert.Equal(0, node.Count("rejects"));
+        Assert.Equal(node.Metrics.Received, node.Metrics.Acknowledged);
+        node.Logger.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Should_keep_every_malformed_message_with_its_reason_and_keep_running()
+    {
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+        string[] malformed =
+        [
+            "not json",
+            """{"ts":1,"seq":1,"flow":1}""",
+            """{"seq":5,"flow":1}""",
+            """{"ts":NOW,"seq":5,"flow":"high"}""",
+            """{"ts":NOW,"seq":5,"flow":NaN}""",
+            """{"ts":NOW,"seq":5,"pressure":5000}""",
+            """{"ts":NOW,"seq":5,"sensor":"esp32-02","flow":1}""",
+        ];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Every 10th message is malformed; the valid ones carry the sequence numbers 1..180.
+        var publisher = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
+        await publisher.PublishAsync(1, 200, default, i => i % 10 == 0
+            ? malformed[(int)(i / 10) % malformed.Length].Replace("NOW", now, StringComparison.Ordinal)
+            : Telemetry.Payload(i - (i / 10)));
+        await publisher.PublishAsync(1001, 1010, default); // and the stream still runs
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 210, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(190, node.Count("readings"));
+        Assert.Equal(20, node.Count("rejects"));
+        using var reader = node.Store.OpenReader();
+        using var reasons = new SqliteCommand("SELECT DISTINCT reason FROM rejects ORDER BY reason", reader).ExecuteReader();
+        var seen = new List<string>();
+        while (reasons.Read())
+        {
+            seen.Add(reasons.GetString(0));
+        }
+
+        Assert.Equal(["MissingField", "NotFinite", "NotJson", "OutOfPhysicalBounds", "SensorMismatch", "TimestampTooOld", "WrongType"], seen);
+        Assert.Equal(20, node.Metrics.Rejected);
+        Assert.Contains(node.Logger.At(Microsoft.Extensions.Logging.LogLevel.Warning), m => m.Contains("Rejected telemetry", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_bound_messages_in_flight_while_the_store_is_blocked_and_store_all_after()
+    {
+        // The bound: MaxInFlight unacknowledged messages (Receive Maximum, and the intake queue's capacity for a broker
+        // that overshoots it, as Mosquitto 2.0.11 does after acks resume) plus two batches inside the graph.
+        var store = Store with { BatchSize = 16, BusyTimeout = TimeSpan.FromMilliseconds(300) };
+        var mqtt = new MqttOptions { CertsDirectory = _pki.CertsDirectory, MaxInFlight = 50, ReconnectMinDelay = TimeSpan.FromMilliseconds(200) };
+        var bound = mqtt.MaxInFlight + (2 * store.BatchSize) + 1;
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store, mqtt);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+
+        using (var other = new SqliteConnection($"Data Source={store.Path}"))
+        {
+            other.Open();
+            using var hold = other.BeginTransaction(deferred: false); // another process holds the write lock
+            await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1000, default);
+            await Task.Delay(1500);
+
+            Assert.Equal(0, node.Metrics.Stored);
+            Assert.Equal(0, node.Metrics.Acknowledged);
+            Assert.InRange(node.Metrics.InFlight, 1, bound);
+            hold.Rollback();
+        }
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 1000, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(1000, node.Count("readings"));
+        Assert.InRange(node.Metrics.MaxInFlight, 1, bound);
+    }
+
+    [Fact]
+    public async Task Should_reconnect_after_a_broker_restart_and_lose_nothing()
+    {
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+        using var publishing = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var publisher = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
+        var publish = Task.Run(() => publisher.PublishAsync(1, 4000, publishing.Token));
+
+        await Eventually.HoldsAsync(() => node.Metrics.Stored >= 500, Patience, () => $"stored {node.Metrics.Stored}");
+        await _mosquitto.StopAsync();
+        await Task.Delay(500);
+        _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), _mosquitto.Endpoint.Port);
+        await publish;
+
+        await Eventually.HoldsAsync(() => node.Count("readings") >= 4000, Patience,
+            () => $"stored {node.Count("readings")} of 4000; connected {node.IsConnected}\n{_mosquitto.Log}");
+        Assert.Equal(4000, node.Count("readings"));
+        Assert.Contains(node.Logger.At(Microsoft.Extensions.Logging.LogLevel.Warning), m => m.Contains("Lost the connection", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
+
+    public void Dispose() => _pki.Dispose();
+}

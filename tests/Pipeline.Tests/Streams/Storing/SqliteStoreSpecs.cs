@@ -1,0 +1,148 @@
+using Microsoft.Data.Sqlite;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Streams.Storing;
+
+public sealed class SqliteStoreSpecs : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    private StoreOptions Options => new() { Path = _temp.Combine("store", "pipeline.db") };
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Should_create_the_schema_in_wal_mode_at_the_current_version()
+    {
+        using var store = SqliteStore.Open(Options);
+        using var reader = store.OpenReader();
+
+        Assert.Equal("wal", (string)new SqliteCommand("PRAGMA journal_mode", reader).ExecuteScalar()!);
+        Assert.Equal(1, Scalar(reader, "PRAGMA user_version"));
+        Assert.Equal(2, Scalar(reader, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('readings', 'rejects')"));
+    }
+
+    [Fact]
+    public async Task Should_open_an_existing_database_without_migrating_it_again()
+    {
+        using (var first = SqliteStore.Open(Options))
+        {
+            await first.WriteAsync([Telemetry.Reading("s1", 1)], [], DateTimeOffset.UtcNow, default);
+        }
+
+        using var again = SqliteStore.Open(Options);
+        using var reader = again.OpenReader();
+        Assert.Equal(1, Scalar(reader, "SELECT count(*) FROM readings"));
+    }
+
+    [Fact]
+    public void Should_refuse_a_database_from_a_newer_pipeline()
+    {
+        using (var connection = new SqliteConnection($"Data Source={Options.Path}"))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Options.Path)!);
+            connection.Open();
+            new SqliteCommand("PRAGMA user_version = 99", connection).ExecuteNonQuery();
+        }
+
+        var refused = Assert.Throws<InvalidDataException>(() => SqliteStore.Open(Options));
+        Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_store_a_redelivered_reading_once()
+    {
+        using var store = SqliteStore.Open(Options);
+        var readings = Enumerable.Range(1, 10).Select(i => Telemetry.Reading("esp32-01", i)).ToList();
+
+        var first = await store.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
+        var again = await store.WriteAsync(readings.Skip(5).Append(Telemetry.Reading("esp32-01", 11)).ToList(), [], DateTimeOffset.UtcNow, default);
+
+        Assert.Equal(new StoreWriteResult(10, 0, 0), first);
+        Assert.Equal(new StoreWriteResult(1, 5, 0), again);
+        using var reader = store.OpenReader();
+        Assert.Equal(11, Scalar(reader, "SELECT count(*) FROM readings"));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_standard_signals_in_columns_and_the_others_as_json()
+    {
+        using var store = SqliteStore.Open(Options);
+        var reading = new Reading("esp32-01", 1_764_090_000_000, 7, new Dictionary<string, double> { ["flow"] = 1.5, ["vibration"] = 0.25 });
+
+        await store.WriteAsync([reading], [], DateTimeOffset.UtcNow, default);
+
+        using var reader = store.OpenReader();
+        using var command = new SqliteCommand("SELECT sensor_id, seq, ts, flow, pressure, extra FROM readings", reader);
+        using var row = command.ExecuteReader();
+        Assert.True(row.Read());
+        Assert.Equal("esp32-01", row.GetString(0));
+        Assert.Equal(7, row.GetInt64(1));
+        Assert.Equal(1_764_090_000_000, row.GetInt64(2));
+        Assert.Equal(1.5, row.GetDouble(3));
+        Assert.True(row.IsDBNull(4));
+        Assert.Equal("""{"vibration":0.25}""", row.GetString(5));
+    }
+
+    [Fact]
+    public async Task Should_keep_a_reject_with_its_raw_payload_topic_reason_and_time()
+    {
+        using var store = SqliteStore.Open(Options);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_764_090_000_123);
+
+        await store.WriteAsync([], [new RejectedMessage(at, "pipeline/x/telemetry", RejectReason.NotJson, "not valid JSON at byte 0", "garbage\0"u8.ToArray())], at, default);
+
+        using var reader = store.OpenReader();
+        using var command = new SqliteCommand("SELECT received_at, topic, reason, detail, payload FROM rejects", reader);
+        using var row = command.ExecuteReader();
+        Assert.True(row.Read());
+        Assert.Equal(1_764_090_000_123, row.GetInt64(0));
+        Assert.Equal("pipeline/x/telemetry", row.GetString(1));
+        Assert.Equal("NotJson", row.GetString(2));
+        Assert.Equal("not valid JSON at byte 0", row.GetString(3));
+        Assert.Equal("garbage\0"u8.ToArray(), (byte[])row[4]);
+    }
+
+    [Fact]
+    public async Task Should_delete_readings_and_rejects_older_than_the_cutoff_only()
+    {
+        using var store = SqliteStore.Open(Options);
+        var now = DateTimeOffset.UtcNow;
+        var old = Enumerable.Range(1, 12_000).Select(i => Telemetry.Reading("s", i, now.AddDays(-40))).ToList();
+        await store.WriteAsync(old, [new RejectedMessage(now.AddDays(-40), "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
+        await store.WriteAsync([Telemetry.Reading("s", 12_001, now)], [new RejectedMessage(now, "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
+
+        var deleted = await store.DeleteOlderThanAsync(now.AddDays(-30), default);
+
+        Assert.Equal(12_001, deleted);
+        using var reader = store.OpenReader();
+        Assert.Equal(1, Scalar(reader, "SELECT count(*) FROM readings"));
+        Assert.Equal(12_001, Scalar(reader, "SELECT seq FROM readings"));
+        Assert.Equal(1, Scalar(reader, "SELECT count(*) FROM rejects"));
+    }
+
+    [Fact]
+    public async Task Should_wait_out_a_lock_held_by_another_process_instead_of_failing()
+    {
+        using var store = SqliteStore.Open(Options with { BusyTimeout = TimeSpan.FromMilliseconds(200) });
+        using var other = new SqliteConnection($"Data Source={Options.Path}");
+        other.Open();
+        using var hold = other.BeginTransaction(deferred: false);
+
+        var write = store.WriteAsync([Telemetry.Reading("s", 1)], [], DateTimeOffset.UtcNow, default);
+        await Task.Delay(800);
+        Assert.False(write.IsCompleted);
+        hold.Commit();
+
+        Assert.Equal(new StoreWriteResult(1, 0, 0), await write.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

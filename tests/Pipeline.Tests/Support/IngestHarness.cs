@@ -1,0 +1,69 @@
+using Akka.Actor;
+using Akka.Streams;
+using Microsoft.Data.Sqlite;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
+using Pipeline.Streams.Storing;
+using Pipeline.Streams.Subscribing;
+
+namespace Pipeline.Tests.Support;
+
+/// <summary>The ingest graph in this process, against a real broker and a real SQLite file.</summary>
+public sealed class IngestHarness : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly MqttTelemetrySource _source;
+
+    private IngestHarness(ActorSystem system, MqttTelemetrySource source, SqliteStore store, Task completion, TestLogger logger, IngestMetrics metrics)
+    {
+        _system = system;
+        _source = source;
+        Store = store;
+        Completion = completion;
+        Logger = logger;
+        Metrics = metrics;
+    }
+
+    public SqliteStore Store { get; }
+
+    public Task Completion { get; }
+
+    public TestLogger Logger { get; }
+
+    public IngestMetrics Metrics { get; }
+
+    public static IngestHarness Start(BrokerEndpoint broker, string certsDirectory, StoreOptions storeOptions, MqttOptions? mqtt = null)
+    {
+        var logger = new TestLogger();
+        var metrics = new IngestMetrics();
+        var system = ActorSystem.Create("ingest-" + Guid.NewGuid().ToString("N")[..8]);
+        var store = SqliteStore.Open(storeOptions);
+        var source = new MqttTelemetrySource(
+            mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
+            broker,
+            logger);
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger)
+            .Run(system.Materializer());
+        source.Start();
+        return new IngestHarness(system, source, store, completion, logger, metrics);
+    }
+
+    public bool IsConnected => _source.IsConnected;
+
+    public long Count(string table)
+    {
+        using var reader = Store.OpenReader();
+        using var command = new SqliteCommand($"SELECT count(*) FROM {table}", reader);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _source.CompleteIntake();
+        await Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await _source.DisposeAsync();
+        await _system.Terminate();
+        Store.Dispose();
+    }
+}
