@@ -50,7 +50,17 @@ public static class PipelineHostingExtensions
         }
         else
         {
-            services.AddSingleton(_ => BrokerEndpoint.Parse(external));
+            services.AddSingleton(_ =>
+            {
+                try
+                {
+                    return BrokerEndpoint.Parse(external);
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"{PipelineSections.Mqtt}:Broker: {e.Message}", e);
+                }
+            });
         }
 
         services.AddAkka("pipeline", (akka, _) => akka
