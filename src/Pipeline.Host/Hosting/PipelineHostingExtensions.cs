@@ -1,5 +1,7 @@
 using Akka.Hosting;
 using Akka.Logger.Serilog;
+using Pipeline.Actors.Hosting;
+using Pipeline.Models.Sensors;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +35,13 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<StoreOptions>(services, PipelineSections.Store);
         AddValidatedOptions<TelemetryLimits>(services, PipelineSections.Telemetry);
         AddValidatedOptions<EmbeddedBrokerOptions>(services, PipelineSections.EmbeddedBroker);
+        AddValidatedOptions<IngestOptions>(services, PipelineSections.Ingest);
+        AddValidatedOptions<ClusterNodeOptions>(services, PipelineSections.Cluster);
+        services.AddOptions<SensorCatalog>()
+            .Configure(catalog => BindCatalog(builder.Configuration, catalog))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SensorCatalog>>(sp => sp.GetRequiredService<PipelineOptionsValidation>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SensorCatalog>>().Value);
         services.PostConfigure<EmbeddedBrokerOptions>(broker =>
             broker.CertsDirectory = builder.Configuration[$"{PipelineSections.Mqtt}:CertsDirectory"] ?? new MqttOptions().CertsDirectory);
 
@@ -40,6 +49,8 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => new TelemetryCodec(sp.GetRequiredService<IOptions<TelemetryLimits>>().Value));
         services.AddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<SensorStatusBoard>();
+        services.AddSingleton<ISensorStatusBoard>(sp => sp.GetRequiredService<SensorStatusBoard>());
 
         // No broker configured: the node brings its own, and connects to it over loopback like any other client.
         var external = builder.Configuration[$"{PipelineSections.Mqtt}:Broker"];
@@ -63,7 +74,7 @@ public static class PipelineHostingExtensions
             });
         }
 
-        services.AddAkka("pipeline", (akka, _) => akka
+        services.AddAkka("pipeline", (akka, sp) => akka
             // The host stops things in order (ingest drains before the actor system goes); Akka's own exit hook
             // would tear the streams down underneath it on SIGTERM.
             .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
@@ -71,11 +82,32 @@ public static class PipelineHostingExtensions
             {
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
-            }));
+            })
+            .WithSensorSharding(
+                sp.GetRequiredService<IOptions<ClusterNodeOptions>>().Value,
+                SensorShardingExtensions.SensorProps(
+                    sp.GetRequiredService<SensorCatalog>(),
+                    _ => WindowSpec.Default,
+                    sp.GetRequiredService<SqliteStore>(),
+                    sp.GetRequiredService<ISensorStatusBoard>())));
 
         services.AddHostedService<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SensorStatusBoard>());
+        services.AddHostedService<SensorRegistrationService>();
         services.AddHostedService<IngestService>();
         return builder;
+    }
+
+    /// <summary>Each configured sensor starts from the defaults and overrides what its own section sets.</summary>
+    private static void BindCatalog(IConfiguration configuration, SensorCatalog catalog)
+    {
+        configuration.GetSection(PipelineSections.SensorDefaults).Bind(catalog.Defaults);
+        foreach (var sensor in configuration.GetSection(PipelineSections.Sensors).GetChildren())
+        {
+            var settings = catalog.Defaults.Copy();
+            sensor.Bind(settings);
+            catalog.Sensors[sensor.Key] = settings;
+        }
     }
 
     private static void AddValidatedOptions<T>(IServiceCollection services, string section)

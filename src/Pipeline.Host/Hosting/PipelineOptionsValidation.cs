@@ -1,9 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Pipeline.Actors.Hosting;
 using Pipeline.Models.Security;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
 using Pipeline.Streams.Storing;
 
 namespace Pipeline.Host.Hosting;
@@ -16,8 +19,79 @@ internal sealed class PipelineOptionsValidation :
     IValidateOptions<MqttOptions>,
     IValidateOptions<StoreOptions>,
     IValidateOptions<TelemetryLimits>,
-    IValidateOptions<EmbeddedBrokerOptions>
+    IValidateOptions<EmbeddedBrokerOptions>,
+    IValidateOptions<IngestOptions>,
+    IValidateOptions<ClusterNodeOptions>,
+    IValidateOptions<SensorCatalog>
 {
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var errors = new List<string>();
+        Range(errors, $"{PipelineSections.Ingest}:Parallelism", options.Parallelism, 1, 4096);
+        Positive(errors, $"{PipelineSections.Ingest}:AskTimeout", options.AskTimeout);
+        Positive(errors, $"{PipelineSections.Ingest}:RestartDelay", options.RestartDelay);
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, ClusterNodeOptions options)
+    {
+        var errors = new List<string>();
+        Range(errors, $"{PipelineSections.Cluster}:Port", options.Port, 0, 65_535);
+        Range(errors, $"{PipelineSections.Cluster}:NumberOfShards", options.NumberOfShards, 1, 10_000);
+        Range(errors, $"{PipelineSections.Cluster}:RebalanceAbsoluteLimit", options.RebalanceAbsoluteLimit, 1, 10_000);
+        Positive(errors, $"{PipelineSections.Cluster}:PassivateIdleAfter", options.PassivateIdleAfter);
+        if (options.RebalanceRelativeLimit is <= 0 or > 1)
+        {
+            errors.Add($"{PipelineSections.Cluster}:RebalanceRelativeLimit is {options.RebalanceRelativeLimit}; it must be in (0, 1]");
+        }
+
+        for (var i = 0; i < options.SeedNodes.Count; i++)
+        {
+            if (!Akka.Actor.Address.TryParse(options.SeedNodes[i], out _))
+            {
+                errors.Add($"{PipelineSections.Cluster}:SeedNodes:{i} '{options.SeedNodes[i]}' is not an address like akka.tcp://pipeline@10.0.0.2:4053");
+            }
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, SensorCatalog options)
+    {
+        var errors = new List<string>();
+        ValidateSensor(errors, PipelineSections.SensorDefaults, options.Defaults);
+        foreach (var (sensor, settings) in options.Sensors)
+        {
+            if (IdentityName.Validate(sensor) is { } error)
+            {
+                errors.Add($"{PipelineSections.Sensors}:{sensor}: {error}");
+            }
+
+            ValidateSensor(errors, $"{PipelineSections.Sensors}:{sensor}", settings);
+        }
+
+        return Result(errors);
+    }
+
+    private static void ValidateSensor(List<string> errors, string key, SensorSettings settings)
+    {
+        Positive(errors, $"{key}:SamplingPeriod", settings.SamplingPeriod);
+        Positive(errors, $"{key}:OfflineAfter", settings.OfflineAfter);
+        Range(errors, $"{key}:StuckCount", settings.StuckCount, 2, 1_000_000);
+        if (settings.GapFactor < 1)
+        {
+            errors.Add($"{key}:GapFactor is {settings.GapFactor}; it must be at least 1");
+        }
+
+        foreach (var (signal, bounds) in settings.Limits)
+        {
+            if (!(bounds.Min < bounds.Max))
+            {
+                errors.Add($"{key}:Limits:{signal}: Min ({bounds.Min}) must be below Max ({bounds.Max})");
+            }
+        }
+    }
+
     public ValidateOptionsResult Validate(string? name, MqttOptions options)
     {
         var errors = new List<string>();

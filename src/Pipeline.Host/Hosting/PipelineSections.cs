@@ -7,4 +7,8 @@ internal static class PipelineSections
     public const string Store = "Pipeline:Store";
     public const string Telemetry = "Pipeline:Telemetry";
     public const string EmbeddedBroker = "Pipeline:EmbeddedBroker";
+    public const string Ingest = "Pipeline:Ingest";
+    public const string Cluster = "Pipeline:Cluster";
+    public const string SensorDefaults = "Pipeline:SensorDefaults";
+    public const string Sensors = "Pipeline:Sensors";
 }

@@ -15,6 +15,10 @@ namespace Pipeline.Streams.Ingesting;
 /// </summary>
 public static class IngestGraph
 {
+    /// <param name="recordReading">
+    /// What follows storing, for each newly stored reading, in order (the sensor actors); its task must complete
+    /// before the reading is acknowledged. Null: store and acknowledge only.
+    /// </param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
@@ -22,6 +26,8 @@ public static class IngestGraph
         StoreOptions storeOptions,
         IngestMetrics metrics,
         ILogger logger,
+        Func<Reading, CancellationToken, Task>? recordReading = null,
+        int parallelism = 64,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -39,39 +45,51 @@ public static class IngestGraph
                 return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
             })
             .GroupedWithin(storeOptions.BatchSize, storeOptions.FlushInterval)
-            .SelectAsync(1, async batch =>
+            .SelectAsync(1, batch => StoreAsync(batch as IReadOnlyList<Decoded> ?? batch.ToList(), store, metrics, logger, cancellation))
+            .SelectMany(stored => stored)
+            .SelectAsync(parallelism, async stored =>
             {
-                var items = batch as IReadOnlyList<Decoded> ?? batch.ToList();
-                var readings = new List<Reading>(items.Count);
-                var rejects = new List<RejectedMessage>();
-                foreach (var item in items)
+                if (recordReading is not null && stored.NewReading is { } reading)
                 {
-                    switch (item.Result)
-                    {
-                        case DecodedReading decoded:
-                            readings.Add(decoded.Reading);
-                            break;
-                        case RejectedTelemetry rejected:
-                            rejects.Add(new RejectedMessage(item.Message.ReceivedAt, item.Message.Topic, rejected.Reason, rejected.Detail, item.Message.Payload));
-                            break;
-                    }
+                    await recordReading(reading, cancellation).ConfigureAwait(false);
                 }
 
-                var written = await store.WriteAsync(readings, rejects, DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
-                metrics.OnStored(written.Inserted, written.Duplicates, written.Rejects);
-                LogRejects(logger, rejects, metrics.Rejected);
-                return items;
+                return stored;
             })
-            .ToMaterialized(Sink.ForEach<IReadOnlyList<Decoded>>(items =>
+            .ToMaterialized(Sink.ForEach<Stored>(stored =>
             {
-                foreach (var item in items)
-                {
-                    // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
-                    // so InFlight never under-reports what the broker holds open.
-                    metrics.OnAcknowledged(1);
-                    acks.Observe(item.Message.Acknowledge(cancellation));
-                }
+                // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
+                // so InFlight never under-reports what the broker holds open.
+                metrics.OnAcknowledged(1);
+                acks.Observe(stored.Message.Acknowledge(cancellation));
             }), Keep.Right);
+    }
+
+    private static async Task<IReadOnlyList<Stored>> StoreAsync(
+        IReadOnlyList<Decoded> items, SqliteStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
+    {
+        var readings = new List<Reading>(items.Count);
+        var rejects = new List<RejectedMessage>();
+        foreach (var item in items)
+        {
+            switch (item.Result)
+            {
+                case DecodedReading decoded:
+                    readings.Add(decoded.Reading);
+                    break;
+                case RejectedTelemetry rejected:
+                    rejects.Add(new RejectedMessage(item.Message.ReceivedAt, item.Message.Topic, rejected.Reason, rejected.Detail, item.Message.Payload));
+                    break;
+            }
+        }
+
+        var written = await store.WriteAsync(readings, rejects, DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
+        metrics.OnStored(written.Inserted, written.Duplicates, written.Rejects);
+        LogRejects(logger, rejects, metrics.Rejected);
+
+        // A reading stored before (a redelivery) has been through the sensor already, or is in its warm-start history.
+        var fresh = new HashSet<Reading>(written.NewReadings, ReferenceEqualityComparer.Instance);
+        return items.Select(item => new Stored(item.Message, item.Result is DecodedReading { Reading: var r } && fresh.Contains(r) ? r : null)).ToList();
     }
 
     // Rejects are stored with the whole payload; the log names each one until it would flood, then counts.
@@ -90,6 +108,9 @@ public static class IngestGraph
 
     /// <summary>A message and what the codec made of it.</summary>
     public sealed record Decoded(IncomingMessage Message, TelemetryDecodeResult Result);
+
+    /// <summary>A message whose batch is stored; <see cref="NewReading"/> is set when it was stored for the first time.</summary>
+    public sealed record Stored(IncomingMessage Message, Reading? NewReading);
 
     /// <summary>Acks are not awaited one by one; a failed one (the connection dropped) is reported, and the broker redelivers.</summary>
     private sealed class AckObserver(ILogger logger)

@@ -1,8 +1,10 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Actors.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Storing;
@@ -11,74 +13,44 @@ using Pipeline.Streams.Subscribing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// Runs the ingest graph for the life of the host. A failure of the graph stops the host with exit code 1
-/// (systemd restarts it; nothing unacknowledged is lost). Stopping drains: intake closes, every message already in
-/// the graph is stored and acknowledged, then the session is closed.
+/// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors -> ack. When the graph
+/// fails (a sensor that does not answer in time, a store error) the failure is logged, the session is closed and the
+/// graph restarts with backoff: the broker delivers everything unacknowledged again, and the store keeps it once.
+/// Stopping drains: intake closes, every message already in the graph is finished and acknowledged.
 /// </summary>
 public sealed class IngestService(
     ActorSystem system,
+    IRequiredActor<SensorRegion> sensors,
     IOptions<MqttOptions> mqttOptions,
     IOptions<StoreOptions> storeOptions,
+    IOptions<IngestOptions> ingestOptions,
     BrokerEndpoint broker,
     SqliteStore store,
     TelemetryCodec codec,
     IngestMetrics metrics,
-    IHostApplicationLifetime lifetime,
     ILogger<IngestService> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
+    private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _aborting = new();
     private MqttTelemetrySource? _source;
-    private Task? _completion;
+    private Task? _run;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
-        _completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger, _aborting.Token)
-            .Run(system.Materializer());
-        _completion.ContinueWith(
-            failed =>
-            {
-                logger.LogCritical(failed.Exception?.GetBaseException(),
-                    "The ingest stream failed; stopping the node (unacknowledged messages stay with the broker)");
-                Environment.ExitCode = 1;
-                lifetime.StopApplication();
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
-        _source.Start();
-        logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} (batches of {BatchSize} or {FlushMs} ms) -> ack",
-            broker, store.Path, storeOptions.Value.BatchSize, storeOptions.Value.FlushInterval.TotalMilliseconds);
+        _run = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_source is null || _completion is null)
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
         {
-            return;
+            await _run.ConfigureAwait(false);
         }
-
-        _source.CompleteIntake();
-        try
-        {
-            await _completion.WaitAsync(DrainTimeout, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Ingest drained: {Stored} readings stored, {Duplicates} duplicates, {Rejected} rejected, {Acked} acknowledged",
-                metrics.Stored, metrics.Duplicates, metrics.Rejected, metrics.Acknowledged);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            logger.LogWarning("Ingest did not drain in time; {InFlight} unacknowledged messages will be delivered again", metrics.InFlight);
-            await _aborting.CancelAsync().ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Already reported by the failure continuation.
-        }
-
-        await _source.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -88,6 +60,70 @@ public sealed class IngestService(
             await _source.DisposeAsync().ConfigureAwait(false);
         }
 
+        _stopping.Dispose();
         _aborting.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var options = ingestOptions.Value;
+        var delay = options.RestartDelay;
+        var region = await sensors.GetAsync(stopping).ConfigureAwait(false);
+        Task RecordReading(Reading reading, CancellationToken cancellation) =>
+            region.Ask<ReadingRecorded>(new RecordReading(reading), options.AskTimeout, cancellation);
+
+        while (!stopping.IsCancellationRequested)
+        {
+            _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
+            var completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger,
+                    RecordReading, options.Parallelism, _aborting.Token)
+                .Run(system.Materializer());
+            _source.Start();
+            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> ack", broker, store.Path);
+
+            await Task.WhenAny(completion, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
+            if (stopping.IsCancellationRequested)
+            {
+                await DrainAsync(_source, completion).ConfigureAwait(false);
+                return;
+            }
+
+            logger.LogError(completion.Exception?.GetBaseException(),
+                "The ingest stream failed; restarting in {Delay} ({InFlight} unacknowledged messages will be delivered again)",
+                delay, metrics.InFlight);
+            await _source.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRestartDelay.Ticks));
+        }
+    }
+
+    private async Task DrainAsync(MqttTelemetrySource source, Task completion)
+    {
+        source.CompleteIntake();
+        try
+        {
+            await completion.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            logger.LogInformation("Ingest drained: {Stored} readings stored, {Duplicates} duplicates, {Rejected} rejected, {Acked} acknowledged",
+                metrics.Stored, metrics.Duplicates, metrics.Rejected, metrics.Acknowledged);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("Ingest did not drain in time; {InFlight} unacknowledged messages will be delivered again", metrics.InFlight);
+            await _aborting.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The ingest stream failed while draining; unacknowledged messages will be delivered again");
+        }
+
+        await source.DisposeAsync().ConfigureAwait(false);
     }
 }

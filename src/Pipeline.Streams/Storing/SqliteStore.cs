@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Streams.Storing;
@@ -12,7 +13,7 @@ namespace Pipeline.Streams.Storing;
 /// A commit is synced to disk before it returns (<c>synchronous=FULL</c>): the node acknowledges a reading to the
 /// broker only after this, so a power cut must not take back a stored reading.
 /// </summary>
-public sealed class SqliteStore : IDisposable
+public sealed partial class SqliteStore : IReadingHistory, IDisposable
 {
     private static readonly HashSet<string> Columns = new(Signals.Standard, StringComparer.Ordinal);
 
@@ -93,6 +94,20 @@ public sealed class SqliteStore : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="write"/> on the writer connection, alone, off the caller's thread.</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellation)
+    {
+        await _writeGate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => write(_writer), cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     /// <summary>Deletes readings and rejects older than <paramref name="cutoff"/>, in small chunks so writers are not held up.</summary>
     public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation)
     {
@@ -128,6 +143,51 @@ public sealed class SqliteStore : IDisposable
         return deleted;
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, CancellationToken cancellation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sensorId);
+        return Task.Run<IReadOnlyList<Reading>>(() =>
+        {
+            using var reader = OpenReader();
+            using var command = reader.CreateCommand();
+            command.CommandText =
+                """
+                SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings
+                WHERE sensor_id = $sensor ORDER BY seq DESC LIMIT $count
+                """;
+            command.Parameters.AddWithValue("$sensor", sensorId);
+            command.Parameters.AddWithValue("$count", count);
+            using var rows = command.ExecuteReader();
+            var readings = new List<Reading>(count);
+            while (rows.Read())
+            {
+                var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
+                for (var i = 0; i < Signals.Standard.Count; i++)
+                {
+                    if (!rows.IsDBNull(2 + i))
+                    {
+                        values[Signals.Standard[i]] = rows.GetDouble(2 + i);
+                    }
+                }
+
+                if (!rows.IsDBNull(6))
+                {
+                    using var extra = JsonDocument.Parse(rows.GetString(6));
+                    foreach (var property in extra.RootElement.EnumerateObject())
+                    {
+                        values[property.Name] = property.Value.GetDouble();
+                    }
+                }
+
+                readings.Add(new Reading(sensorId, rows.GetInt64(1), rows.GetInt64(0), values));
+            }
+
+            readings.Reverse();
+            return readings;
+        }, cancellation);
+    }
+
     public void Dispose()
     {
         _writer.Dispose();
@@ -137,7 +197,7 @@ public sealed class SqliteStore : IDisposable
     private StoreWriteResult WriteBatch(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt)
     {
         using var transaction = _writer.BeginTransaction(deferred: false);
-        var inserted = 0;
+        var inserted = new List<Reading>(readings.Count);
         if (readings.Count > 0)
         {
             using var insert = _writer.CreateCommand();
@@ -167,7 +227,10 @@ public sealed class SqliteStore : IDisposable
                 pressure.Value = Value(reading, Signals.Pressure);
                 current.Value = Value(reading, Signals.Current);
                 extra.Value = ExtraJson(reading) ?? (object)DBNull.Value;
-                inserted += insert.ExecuteNonQuery();
+                if (insert.ExecuteNonQuery() == 1)
+                {
+                    inserted.Add(reading);
+                }
             }
         }
 
@@ -193,7 +256,7 @@ public sealed class SqliteStore : IDisposable
         }
 
         transaction.Commit();
-        return new StoreWriteResult(inserted, readings.Count - inserted, rejects.Count);
+        return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
     }
 
     private static object Value(Reading reading, string signal) =>

@@ -36,6 +36,27 @@ internal static class StoreSchema
         );
         CREATE INDEX rejects_received_at ON rejects (received_at);
         """,
+
+        // 2: sensors — registrations (pipeline sensors add) and the latest status their actors reported.
+        """
+        CREATE TABLE sensors (
+            sensor_id     TEXT PRIMARY KEY,
+            registered_at INTEGER,
+            display_name  TEXT,
+            location      TEXT,
+            limits        TEXT,
+            last_seen     INTEGER,
+            last_seq      INTEGER,
+            window_fill   INTEGER,
+            window_length INTEGER,
+            health        TEXT,
+            node          TEXT,
+            duplicates    INTEGER NOT NULL DEFAULT 0,
+            out_of_order  INTEGER NOT NULL DEFAULT 0,
+            gaps          INTEGER NOT NULL DEFAULT 0,
+            updated_at    INTEGER
+        );
+        """,
     ];
 
     public static int Version => Migrations.Length;

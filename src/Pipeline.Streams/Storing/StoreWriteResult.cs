@@ -1,4 +1,10 @@
+using Pipeline.Models.Telemetry;
+
 namespace Pipeline.Streams.Storing;
 
+/// <param name="NewReadings">The readings stored for the first time, in batch order.</param>
 /// <param name="Duplicates">Readings already stored (a redelivery after a crash or reconnect): kept once.</param>
-public readonly record struct StoreWriteResult(int Inserted, int Duplicates, int Rejects);
+public sealed record StoreWriteResult(IReadOnlyList<Reading> NewReadings, int Duplicates, int Rejects)
+{
+    public int Inserted => NewReadings.Count;
+}

@@ -42,6 +42,14 @@ public sealed class NodeProcess : IAsyncDisposable
         return new NodeProcess(Process.Start(start) ?? throw new InvalidOperationException("pipeline did not start"));
     }
 
+    /// <summary>Waits for the exit and for the last line of output (which can trail the exit).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancellation.Token);
+        return _process.ExitCode;
+    }
+
     public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
         Eventually.HoldsAsync(() => Output.Contains(text, StringComparison.Ordinal) || HasExited, timeout, () => $"no '{text}' in:\n{Output}");
 

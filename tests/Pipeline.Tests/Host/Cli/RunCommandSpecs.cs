@@ -84,8 +84,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
         await using var node = NodeProcess.Start(Arguments.Where(a => a != "--broker" && a != _mosquitto.Endpoint.ToString()),
             new Dictionary<string, string> { [variable] = value });
 
-        await Eventually.HoldsAsync(() => node.HasExited, Patience, () => node.Output);
-        Assert.Equal(1, node.ExitCode);
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
         Assert.Contains(message, node.Output, StringComparison.Ordinal);
     }
 

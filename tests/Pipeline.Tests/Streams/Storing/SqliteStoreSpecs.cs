@@ -25,8 +25,8 @@ public sealed class SqliteStoreSpecs : IDisposable
         using var reader = store.OpenReader();
 
         Assert.Equal("wal", (string)new SqliteCommand("PRAGMA journal_mode", reader).ExecuteScalar()!);
-        Assert.Equal(1, Scalar(reader, "PRAGMA user_version"));
-        Assert.Equal(2, Scalar(reader, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('readings', 'rejects')"));
+        Assert.Equal(StoreSchema.Version, Scalar(reader, "PRAGMA user_version"));
+        Assert.Equal(3, Scalar(reader, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('readings', 'rejects', 'sensors')"));
     }
 
     [Fact]
@@ -65,8 +65,9 @@ public sealed class SqliteStoreSpecs : IDisposable
         var first = await store.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
         var again = await store.WriteAsync(readings.Skip(5).Append(Telemetry.Reading("esp32-01", 11)).ToList(), [], DateTimeOffset.UtcNow, default);
 
-        Assert.Equal(new StoreWriteResult(10, 0, 0), first);
-        Assert.Equal(new StoreWriteResult(1, 5, 0), again);
+        Assert.Equal((10, 0, 0), (first.Inserted, first.Duplicates, first.Rejects));
+        Assert.Equal((1, 5, 0), (again.Inserted, again.Duplicates, again.Rejects));
+        Assert.Equal(11, again.NewReadings.Single().Sequence);
         using var reader = store.OpenReader();
         Assert.Equal(11, Scalar(reader, "SELECT count(*) FROM readings"));
     }
@@ -141,7 +142,7 @@ public sealed class SqliteStoreSpecs : IDisposable
         Assert.False(write.IsCompleted);
         hold.Commit();
 
-        Assert.Equal(new StoreWriteResult(1, 0, 0), await write.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, (await write.WaitAsync(TimeSpan.FromSeconds(10))).Inserted);
     }
 
     public void Dispose() => _temp.Dispose();

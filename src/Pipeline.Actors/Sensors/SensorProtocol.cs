@@ -1,0 +1,25 @@
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Actors.Sensors;
+
+/// <summary>A message for one sensor's actor; the shard extractor routes on <see cref="SensorId"/>.</summary>
+public interface IWithSensorId
+{
+    string SensorId { get; }
+}
+
+/// <summary>A stored reading for the sensor's window. Replied to with <see cref="ReadingRecorded"/>.</summary>
+public sealed record RecordReading(Reading Reading) : IWithSensorId
+{
+    public string SensorId => Reading.SensorId;
+}
+
+/// <param name="Window">The window that became due with this reading, if any.</param>
+public sealed record ReadingRecorded(string SensorId, long Sequence, SequenceVerdict Verdict, string? Reason, SensorWindow? Window);
+
+/// <summary>Starts a registered sensor's actor without a reading, so that it can go offline if none ever comes.</summary>
+public sealed record WakeUp(string SensorId) : IWithSensorId;
+
+/// <summary>Replied to with the sensor's <see cref="SensorStatus"/>.</summary>
+public sealed record GetSensorStatus(string SensorId) : IWithSensorId;

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>
+/// Stuck and out-of-range detection for one sensor, as a pure state machine over its readings: it returns only the
+/// transitions (a condition starting or ending), never a stream of repeats.
+/// </summary>
+public sealed class HealthTracker(string sensorId, SensorSettings settings)
+{
+    private readonly Dictionary<string, (double Value, int Repeats)> _last = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _stuck = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _outOfRange = new(StringComparer.Ordinal);
+
+    public bool IsOffline { get; private set; }
+
+    public IReadOnlyCollection<string> StuckSignals => _stuck;
+
+    public IReadOnlyCollection<string> OutOfRangeSignals => _outOfRange;
+
+    /// <summary>Updates the conditions with a reading and returns the transitions it caused.</summary>
+    public IReadOnlyList<HealthEvent> Observe(Reading reading, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        List<HealthEvent>? events = null;
+        if (IsOffline)
+        {
+            IsOffline = false;
+            (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.Offline, null, false, "reporting again", now));
+        }
+
+        foreach (var (signal, value) in reading.Values)
+        {
+            var repeats = _last.TryGetValue(signal, out var last) && last.Value.Equals(value) ? last.Repeats + 1 : 1;
+            _last[signal] = (value, repeats);
+            if (repeats >= settings.StuckCount && _stuck.Add(signal))
+            {
+                (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.Stuck, signal, true,
+                    string.Create(CultureInfo.InvariantCulture, $"{signal} has read {value} {repeats} times in a row"), now));
+            }
+            else if (repeats == 1 && _stuck.Remove(signal))
+            {
+                (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.Stuck, signal, false,
+                    string.Create(CultureInfo.InvariantCulture, $"{signal} moves again ({value})"), now));
+            }
+
+            if (settings.Limits.TryGetValue(signal, out var limit))
+            {
+                var inside = limit.Contains(value);
+                if (!inside && _outOfRange.Add(signal))
+                {
+                    (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.OutOfRange, signal, true,
+                        string.Create(CultureInfo.InvariantCulture, $"{signal} = {value}, outside its limits [{limit.Min}, {limit.Max}]"), now));
+                }
+                else if (inside && _outOfRange.Remove(signal))
+                {
+                    (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.OutOfRange, signal, false,
+                        string.Create(CultureInfo.InvariantCulture, $"{signal} = {value}, back within [{limit.Min}, {limit.Max}]"), now));
+                }
+            }
+        }
+
+        return events ?? (IReadOnlyList<HealthEvent>)[];
+    }
+
+    /// <summary>No reading for <see cref="SensorSettings.OfflineAfter"/>: returns the transition, once.</summary>
+    public HealthEvent? Silent(DateTimeOffset now, DateTimeOffset? lastSeen)
+    {
+        if (IsOffline)
+        {
+            return null;
+        }
+
+        IsOffline = true;
+        var since = lastSeen is { } seen ? $"no reading since {seen:u}" : "never reported";
+        return new HealthEvent(sensorId, HealthCondition.Offline, null, true,
+            $"{since} (offline after {settings.OfflineAfter.TotalSeconds:F0} s)", now);
+    }
+}

@@ -1,0 +1,57 @@
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>A sensor the node expects (<c>pipeline sensors add</c>): it is started at once and goes offline if it never reports.</summary>
+public sealed record SensorRegistration(
+    string SensorId,
+    string? DisplayName,
+    string? Location,
+    IReadOnlyDictionary<string, SignalBounds> Limits,
+    DateTimeOffset RegisteredAt)
+{
+    /// <summary>Parses <c>flow=0:500,pressure=0.5:10</c>.</summary>
+    public static Dictionary<string, SignalBounds> ParseLimits(string? text)
+    {
+        var limits = new Dictionary<string, SignalBounds>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return limits;
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (signal, range) = part.Split('=', 2) is [var s, var r] ? (s.Trim(), r) : throw Bad(part);
+            var bounds = range.Split(':', 2);
+            if (signal.Length == 0 || bounds.Length != 2
+                || !double.TryParse(bounds[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var min)
+                || !double.TryParse(bounds[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var max)
+                || !(min < max))
+            {
+                throw Bad(part);
+            }
+
+            limits[signal] = new SignalBounds(min, max);
+        }
+
+        return limits;
+
+        static FormatException Bad(string part) =>
+            new($"limit '{part}' is not SIGNAL=MIN:MAX with MIN below MAX (e.g. pressure=0.5:10)");
+    }
+
+    /// <summary>The sensor's settings: the defaults with this registration's names and limits.</summary>
+    public SensorSettings ApplyTo(SensorSettings defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var settings = defaults.Copy();
+        settings.DisplayName = DisplayName ?? settings.DisplayName;
+        settings.Location = Location ?? settings.Location;
+        foreach (var (signal, bounds) in Limits)
+        {
+            settings.Limits[signal] = bounds;
+        }
+
+        return settings;
+    }
+}

@@ -1,0 +1,44 @@
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>
+/// Per-sensor settings (<c>Pipeline:Sensors:&lt;id&gt;</c>, falling back to <c>Pipeline:SensorDefaults</c>).
+/// An authenticated sensor that is configured nowhere gets the defaults.
+/// </summary>
+public sealed class SensorSettings
+{
+    public string? DisplayName { get; set; }
+
+    public string? Location { get; set; }
+
+    /// <summary>How often the device publishes. Default 1 s.</summary>
+    public TimeSpan SamplingPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A gap longer than this many sampling periods (or this many missing readings) restarts the window. Default 3.</summary>
+    public double GapFactor { get; set; } = 3;
+
+    /// <summary>No reading for this long: the sensor is offline. Default 30 s.</summary>
+    public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>This many identical values in a row: the signal is stuck. Default 30.</summary>
+    public int StuckCount { get; set; } = 30;
+
+    /// <summary>The model bundle this sensor is scored with. Default <c>default</c>.</summary>
+    public string Model { get; set; } = "default";
+
+    /// <summary>Hard limits per signal (process limits, not physical ones): outside them the sensor is out of range.</summary>
+    public Dictionary<string, SignalBounds> Limits { get; set; } = new(StringComparer.Ordinal);
+
+    public SensorSettings Copy() => new()
+    {
+        DisplayName = DisplayName,
+        Location = Location,
+        SamplingPeriod = SamplingPeriod,
+        GapFactor = GapFactor,
+        OfflineAfter = OfflineAfter,
+        StuckCount = StuckCount,
+        Model = Model,
+        Limits = new Dictionary<string, SignalBounds>(Limits, StringComparer.Ordinal),
+    };
+}

@@ -1,0 +1,112 @@
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>
+/// The last W samples of a sensor in a ring buffer. <see cref="Append"/> allocates nothing; only an emitted window
+/// (every <see cref="WindowSpec.Stride"/> samples once full) is copied out, oldest first.
+/// </summary>
+public sealed class WindowBuffer
+{
+    private readonly WindowSpec _spec;
+    private readonly float[] _values;
+    private readonly long[] _sequences;
+    private readonly long[] _timestamps;
+    private int _next;
+    private int _count;
+    private long _sinceEmit;
+    private bool _emitted;
+
+    public WindowBuffer(WindowSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        _spec = spec;
+        _values = new float[spec.Length * spec.Width];
+        _sequences = new long[spec.Length];
+        _timestamps = new long[spec.Length];
+    }
+
+    public WindowSpec Spec => _spec;
+
+    /// <summary>Samples held, up to the window length.</summary>
+    public int Count => _count;
+
+    public bool IsFull => _count == _spec.Length;
+
+    /// <summary>The signal of the spec that <paramref name="reading"/> lacks, or null when it has them all.</summary>
+    public string? MissingSignal(Reading reading)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        foreach (var signal in _spec.Signals)
+        {
+            if (!reading.Values.ContainsKey(signal))
+            {
+                return signal;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Adds a sample (the caller has checked <see cref="MissingSignal"/>). Returns true when a window is due:
+    /// the buffer is full and <see cref="WindowSpec.Stride"/> samples arrived since the last one.
+    /// </summary>
+    public bool Append(Reading reading)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        var row = _next * _spec.Width;
+        for (var s = 0; s < _spec.Width; s++)
+        {
+            _values[row + s] = (float)reading.Values[_spec.Signals[s]];
+        }
+
+        _sequences[_next] = reading.Sequence;
+        _timestamps[_next] = reading.TimestampMs;
+        _next = (_next + 1) % _spec.Length;
+        if (_count < _spec.Length)
+        {
+            _count++;
+        }
+
+        _sinceEmit++;
+        if (!IsFull || (_emitted && _sinceEmit < _spec.Stride))
+        {
+            return false;
+        }
+
+        // The first window is due as soon as the buffer is full; after that, every stride samples.
+        _emitted = true;
+        _sinceEmit = 0;
+        return true;
+    }
+
+    /// <summary>Forgets every sample: no window spans a hole in the data.</summary>
+    public void Clear()
+    {
+        _next = 0;
+        _count = 0;
+        _sinceEmit = 0;
+        _emitted = false;
+    }
+
+    /// <summary>The current window, oldest first; only valid when <see cref="IsFull"/>.</summary>
+    public SensorWindow Snapshot(string sensorId)
+    {
+        if (!IsFull)
+        {
+            throw new InvalidOperationException($"the window holds {_count} of {_spec.Length} samples");
+        }
+
+        var width = _spec.Width;
+        var values = new float[_values.Length];
+        var oldest = _next; // when full, the next slot to overwrite is the oldest sample
+        var tail = (_spec.Length - oldest) * width;
+        Array.Copy(_values, oldest * width, values, 0, tail);
+        Array.Copy(_values, 0, values, tail, oldest * width);
+        var newest = (_next + _spec.Length - 1) % _spec.Length;
+        return new SensorWindow(sensorId, _spec.Signals, _spec.Length, values,
+            _sequences[oldest], _sequences[newest], _timestamps[oldest], _timestamps[newest]);
+    }
+}

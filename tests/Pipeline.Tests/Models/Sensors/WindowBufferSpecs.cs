@@ -1,0 +1,105 @@
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Tests.Models.Sensors;
+
+public sealed class WindowBufferSpecs
+{
+    private static readonly string[] TwoSignals = ["flow", "pressure"];
+
+    private static Reading Sample(long seq) =>
+        new("s", 1_000 * seq, seq, new Dictionary<string, double> { ["flow"] = seq, ["pressure"] = seq * 10, ["current"] = -1 });
+
+    [Fact]
+    public void Should_emit_nothing_until_the_window_is_full()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(4, TwoSignals));
+
+        Assert.False(buffer.Append(Sample(1)));
+        Assert.False(buffer.Append(Sample(2)));
+        Assert.False(buffer.Append(Sample(3)));
+        Assert.True(buffer.Append(Sample(4)));
+        Assert.Throws<InvalidOperationException>(() => new WindowBuffer(new WindowSpec(4, TwoSignals)).Snapshot("s"));
+    }
+
+    [Fact]
+    public void Should_hold_the_last_w_samples_oldest_first_across_wrap_around()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(4, TwoSignals));
+        for (var seq = 1; seq <= 11; seq++)
+        {
+            buffer.Append(Sample(seq));
+        }
+
+        var window = buffer.Snapshot("s");
+
+        Assert.Equal([8f, 80f, 9f, 90f, 10f, 100f, 11f, 110f], window.Values);
+        Assert.Equal((8, 11), (window.FirstSequence, window.LastSequence));
+        Assert.Equal((8_000, 11_000), (window.StartTimestampMs, window.EndTimestampMs));
+        Assert.Equal(10f, window[2, 0]);
+        Assert.Equal(100f, window[2, 1]);
+    }
+
+    [Theory]
+    [InlineData(1, new long[] { 4, 5, 6, 7, 8, 9, 10 })]
+    [InlineData(3, new long[] { 4, 7, 10 })]
+    [InlineData(5, new long[] { 4, 9 })]
+    public void Should_emit_every_stride_samples_once_full(int stride, long[] emittedAt)
+    {
+        var buffer = new WindowBuffer(new WindowSpec(4, TwoSignals, stride));
+        var emitted = new List<long>();
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            if (buffer.Append(Sample(seq)))
+            {
+                emitted.Add(buffer.Snapshot("s").LastSequence);
+            }
+        }
+
+        Assert.Equal(emittedAt, emitted);
+    }
+
+    [Fact]
+    public void Should_start_again_after_clear()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(3, TwoSignals));
+        buffer.Append(Sample(1));
+        buffer.Append(Sample(2));
+        buffer.Append(Sample(3));
+
+        buffer.Clear();
+
+        Assert.Equal(0, buffer.Count);
+        Assert.False(buffer.Append(Sample(10)));
+        Assert.False(buffer.Append(Sample(11)));
+        Assert.True(buffer.Append(Sample(12)));
+        Assert.Equal([10f, 100f, 11f, 110f, 12f, 120f], buffer.Snapshot("s").Values);
+    }
+
+    [Fact]
+    public void Should_name_a_signal_the_reading_lacks()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(3, ["flow", "temperature"]));
+
+        Assert.Equal("temperature", buffer.MissingSignal(Sample(1)));
+    }
+
+    [Fact]
+    public void Should_not_allocate_when_appending()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(60, TwoSignals));
+        var samples = Enumerable.Range(1, 1000).Select(i => Sample(i)).ToArray();
+        foreach (var sample in samples.Take(100))
+        {
+            buffer.Append(sample);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 100; i < samples.Length; i++)
+        {
+            buffer.Append(samples[i]);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
