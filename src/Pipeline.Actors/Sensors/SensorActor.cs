@@ -8,7 +8,8 @@ namespace Pipeline.Actors.Sensors;
 /// <summary>
 /// One sensor: its sliding window, its sequence bookkeeping and its health. Started on its first message (or at
 /// node start when registered); on every (re)start it refills its window from the store, so a restart or a
-/// rebalance does not blind it for a window's length.
+/// rebalance does not blind it for a window's length. The refill takes the readings before the first one it is
+/// given: that reading (and those after it) are already stored when they reach the actor.
 /// </summary>
 public sealed class SensorActor : ReceiveActor, IWithStash
 {
@@ -37,7 +38,7 @@ public sealed class SensorActor : ReceiveActor, IWithStash
         _window = new WindowBuffer(spec);
         _health = new HealthTracker(sensorId, settings);
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
-        WarmingUp();
+        Starting();
     }
 
     public IStash Stash { get; set; } = null!;
@@ -45,13 +46,20 @@ public sealed class SensorActor : ReceiveActor, IWithStash
     public static Props Props(string sensorId, SensorSettings settings, WindowSpec spec, IReadingHistory history, ISensorStatusBoard board) =>
         Akka.Actor.Props.Create(() => new SensorActor(sensorId, settings, spec, history, board));
 
-    protected override void PreStart()
+    private void Starting()
     {
-        var self = Self;
-        _history.LatestAsync(_sensorId, _window.Spec.Length, CancellationToken.None).PipeTo(
-            self,
+        Receive<RecordReading>(record => LoadHistory(record.Reading.Sequence));
+        ReceiveAny(_ => LoadHistory(beforeSequence: null));
+    }
+
+    private void LoadHistory(long? beforeSequence)
+    {
+        Stash.Stash();
+        _history.LatestAsync(_sensorId, _window.Spec.Length, beforeSequence, CancellationToken.None).PipeTo(
+            Self,
             success: readings => new HistoryLoaded(readings),
             failure: e => new HistoryFailed(e));
+        Become(WarmingUp);
     }
 
     private void WarmingUp()
@@ -106,8 +114,11 @@ public sealed class SensorActor : ReceiveActor, IWithStash
                 _duplicates++;
                 break;
             case SequenceVerdict.OutOfOrder:
-                _outOfOrder++;
-                _log.Warning("Sensor {0}: rejected seq {1}: {2}", _sensorId, reading.Sequence, decision.Reason);
+                if (++_outOfOrder == 1 || _outOfOrder % 100 == 0)
+                {
+                    _log.Warning("Sensor {0}: rejected seq {1}: {2} ({3} out of order so far)", _sensorId, reading.Sequence, decision.Reason, _outOfOrder);
+                }
+
                 break;
             case SequenceVerdict.Gap or SequenceVerdict.Reset:
                 _gaps++;

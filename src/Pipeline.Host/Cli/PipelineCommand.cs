@@ -12,6 +12,7 @@ internal static class PipelineCommand
             CertsCommand.Create(),
             BrokerCommand.Create(),
             RunCommand.Create(),
+            SensorsCommand.Create(),
             DemoCommand.Create(),
         };
         return root;

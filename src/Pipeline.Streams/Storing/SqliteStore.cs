@@ -144,7 +144,7 @@ public sealed partial class SqliteStore : IReadingHistory, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, CancellationToken cancellation)
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(sensorId);
         return Task.Run<IReadOnlyList<Reading>>(() =>
@@ -154,9 +154,10 @@ public sealed partial class SqliteStore : IReadingHistory, IDisposable
             command.CommandText =
                 """
                 SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings
-                WHERE sensor_id = $sensor ORDER BY seq DESC LIMIT $count
+                WHERE sensor_id = $sensor AND seq < $before ORDER BY seq DESC LIMIT $count
                 """;
             command.Parameters.AddWithValue("$sensor", sensorId);
+            command.Parameters.AddWithValue("$before", beforeSequence ?? long.MaxValue);
             command.Parameters.AddWithValue("$count", count);
             using var rows = command.ExecuteReader();
             var readings = new List<Reading>(count);

@@ -7,8 +7,10 @@ namespace Pipeline.Tests.Support;
 /// <summary>A history that holds what a spec gives it.</summary>
 public sealed class InMemoryHistory(params Reading[] readings) : IReadingHistory
 {
-    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, CancellationToken cancellation) =>
-        Task.FromResult<IReadOnlyList<Reading>>(readings.Where(r => r.SensorId == sensorId).OrderBy(r => r.Sequence).TakeLast(count).ToList());
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation) =>
+        Task.FromResult<IReadOnlyList<Reading>>(readings
+            .Where(r => r.SensorId == sensorId && r.Sequence < (beforeSequence ?? long.MaxValue))
+            .OrderBy(r => r.Sequence).TakeLast(count).ToList());
 }
 
 /// <summary>Keeps the last status each sensor reported.</summary>

@@ -98,6 +98,20 @@ public sealed class SensorActorSpecs : TestKit
     }
 
     [Fact]
+    public async Task Should_refill_only_from_readings_before_its_first_one_when_the_store_already_holds_the_batch()
+    {
+        using var temp = new TempDirectory();
+        using var store = SqliteStore.Open(new StoreOptions { Path = temp.Combine("node.db") });
+        var batch = Enumerable.Range(1, 8).Select(i => Sample(i)).ToList();
+        await store.WriteAsync(batch, [], DateTimeOffset.UtcNow, default); // stored before the actor sees any of it
+        var sensor = Sensor_(history: store);
+
+        var verdicts = batch.Select(r => Record(sensor, r).Verdict).ToList();
+
+        Assert.All(verdicts, v => Assert.Equal(SequenceVerdict.Next, v));
+    }
+
+    [Fact]
     public void Should_report_offline_after_silence_and_clear_it_with_the_next_reading()
     {
         var health = CreateTestProbe();

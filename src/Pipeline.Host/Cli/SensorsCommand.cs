@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Models.Security;
+using Pipeline.Models.Sensors;
+using Pipeline.Streams.Storing;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary><c>pipeline sensors</c>: register the sensors a node should expect, and see how they are doing.</summary>
+internal static class SensorsCommand
+{
+    public static Command Create() => new("sensors", "Register sensors and list them with last-seen time, window fill and health.")
+    {
+        Add(),
+        List(),
+    };
+
+    private static Option<string> StoreOption() => new("--store")
+    {
+        Description = "The node's SQLite file (Pipeline:Store:Path).",
+        DefaultValueFactory = _ => "pipeline.db",
+    };
+
+    private static Command Add()
+    {
+        var name = new Argument<string>("NAME") { Description = $"The sensor id (its certificate CN): {IdentityName.AllowedCharacters}." };
+        var limits = new Option<string?>("--limits") { Description = "Hard limits, e.g. pressure=0.5:10,flow=0:500 (outside: out of range)." };
+        var displayName = new Option<string?>("--display-name") { Description = "A name for people (dashboards, alarms)." };
+        var location = new Option<string?>("--location") { Description = "Where it is, e.g. 'pump house 2, DN150 outlet'." };
+        var certs = new Option<string>("--certs") { Description = "PKI folder: the sensor's certificate is issued there.", DefaultValueFactory = _ => "certs" };
+        var days = new Option<int>("--days") { Description = "Validity of the certificate in days.", DefaultValueFactory = _ => CertificateAuthority.DefaultLeafDays };
+        var store = StoreOption();
+        var command = new Command("add", "Issue the sensor's certificate (as 'certs issue') and register it: the node then expects it, and reports it offline if it never reports.")
+        {
+            name, limits, displayName, location, certs, days, store,
+        };
+        command.SetAction(result => CliAction.RunAsync(async () =>
+        {
+            var sensor = IdentityName.EnsureValid(result.GetValue(name));
+            var registration = new SensorRegistration(
+                sensor,
+                result.GetValue(displayName),
+                result.GetValue(location),
+                SensorRegistration.ParseLimits(result.GetValue(limits)),
+                DateTimeOffset.UtcNow);
+
+            using (var ca = CertificateAuthority.Open(result.GetValue(certs)!))
+            {
+                if (File.Exists(ca.Folder.Certificate(sensor)))
+                {
+                    Console.WriteLine($"{sensor} already has a certificate; kept.");
+                }
+                else
+                {
+                    using var issued = ca.Issue(sensor, IdentityRole.Device, result.GetValue(days));
+                    Console.WriteLine($"Issued {sensor}.crt and {sensor}.key (serial {issued.SerialNumber}); flash them with 'pipeline certs export-esp32 {sensor}'.");
+                }
+            }
+
+            using var database = SqliteStore.Open(new StoreOptions { Path = result.GetValue(store)! });
+            await database.RegisterSensorAsync(registration, CancellationToken.None);
+            Console.WriteLine($"Registered {sensor}{(registration.Limits.Count > 0 ? " with limits " + string.Join(", ", registration.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} {l.Value.Min}..{l.Value.Max}"))) : string.Empty)}; a running node starts it within 30 s.");
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var store = StoreOption();
+        var command = new Command("list", "Registered and seen sensors: last seen, window fill, health, and the node that holds each.")
+        {
+            store,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            var path = result.GetValue(store)!;
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
+            }
+
+            using var database = SqliteStore.Open(new StoreOptions { Path = path });
+            var now = DateTimeOffset.UtcNow;
+            Console.WriteLine($"{"SENSOR",-20} {"NAME",-18} {"REGISTERED",-10} {"LAST SEEN",-12} {"WINDOW",-9} {"HEALTH",-24} NODE");
+            foreach (var sensor in database.ListSensors())
+            {
+                var seen = sensor.LastSeen is { } at ? Ago(now - at) : "never";
+                var window = sensor.WindowLength > 0 ? $"{sensor.WindowFill}/{sensor.WindowLength}" : "-";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{sensor.SensorId,-20} {sensor.DisplayName ?? "-",-18} {(sensor.RegisteredAt is null ? "no" : "yes"),-10} {seen,-12} {window,-9} {sensor.Health ?? "-",-24} {sensor.Node ?? "-"}"));
+            }
+
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static string Ago(TimeSpan elapsed) => elapsed.TotalSeconds switch
+    {
+        < 1 => "just now",
+        < 120 => $"{elapsed.TotalSeconds:F0} s ago",
+        < 7200 => $"{elapsed.TotalMinutes:F0} min ago",
+        < 172_800 => $"{elapsed.TotalHours:F0} h ago",
+        _ => $"{elapsed.TotalDays:F0} days ago",
+    };
+}
