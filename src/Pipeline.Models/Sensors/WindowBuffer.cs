@@ -9,6 +9,7 @@ namespace Pipeline.Models.Sensors;
 public sealed class WindowBuffer
 {
     private readonly WindowSpec _spec;
+    private readonly string[] _signals;
     private readonly float[] _values;
     private readonly long[] _sequences;
     private readonly long[] _timestamps;
@@ -22,6 +23,7 @@ public sealed class WindowBuffer
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         _spec = spec;
+        _signals = [.. spec.Signals]; // a plain array: windows cross the wire between cluster nodes
         _values = new float[spec.Length * spec.Width];
         _sequences = new long[spec.Length];
         _timestamps = new long[spec.Length];
@@ -106,7 +108,7 @@ public sealed class WindowBuffer
         Array.Copy(_values, oldest * width, values, 0, tail);
         Array.Copy(_values, 0, values, tail, oldest * width);
         var newest = (_next + _spec.Length - 1) % _spec.Length;
-        return new SensorWindow(sensorId, _spec.Signals, _spec.Length, values,
+        return new SensorWindow(sensorId, _signals, _spec.Length, values,
             _sequences[oldest], _sequences[newest], _timestamps[oldest], _timestamps[newest]);
     }
 }
