@@ -106,6 +106,29 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_not_acknowledge_a_reading_whose_sensor_did_not_answer_so_that_the_broker_delivers_it_again()
+    {
+        var refused = 0;
+        Task Sensor(Pipeline.Models.Telemetry.Reading reading, CancellationToken _) =>
+            reading.Sequence == 300 && Interlocked.Exchange(ref refused, 1) == 0
+                ? Task.FromException(new Akka.Actor.AskTimeoutException("sensor esp32-01 did not answer in time"))
+                : Task.CompletedTask;
+        var first = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReading: Sensor);
+        await Eventually.HoldsAsync(() => first.IsConnected, Patience, () => "node did not connect");
+
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1000, default);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => first.Completion.WaitAsync(Patience));
+        Assert.IsType<Akka.Actor.AskTimeoutException>(failure.GetBaseException());
+        Assert.InRange(first.Metrics.Acknowledged, 299, 299); // everything before it, nothing from it on
+        await first.DisposeAsync();
+
+        await using var restarted = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReading: Sensor);
+        await Eventually.HoldsAsync(() => restarted.Metrics.Acknowledged >= 701, Patience, () => $"acknowledged {restarted.Metrics.Acknowledged}");
+        Assert.Equal(1000, restarted.Count("readings"));
+    }
+
+    [Fact]
     public async Task Should_reconnect_after_a_broker_restart_and_lose_nothing()
     {
         await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);

@@ -1,0 +1,69 @@
+using Pipeline.Models.Security;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary>Adding sensors and watching them, through the real command line and a running node.</summary>
+public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+    private MosquittoProcess _mosquitto = null!;
+
+    private string Db => _pki.Scratch("node.db");
+
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+
+    [Fact]
+    public async Task Should_issue_register_and_list_sensors_with_last_seen_window_fill_and_health()
+    {
+        var add = await PipelineCli.RunAsync("sensors", "add", "esp32-20", "--limits", "pressure=0:3,flow=0:500",
+            "--display-name", "Outlet DN150", "--certs", _pki.CertsDirectory, "--store", Db);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.True(File.Exists(_pki.Folder.Certificate("esp32-20")));
+        Assert.Equal(PrivateKeyFile.OwnerOnly, File.GetUnixFileMode(_pki.Folder.Key("esp32-20")));
+
+        await using var node = NodeProcess.Start(
+            ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db],
+            new Dictionary<string, string> { ["Pipeline__SensorDefaults__OfflineAfter"] = "00:00:02" });
+        await node.WaitForOutputAsync("Connected to", Patience);
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, "esp32-20")
+            .PublishAsync(1, 70, default, seq => Telemetry.Payload(seq, flow: 100 + seq));
+
+        await node.WaitForOutputAsync("Sensor esp32-20 OutOfRange (pressure)", Patience); // 4.2 bar > 3
+        string listed = string.Empty;
+        await Eventually.HoldsAsync(
+            () => (listed = PipelineCli.RunAsync("sensors", "list", "--store", Db).GetAwaiter().GetResult().Stdout).Contains("60/60", StringComparison.Ordinal),
+            Patience,
+            () => listed + "\n" + node.Output);
+
+        var row = listed.Split('\n').Single(l => l.StartsWith("esp32-20 ", StringComparison.Ordinal));
+        Assert.Contains("Outlet DN150", row, StringComparison.Ordinal);
+        Assert.Contains("yes", row, StringComparison.Ordinal);
+        Assert.Contains("out of range: pressure", row, StringComparison.Ordinal);
+        Assert.Contains("akka.tcp://pipeline@", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_report_a_registered_sensor_that_never_reports_as_offline()
+    {
+        await PipelineCli.RunAsync("sensors", "add", "esp32-21", "--certs", _pki.CertsDirectory, "--store", Db);
+
+        await using var node = NodeProcess.Start(
+            ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db],
+            new Dictionary<string, string> { ["Pipeline__SensorDefaults__OfflineAfter"] = "00:00:01" });
+
+        await node.WaitForOutputAsync("Sensor esp32-21 Offline: never reported", Patience);
+        string listed = string.Empty;
+        await Eventually.HoldsAsync(
+            () => (listed = PipelineCli.RunAsync("sensors", "list", "--store", Db).GetAwaiter().GetResult().Stdout).Contains("offline", StringComparison.Ordinal),
+            Patience,
+            () => listed);
+        Assert.Contains("never", listed.Split('\n').Single(l => l.StartsWith("esp32-21 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
+
+    public void Dispose() => _pki.Dispose();
+}
