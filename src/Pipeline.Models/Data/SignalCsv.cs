@@ -1,0 +1,134 @@
+using System.Globalization;
+
+namespace Pipeline.Models.Data;
+
+/// <summary>
+/// Reads signal tables from CSV: our export (<c>,</c>-separated: <c>ts</c> in Unix ms, optional <c>sensor</c>,
+/// <c>seq</c>, <c>anomaly</c>, then named signals) and SKAB's (<c>;</c>-separated, <c>datetime</c>, SKAB column names
+/// mapped to ours). A folder reads every <c>.csv</c> in it, in name order, one after another.
+/// </summary>
+public static class SignalCsv
+{
+    /// <summary>SKAB's columns under the project's signal names (see the SKAB README's mapping).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SkabNames = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Volume Flow RateRMS"] = "flow",
+        ["Thermocouple"] = "temperature",
+        ["Pressure"] = "pressure",
+        ["Current"] = "current",
+        ["Accelerometer1RMS"] = "accelerometer1",
+        ["Accelerometer2RMS"] = "accelerometer2",
+        ["Temperature"] = "motor_temperature",
+        ["Voltage"] = "voltage",
+    };
+
+    private static readonly HashSet<string> NotSignals = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ts", "time", "datetime", "timestamp", "sensor", "sensor_id", "seq", "anomaly", "label", "changepoint", "fault",
+    };
+
+    public static SignalTable Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            var files = Directory.GetFiles(path, "*.csv").Order(StringComparer.Ordinal).ToArray();
+            if (files.Length == 0)
+            {
+                throw new FileNotFoundException($"'{path}' holds no .csv files.", path);
+            }
+
+            return Concat(files.Select(ReadFile).ToList());
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"'{path}' does not exist.", path);
+        }
+
+        return ReadFile(path);
+    }
+
+    public static SignalTable ReadFile(string path)
+    {
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine() ?? throw new InvalidDataException($"{path}: empty file");
+        var separator = header.Contains(';', StringComparison.Ordinal) ? ';' : ',';
+        var columns = header.Split(separator).Select(c => c.Trim()).ToArray();
+        var time = Array.FindIndex(columns, c => c is "ts" or "datetime" or "time" or "timestamp");
+        var label = Array.FindIndex(columns, c => c is "anomaly" or "label");
+        var changepoint = Array.IndexOf(columns, "changepoint");
+        var signalColumns = Enumerable.Range(0, columns.Length).Where(i => !NotSignals.Contains(columns[i])).ToArray();
+        var names = signalColumns.Select(i => SkabNames.GetValueOrDefault(columns[i], columns[i])).ToArray();
+
+        var rows = new List<float[]>();
+        var times = new List<long>();
+        var labels = label >= 0 ? new List<int>() : null;
+        var changes = changepoint >= 0 ? new List<int>() : null;
+        var lineNumber = 1;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var cells = line.Split(separator);
+            if (cells.Length != columns.Length)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: {cells.Length} fields, the header has {columns.Length}");
+            }
+
+            var row = new float[signalColumns.Length];
+            for (var s = 0; s < signalColumns.Length; s++)
+            {
+                if (!float.TryParse(cells[signalColumns[s]], NumberStyles.Float, CultureInfo.InvariantCulture, out row[s]) || !float.IsFinite(row[s]))
+                {
+                    throw new InvalidDataException($"{path}:{lineNumber}: '{cells[signalColumns[s]]}' in column '{columns[signalColumns[s]]}' is not a number");
+                }
+            }
+
+            rows.Add(row);
+            times.Add(time >= 0 ? ParseTime(cells[time], path, lineNumber) : rows.Count * 1000L);
+            labels?.Add(ParseFlag(cells[label]));
+            changes?.Add(ParseFlag(cells[changepoint]));
+        }
+
+        return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray());
+    }
+
+    private static SignalTable Concat(List<SignalTable> tables)
+    {
+        var signals = tables[0].Signals;
+        foreach (var table in tables.Skip(1))
+        {
+            if (!table.Signals.SequenceEqual(signals))
+            {
+                throw new InvalidDataException("the CSV files of a folder must have the same columns");
+            }
+        }
+
+        return new SignalTable(
+            signals,
+            [.. tables.SelectMany(t => t.Rows)],
+            [.. tables.SelectMany(t => t.TimestampsMs)],
+            tables.All(t => t.Labels is not null) ? [.. tables.SelectMany(t => t.Labels!)] : null,
+            tables.All(t => t.Changepoints is not null) ? [.. tables.SelectMany(t => t.Changepoints!)] : null);
+    }
+
+    private static long ParseTime(string cell, string path, int line)
+    {
+        if (long.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+        {
+            return ms;
+        }
+
+        return DateTimeOffset.TryParse(cell, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at.ToUnixTimeMilliseconds()
+            : throw new InvalidDataException($"{path}:{line}: '{cell}' is neither Unix milliseconds nor a date and time");
+    }
+
+    private static int ParseFlag(string cell) =>
+        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0.5 ? 1 : 0;
+}

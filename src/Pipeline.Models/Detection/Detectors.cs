@@ -1,0 +1,37 @@
+namespace Pipeline.Models.Detection;
+
+/// <summary>Which backend scores: TorchSharp where it loads, else the portable forward pass (or as configured).</summary>
+public static class Detectors
+{
+    private static readonly Lazy<(bool Available, string? Reason)> TorchSharp = new(Probe);
+
+    /// <summary>Whether libtorch loads on this machine, and if not, why.</summary>
+    public static (bool Available, string? Reason) TorchSharpStatus => TorchSharp.Value;
+
+    /// <param name="backend"><c>auto</c> (default), <c>torchsharp</c> or <c>portable</c>.</param>
+    public static IWindowScorer Create(ModelBundle bundle, string backend = "auto")
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        return backend switch
+        {
+            "portable" => new PortableDetector(bundle),
+            "torchsharp" when TorchSharp.Value.Available => new TorchSharpDetector(bundle),
+            "torchsharp" => throw new ModelBundleException($"backend 'torchsharp' was asked for, but libtorch cannot load here: {TorchSharp.Value.Reason}"),
+            "auto" => TorchSharp.Value.Available ? new TorchSharpDetector(bundle) : new PortableDetector(bundle),
+            _ => throw new ArgumentException($"unknown backend '{backend}'; use auto, torchsharp or portable"),
+        };
+    }
+
+    private static (bool, string?) Probe()
+    {
+        try
+        {
+            using var probe = global::TorchSharp.torch.ones(1);
+            return (true, null);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException or BadImageFormatException or InvalidOperationException)
+        {
+            return (false, e.GetBaseException().Message);
+        }
+    }
+}

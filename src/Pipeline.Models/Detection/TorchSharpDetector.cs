@@ -1,0 +1,53 @@
+using static TorchSharp.torch;
+
+namespace Pipeline.Models.Detection;
+
+/// <summary>
+/// Scores with TorchSharp (libtorch): batched, in inference mode. The reference implementation; where libtorch cannot
+/// load (linux-arm64), <see cref="Detectors"/> falls back to <see cref="PortableDetector"/>.
+/// </summary>
+public sealed class TorchSharpDetector : IWindowScorer
+{
+    private readonly LstmAutoencoderModule _module;
+    private readonly ModelArchitecture _arch;
+    private readonly Scaler _scaler;
+
+    public TorchSharpDetector(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        _arch = bundle.Architecture;
+        _scaler = bundle.Scaler;
+        _module = new LstmAutoencoderModule(_arch);
+        _module.LoadWeights(bundle.Weights);
+        _module.eval();
+    }
+
+    public string Backend => "torchsharp";
+
+    public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
+    {
+        var size = _arch.Window * _arch.Features;
+        if (windows.Length != count * size)
+        {
+            throw new ArgumentException($"expected {count} windows of {_arch.Window}x{_arch.Features} values, got {windows.Length} values");
+        }
+
+        var scaled = windows.ToArray();
+        _scaler.Apply(scaled);
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        var input = tensor(scaled).reshape(count, _arch.Window, _arch.Features);
+        var perSignal = (_module.call(input) - input).square().mean([1]); // B x F
+        var values = perSignal.data<float>().ToArray();
+        var scores = new WindowScore[count];
+        for (var b = 0; b < count; b++)
+        {
+            var row = values.AsSpan(b * _arch.Features, _arch.Features).ToArray();
+            scores[b] = new WindowScore(row.Average(), row);
+        }
+
+        return scores;
+    }
+
+    public void Dispose() => _module.Dispose();
+}

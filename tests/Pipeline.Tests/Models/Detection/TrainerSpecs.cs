@@ -1,0 +1,70 @@
+using Pipeline.Models.Detection;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Models.Detection;
+
+public sealed class TrainerSpecs
+{
+    internal static readonly TrainingOptions Small = new() { Name = "spec", Window = 20, Hidden = 16, Epochs = 8, Patience = 8, Seed = 3 };
+
+    [Fact]
+    public void Should_reduce_the_training_loss_on_normal_data()
+    {
+        var epochs = new List<EpochReport>();
+
+        Trainer.Train(SyntheticPump.Normal(1500), Small, new SynchronousProgress<EpochReport>(epochs.Add));
+
+        Assert.Equal(Small.Epochs, epochs.Count);
+        Assert.True(epochs[^1].TrainLoss < epochs[0].TrainLoss * 0.7, string.Join(", ", epochs.Select(e => e.TrainLoss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [Fact]
+    public void Should_score_leak_windows_far_above_normal_ones()
+    {
+        using var detector = new PortableDetector(Trainer.Train(SyntheticPump.Normal(1500), Small));
+        var normal = SyntheticPump.Normal(400, seed: 11).Windows(20, 1, out var normalCount);
+        var leak = SyntheticPump.Normal(400, seed: 12, leakFrom: 0).Windows(20, 1, out var leakCount);
+
+        var worstNormal = detector.Score(normal, normalCount).Max(s => s.Total);
+        var leakScores = detector.Score(leak, leakCount);
+
+        Assert.True(leakScores.Min(s => s.Total) > 3 * worstNormal, $"leak min {leakScores.Min(s => s.Total)} vs normal max {worstNormal}");
+        // The per-signal scores say which signals are off: pressure and flow, not temperature.
+        var perSignal = Enumerable.Range(0, 4).Select(f => leakScores.Average(s => s.PerSignal[f])).ToArray();
+        Assert.True(perSignal[2] > perSignal[1] && perSignal[0] > perSignal[1]);
+    }
+
+    [Fact]
+    public void Should_train_the_same_weights_for_the_same_seed()
+    {
+        var data = SyntheticPump.Normal(800);
+        var options = Small with { Epochs = 2 };
+
+        var first = Trainer.Train(data, options);
+        var second = Trainer.Train(data, options);
+
+        foreach (var (name, values) in first.Weights)
+        {
+            Assert.Equal(values, second.Weights[name]);
+        }
+    }
+
+    [Fact]
+    public void Should_calibrate_the_threshold_on_held_out_normal_windows_and_record_the_rule()
+    {
+        var bundle = Trainer.Train(SyntheticPump.Normal(1500), Small);
+        using var detector = new PortableDetector(bundle);
+        var heldOut = SyntheticPump.Normal(1500).Slice(1200, 300).Windows(20, 1, out var count);
+
+        var above = detector.Score(heldOut, count).Count(s => s.Total > bundle.Manifest.Threshold.Total);
+
+        Assert.InRange(above, 0, 3); // q0.99 of those very windows
+        Assert.Contains("q0.99", bundle.Manifest.Threshold.Rule, StringComparison.Ordinal);
+        Assert.True(bundle.Manifest.Threshold.Clear < bundle.Manifest.Threshold.Total);
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
