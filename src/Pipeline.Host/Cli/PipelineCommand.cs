@@ -15,6 +15,11 @@ internal static class PipelineCommand
             SensorsCommand.Create(),
             DemoCommand.Create(),
         };
+        foreach (var command in ModelCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
         return root;
     }
 }

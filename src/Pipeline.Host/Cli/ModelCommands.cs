@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Pipeline.Models.Data;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Evaluation;
+using Pipeline.Streams.Storing;
+
+namespace Pipeline.Host.Cli;
+
+/// <summary><c>pipeline train</c>, <c>finetune</c> and <c>evaluate</c>: the LSTM detector's life outside the node.</summary>
+internal static class ModelCommands
+{
+    private static readonly TrainingOptions Defaults = new();
+
+    public static IEnumerable<Command> Create() => [Train(), Finetune(), Evaluate()];
+
+    private static Option<string> DataOption(string description) => new("--data") { Description = description, Required = true };
+
+    private static Command Train()
+    {
+        var data = DataOption("A CSV file or folder (our export or SKAB's), or the node's SQLite store (.db).");
+        var output = new Option<string>("--out") { Description = "Bundle folder to write, e.g. models/NAME.", Required = true };
+        var signals = new Option<string?>("--signals") { Description = "Comma-separated signals, in order. Default: every numeric signal in the data." };
+        var window = new Option<int>("--window") { Description = "Window length W (rows).", DefaultValueFactory = _ => Defaults.Window };
+        var hidden = new Option<int>("--hidden") { Description = "LSTM hidden size.", DefaultValueFactory = _ => Defaults.Hidden };
+        var epochs = new Option<int>("--epochs") { Description = "Most epochs (early stopping may end sooner).", DefaultValueFactory = _ => Defaults.Epochs };
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and data give the same model.", DefaultValueFactory = _ => Defaults.Seed };
+        var store = StoreSelection(out var sensor, out var from, out var to);
+        var command = new Command("train", "Train an LSTM autoencoder on normal data and calibrate its threshold; writes a model bundle.")
+        {
+            data, output, signals, window, hidden, epochs, seed, sensor, from, to,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            var path = result.GetValue(data)!;
+            var table = store(path, result);
+            var outDir = result.GetValue(output)!;
+            var options = Defaults with
+            {
+                Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir)),
+                Signals = result.GetValue(signals)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                Window = result.GetValue(window),
+                Hidden = result.GetValue(hidden),
+                Epochs = result.GetValue(epochs),
+                Seed = result.GetValue(seed),
+            };
+            Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
+            var bundle = Trainer.Train(table, options, new EpochPrinter(), source: path);
+            bundle.Save(outDir);
+            Report(bundle, outDir);
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Finetune()
+    {
+        var model = new Option<string>("--model") { Description = "The bundle to start from.", Required = true };
+        var data = DataOption("New normal data: a CSV file or folder, or the node's SQLite store (.db).");
+        var output = new Option<string>("--out") { Description = "Bundle folder to write.", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of further training (0: only refit the scaler and threshold).", DefaultValueFactory = _ => 5 };
+        var rate = new Option<double>("--learning-rate") { Description = "Learning rate (lower than training's).", DefaultValueFactory = _ => Defaults.LearningRate / 10 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Defaults.Seed };
+        var store = StoreSelection(out var sensor, out var from, out var to);
+        var command = new Command("finetune", "Continue from a bundle on new normal data (fewer epochs, lower learning rate) and recalibrate: also how a sensor is commissioned.")
+        {
+            model, data, output, epochs, rate, seed, sensor, from, to,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            var start = ModelBundle.Load(result.GetValue(model)!);
+            var table = store(result.GetValue(data)!, result);
+            var outDir = result.GetValue(output)!;
+            var epochCount = result.GetValue(epochs);
+            var options = Defaults with
+            {
+                Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir)),
+                Epochs = Math.Max(1, epochCount),
+                CalibrateOnly = epochCount == 0,
+                LearningRate = result.GetValue(rate),
+                Seed = result.GetValue(seed),
+                Patience = 3,
+            };
+            Console.WriteLine($"Fine-tuning {start.Version} on {table.Count} rows ({(options.CalibrateOnly ? "scaler and threshold only" : $"{options.Epochs} epochs at {options.LearningRate}")})");
+            var bundle = Trainer.Train(table, options, new EpochPrinter(), start, result.GetValue(data)!);
+            bundle.Save(outDir);
+            Report(bundle, outDir);
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Evaluate()
+    {
+        var model = new Option<string>("--model") { Description = "The bundle to evaluate.", Required = true };
+        var data = DataOption("A folder (or file) of labelled CSV files.");
+        var protocol = new Option<string>("--protocol") { Description = "plain, or skab: each file's first 400 rows commission the detector, the rest is scored.", DefaultValueFactory = _ => "plain" };
+        protocol.AcceptOnlyFromAmong("plain", "skab");
+        var predictions = new Option<string?>("--predictions") { Description = "CSV to write: file,row,score,flag for every scored row." };
+        var command = new Command("evaluate", "Stream labelled files through the detector causally; print F1, false-alarm and missed-alarm rates (point-wise, pooled).")
+        {
+            model, data, protocol, predictions,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            var bundle = ModelBundle.Load(result.GetValue(model)!);
+            var root = result.GetValue(data)!;
+            var files = Directory.Exists(root)
+                ? Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
+                : [root];
+            var evaluator = new StreamingEvaluator(bundle, result.GetValue(protocol) == "skab" ? EvaluationProtocol.Skab : EvaluationProtocol.Plain,
+                new CommissioningRule(bundle.Manifest.Threshold.Quantile, bundle.Manifest.Threshold.Margin));
+            var all = new List<Prediction>();
+            foreach (var file in files)
+            {
+                var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
+                var scored = evaluator.Evaluate(name, SignalCsv.ReadFile(file));
+                var metrics = StreamingEvaluator.Metrics(scored);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-24} rows {scored.Count,6}  F1 {metrics.F1:F3}  FAR {metrics.FalseAlarmRate:P2}  MAR {metrics.MissedAlarmRate:P2}"));
+                all.AddRange(scored);
+            }
+
+            var pooled = StreamingEvaluator.Metrics(all);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pooled over {files.Length} files, {pooled.Rows} scored rows:  F1 {pooled.F1:F3}  FAR {pooled.FalseAlarmRate:P2}  MAR {pooled.MissedAlarmRate:P2}"));
+            if (result.GetValue(predictions) is { } output)
+            {
+                var text = new StringBuilder("file,row,score,flag\n");
+                foreach (var p in all)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"{p.File},{p.Row},{p.Score:R},{(p.Flag ? 1 : 0)}\n");
+                }
+
+                File.WriteAllText(output, text.ToString());
+                Console.WriteLine($"Predictions: {output}");
+            }
+
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>--sensor/--from/--to for a store; returns the loader for --data.</summary>
+    private static Func<string, ParseResult, SignalTable> StoreSelection(out Option<string?> sensor, out Option<DateTimeOffset?> from, out Option<DateTimeOffset?> to)
+    {
+        var sensorOption = new Option<string?>("--sensor") { Description = "With a .db: the sensor whose readings to use." };
+        var fromOption = new Option<DateTimeOffset?>("--from") { Description = "With a .db: first measurement time (UTC)." };
+        var toOption = new Option<DateTimeOffset?>("--to") { Description = "With a .db: end of the time range (UTC, exclusive)." };
+        (sensor, from, to) = (sensorOption, fromOption, toOption);
+        return (path, result) =>
+        {
+            if (!path.EndsWith(".db", StringComparison.OrdinalIgnoreCase))
+            {
+                return SignalCsv.Read(path);
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"No store at '{path}'.", path);
+            }
+
+            using var store = SqliteStore.Open(new StoreOptions { Path = path });
+            return store.ReadSignalTable(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
+        };
+    }
+
+    private static void Report(ModelBundle bundle, string directory)
+    {
+        var m = bundle.Manifest;
+        var t = m.Training!;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+
+            Training report — {bundle.Version}
+              data           {t.Source}: {t.Rows} rows -> {t.TrainWindows} training / {t.ValidationWindows} validation windows (time order)
+              model          LSTM autoencoder, window {m.Window} x {m.Signals.Length} signals ({string.Join(", ", m.Signals)}), hidden {m.Architecture.Hidden}, {bundle.Architecture.ParameterCount:N0} parameters
+              epochs         {t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}
+              threshold      {m.Threshold.Total:F5} (clear below {m.Threshold.Clear:F5}); rule: {m.Threshold.Rule}
+              per signal     {string.Join(", ", m.Signals.Select((s, i) => $"{s} {m.Threshold.PerSignal[i]:F4}"))}
+              bundle         {Path.GetFullPath(directory)}
+            """));
+    }
+
+    /// <summary>A progress bar with the losses, one line per epoch.</summary>
+    private sealed class EpochPrinter : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value)
+        {
+            const int width = 20;
+            var done = (int)Math.Round(width * (double)value.Epoch / value.Epochs);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {value.Epoch,3}/{value.Epochs} [{new string('#', done)}{new string('.', width - done)}] train {value.TrainLoss:F5}  validation {value.ValidationLoss:F5}{(value.Improved ? "  *" : string.Empty)}  {value.Elapsed.TotalSeconds:F1} s"));
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Pipeline.Models.Detection;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary>train, finetune and evaluate through the real command line, on CSV files in both formats.</summary>
+public sealed class ModelCommandsSpecs : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    private string WriteSkabCsv(string name, int rows, int seed, int? leakFrom)
+    {
+        var table = SyntheticPump.Normal(rows, seed, leakFrom);
+        var path = _temp.Combine(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var writer = new StreamWriter(path);
+        writer.Write("datetime;Current;Pressure;Thermocouple;Volume Flow RateRMS;anomaly;changepoint\r\n");
+        for (var t = 0; t < table.Count; t++)
+        {
+            var r = table.Rows[t];
+            var at = DateTimeOffset.FromUnixTimeSeconds(1_600_000_000 + t).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{at};{r[3]};{r[2]};{r[1]};{r[0]};{table.Labels![t]}.0;0.0\r\n"));
+        }
+
+        return path;
+    }
+
+    [Fact]
+    public async Task Should_train_a_bundle_then_evaluate_it_with_the_skab_protocol_and_write_predictions()
+    {
+        var training = WriteSkabCsv("free/anomaly-free.csv", 1500, 1, null);
+        WriteSkabCsv("group/0.csv", 700, 2, 560);
+        WriteSkabCsv("group/1.csv", 650, 3, 500);
+        var model = _temp.Combine("models", "m");
+        var predictions = _temp.Combine("p.csv");
+
+        var train = await PipelineCli.RunAsync("train", "--data", training, "--out", model, "--epochs", "3", "--window", "20", "--hidden", "16");
+        var evaluate = await PipelineCli.RunAsync("evaluate", "--model", model, "--data", _temp.Combine("group"), "--protocol", "skab", "--predictions", predictions);
+
+        Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
+        Assert.Contains("epoch   3/3", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Training report", train.Stdout, StringComparison.Ordinal);
+        var bundle = ModelBundle.Load(model);
+        Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
+        Assert.Contains("pooled over 2 files", evaluate.Stdout, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(predictions);
+        Assert.Equal("file,row,score,flag", lines[0]);
+        Assert.Equal(300 + 250, lines.Length - 1);
+        Assert.Equal("0.csv,400", string.Join(',', lines[1].Split(',')[..2]));
+    }
+
+    [Fact]
+    public async Task Should_finetune_from_a_bundle_keeping_its_signals_and_window()
+    {
+        var training = WriteSkabCsv("a.csv", 1200, 4, null);
+        var newData = WriteSkabCsv("b.csv", 600, 5, null);
+        var model = _temp.Combine("models", "base");
+        var tuned = _temp.Combine("models", "tuned");
+        await PipelineCli.RunAsync("train", "--data", training, "--out", model, "--epochs", "2", "--window", "20", "--hidden", "16");
+
+        var finetune = await PipelineCli.RunAsync("finetune", "--model", model, "--data", newData, "--out", tuned, "--epochs", "2");
+
+        Assert.True(finetune.ExitCode == 0, finetune.Stderr + finetune.Stdout);
+        var before = ModelBundle.Load(model);
+        var after = ModelBundle.Load(tuned);
+        Assert.Equal(before.Manifest.Signals, after.Manifest.Signals);
+        Assert.Equal(before.Manifest.Window, after.Manifest.Window);
+        Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
+        Assert.NotEqual(before.Manifest.Scaler.Mean, after.Manifest.Scaler.Mean);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

@@ -1,0 +1,49 @@
+using Pipeline.Models.Detection;
+using Pipeline.Models.Evaluation;
+using Pipeline.Tests.Models.Detection;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Models.Evaluation;
+
+public sealed class StreamingEvaluatorSpecs
+{
+    private static readonly Lazy<ModelBundle> Bundle = new(() => Trainer.Train(SyntheticPump.Normal(1200), TrainerSpecs.Small with { Epochs = 3 }));
+
+    [Theory]
+    [InlineData(EvaluationProtocol.Plain)]
+    [InlineData(EvaluationProtocol.Skab)]
+    public void Should_predict_each_row_from_rows_up_to_it_only(EvaluationProtocol protocol)
+    {
+        var file = SyntheticPump.Normal(700, seed: 21, leakFrom: 550);
+        var evaluator = new StreamingEvaluator(Bundle.Value, protocol, new CommissioningRule());
+        var full = evaluator.Evaluate("f.csv", file);
+
+        foreach (var cut in new[] { 430, 551, 600, 699 })
+        {
+            var truncated = evaluator.Evaluate("f.csv", file.Slice(0, cut));
+            Assert.Equal(full.TakeWhile(p => p.Row < cut), truncated);
+        }
+    }
+
+    [Fact]
+    public void Should_commission_on_the_first_400_rows_and_score_the_rest_under_the_skab_protocol()
+    {
+        var file = SyntheticPump.Normal(700, seed: 22, leakFrom: 550);
+
+        var predictions = new StreamingEvaluator(Bundle.Value, EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file);
+
+        Assert.Equal(Enumerable.Range(400, 300), predictions.Select(p => p.Row));
+        var metrics = StreamingEvaluator.Metrics(predictions);
+        Assert.True(metrics.F1 > 0.9, $"F1 {metrics.F1}, FAR {metrics.FalseAlarmRate}, MAR {metrics.MissedAlarmRate}");
+    }
+
+    [Fact]
+    public void Should_compute_the_metrics_as_skab_does()
+    {
+        var metrics = new PointMetrics(TruePositives: 60, FalsePositives: 10, TrueNegatives: 90, FalseNegatives: 40);
+
+        Assert.Equal(60 / (60 + (50 / 2.0)), metrics.F1, 9);
+        Assert.Equal(10 / 100.0, metrics.FalseAlarmRate, 9);
+        Assert.Equal(40 / 100.0, metrics.MissedAlarmRate, 9);
+    }
+}
