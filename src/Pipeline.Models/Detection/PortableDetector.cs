@@ -32,13 +32,7 @@ public sealed class PortableDetector : IWindowScorer
     public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
     {
         var size = _arch.Window * _arch.Features;
-        if (windows.Length != count * size)
-        {
-            throw new ArgumentException($"expected {count} windows of {_arch.Window}x{_arch.Features} values, got {windows.Length} values");
-        }
-
-        var scaled = windows.ToArray();
-        _scaler.Apply(scaled);
+        var scaled = WindowScore.Standardise(_arch, _scaler, windows, count);
         var scores = new WindowScore[count];
         var state = new State(_arch);
         for (var b = 0; b < count; b++)

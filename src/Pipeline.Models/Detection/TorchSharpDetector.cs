@@ -26,14 +26,7 @@ public sealed class TorchSharpDetector : IWindowScorer
 
     public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
     {
-        var size = _arch.Window * _arch.Features;
-        if (windows.Length != count * size)
-        {
-            throw new ArgumentException($"expected {count} windows of {_arch.Window}x{_arch.Features} values, got {windows.Length} values");
-        }
-
-        var scaled = windows.ToArray();
-        _scaler.Apply(scaled);
+        var scaled = WindowScore.Standardise(_arch, _scaler, windows, count);
 
         // Chosen for latency: a small batch is fastest on one thread (no fork/join); from about 64 windows the
         // second core pays off.
@@ -46,8 +39,7 @@ public sealed class TorchSharpDetector : IWindowScorer
         var scores = new WindowScore[count];
         for (var b = 0; b < count; b++)
         {
-            var row = values.AsSpan(b * _arch.Features, _arch.Features).ToArray();
-            scores[b] = new WindowScore(row.Average(), row);
+            scores[b] = WindowScore.FromPerSignal(values.AsSpan(b * _arch.Features, _arch.Features).ToArray());
         }
 
         return scores;

@@ -145,8 +145,7 @@ public static class Trainer
             var perSignal = (module.call(input) - input).square().mean([1]).data<float>().ToArray();
             for (var b = 0; b < n; b++)
             {
-                var row = perSignal.AsSpan(b * architecture.Features, architecture.Features).ToArray();
-                scores.Add(new WindowScore(row.Average(), row));
+                scores.Add(WindowScore.FromPerSignal(perSignal.AsSpan(b * architecture.Features, architecture.Features).ToArray()));
             }
         }
 

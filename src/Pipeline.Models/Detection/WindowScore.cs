@@ -1,7 +1,24 @@
 namespace Pipeline.Models.Detection;
 
 /// <summary>How badly a window was reconstructed: mean squared error (in standard units) per signal, and their mean.</summary>
-public readonly record struct WindowScore(float Total, float[] PerSignal);
+public readonly record struct WindowScore(float Total, float[] PerSignal)
+{
+    public static WindowScore FromPerSignal(float[] perSignal) => new(perSignal.Average(), perSignal);
+
+    /// <summary>Checks that <paramref name="windows"/> holds <paramref name="count"/> raw windows and returns them standardised.</summary>
+    internal static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)
+    {
+        if (windows.Length != count * architecture.Window * architecture.Features)
+        {
+            throw new ArgumentException(
+                $"expected {count} windows of {architecture.Window}x{architecture.Features} values, got {windows.Length} values");
+        }
+
+        var scaled = windows.ToArray();
+        scaler.Apply(scaled);
+        return scaled;
+    }
+}
 
 /// <summary>Scores batches of windows with one model. Implemented by TorchSharp and by a portable C# forward pass.</summary>
 public interface IWindowScorer : IDisposable
