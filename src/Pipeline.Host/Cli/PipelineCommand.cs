@@ -14,6 +14,7 @@ internal static class PipelineCommand
             RunCommand.Create(),
             SensorsCommand.Create(),
             DemoCommand.Create(),
+            SimulateCommand.Create(),
         };
         foreach (var command in ModelCommands.Create())
         {
