@@ -1,6 +1,8 @@
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Pipeline.Actors.Hosting;
+using Pipeline.Actors.Inference;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +39,8 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<EmbeddedBrokerOptions>(services, PipelineSections.EmbeddedBroker);
         AddValidatedOptions<IngestOptions>(services, PipelineSections.Ingest);
         AddValidatedOptions<ClusterNodeOptions>(services, PipelineSections.Cluster);
+        AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
+        services.AddSingleton(sp => LoadActiveModel(sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => BindCatalog(builder.Configuration, catalog))
             .ValidateOnStart();
@@ -87,9 +91,16 @@ public static class PipelineHostingExtensions
                 sp.GetRequiredService<IOptions<ClusterNodeOptions>>().Value,
                 SensorShardingExtensions.SensorProps(
                     sp.GetRequiredService<SensorCatalog>(),
-                    _ => WindowSpec.Default,
+                    _ => WindowOf(sp.GetRequiredService<ModelBundle>()),
                     sp.GetRequiredService<SqliteStore>(),
-                    sp.GetRequiredService<ISensorStatusBoard>())));
+                    sp.GetRequiredService<ISensorStatusBoard>()))
+            .WithActors((system, registry) =>
+            {
+                var bundle = sp.GetRequiredService<ModelBundle>();
+                var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+                registry.Register<InferenceRegistryKey>(
+                    system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options), "inference"));
+            }));
 
         services.AddHostedService<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<SensorStatusBoard>());
@@ -97,6 +108,14 @@ public static class PipelineHostingExtensions
         services.AddHostedService<IngestService>();
         return builder;
     }
+
+    /// <summary>The active bundle, checked at start: a bad one stops the node with what is wrong.</summary>
+    private static ModelBundle LoadActiveModel(InferenceOptions options) =>
+        ModelBundle.Load(Path.Combine(options.Directory, options.Active));
+
+    /// <summary>A sensor's window is what the model reads: its length, its signals in its order, its stride.</summary>
+    private static WindowSpec WindowOf(ModelBundle bundle) =>
+        new(bundle.Manifest.Window, bundle.Manifest.Signals, bundle.Manifest.Stride);
 
     /// <summary>Each configured sensor starts from the defaults and overrides what its own section sets.</summary>
     private static void BindCatalog(IConfiguration configuration, SensorCatalog catalog)

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Pipeline.Actors.Hosting;
+using Pipeline.Actors.Inference;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Security;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
@@ -22,8 +24,28 @@ internal sealed class PipelineOptionsValidation :
     IValidateOptions<EmbeddedBrokerOptions>,
     IValidateOptions<IngestOptions>,
     IValidateOptions<ClusterNodeOptions>,
-    IValidateOptions<SensorCatalog>
+    IValidateOptions<SensorCatalog>,
+    IValidateOptions<InferenceOptions>
 {
+    public ValidateOptionsResult Validate(string? name, InferenceOptions options)
+    {
+        var errors = new List<string>();
+        Range(errors, $"{PipelineSections.Models}:BatchSize", options.BatchSize, 1, 4096);
+        Positive(errors, $"{PipelineSections.Models}:MaxBatchDelay", options.MaxBatchDelay);
+        if (options.Backend is not ("auto" or "torchsharp" or "portable"))
+        {
+            errors.Add($"{PipelineSections.Models}:Backend '{options.Backend}' is not auto, torchsharp or portable");
+        }
+
+        var bundle = Path.Combine(options.Directory, options.Active);
+        if (!File.Exists(Path.Combine(bundle, ModelBundle.ManifestFile)))
+        {
+            errors.Add($"{PipelineSections.Models}:Active '{options.Active}': no bundle at {bundle} (check {PipelineSections.Models}:Directory, or train one with 'pipeline train')");
+        }
+
+        return Result(errors);
+    }
+
     public ValidateOptionsResult Validate(string? name, IngestOptions options)
     {
         var errors = new List<string>();

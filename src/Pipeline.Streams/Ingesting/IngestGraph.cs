@@ -2,6 +2,7 @@ using Akka;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
@@ -16,8 +17,9 @@ namespace Pipeline.Streams.Ingesting;
 public static class IngestGraph
 {
     /// <param name="recordReading">
-    /// What follows storing, for each newly stored reading, in order (the sensor actors); its task must complete
-    /// before the reading is acknowledged. Null: store and acknowledge only.
+    /// What follows storing, for each reading, in order: the sensor actor, and the detector for a window that became
+    /// due — the task gives the verdict, if any. It completes, and the verdict is stored, before the reading is
+    /// acknowledged. Null: store and acknowledge only.
     /// </param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
@@ -26,7 +28,7 @@ public static class IngestGraph
         StoreOptions storeOptions,
         IngestMetrics metrics,
         ILogger logger,
-        Func<Reading, CancellationToken, Task>? recordReading = null,
+        Func<Reading, CancellationToken, Task<Verdict?>>? recordReading = null,
         int parallelism = 64,
         CancellationToken cancellation = default)
     {
@@ -49,19 +51,31 @@ public static class IngestGraph
             .SelectMany(stored => stored)
             .SelectAsync(parallelism, async stored =>
             {
-                if (recordReading is not null && stored.NewReading is { } reading)
-                {
-                    await recordReading(reading, cancellation).ConfigureAwait(false);
-                }
-
-                return stored;
+                // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
+                // and the sensor refills from the readings before it, so it scores it again (stored once).
+                var verdict = recordReading is not null && stored.Reading is { } reading
+                    ? await recordReading(reading, cancellation).ConfigureAwait(false)
+                    : null;
+                return (stored.Message, Verdict: verdict);
             })
-            .ToMaterialized(Sink.ForEach<Stored>(stored =>
+            .GroupedWithin(storeOptions.BatchSize, storeOptions.FlushInterval)
+            .SelectAsync(1, async batch =>
             {
-                // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
-                // so InFlight never under-reports what the broker holds open.
-                metrics.OnAcknowledged(1);
-                acks.Observe(stored.Message.Acknowledge(cancellation));
+                var items = batch as IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)> ?? batch.ToList();
+                var verdicts = items.Where(i => i.Verdict is not null).Select(i => i.Verdict!).ToList();
+                var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                metrics.OnVerdicts(stored, verdicts.Count(v => v.Anomalous));
+                return items;
+            })
+            .ToMaterialized(Sink.ForEach<IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)>>(items =>
+            {
+                foreach (var item in items)
+                {
+                    // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
+                    // so InFlight never under-reports what the broker holds open.
+                    metrics.OnAcknowledged(1);
+                    acks.Observe(item.Message.Acknowledge(cancellation));
+                }
             }), Keep.Right);
     }
 
@@ -87,9 +101,7 @@ public static class IngestGraph
         metrics.OnStored(written.Inserted, written.Duplicates, written.Rejects);
         LogRejects(logger, rejects, metrics.Rejected);
 
-        // A reading stored before (a redelivery) has been through the sensor already, or is in its warm-start history.
-        var fresh = new HashSet<Reading>(written.NewReadings, ReferenceEqualityComparer.Instance);
-        return items.Select(item => new Stored(item.Message, item.Result is DecodedReading { Reading: var r } && fresh.Contains(r) ? r : null)).ToList();
+        return items.Select(item => new Stored(item.Message, item.Result is DecodedReading { Reading: var r } ? r : null)).ToList();
     }
 
     // Rejects are stored with the whole payload; the log names each one until it would flood, then counts.
@@ -109,8 +121,8 @@ public static class IngestGraph
     /// <summary>A message and what the codec made of it.</summary>
     public sealed record Decoded(IncomingMessage Message, TelemetryDecodeResult Result);
 
-    /// <summary>A message whose batch is stored; <see cref="NewReading"/> is set when it was stored for the first time.</summary>
-    public sealed record Stored(IncomingMessage Message, Reading? NewReading);
+    /// <summary>A message whose batch is stored, with its reading unless it was rejected.</summary>
+    public sealed record Stored(IncomingMessage Message, Reading? Reading);
 
     /// <summary>Acks are not awaited one by one; a failed one (the connection dropped) is reported, and the broker redelivers.</summary>
     private sealed class AckObserver(ILogger logger)

@@ -9,6 +9,8 @@ public sealed class IngestMetrics
     private long _rejected;
     private long _acknowledged;
     private long _maxInFlight;
+    private long _verdicts;
+    private long _anomalous;
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -22,6 +24,12 @@ public sealed class IngestMetrics
     public long Rejected => Interlocked.Read(ref _rejected);
 
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>Verdicts stored (one per scored window).</summary>
+    public long Verdicts => Interlocked.Read(ref _verdicts);
+
+    /// <summary>Verdicts whose score exceeded the threshold.</summary>
+    public long Anomalous => Interlocked.Read(ref _anomalous);
 
     /// <summary>Received but not yet acknowledged.</summary>
     public long InFlight => Received - Acknowledged;
@@ -44,6 +52,12 @@ public sealed class IngestMetrics
         Interlocked.Add(ref _stored, inserted);
         Interlocked.Add(ref _duplicates, duplicates);
         Interlocked.Add(ref _rejected, rejected);
+    }
+
+    internal void OnVerdicts(int stored, int anomalous)
+    {
+        Interlocked.Add(ref _verdicts, stored);
+        Interlocked.Add(ref _anomalous, anomalous);
     }
 
     internal void OnAcknowledged(int count) => Interlocked.Add(ref _acknowledged, count);

@@ -4,7 +4,9 @@ using Akka.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Storing;
@@ -13,7 +15,8 @@ using Pipeline.Streams.Subscribing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors -> ack. When the graph
+/// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors -> inference -> verdicts
+/// stored -> ack. When the graph
 /// fails (a sensor that does not answer in time, a store error) the failure is logged, the session is closed and the
 /// graph restarts with backoff: the broker delivers everything unacknowledged again, and the store keeps it once.
 /// Stopping drains: intake closes, every message already in the graph is finished and acknowledged.
@@ -21,6 +24,7 @@ namespace Pipeline.Streams.Ingesting;
 public sealed class IngestService(
     ActorSystem system,
     IRequiredActor<SensorRegion> sensors,
+    IRequiredActor<InferenceRegistryKey> inference,
     IOptions<MqttOptions> mqttOptions,
     IOptions<StoreOptions> storeOptions,
     IOptions<IngestOptions> ingestOptions,
@@ -69,8 +73,14 @@ public sealed class IngestService(
         var options = ingestOptions.Value;
         var delay = options.RestartDelay;
         var region = await sensors.GetAsync(stopping).ConfigureAwait(false);
-        Task RecordReading(Reading reading, CancellationToken cancellation) =>
-            region.Ask<ReadingRecorded>(new RecordReading(reading), options.AskTimeout, cancellation);
+        var detector = await inference.GetAsync(stopping).ConfigureAwait(false);
+        async Task<Verdict?> RecordReading(Reading reading, CancellationToken cancellation)
+        {
+            var recorded = await region.Ask<ReadingRecorded>(new RecordReading(reading), options.AskTimeout, cancellation).ConfigureAwait(false);
+            return recorded.Window is { } window
+                ? await detector.Ask<Verdict>(new ScoreWindow(window), options.AskTimeout, cancellation).ConfigureAwait(false)
+                : null;
+        }
 
         while (!stopping.IsCancellationRequested)
         {
@@ -79,7 +89,7 @@ public sealed class IngestService(
                     RecordReading, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
-            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> ack", broker, store.Path);
+            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Path);
 
             await Task.WhenAny(completion, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)

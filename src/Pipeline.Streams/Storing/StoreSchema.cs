@@ -57,6 +57,26 @@ internal static class StoreSchema
             updated_at    INTEGER
         );
         """,
+
+        // 3: verdicts — one per scored window, keyed by the window's last reading.
+        """
+        CREATE TABLE verdicts (
+            id            INTEGER PRIMARY KEY,
+            sensor_id     TEXT    NOT NULL,
+            first_seq     INTEGER NOT NULL,
+            last_seq      INTEGER NOT NULL,
+            start_ts      INTEGER NOT NULL,
+            end_ts        INTEGER NOT NULL,
+            score         REAL    NOT NULL,
+            per_signal    TEXT    NOT NULL,
+            threshold     REAL    NOT NULL,
+            anomalous     INTEGER NOT NULL,
+            model_version TEXT    NOT NULL,
+            stored_at     INTEGER NOT NULL,
+            UNIQUE (sensor_id, last_seq)
+        );
+        CREATE INDEX verdicts_end_ts ON verdicts (end_ts);
+        """,
     ];
 
     public static int Version => Migrations.Length;

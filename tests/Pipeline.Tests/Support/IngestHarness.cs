@@ -38,7 +38,7 @@ public sealed class IngestHarness : IAsyncDisposable
         string certsDirectory,
         StoreOptions storeOptions,
         MqttOptions? mqtt = null,
-        Func<Reading, CancellationToken, Task>? recordReading = null)
+        Func<Reading, CancellationToken, Task<Pipeline.Models.Detection.Verdict?>>? recordReading = null)
     {
         var logger = new TestLogger();
         var metrics = new IngestMetrics();

@@ -32,7 +32,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Should_store_every_reading_exactly_once_when_killed_mid_burst_and_restarted()
+    public async Task Should_store_every_reading_and_every_verdict_exactly_once_when_killed_mid_burst_and_restarted()
     {
         const int total = 20_000;
         await using (var node = NodeProcess.Start(Arguments))
@@ -49,11 +49,17 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
         await using var restarted = NodeProcess.Start(Arguments);
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM readings") >= total, Patience,
             () => $"{Scalar("SELECT count(*) FROM readings")} of {total} stored\n{restarted.Output}");
+        const int window = 60; // models/default: one verdict per reading from the 60th on
+        await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= total - window + 1, Patience,
+            () => $"{Scalar("SELECT count(*) FROM verdicts")} verdicts\n{restarted.Output}");
 
         Assert.Equal(total, Scalar("SELECT count(*) FROM readings"));
         Assert.Equal(total, Scalar("SELECT count(DISTINCT seq) FROM readings"));
         Assert.Equal(1, Scalar("SELECT min(seq) FROM readings"));
         Assert.Equal(total, Scalar("SELECT max(seq) FROM readings"));
+        Assert.Equal(total - window + 1, Scalar("SELECT count(*) FROM verdicts"));
+        Assert.Equal(total - window + 1, Scalar("SELECT count(DISTINCT last_seq) FROM verdicts"));
+        Assert.Equal(window, Scalar("SELECT min(last_seq) FROM verdicts"));
         Assert.Equal(0, await restarted.StopAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Ingest drained", restarted.Output, StringComparison.Ordinal);
     }

@@ -1,0 +1,20 @@
+namespace Pipeline.Actors.Inference;
+
+/// <summary>The detector in the node (<c>Pipeline:Models</c>).</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>Folder of model bundles. Default: <c>models</c> beside the pipeline binary (the shipped <c>default</c> is there).</summary>
+    public string Directory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>The bundle that scores. Default <c>default</c>.</summary>
+    public string Active { get; set; } = "default";
+
+    /// <summary><c>auto</c> (TorchSharp where it loads, else portable), <c>torchsharp</c> or <c>portable</c>. Default auto.</summary>
+    public string Backend { get; set; } = "auto";
+
+    /// <summary>Windows scored together at most. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Longest a window waits for its batch to fill: batching adds at most this to any window's latency. Default 10 ms.</summary>
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+}

@@ -1,0 +1,18 @@
+namespace Pipeline.Models.Detection;
+
+/// <summary>
+/// What the detector concluded about one window of one sensor: the time span, total and per-signal scores, the
+/// threshold it was held against, and the model version that scored it.
+/// </summary>
+public sealed record Verdict(
+    string SensorId,
+    long FirstSequence,
+    long LastSequence,
+    long StartTimestampMs,
+    long EndTimestampMs,
+    float Score,
+    float[] PerSignal,
+    string[] Signals,
+    float Threshold,
+    bool Anomalous,
+    string ModelVersion);

@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Pipeline.Models.Detection;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>The <c>verdicts</c> table: one row per scored window, stored once even when its readings come again.</summary>
+public sealed partial class SqliteStore
+{
+    /// <summary>Writes verdicts in one transaction; returns how many were new.</summary>
+    public Task<int> WriteVerdictsAsync(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(verdicts);
+        if (verdicts.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+
+        return WriteAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText =
+                """
+                INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, stored_at)
+                VALUES ($sensor, $first, $last, $start, $end, $score, $perSignal, $threshold, $anomalous, $model, $stored)
+                ON CONFLICT (sensor_id, last_seq) DO NOTHING
+                """;
+            var sensor = command.Parameters.Add("$sensor", SqliteType.Text);
+            var first = command.Parameters.Add("$first", SqliteType.Integer);
+            var last = command.Parameters.Add("$last", SqliteType.Integer);
+            var start = command.Parameters.Add("$start", SqliteType.Integer);
+            var end = command.Parameters.Add("$end", SqliteType.Integer);
+            var score = command.Parameters.Add("$score", SqliteType.Real);
+            var perSignal = command.Parameters.Add("$perSignal", SqliteType.Text);
+            var threshold = command.Parameters.Add("$threshold", SqliteType.Real);
+            var anomalous = command.Parameters.Add("$anomalous", SqliteType.Integer);
+            var model = command.Parameters.Add("$model", SqliteType.Text);
+            command.Parameters.AddWithValue("$stored", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var inserted = 0;
+            foreach (var verdict in verdicts)
+            {
+                sensor.Value = verdict.SensorId;
+                first.Value = verdict.FirstSequence;
+                last.Value = verdict.LastSequence;
+                start.Value = verdict.StartTimestampMs;
+                end.Value = verdict.EndTimestampMs;
+                score.Value = verdict.Score;
+                perSignal.Value = PerSignalJson(verdict);
+                threshold.Value = verdict.Threshold;
+                anomalous.Value = verdict.Anomalous ? 1 : 0;
+                model.Value = verdict.ModelVersion;
+                inserted += command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return inserted;
+        }, cancellation);
+    }
+
+    private static string PerSignalJson(Verdict verdict)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            for (var i = 0; i < verdict.Signals.Length; i++)
+            {
+                json.WriteNumber(verdict.Signals[i], verdict.PerSignal[i]);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
