@@ -10,6 +10,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using Pipeline.Host.Hosting;
 using Pipeline.Models.Security;
+using Pipeline.Models.Simulation;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Ingesting;
@@ -18,8 +19,9 @@ using Pipeline.Streams.Storing;
 namespace Pipeline.Host.Cli;
 
 /// <summary>
-/// <c>pipeline demo</c>: generated certificates, the node with its embedded mTLS broker and SQLite store, and a few
-/// simulated devices — one of which tries to speak for another, and one whose temperature sensor sticks — live.
+/// <c>pipeline demo</c>: generated certificates, the node with its embedded mTLS broker, SQLite store and the shipped
+/// model, and three simulated pumps — one leaks for a minute, one's pressure sensor sticks, one tries to speak for
+/// another — live.
 /// </summary>
 internal static class DemoCommand
 {
@@ -61,6 +63,7 @@ internal static class DemoCommand
             [$"{PipelineSections.Store}:Path"] = database,
             [$"{PipelineSections.SensorDefaults}:OfflineAfter"] = "00:00:10",
             [$"{PipelineSections.SensorDefaults}:SamplingPeriod"] = "00:00:00.200",
+            [$"{PipelineSections.SensorDefaults}:StuckCount"] = "30",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Serilog:MinimumLevel:Override:Pipeline.Actors"] = "Information",
         });
@@ -70,7 +73,8 @@ internal static class DemoCommand
 
         Console.WriteLine($"Pipeline demo — certificates in {certs}");
         Console.WriteLine($"SQLite store: {database}  (try: sqlite3 {database} \"select * from readings order by id desc limit 5\")");
-        Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated devices at 5 readings/s. Ctrl-C stops.");
+        Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");
+        Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06. Ctrl-C stops.");
         Console.WriteLine();
 
         var endpoint = new BrokerEndpoint("127.0.0.1", port);
@@ -106,9 +110,9 @@ internal static class DemoCommand
             {
                 await Task.Delay(TimeSpan.FromSeconds(3), stop);
                 var stored = metrics.Stored;
-                var sensors = string.Join("  ", store.ListSensors().Select(s => $"{s.SensorId}[{s.WindowFill}/{s.WindowLength} {s.Health}]"));
+                var sensors = string.Join("  ", store.ListSensors().Select(s => $"{s.SensorId}[{s.WindowFill}/{s.WindowLength} {s.Health}{Score(metrics, s.SensorId)}]"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{clock.Elapsed:mm\\:ss}] stored/s {(stored - last) / 3.0,5:F1}  stored {stored,6}  rejected {metrics.Rejected,3}  in flight {metrics.InFlight,3}  {sensors}"));
+                    $"[{clock.Elapsed:mm\\:ss}] stored/s {(stored - last) / 3.0,5:F1}  verdicts {metrics.Verdicts,5} ({metrics.Anomalous} anomalous)  rejected {metrics.Rejected}  {sensors}"));
                 last = stored;
             }
         }
@@ -117,33 +121,58 @@ internal static class DemoCommand
         }
     }
 
+    /// <summary>The sensor's latest score against its threshold and, when anomalous, the signals most off.</summary>
+    private static string Score(IngestMetrics metrics, string sensor)
+    {
+        if (!metrics.LatestVerdicts.TryGetValue(sensor, out var v))
+        {
+            return string.Empty;
+        }
+
+        var text = string.Create(CultureInfo.InvariantCulture, $" score {v.Score:F2}/{v.Threshold:F2}");
+        if (!v.Anomalous)
+        {
+            return text;
+        }
+
+        var worst = v.Signals.Zip(v.PerSignal).OrderByDescending(p => p.Second).Take(2).Select(p => p.First);
+        return $"{text} ANOMALY: {string.Join(", ", worst)}";
+    }
+
     /// <summary>
-    /// A device: smooth pump-like signals with noise. esp32-02 also tries, now and then, to publish as esp32-01 (the
-    /// broker refuses); esp32-03's temperature sensor sticks after 30 s.
+    /// A device on a simulated pump (docs/simulator.md), 5 readings/s, each one second of pump time — so the demo
+    /// shows minutes of process in seconds. The script (pump time): esp32-02 leaks from 2:00 to 4:00; esp32-03's
+    /// pressure sensor sticks from 4:00 to 5:30; esp32-02 also tries, now and then, to publish as esp32-01.
     /// </summary>
     private static async Task SimulateAsync(BrokerEndpoint endpoint, string certs, string device, int index, CancellationToken stop)
     {
+        FaultSpec[] script =
+        [
+            new(FaultKind.Leak, Devices[1], TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(120)),
+            new(FaultKind.Stuck, Devices[2], TimeSpan.FromSeconds(240), TimeSpan.FromSeconds(90)),
+        ];
+        var pump = new PumpSimulator(device, index + 1, script, setPointChanges: false);
+        var period = TimeSpan.FromMilliseconds(200);
         using var client = new MqttClientFactory().CreateMqttClient();
-        var random = new Random(index + 1);
         try
         {
             await client.ConnectAsync(MutualTlsClientOptions.For(endpoint, certs, device).Build(), stop);
-            var started = DateTime.UtcNow;
-            for (var seq = 1L; !stop.IsCancellationRequested; seq++)
+            using var timer = new PeriodicTimer(period);
+            for (var seq = 1L; await timer.WaitForNextTickAsync(stop); seq++)
             {
-                var t = (DateTime.UtcNow - started).TotalSeconds;
-                var flow = 120 + (5 * Math.Sin(t / 20)) + random.NextDouble();
-                var temperature = index == 2 && t > 30 ? 21.7 : 21 + (0.5 * Math.Sin(t / 60)) + (random.NextDouble() * 0.05);
+                if (pump.Step(TimeSpan.FromSeconds(seq), TimeSpan.FromSeconds(1)) is not { } s)
+                {
+                    continue;
+                }
+
                 var payload = string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{flow:F2}},"temperature":{{temperature:F2}},"pressure":{{4.2 - (flow - 120) * 0.01 + random.NextDouble() * 0.02:F3}},"current":{{8.5 + (flow - 120) * 0.03:F2}}}""");
+                    $$"""{"ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow:0.0}},"temperature":{{s.Temperature:0.00}},"pressure":{{s.Pressure:0.00}},"current":{{s.Current:0.00}}}""");
                 await client.PublishAsync(Message(TopicContract.Telemetry(device), payload), stop);
-                if (index == 1 && seq % 50 == 0)
+                if (index == 1 && seq % 100 == 0)
                 {
                     var forged = await client.PublishAsync(Message(TopicContract.Telemetry(Devices[0]), payload), stop);
                     Console.WriteLine($"{device} tried to publish as {Devices[0]}: the broker answered {forged.ReasonCode}.");
                 }
-
-                await Task.Delay(200, stop);
             }
         }
         catch (OperationCanceledException)

@@ -64,7 +64,7 @@ public static class IngestGraph
                 var items = batch as IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)> ?? batch.ToList();
                 var verdicts = items.Where(i => i.Verdict is not null).Select(i => i.Verdict!).ToList();
                 var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
-                metrics.OnVerdicts(stored, verdicts.Count(v => v.Anomalous));
+                metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
                 return items;
             })
             .ToMaterialized(Sink.ForEach<IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)>>(items =>

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Pipeline.Models.Detection;
+
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>Counters of the ingest graph, for logs, the demo view, benchmarks and specs.</summary>
@@ -11,6 +14,7 @@ public sealed class IngestMetrics
     private long _maxInFlight;
     private long _verdicts;
     private long _anomalous;
+    private readonly ConcurrentDictionary<string, Verdict> _latest = new(StringComparer.Ordinal);
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -30,6 +34,9 @@ public sealed class IngestMetrics
 
     /// <summary>Verdicts whose score exceeded the threshold.</summary>
     public long Anomalous => Interlocked.Read(ref _anomalous);
+
+    /// <summary>The newest stored verdict of each sensor.</summary>
+    public IReadOnlyDictionary<string, Verdict> LatestVerdicts => _latest;
 
     /// <summary>Received but not yet acknowledged.</summary>
     public long InFlight => Received - Acknowledged;
@@ -54,8 +61,13 @@ public sealed class IngestMetrics
         Interlocked.Add(ref _rejected, rejected);
     }
 
-    internal void OnVerdicts(int stored, int anomalous)
+    internal void OnVerdicts(IEnumerable<Verdict> verdicts, int stored, int anomalous)
     {
+        foreach (var verdict in verdicts)
+        {
+            _latest[verdict.SensorId] = verdict;
+        }
+
         Interlocked.Add(ref _verdicts, stored);
         Interlocked.Add(ref _anomalous, anomalous);
     }
