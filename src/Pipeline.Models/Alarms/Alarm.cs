@@ -1,0 +1,31 @@
+namespace Pipeline.Models.Alarms;
+
+/// <summary>
+/// The whole state of one alarm (sensor, type) — what the retained MQTT topic and the <c>alarms</c> table hold.
+/// Times are Unix ms; null when it has not happened.
+/// </summary>
+public sealed record Alarm(
+    string Id,
+    string SensorId,
+    AlarmType Type,
+    AlarmState State,
+    AlarmSeverity Severity,
+    long? RaisedAt,
+    long? AcknowledgedAt,
+    long? ClearedAt,
+    long? LastAt,
+    int Count,
+    double PeakScore,
+    string? CauseHint,
+    string Message,
+    long? ShelvedUntil,
+    bool Chattering)
+{
+    public static Alarm Normal(string sensorId, AlarmType type) =>
+        new($"{sensorId}/{type.ToString().ToLowerInvariant()}", sensorId, type, AlarmState.Normal, AlarmSeverity.Low,
+            null, null, null, null, 0, 0, null, string.Empty, null, false);
+
+    public bool IsActive => State is AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged;
+
+    public bool IsShelvedAt(long nowMs) => ShelvedUntil is { } until && nowMs < until;
+}

@@ -1,0 +1,146 @@
+namespace Pipeline.Models.Alarms;
+
+/// <summary>
+/// The alarm lifecycle as pure functions over an alarm's state: on-delay (k of the last n windows), off-delay with a
+/// lower clear threshold, severity from how far the score exceeds the threshold, acknowledgement, timed shelving and
+/// chattering. Each call returns the new state and the transitions it caused (none when nothing changed that a
+/// person must see).
+/// </summary>
+public static class AlarmPolicy
+{
+    /// <summary>The bookkeeping behind an anomaly alarm: the alarm, recent window outcomes, and its raise/clear times.</summary>
+    public sealed record Track(Alarm Alarm, IReadOnlyList<bool> Recent, int BelowClear, IReadOnlyList<long> Cycles)
+    {
+        public static Track Start(string sensorId, AlarmType type) => new(Alarm.Normal(sensorId, type), [], 0, []);
+    }
+
+    public sealed record Outcome(Track Track, IReadOnlyList<AlarmTransition> Transitions)
+    {
+        public Alarm Alarm => Track.Alarm;
+    }
+
+    /// <summary>One scored window for an anomaly alarm.</summary>
+    public static Outcome OnScore(Track track, AlarmSettings settings, double score, double threshold, double clearThreshold, string? causeHint, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        ArgumentNullException.ThrowIfNull(settings);
+        var anomalous = score > threshold;
+        var recent = track.Recent.Append(anomalous).TakeLast(settings.OnDelayWindows).ToList();
+        var belowClear = score < clearThreshold ? track.BelowClear + 1 : 0;
+        var alarm = track.Alarm;
+        var transitions = new List<AlarmTransition>();
+        var severity = Severity(settings, score / threshold);
+
+        if (alarm.IsActive)
+        {
+            if (anomalous)
+            {
+                alarm = alarm with
+                {
+                    Count = alarm.Count + 1,
+                    LastAt = nowMs,
+                    PeakScore = Math.Max(alarm.PeakScore, score),
+                    Severity = (AlarmSeverity)Math.Max((int)alarm.Severity, (int)severity),
+                    CauseHint = causeHint ?? alarm.CauseHint,
+                };
+                if (alarm.Severity != track.Alarm.Severity)
+                {
+                    transitions.Add(AlarmTransition.Updated);
+                }
+            }
+
+            if (belowClear >= settings.ClearWindows)
+            {
+                return Clear(track with { Recent = recent, BelowClear = belowClear }, alarm, nowMs, transitions);
+            }
+
+            return new Outcome(track with { Alarm = alarm, Recent = recent, BelowClear = belowClear }, transitions);
+        }
+
+        if (recent.Count(r => r) >= settings.OnDelayAnomalous && !alarm.IsShelvedAt(nowMs))
+        {
+            return Raise(track with { Recent = recent, BelowClear = belowClear }, settings, severity, score, causeHint,
+                $"score {score:0.###} above threshold {threshold:0.###} in {recent.Count(r => r)} of the last {recent.Count} windows", nowMs);
+        }
+
+        return new Outcome(track with { Recent = recent, BelowClear = belowClear }, transitions);
+    }
+
+    /// <summary>A condition (limit, offline, stuck) that the sensor reports as it starts or ends.</summary>
+    public static Outcome OnCondition(Track track, AlarmSettings settings, bool active, string message, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        if (active && !track.Alarm.IsActive)
+        {
+            return track.Alarm.IsShelvedAt(nowMs)
+                ? new Outcome(track, [])
+                : Raise(track, settings, AlarmSeverity.Medium, 0, null, message, nowMs);
+        }
+
+        return !active && track.Alarm.IsActive ? Clear(track, track.Alarm with { Message = message }, nowMs, []) : new Outcome(track, []);
+    }
+
+    /// <summary>An operator acknowledges: active -> active-acknowledged; cleared-unacknowledged -> closed.</summary>
+    public static Outcome Acknowledge(Track track, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        var alarm = track.Alarm;
+        return alarm.State switch
+        {
+            AlarmState.ActiveUnacknowledged => new Outcome(track with { Alarm = alarm with { State = AlarmState.ActiveAcknowledged, AcknowledgedAt = nowMs } }, [AlarmTransition.Acknowledged]),
+            AlarmState.ClearedUnacknowledged => new Outcome(track with { Alarm = alarm with { State = AlarmState.Normal, AcknowledgedAt = nowMs } }, [AlarmTransition.Acknowledged, AlarmTransition.Closed]),
+            _ => new Outcome(track, []),
+        };
+    }
+
+    /// <summary>Shelve for a time: no new raise until then (an active alarm stays visible but suppressed from re-raising).</summary>
+    public static Outcome Shelve(Track track, TimeSpan duration, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        return new Outcome(track with { Alarm = track.Alarm with { ShelvedUntil = nowMs + (long)duration.TotalMilliseconds } }, [AlarmTransition.Shelved]);
+    }
+
+    private static Outcome Raise(Track track, AlarmSettings settings, AlarmSeverity severity, double score, string? causeHint, string message, long nowMs)
+    {
+        var cycles = track.Cycles.Append(nowMs).Where(t => nowMs - t <= settings.ChatterPeriod.TotalMilliseconds).ToList();
+        var chattering = cycles.Count >= settings.ChatterCycles;
+        var alarm = track.Alarm with
+        {
+            State = AlarmState.ActiveUnacknowledged,
+            Severity = severity,
+            RaisedAt = nowMs,
+            AcknowledgedAt = null,
+            ClearedAt = null,
+            LastAt = nowMs,
+            Count = 1,
+            PeakScore = score,
+            CauseHint = causeHint,
+            Message = message,
+            Chattering = chattering,
+        };
+        var transitions = new List<AlarmTransition> { AlarmTransition.Raised };
+        if (chattering && !track.Alarm.Chattering)
+        {
+            transitions.Add(AlarmTransition.Chattering);
+        }
+
+        return new Outcome(new Track(alarm, track.Recent, 0, cycles), transitions);
+    }
+
+    private static Outcome Clear(Track track, Alarm alarm, long nowMs, List<AlarmTransition> transitions)
+    {
+        // An acknowledged alarm that clears is closed; an unacknowledged one waits for its acknowledgement.
+        var closed = alarm.State == AlarmState.ActiveAcknowledged;
+        alarm = alarm with { State = closed ? AlarmState.Normal : AlarmState.ClearedUnacknowledged, ClearedAt = nowMs };
+        transitions.Add(AlarmTransition.Cleared);
+        if (closed)
+        {
+            transitions.Add(AlarmTransition.Closed);
+        }
+
+        return new Outcome(track with { Alarm = alarm, Recent = [], BelowClear = 0 }, transitions);
+    }
+
+    private static AlarmSeverity Severity(AlarmSettings settings, double ratio) =>
+        ratio >= settings.HighRatio ? AlarmSeverity.High : ratio >= settings.MediumRatio ? AlarmSeverity.Medium : AlarmSeverity.Low;
+}

@@ -1,0 +1,26 @@
+namespace Pipeline.Models.Alarms;
+
+/// <summary>The alarm rules (<c>Pipeline:Alarms</c>).</summary>
+public sealed class AlarmSettings
+{
+    /// <summary>On-delay: raise when at least this many of the last <see cref="OnDelayWindows"/> windows are anomalous. Default 3.</summary>
+    public int OnDelayAnomalous { get; set; } = 3;
+
+    /// <summary>On-delay: how many recent windows are looked at. Default 5.</summary>
+    public int OnDelayWindows { get; set; } = 5;
+
+    /// <summary>Off-delay: clear only after this many windows in a row below the clear threshold. Default 10.</summary>
+    public int ClearWindows { get; set; } = 10;
+
+    /// <summary>Severity: medium from this many times the threshold, high from <see cref="HighRatio"/>. Default 2.</summary>
+    public double MediumRatio { get; set; } = 2;
+
+    /// <summary>Default 4.</summary>
+    public double HighRatio { get; set; } = 4;
+
+    /// <summary>This many raise/clear cycles within <see cref="ChatterPeriod"/> is chattering. Default 3.</summary>
+    public int ChatterCycles { get; set; } = 3;
+
+    /// <summary>Default 1 minute.</summary>
+    public TimeSpan ChatterPeriod { get; set; } = TimeSpan.FromMinutes(1);
+}
