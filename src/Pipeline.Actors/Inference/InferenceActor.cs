@@ -83,7 +83,8 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             var w = _pending[i].Request.Window;
             _pending[i].ReplyTo.Tell(new Verdict(
                 w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs,
-                scores[i].Total, scores[i].PerSignal, _bundle.Manifest.Signals, threshold, scores[i].Total > threshold, _bundle.Version));
+                scores[i].Total, scores[i].PerSignal, _bundle.Manifest.Signals, threshold, scores[i].Total > threshold, _bundle.Version,
+                Deviation(w.Values)));
         }
 
         _batches++;
@@ -94,6 +95,26 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
 
         _pending.Clear();
+    }
+
+    /// <summary>Each signal's mean over the window, standardised with the model's scaler.</summary>
+    private float[] Deviation(float[] values)
+    {
+        var scaler = _bundle.Manifest.Scaler;
+        var features = scaler.Mean.Length;
+        var mean = new float[features];
+        for (var i = 0; i < values.Length; i++)
+        {
+            mean[i % features] += values[i];
+        }
+
+        var steps = values.Length / features;
+        for (var f = 0; f < features; f++)
+        {
+            mean[f] = ((mean[f] / steps) - scaler.Mean[f]) / scaler.Std[f];
+        }
+
+        return mean;
     }
 
     private sealed class Flush

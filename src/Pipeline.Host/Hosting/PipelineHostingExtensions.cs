@@ -1,7 +1,9 @@
 using Akka.Hosting;
 using Akka.Logger.Serilog;
+using Pipeline.Actors.Alarms;
 using Pipeline.Actors.Hosting;
 using Pipeline.Actors.Inference;
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Microsoft.Extensions.Configuration;
@@ -40,6 +42,7 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<IngestOptions>(services, PipelineSections.Ingest);
         AddValidatedOptions<ClusterNodeOptions>(services, PipelineSections.Cluster);
         AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
+        AddValidatedOptions<AlarmSettings>(services, PipelineSections.Alarms);
         services.AddSingleton(sp => LoadActiveModel(sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => BindCatalog(builder.Configuration, catalog))
@@ -100,6 +103,8 @@ public static class PipelineHostingExtensions
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
                 registry.Register<InferenceRegistryKey>(
                     system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options), "inference"));
+                registry.Register<AlarmRegistryKey>(system.ActorOf(
+                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>()), "alarms"));
             }));
 
         services.AddHostedService<RetentionService>();

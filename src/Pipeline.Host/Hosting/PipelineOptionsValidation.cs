@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Pipeline.Actors.Hosting;
 using Pipeline.Actors.Inference;
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Security;
 using Pipeline.Models.Sensors;
@@ -25,8 +26,30 @@ internal sealed class PipelineOptionsValidation :
     IValidateOptions<IngestOptions>,
     IValidateOptions<ClusterNodeOptions>,
     IValidateOptions<SensorCatalog>,
-    IValidateOptions<InferenceOptions>
+    IValidateOptions<InferenceOptions>,
+    IValidateOptions<AlarmSettings>
 {
+    public ValidateOptionsResult Validate(string? name, AlarmSettings options)
+    {
+        var errors = new List<string>();
+        Range(errors, $"{PipelineSections.Alarms}:OnDelayWindows", options.OnDelayWindows, 1, 1000);
+        Range(errors, $"{PipelineSections.Alarms}:OnDelayAnomalous", options.OnDelayAnomalous, 1, options.OnDelayWindows);
+        Range(errors, $"{PipelineSections.Alarms}:ClearWindows", options.ClearWindows, 1, 100_000);
+        Range(errors, $"{PipelineSections.Alarms}:ChatterCycles", options.ChatterCycles, 2, 1000);
+        Positive(errors, $"{PipelineSections.Alarms}:ChatterPeriod", options.ChatterPeriod);
+        if (options.ClearFraction is <= 0 or > 1)
+        {
+            errors.Add($"{PipelineSections.Alarms}:ClearFraction is {options.ClearFraction}; it must be in (0, 1]");
+        }
+
+        if (!(options.MediumRatio >= 1 && options.HighRatio >= options.MediumRatio))
+        {
+            errors.Add($"{PipelineSections.Alarms}: MediumRatio ({options.MediumRatio}) must be at least 1 and HighRatio ({options.HighRatio}) at least MediumRatio");
+        }
+
+        return Result(errors);
+    }
+
     public ValidateOptionsResult Validate(string? name, InferenceOptions options)
     {
         var errors = new List<string>();

@@ -10,6 +10,7 @@ internal static class PipelineSections
     public const string Ingest = "Pipeline:Ingest";
     public const string Cluster = "Pipeline:Cluster";
     public const string Models = "Pipeline:Models";
+    public const string Alarms = "Pipeline:Alarms";
     public const string SensorDefaults = "Pipeline:SensorDefaults";
     public const string Sensors = "Pipeline:Sensors";
 }

@@ -12,6 +12,9 @@ public sealed class AlarmSettings
     /// <summary>Off-delay: clear only after this many windows in a row below the clear threshold. Default 10.</summary>
     public int ClearWindows { get; set; } = 10;
 
+    /// <summary>An anomaly clears below this fraction of the threshold (hysteresis). Default 0.75.</summary>
+    public double ClearFraction { get; set; } = 0.75;
+
     /// <summary>Severity: medium from this many times the threshold, high from <see cref="HighRatio"/>. Default 2.</summary>
     public double MediumRatio { get; set; } = 2;
 

@@ -2,7 +2,8 @@ namespace Pipeline.Models.Detection;
 
 /// <summary>
 /// What the detector concluded about one window of one sensor: the time span, total and per-signal scores, the
-/// threshold it was held against, and the model version that scored it.
+/// threshold it was held against, and the model version that scored it. <paramref name="Deviation"/> is each signal's
+/// mean over the window in standard units of normal operation: which way it moved.
 /// </summary>
 public sealed record Verdict(
     string SensorId,
@@ -15,4 +16,5 @@ public sealed record Verdict(
     string[] Signals,
     float Threshold,
     bool Anomalous,
-    string ModelVersion);
+    string ModelVersion,
+    float[] Deviation);

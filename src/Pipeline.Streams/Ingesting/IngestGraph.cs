@@ -21,6 +21,7 @@ public static class IngestGraph
     /// due — the task gives the verdict, if any. It completes, and the verdict is stored, before the reading is
     /// acknowledged. Null: store and acknowledge only.
     /// </param>
+    /// <param name="recordVerdicts">The alert sink for each stored batch of verdicts; it completes before their readings are acknowledged.</param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
@@ -29,6 +30,7 @@ public static class IngestGraph
         IngestMetrics metrics,
         ILogger logger,
         Func<Reading, CancellationToken, Task<Verdict?>>? recordReading = null,
+        Func<IReadOnlyList<Verdict>, CancellationToken, Task>? recordVerdicts = null,
         int parallelism = 64,
         CancellationToken cancellation = default)
     {
@@ -64,6 +66,11 @@ public static class IngestGraph
                 var items = batch as IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)> ?? batch.ToList();
                 var verdicts = items.Where(i => i.Verdict is not null).Select(i => i.Verdict!).ToList();
                 var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                if (recordVerdicts is not null && verdicts.Count > 0)
+                {
+                    await recordVerdicts(verdicts, cancellation).ConfigureAwait(false); // the alarms they cause, journalled
+                }
+
                 metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
                 return items;
             })

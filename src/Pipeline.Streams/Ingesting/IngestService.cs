@@ -4,6 +4,7 @@ using Akka.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Actors.Alarms;
 using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
 using Pipeline.Models.Detection;
@@ -16,7 +17,7 @@ namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
 /// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors -> inference -> verdicts
-/// stored -> ack. When the graph
+/// stored -> alarms journalled -> ack. When the graph
 /// fails (a sensor that does not answer in time, a store error) the failure is logged, the session is closed and the
 /// graph restarts with backoff: the broker delivers everything unacknowledged again, and the store keeps it once.
 /// Stopping drains: intake closes, every message already in the graph is finished and acknowledged.
@@ -25,6 +26,7 @@ public sealed class IngestService(
     ActorSystem system,
     IRequiredActor<SensorRegion> sensors,
     IRequiredActor<InferenceRegistryKey> inference,
+    IRequiredActor<AlarmRegistryKey> alarms,
     IOptions<MqttOptions> mqttOptions,
     IOptions<StoreOptions> storeOptions,
     IOptions<IngestOptions> ingestOptions,
@@ -74,6 +76,9 @@ public sealed class IngestService(
         var delay = options.RestartDelay;
         var region = await sensors.GetAsync(stopping).ConfigureAwait(false);
         var detector = await inference.GetAsync(stopping).ConfigureAwait(false);
+        var alarmSink = await alarms.GetAsync(stopping).ConfigureAwait(false);
+        Task RecordVerdicts(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation) =>
+            alarmSink.Ask<AlarmsRecorded>(new RecordVerdicts(verdicts), options.AskTimeout, cancellation);
         async Task<Verdict?> RecordReading(Reading reading, CancellationToken cancellation)
         {
             var recorded = await region.Ask<ReadingRecorded>(new RecordReading(reading), options.AskTimeout, cancellation).ConfigureAwait(false);
@@ -86,7 +91,7 @@ public sealed class IngestService(
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             var completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger,
-                    RecordReading, options.Parallelism, _aborting.Token)
+                    RecordReading, RecordVerdicts, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
             logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Path);

@@ -77,6 +77,41 @@ internal static class StoreSchema
         );
         CREATE INDEX verdicts_end_ts ON verdicts (end_ts);
         """,
+
+        // 4: alarms (current state, one row per sensor and type) and their journal (one row per transition).
+        """
+        CREATE TABLE alarms (
+            id              TEXT PRIMARY KEY,
+            sensor_id       TEXT    NOT NULL,
+            type            TEXT    NOT NULL,
+            state           TEXT    NOT NULL,
+            severity        TEXT    NOT NULL,
+            raised_at       INTEGER,
+            acknowledged_at INTEGER,
+            cleared_at      INTEGER,
+            last_at         INTEGER,
+            count           INTEGER NOT NULL,
+            peak_score      REAL    NOT NULL,
+            cause_hint      TEXT,
+            message         TEXT    NOT NULL,
+            shelved_until   INTEGER,
+            chattering      INTEGER NOT NULL
+        );
+        CREATE TABLE alarm_events (
+            id          INTEGER PRIMARY KEY,
+            alarm_id    TEXT    NOT NULL,
+            sensor_id   TEXT    NOT NULL,
+            type        TEXT    NOT NULL,
+            transition  TEXT    NOT NULL,
+            state       TEXT    NOT NULL,
+            severity    TEXT    NOT NULL,
+            peak_score  REAL    NOT NULL,
+            cause_hint  TEXT,
+            message     TEXT    NOT NULL,
+            at          INTEGER NOT NULL
+        );
+        CREATE INDEX alarm_events_at ON alarm_events (at);
+        """,
     ];
 
     public static int Version => Migrations.Length;

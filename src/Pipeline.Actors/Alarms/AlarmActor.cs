@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Event;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+
+namespace Pipeline.Actors.Alarms;
+
+/// <summary>
+/// The alert sink: one alarm per sensor and type, driven by verdicts (anomaly) and by the sensors' health events
+/// (limit, offline, stuck), acknowledged and shelved by operators. Every transition is journalled before it is
+/// confirmed and logged once; open alarms are reloaded on start, so they survive a restart.
+/// </summary>
+public sealed class AlarmActor : ReceiveActor
+{
+    private readonly AlarmSettings _settings;
+    private readonly IAlarmJournal _journal;
+    private readonly Dictionary<string, AlarmPolicy.Track> _tracks = new(StringComparer.Ordinal);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public AlarmActor(AlarmSettings settings, IAlarmJournal journal)
+    {
+        _settings = settings;
+        _journal = journal;
+        Receive<RecordVerdicts>(HandleVerdicts);
+        Receive<HealthEvent>(HandleHealth);
+        Receive<AcknowledgeAlarm>(HandleAcknowledge);
+        Receive<ShelveAlarm>(HandleShelve);
+        Receive<GetOpenAlarms>(_ => Sender.Tell(_tracks.Values.Select(t => t.Alarm).Where(a => a.State != AlarmState.Normal).ToList()));
+    }
+
+    public static Props Props(AlarmSettings settings, IAlarmJournal journal) => Akka.Actor.Props.Create(() => new AlarmActor(settings, journal));
+
+    protected override void PreStart()
+    {
+        foreach (var alarm in _journal.LoadOpen())
+        {
+            _tracks[alarm.Id] = AlarmPolicy.Track.Start(alarm.SensorId, alarm.Type) with { Alarm = alarm };
+        }
+
+        if (_tracks.Count > 0)
+        {
+            _log.Info("Reloaded {0} open alarm(s)", _tracks.Count);
+        }
+
+        Context.System.EventStream.Subscribe(Self, typeof(HealthEvent));
+    }
+
+    private void HandleVerdicts(RecordVerdicts record)
+    {
+        var changes = new List<AlarmChange>();
+        foreach (var verdict in record.Verdicts)
+        {
+            var hint = verdict.Anomalous ? CauseHint.Describe(verdict.Signals, verdict.PerSignal, verdict.Deviation, verdict.Threshold) : null;
+            var track = TrackOf(verdict.SensorId, AlarmType.Anomaly);
+            Apply(AlarmPolicy.OnScore(track, _settings, verdict.Score, verdict.Threshold, verdict.Threshold * _settings.ClearFraction, hint, verdict.EndTimestampMs), changes);
+        }
+
+        Journal(changes, Sender);
+    }
+
+    private void HandleHealth(HealthEvent health)
+    {
+        var type = health.Condition switch
+        {
+            HealthCondition.Offline => AlarmType.Offline,
+            HealthCondition.Stuck => AlarmType.Stuck,
+            _ => AlarmType.Limit,
+        };
+        var message = health.Signal is null ? health.Detail : $"{health.Signal}: {health.Detail}";
+        var changes = new List<AlarmChange>();
+        Apply(AlarmPolicy.OnCondition(TrackOf(health.SensorId, type), _settings, health.Active, message, health.At.ToUnixTimeMilliseconds()), changes);
+        Journal(changes, ActorRefs.Nobody);
+    }
+
+    private void HandleAcknowledge(AcknowledgeAlarm acknowledge)
+    {
+        if (!_tracks.TryGetValue(acknowledge.AlarmId, out var track))
+        {
+            Sender.Tell(new Status.Failure(new KeyNotFoundException($"no alarm '{acknowledge.AlarmId}'")));
+            return;
+        }
+
+        var changes = new List<AlarmChange>();
+        Apply(AlarmPolicy.Acknowledge(track, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), changes);
+        _log.Info("Alarm {0} acknowledged by {1}", acknowledge.AlarmId, acknowledge.By);
+        Journal(changes, Sender, _tracks[acknowledge.AlarmId].Alarm);
+    }
+
+    private void HandleShelve(ShelveAlarm shelve)
+    {
+        var parts = shelve.AlarmId.Split('/');
+        if (parts.Length != 2 || !Enum.TryParse<AlarmType>(parts[1], ignoreCase: true, out var type))
+        {
+            Sender.Tell(new Status.Failure(new ArgumentException($"'{shelve.AlarmId}' is not SENSOR/TYPE")));
+            return;
+        }
+
+        var changes = new List<AlarmChange>();
+        Apply(AlarmPolicy.Shelve(TrackOf(parts[0], type), shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), changes);
+        _log.Info("Alarm {0} shelved for {1} by {2}", shelve.AlarmId, shelve.Duration, shelve.By);
+        Journal(changes, Sender, _tracks[shelve.AlarmId].Alarm);
+    }
+
+    private AlarmPolicy.Track TrackOf(string sensorId, AlarmType type)
+    {
+        var id = Alarm.Normal(sensorId, type).Id;
+        return _tracks.TryGetValue(id, out var track) ? track : _tracks[id] = AlarmPolicy.Track.Start(sensorId, type);
+    }
+
+    private void Apply(AlarmPolicy.Outcome outcome, List<AlarmChange> changes)
+    {
+        _tracks[outcome.Alarm.Id] = outcome.Track;
+        foreach (var transition in outcome.Transitions)
+        {
+            var alarm = outcome.Alarm;
+            changes.Add(new AlarmChange(alarm, transition, alarm.LastAt ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            // One structured line per transition, never one per reading.
+            _log.Warning("Alarm {0} {1}: {2}, severity {3}, count {4}; {5}",
+                alarm.Id, transition, alarm.State, alarm.Severity, alarm.Count, $"{alarm.Message} {alarm.CauseHint}".TrimEnd());
+        }
+    }
+
+    /// <summary>Journals the changes, then answers: a verdict batch is acknowledged only after its alarms are stored.</summary>
+    private void Journal(List<AlarmChange> changes, IActorRef replyTo, Alarm? reply = null)
+    {
+        object answer = reply is null ? new AlarmsRecorded(changes) : reply;
+        if (changes.Count == 0)
+        {
+            replyTo.Tell(answer);
+            return;
+        }
+
+        _journal.RecordAsync(changes, CancellationToken.None).PipeTo(replyTo, success: () => answer, failure: e => new Status.Failure(e));
+    }
+}

@@ -1,0 +1,21 @@
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+
+namespace Pipeline.Actors.Alarms;
+
+/// <summary>A batch of stored verdicts; replied to with <see cref="AlarmsRecorded"/> once the changes they caused are journalled.</summary>
+public sealed record RecordVerdicts(IReadOnlyList<Verdict> Verdicts);
+
+public sealed record AlarmsRecorded(IReadOnlyList<AlarmChange> Changes);
+
+/// <summary>An operator's acknowledgement (from SCADA over MQTT, or the CLI). Replied to with the alarm.</summary>
+public sealed record AcknowledgeAlarm(string AlarmId, string By);
+
+/// <summary>Shelve an alarm for a time. Replied to with the alarm.</summary>
+public sealed record ShelveAlarm(string AlarmId, TimeSpan Duration, string By);
+
+/// <summary>Replied to with every alarm not in the normal state.</summary>
+public sealed record GetOpenAlarms;
+
+/// <summary>Registry key of the alarm actor.</summary>
+public sealed class AlarmRegistryKey;
