@@ -39,9 +39,10 @@ public static class AlarmPolicy
                 {
                     Count = alarm.Count + 1,
                     LastAt = nowMs,
-                    PeakScore = Math.Max(alarm.PeakScore, score),
                     Severity = (AlarmSeverity)Math.Max((int)alarm.Severity, (int)severity),
-                    CauseHint = causeHint ?? alarm.CauseHint,
+                    // The hint of the worst window so far: the clearest picture of what is going on.
+                    CauseHint = score >= alarm.PeakScore ? causeHint ?? alarm.CauseHint : alarm.CauseHint,
+                    PeakScore = Math.Max(alarm.PeakScore, score),
                 };
                 if (alarm.Severity != track.Alarm.Severity)
                 {

@@ -17,12 +17,13 @@ public static class CauseHint
         var ranked = signals.Select((s, i) => (Signal: s, Score: perSignalScore[i])).OrderByDescending(x => x.Score).ToList();
         var top = ranked[0];
 
-        if (Dev("pressure") < -1 && Dev("flow") > 1)
+        // Half a standard deviation of normal operation, held over a whole window, is a clear move.
+        if (Dev("pressure") < -0.5 && Dev("flow") > 0.5)
         {
             return "hint: pressure down and flow up — possible leak";
         }
 
-        if (Dev("pressure") > 1 && Dev("flow") < -1)
+        if (Dev("pressure") > 0.5 && Dev("flow") < -0.5)
         {
             return "hint: pressure up and flow down — possible blockage or closed valve";
         }
