@@ -15,21 +15,30 @@ public sealed class AlarmActor : ReceiveActor
 {
     private readonly AlarmSettings _settings;
     private readonly IAlarmJournal _journal;
+    private readonly IAlarmPublisher _publisher;
     private readonly Dictionary<string, AlarmPolicy.Track> _tracks = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public AlarmActor(AlarmSettings settings, IAlarmJournal journal)
+    public AlarmActor(AlarmSettings settings, IAlarmJournal journal, IAlarmPublisher publisher)
     {
         _settings = settings;
         _journal = journal;
+        _publisher = publisher;
         Receive<RecordVerdicts>(HandleVerdicts);
         Receive<HealthEvent>(HandleHealth);
         Receive<AcknowledgeAlarm>(HandleAcknowledge);
         Receive<ShelveAlarm>(HandleShelve);
-        Receive<GetOpenAlarms>(_ => Sender.Tell(_tracks.Values.Select(t => t.Alarm).Where(a => a.State != AlarmState.Normal).ToList()));
+        Receive<GetOpenAlarms>(_ => Sender.Tell(OpenAlarms()));
+        Receive<RepublishAlarms>(_ => _publisher.PublishState(OpenAlarms()));
+        Receive<Journalled>(journalled =>
+        {
+            _publisher.Publish(journalled.Changes);
+            journalled.ReplyTo.Tell(journalled.Answer);
+        });
     }
 
-    public static Props Props(AlarmSettings settings, IAlarmJournal journal) => Akka.Actor.Props.Create(() => new AlarmActor(settings, journal));
+    public static Props Props(AlarmSettings settings, IAlarmJournal journal, IAlarmPublisher publisher) =>
+        Akka.Actor.Props.Create(() => new AlarmActor(settings, journal, publisher));
 
     protected override void PreStart()
     {
@@ -131,6 +140,14 @@ public sealed class AlarmActor : ReceiveActor
             return;
         }
 
-        _journal.RecordAsync(changes, CancellationToken.None).PipeTo(replyTo, success: () => answer, failure: e => new Status.Failure(e));
+        // Published only once journalled: SCADA never sees an alarm the node could forget.
+        var self = Self;
+        _journal.RecordAsync(changes, CancellationToken.None).PipeTo(self, replyTo,
+            success: () => new Journalled(changes, replyTo, answer),
+            failure: e => new Journalled([], replyTo, new Status.Failure(e)));
     }
+
+    private List<Alarm> OpenAlarms() => _tracks.Values.Select(t => t.Alarm).Where(a => a.State != AlarmState.Normal).ToList();
+
+    private sealed record Journalled(IReadOnlyList<AlarmChange> Changes, IActorRef ReplyTo, object Answer);
 }

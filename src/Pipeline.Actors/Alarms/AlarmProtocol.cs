@@ -17,5 +17,8 @@ public sealed record ShelveAlarm(string AlarmId, TimeSpan Duration, string By);
 /// <summary>Replied to with every alarm not in the normal state.</summary>
 public sealed record GetOpenAlarms;
 
+/// <summary>Re-publish every open alarm's retained state (the MQTT link came back).</summary>
+public sealed record RepublishAlarms;
+
 /// <summary>Registry key of the alarm actor.</summary>
 public sealed class AlarmRegistryKey;

@@ -14,6 +14,7 @@ using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Ingesting;
+using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 using Serilog;
 
@@ -56,6 +57,8 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => new TelemetryCodec(sp.GetRequiredService<IOptions<TelemetryLimits>>().Value));
         services.AddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<NodeMqttLink>();
+        services.AddSingleton<IAlarmPublisher, MqttAlarmPublisher>();
         services.AddSingleton<SensorStatusBoard>();
         services.AddSingleton<ISensorStatusBoard>(sp => sp.GetRequiredService<SensorStatusBoard>());
 
@@ -104,13 +107,15 @@ public static class PipelineHostingExtensions
                 registry.Register<InferenceRegistryKey>(
                     system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options), "inference"));
                 registry.Register<AlarmRegistryKey>(system.ActorOf(
-                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>()), "alarms"));
+                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>(),
+                        sp.GetRequiredService<IAlarmPublisher>()), "alarms"));
             }));
 
         services.AddHostedService<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<SensorStatusBoard>());
         services.AddHostedService<SensorRegistrationService>();
         services.AddHostedService<IngestService>();
+        services.AddHostedService<NodeStatusService>();
         return builder;
     }
 

@@ -10,6 +10,7 @@ using Pipeline.Actors.Sensors;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
 
@@ -34,6 +35,7 @@ public sealed class IngestService(
     SqliteStore store,
     TelemetryCodec codec,
     IngestMetrics metrics,
+    NodeMqttLink link,
     ILogger<IngestService> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
@@ -90,6 +92,7 @@ public sealed class IngestService(
         while (!stopping.IsCancellationRequested)
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
+            link.Attach(_source);
             var completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger,
                     RecordReading, RecordVerdicts, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());

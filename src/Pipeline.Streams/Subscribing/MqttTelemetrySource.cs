@@ -7,6 +7,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Publishing;
 
 namespace Pipeline.Streams.Subscribing;
 
@@ -44,6 +45,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             .WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
             .WithReceiveMaximum((ushort)options.MaxInFlight)
             .WithKeepAlivePeriod(options.KeepAlive)
+            // The node's status is retained; if the node vanishes, the broker tells SCADA it is offline.
+            .WithWillTopic(TopicContract.Status(options.Identity))
+            .WithWillPayload(NodeStatus.Offline)
+            .WithWillRetain()
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
 
         // Capacity = Receive Maximum: the broker never has more unacked messages out, so a write only waits if a
@@ -66,6 +72,22 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     public bool IsConnected => _client.IsConnected;
 
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Raised after every successful (re)connect and subscribe.</summary>
+    public event Action? Connected;
+
+    /// <summary>Publishes on the node's own session (the client id is bound to the identity, so there is only one).</summary>
+    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!_client.IsConnected)
+        {
+            return false;
+        }
+
+        var result = await _client.PublishAsync(message, cancellation).ConfigureAwait(false);
+        return result.IsSuccess;
+    }
 
     /// <summary>Starts connecting in the background; returns at once (a broker that is down is not fatal).</summary>
     public void Start() => _connectLoop ??= Task.Run(() => KeepConnectedAsync(_stopping.Token));
@@ -162,6 +184,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                     _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight);
                 failures = 0;
                 delay = _options.ReconnectMinDelay;
+                Connected?.Invoke();
 
                 await _disconnected.Task.WaitAsync(stopping).ConfigureAwait(false);
                 _logger.LogWarning("Lost the connection to {Broker}; reconnecting (unacknowledged messages will be delivered again)", _broker);

@@ -16,6 +16,7 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     private static readonly string[] Signals = ["flow", "temperature", "pressure", "current"];
 
     private readonly TempDirectory _temp = new();
+    private readonly RecordingPublisher _published = new();
     private readonly SqliteStore _store;
     private long _seq;
 
@@ -51,7 +52,7 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_raise_one_anomaly_alarm_with_its_cause_hint_after_the_on_delay_and_journal_it_before_answering()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
 
         var first = Record(alarms, Verdict("esp32-01", 2.2f));
         var second = Record(alarms, Verdict("esp32-01", 2.4f), Verdict("esp32-01", 2.6f));
@@ -62,18 +63,19 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
         Assert.Equal("esp32-01/anomaly", raised.Alarm.Id);
         Assert.Contains("possible leak", raised.Alarm.CauseHint, StringComparison.Ordinal);
         Assert.Equal(["esp32-01/anomaly Raised"], Journal()); // stored before the answer came
+        Assert.Equal([AlarmTransition.Raised], _published.Changes.Select(c => c.Transition)); // and published once stored
     }
 
     [Fact]
     public void Should_survive_a_restart_and_clear_the_reloaded_alarm()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
         Record(alarms, Verdict("esp32-01", 2), Verdict("esp32-01", 2));
         Watch(alarms);
         Sys.Stop(alarms);
         ExpectTerminated(alarms);
 
-        var restarted = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var restarted = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
         restarted.Tell(new GetOpenAlarms());
         var open = ExpectMsg<List<Alarm>>();
         var cleared = Record(restarted, Verdict("esp32-01", 0.1f), Verdict("esp32-01", 0.1f));
@@ -86,7 +88,7 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_raise_and_clear_health_alarms_from_the_sensors_events()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
         alarms.Tell(new GetOpenAlarms());
         ExpectMsg<List<Alarm>>(); // subscribed by now
 
@@ -101,7 +103,7 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_acknowledge_an_alarm_and_refuse_an_unknown_one()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
         Record(alarms, Verdict("esp32-01", 2), Verdict("esp32-01", 2));
 
         alarms.Tell(new AcknowledgeAlarm("esp32-01/anomaly", "operator"));
@@ -116,13 +118,25 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_keep_a_shelved_alarm_from_raising()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
         alarms.Tell(new ShelveAlarm("esp32-03/anomaly", TimeSpan.FromHours(1), "operator"));
         ExpectMsg<Alarm>();
 
         var recorded = Record(alarms, Verdict("esp32-03", 3), Verdict("esp32-03", 3), Verdict("esp32-03", 3));
 
         Assert.Empty(recorded.Changes);
+    }
+
+    /// <summary>Keeps what would have gone to SCADA.</summary>
+    private sealed class RecordingPublisher : IAlarmPublisher
+    {
+        public List<AlarmChange> Changes { get; } = [];
+
+        public void Publish(IReadOnlyList<AlarmChange> changes) => Changes.AddRange(changes);
+
+        public void PublishState(IReadOnlyList<Alarm> open)
+        {
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using MQTTnet;
+using Pipeline.Models.Security;
+using Pipeline.Models.Simulation;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary>
+/// A real Mosquitto, the node as a process with the shipped model, a simulated pump that leaks for a while, and a
+/// SCADA client: one alarm is raised with a cause hint, its state is retained on the broker, it clears after the
+/// leak, and every scored window has its verdict row.
+/// </summary>
+public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+    private MosquittoProcess _mosquitto = null!;
+
+    private string Db => _pki.Scratch("node.db");
+
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+
+    private long Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = new SqliteCommand(sql, connection);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task Should_raise_one_leak_alarm_retain_its_state_and_clear_it_after_the_leak()
+    {
+        await using var scada = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
+        await scada.SubscribeAsync("pipeline/alarms/#");
+        await using var node = NodeProcess.Start(["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db]);
+        await node.WaitForOutputAsync("Connected to", Patience);
+
+        // A steady pump that leaks from reading 300 to 500, then runs normally again until 800.
+        var pump = new PumpSimulator(TestPki.Device1, 3, [new FaultSpec(FaultKind.Leak, TestPki.Device1, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(200))], setPointChanges: false);
+        var samples = Enumerable.Range(1, 800).Select(i => pump.Step(TimeSpan.FromSeconds(i), TimeSpan.FromSeconds(1))!).ToArray();
+        var start = DateTimeOffset.UtcNow.AddSeconds(-900);
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 800, default, seq =>
+        {
+            var s = samples[seq - 1];
+            return string.Create(CultureInfo.InvariantCulture,
+                $$"""{"ts":{{start.AddSeconds(seq).ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow}},"temperature":{{s.Temperature}},"pressure":{{s.Pressure}},"current":{{s.Current}}}""");
+        });
+
+        await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 800 - 59, Patience, () => node.Output);
+        var states = new List<JsonElement>();
+        while (await scada.NextAsync(TimeSpan.FromSeconds(5)) is { } message)
+        {
+            Assert.Equal($"pipeline/alarms/{TestPki.Device1}/anomaly", message.Topic);
+            states.Add(JsonDocument.Parse(message.ConvertPayloadToString()).RootElement.Clone());
+        }
+
+        Assert.Equal(741, Scalar("SELECT count(*) FROM verdicts"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Raised'"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Cleared'"));
+        Assert.Contains(states, s => s.GetProperty("state").GetString() == "active-unacknowledged");
+        var last = states[^1];
+        Assert.Equal("cleared-unacknowledged", last.GetProperty("state").GetString());
+        Assert.StartsWith("hint:", last.GetProperty("causeHint").GetString(), StringComparison.Ordinal);
+        Assert.Contains("leak", last.GetProperty("causeHint").GetString(), StringComparison.Ordinal);
+
+        // Retained: a SCADA client connecting now gets the alarm's state at once.
+        await using var late = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
+        await late.SubscribeAsync("pipeline/alarms/#");
+        var retained = await late.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(retained);
+        Assert.True(retained.Retain);
+        Assert.Equal("cleared-unacknowledged", JsonDocument.Parse(retained.ConvertPayloadToString()).RootElement.GetProperty("state").GetString());
+    }
+
+    public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
+
+    public void Dispose() => _pki.Dispose();
+}
