@@ -13,6 +13,7 @@ internal static class PipelineCommand
             BrokerCommand.Create(),
             RunCommand.Create(),
             SensorsCommand.Create(),
+            AlarmsCommand.Create(),
             DemoCommand.Create(),
             SimulateCommand.Create(),
         };

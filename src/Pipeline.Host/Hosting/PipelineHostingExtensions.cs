@@ -116,6 +116,7 @@ public static class PipelineHostingExtensions
         services.AddHostedService<SensorRegistrationService>();
         services.AddHostedService<IngestService>();
         services.AddHostedService<NodeStatusService>();
+        services.AddHostedService<AlarmCommandService>();
         return builder;
     }
 

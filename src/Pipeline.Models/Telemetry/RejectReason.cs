@@ -21,4 +21,7 @@ public enum RejectReason
     /// <summary>The payload names a sensor other than the one its topic (and certificate) belongs to.</summary>
     SensorMismatch,
     NoSignals,
+
+    /// <summary>A message on the command topic that is not a valid alarm command.</summary>
+    InvalidCommand,
 }

@@ -12,12 +12,16 @@ public sealed class NodeMqttLink
 
     public event Action? Connected;
 
+    /// <summary>Operators' commands arriving on the node's session.</summary>
+    public event Func<string, byte[], Task>? CommandReceived;
+
     public MqttTelemetrySource? Current => Volatile.Read(ref _current);
 
     public void Attach(MqttTelemetrySource source)
     {
         ArgumentNullException.ThrowIfNull(source);
         source.Connected += () => Connected?.Invoke();
+        source.CommandReceived += (topic, payload) => CommandReceived?.Invoke(topic, payload) ?? Task.CompletedTask;
         Volatile.Write(ref _current, source);
     }
 }

@@ -5,6 +5,7 @@ using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Publishing;
@@ -73,6 +74,9 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
 
     public long Received => Interlocked.Read(ref _received);
 
+    /// <summary>Messages on <c>pipeline/commands/#</c> (operators' alarm commands); they do not enter the ingest graph.</summary>
+    public event Func<string, byte[], Task>? CommandReceived;
+
     /// <summary>Raised after every successful (re)connect and subscribe.</summary>
     public event Action? Connected;
 
@@ -131,8 +135,19 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        e.AutoAcknowledge = false;
         var message = e.ApplicationMessage;
+        if (message.Topic.StartsWith(AlarmCommand.Prefix, StringComparison.Ordinal))
+        {
+            // Commands are handled (or rejected with a reason) at once and acknowledged by MQTTnet after this handler.
+            if (CommandReceived is { } handler)
+            {
+                await handler(message.Topic, message.Payload.ToArray()).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        e.AutoAcknowledge = false;
         var incoming = new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e);
         try
         {
@@ -171,9 +186,12 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                 }
 
                 var subscribed = await _client.SubscribeAsync(
-                    new MqttClientSubscribeOptionsBuilder().WithTopicFilter(TopicContract.AllTelemetry, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                    new MqttClientSubscribeOptionsBuilder()
+                        .WithTopicFilter(TopicContract.AllTelemetry, MqttQualityOfServiceLevel.AtLeastOnce)
+                        .WithTopicFilter(AlarmCommand.Prefix + "#", MqttQualityOfServiceLevel.AtLeastOnce)
+                        .Build(),
                     stopping).ConfigureAwait(false);
-                var granted = subscribed.Items.Single().ResultCode;
+                var granted = subscribed.Items.First().ResultCode;
                 if (granted is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
                 {
                     throw new MqttConnectRefusedException(

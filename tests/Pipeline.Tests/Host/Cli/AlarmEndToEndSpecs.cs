@@ -75,6 +75,23 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         Assert.NotNull(retained);
         Assert.True(retained.Retain);
         Assert.Equal("cleared-unacknowledged", JsonDocument.Parse(retained.ConvertPayloadToString()).RootElement.GetProperty("state").GetString());
+
+        // The operator acknowledges through the CLI (as the SCADA identity): the alarm closes, its retained state is emptied.
+        var ack = await PipelineCli.RunAsync("alarms", "ack", $"{TestPki.Device1}/anomaly", "--broker", _mosquitto.Endpoint.ToString(),
+            "--certs", _pki.CertsDirectory, "--as", TestPki.Scada);
+        Assert.True(ack.ExitCode == 0, ack.Stderr);
+        await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Closed'") == 1, Patience, () => node.Output);
+        await Task.Delay(500);
+        await using var afterClose = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
+        await afterClose.SubscribeAsync("pipeline/alarms/#");
+        var stillRetained = await afterClose.NextAsync(TimeSpan.FromSeconds(2));
+        Assert.True(stillRetained is null, stillRetained?.ConvertPayloadToString());
+
+        // A device may not command: the broker refuses it.
+        var forged = await PipelineCli.RunAsync("alarms", "ack", $"{TestPki.Device1}/anomaly", "--broker", _mosquitto.Endpoint.ToString(),
+            "--certs", _pki.CertsDirectory, "--as", TestPki.Device2);
+        Assert.Equal(1, forged.ExitCode);
+        Assert.Contains("NotAuthorized", forged.Stderr, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
