@@ -42,5 +42,6 @@ internal static class CliAction
     private static bool IsUserError(Exception e) =>
         e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
             or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException
-            or Microsoft.Extensions.Options.OptionsValidationException;
+            or Microsoft.Extensions.Options.OptionsValidationException
+            or MQTTnet.Exceptions.MqttCommunicationException or Pipeline.Models.Detection.ModelBundleException;
 }

@@ -211,13 +211,14 @@ public sealed class CertificateAuthority : IDisposable
 
     private void IssueServer(PkiInitOptions options)
     {
+        // The node itself reaches the broker over loopback: 127.0.0.1 and localhost are always in the SANs.
         var san = new SubjectAlternativeNameBuilder();
-        foreach (var ip in options.ServerIps)
+        foreach (var ip in options.ServerIps.Append(System.Net.IPAddress.Loopback).Distinct())
         {
             san.AddIpAddress(ip);
         }
 
-        foreach (var dns in options.ServerDnsNames)
+        foreach (var dns in options.ServerDnsNames.Append("localhost").Distinct(StringComparer.OrdinalIgnoreCase))
         {
             san.AddDnsName(dns);
         }
