@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests need that the
-# machine lacks (a real Mosquitto and its clients, sqlite3, openssl), then runs every test.
+# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, qemu-user with arm64 libraries), then runs
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,12 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The Raspberry Pi bundle is checked under emulation: qemu-user and the arm64 C libraries the .NET runtime loads.
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+if ! dpkg -s libssl3:arm64 >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] && dpkg --add-architecture arm64 || sudo dpkg --add-architecture arm64
+  missing+=(libc6:arm64 libstdc++6:arm64 libssl3:arm64 zlib1g:arm64)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

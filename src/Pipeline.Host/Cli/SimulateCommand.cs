@@ -117,8 +117,9 @@ internal static class SimulateCommand
                 published++;
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
         {
+            // Stopped (Ctrl-C or --duration) in the middle of a publish.
         }
 
         return published;

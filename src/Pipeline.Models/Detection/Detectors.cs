@@ -24,6 +24,14 @@ public static class Detectors
 
     private static (bool, string?) Probe()
     {
+        // TorchSharp ships libtorch for x64 only (TorchSharp #945). Probing elsewhere is not just futile: its loader
+        // goes looking for natives and, measured under qemu, copied 478 MB of x64 libraries from the NuGet cache
+        // into the application folder.
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            return (false, $"no libtorch exists for {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier} (TorchSharp #945)");
+        }
+
         try
         {
             using var probe = global::TorchSharp.torch.ones(1);

@@ -22,11 +22,17 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
-    public static NodeProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    public static NodeProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null) =>
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "run", .. arguments], environment);
+
+    /// <summary>Any program, e.g. qemu running the linux-arm64 bundle.</summary>
+    public static NodeProcess Start(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "run", .. arguments])
+        var start = new ProcessStartInfo(program, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
