@@ -42,14 +42,7 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
 
         // A steady pump that leaks from reading 300 to 500, then runs normally again until 800.
         var pump = new PumpSimulator(TestPki.Device1, 3, [new FaultSpec(FaultKind.Leak, TestPki.Device1, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(200))], setPointChanges: false);
-        var samples = Enumerable.Range(1, 800).Select(i => pump.Step(TimeSpan.FromSeconds(i), TimeSpan.FromSeconds(1))!).ToArray();
-        var start = DateTimeOffset.UtcNow.AddSeconds(-900);
-        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 800, default, seq =>
-        {
-            var s = samples[seq - 1];
-            return string.Create(CultureInfo.InvariantCulture,
-                $$"""{"ts":{{start.AddSeconds(seq).ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow}},"temperature":{{s.Temperature}},"pressure":{{s.Pressure}},"current":{{s.Current}}}""");
-        });
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 800, default, SimulatedTelemetry.Payloads(pump, 800));
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 800 - 59, Patience, () => node.Output);
         var states = new List<JsonElement>();
