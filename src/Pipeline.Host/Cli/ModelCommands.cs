@@ -27,10 +27,12 @@ internal static class ModelCommands
         var hidden = new Option<int>("--hidden") { Description = "LSTM hidden size.", DefaultValueFactory = _ => Defaults.Hidden };
         var epochs = new Option<int>("--epochs") { Description = "Most epochs (early stopping may end sooner).", DefaultValueFactory = _ => Defaults.Epochs };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and data give the same model.", DefaultValueFactory = _ => Defaults.Seed };
+        var quantile = new Option<double>("--threshold-quantile") { Description = "Threshold: this quantile of held-out normal scores ...", DefaultValueFactory = _ => Defaults.ThresholdQuantile };
+        var margin = new Option<double>("--threshold-margin") { Description = "... times this margin.", DefaultValueFactory = _ => Defaults.ThresholdMargin };
         var store = StoreSelection(out var sensor, out var from, out var to);
         var command = new Command("train", "Train an LSTM autoencoder on normal data and calibrate its threshold; writes a model bundle.")
         {
-            data, output, signals, window, hidden, epochs, seed, sensor, from, to,
+            data, output, signals, window, hidden, epochs, seed, quantile, margin, sensor, from, to,
         };
         command.SetAction(result => CliAction.RunAsync(() =>
         {
@@ -45,6 +47,8 @@ internal static class ModelCommands
                 Hidden = result.GetValue(hidden),
                 Epochs = result.GetValue(epochs),
                 Seed = result.GetValue(seed),
+                ThresholdQuantile = result.GetValue(quantile),
+                ThresholdMargin = result.GetValue(margin),
             };
             Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
             var bundle = Trainer.Train(table, options, new EpochPrinter(), source: path);
