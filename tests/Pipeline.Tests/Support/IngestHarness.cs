@@ -38,7 +38,8 @@ public sealed class IngestHarness : IAsyncDisposable
         string certsDirectory,
         StoreOptions storeOptions,
         MqttOptions? mqtt = null,
-        Func<Reading, CancellationToken, Task<Pipeline.Models.Detection.Verdict?>>? recordReading = null)
+        Func<Reading, CancellationToken, Task<Pipeline.Models.Detection.Verdict?>>? recordReading = null,
+        Func<IReadOnlyList<Pipeline.Models.Detection.Verdict>, CancellationToken, Task>? recordVerdicts = null)
     {
         var logger = new TestLogger();
         var metrics = new IngestMetrics();
@@ -48,7 +49,7 @@ public sealed class IngestHarness : IAsyncDisposable
             mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
             broker,
             logger);
-        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger, recordReading)
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger, recordReading, recordVerdicts)
             .Run(system.Materializer());
         source.Start();
         return new IngestHarness(system, source, store, completion, logger, metrics);

@@ -130,6 +130,34 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_let_a_slow_alert_sink_slow_the_broker_with_bounded_work_in_flight_and_lose_nothing()
+    {
+        // Every reading makes a verdict; the alert sink takes 50 ms per batch — far slower than the publisher.
+        var store = Store with { BatchSize = 16 };
+        var mqtt = new MqttOptions { CertsDirectory = _pki.CertsDirectory, MaxInFlight = 50, ReconnectMinDelay = TimeSpan.FromMilliseconds(200) };
+        var bound = mqtt.MaxInFlight + (3 * store.BatchSize) + 64; // intake, reading and verdict batches, asks in flight
+        var alerted = 0;
+        Task<Pipeline.Models.Detection.Verdict?> Score(Pipeline.Models.Telemetry.Reading r, CancellationToken _) =>
+            Task.FromResult<Pipeline.Models.Detection.Verdict?>(new(r.SensorId, r.Sequence, r.Sequence, r.TimestampMs, r.TimestampMs, 0.1f, [0.1f], ["flow"], 1f, false, "spec", [0f]));
+        async Task Alert(IReadOnlyList<Pipeline.Models.Detection.Verdict> verdicts, CancellationToken cancellation)
+        {
+            await Task.Delay(50, cancellation);
+            Interlocked.Add(ref alerted, verdicts.Count);
+        }
+
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store, mqtt, Score, Alert);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1500, default);
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 1500, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(1500, node.Count("readings"));
+        Assert.Equal(1500, node.Count("verdicts"));
+        Assert.Equal(1500, alerted);
+        Assert.InRange(node.Metrics.MaxInFlight, 1, bound);
+    }
+
+    [Fact]
     public async Task Should_reconnect_after_a_broker_restart_and_lose_nothing()
     {
         await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);
