@@ -12,8 +12,8 @@ namespace Pipeline.Actors.Inference;
 /// </summary>
 public sealed class InferenceActor : ReceiveActor, IWithTimers
 {
-    private readonly IWindowScorer _scorer;
-    private readonly ModelBundle _bundle;
+    private IWindowScorer _scorer;
+    private ModelBundle _bundle;
     private readonly InferenceOptions _options;
     private readonly List<(ScoreWindow Request, IActorRef ReplyTo)> _pending = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -27,6 +27,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         _options = options;
         Receive<ScoreWindow>(HandleScoreWindow);
         Receive<Flush>(_ => ScorePending());
+        Receive<ActivateModel>(HandleActivate);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -59,6 +60,26 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         {
             Timers.StartSingleTimer(nameof(Flush), Flush.Instance, _options.MaxBatchDelay);
         }
+    }
+
+    private void HandleActivate(ActivateModel activate)
+    {
+        var next = activate.Bundle.Manifest;
+        if (next.Window != _bundle.Manifest.Window || !next.Signals.SequenceEqual(_bundle.Manifest.Signals))
+        {
+            activate.Scorer.Dispose();
+            Sender.Tell(new Status.Failure(new ModelBundleException(
+                $"model {activate.Bundle.Version} reads {next.Window} x {string.Join(",", next.Signals)}, but the sensors build {_bundle.Manifest.Window} x {string.Join(",", _bundle.Manifest.Signals)}; restart the node to change the window")));
+            return;
+        }
+
+        // Between batches: what is waiting is scored by the model it arrived for.
+        ScorePending();
+        var previous = _bundle.Version;
+        _scorer.Dispose();
+        (_bundle, _scorer) = (activate.Bundle, activate.Scorer);
+        _log.Info("Model switched from {0} to {1} ({2} backend)", previous, _bundle.Version, _scorer.Backend);
+        Sender.Tell(new ModelActivated(previous, _bundle.Version));
     }
 
     private void ScorePending()

@@ -5,5 +5,13 @@ namespace Pipeline.Actors.Inference;
 /// <summary>A window to score; replied to with a <see cref="Pipeline.Models.Detection.Verdict"/>.</summary>
 public sealed record ScoreWindow(SensorWindow Window);
 
+/// <summary>
+/// Switch to another bundle between batches. It must read the same window (length and signals) the sensors build;
+/// replied to with <see cref="ModelActivated"/> or a failure that says why it was refused.
+/// </summary>
+public sealed record ActivateModel(Pipeline.Models.Detection.ModelBundle Bundle, Pipeline.Models.Detection.IWindowScorer Scorer);
+
+public sealed record ModelActivated(string Previous, string Current);
+
 /// <summary>Registry key of the inference actor (<c>IRequiredActor&lt;InferenceActor&gt;</c>).</summary>
 public sealed class InferenceRegistryKey;

@@ -14,6 +14,7 @@ internal static class PipelineCommand
             RunCommand.Create(),
             SensorsCommand.Create(),
             AlarmsCommand.Create(),
+            ModelCommand.Create(),
             DemoCommand.Create(),
             SimulateCommand.Create(),
         };

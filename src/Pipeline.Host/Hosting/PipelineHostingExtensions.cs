@@ -117,12 +117,13 @@ public static class PipelineHostingExtensions
         services.AddHostedService<IngestService>();
         services.AddHostedService<NodeStatusService>();
         services.AddHostedService<AlarmCommandService>();
+        services.AddHostedService<ModelWatcher>();
         return builder;
     }
 
     /// <summary>The active bundle, checked at start: a bad one stops the node with what is wrong.</summary>
     private static ModelBundle LoadActiveModel(InferenceOptions options) =>
-        ModelBundle.Load(Path.Combine(options.Directory, options.Active));
+        ModelBundle.Load(Path.Combine(options.Directory, ModelWatcher.ActiveName(options)));
 
     /// <summary>A sensor's window is what the model reads: its length, its signals in its order, its stride.</summary>
     private static WindowSpec WindowOf(ModelBundle bundle) =>

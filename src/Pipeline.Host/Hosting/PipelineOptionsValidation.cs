@@ -60,7 +60,7 @@ internal sealed class PipelineOptionsValidation :
             errors.Add($"{PipelineSections.Models}:Backend '{options.Backend}' is not auto, torchsharp or portable");
         }
 
-        var bundle = Path.Combine(options.Directory, options.Active);
+        var bundle = Path.Combine(options.Directory, Pipeline.Streams.Ingesting.ModelWatcher.ActiveName(options));
         if (!File.Exists(Path.Combine(bundle, ModelBundle.ManifestFile)))
         {
             errors.Add($"{PipelineSections.Models}:Active '{options.Active}': no bundle at {bundle} (check {PipelineSections.Models}:Directory, or train one with 'pipeline train')");

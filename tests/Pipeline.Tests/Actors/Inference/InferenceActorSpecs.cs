@@ -74,6 +74,29 @@ public sealed class InferenceActorSpecs : TestKit
     }
 
     [Fact]
+    public void Should_switch_models_between_batches_and_refuse_one_of_another_shape()
+    {
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value),
+            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromSeconds(2) }));
+        var next = new ModelBundle(Bundle.Value.Manifest with { Name = "next" }, Bundle.Value.Weights);
+        var wider = Trainer.Train(SyntheticPump.Normal(400), TrainerSpecs.Small with { Epochs = 1, Window = 25 });
+
+        inference.Tell(new ScoreWindow(Window("s", 1)), TestActor);   // waits for its batch ...
+        inference.Tell(new ActivateModel(next, new PortableDetector(next)), TestActor);
+        var before = ExpectMsg<Verdict>();                              // ... which is scored by the old model first
+        var activated = ExpectMsg<ModelActivated>();
+        inference.Tell(new ActivateModel(wider, new PortableDetector(wider)), TestActor);
+        var refused = ExpectMsg<Status.Failure>();
+        inference.Tell(new ScoreWindow(Window("s", 2)), TestActor);
+        inference.Tell(new ScoreWindow(Window("s", 3)), TestActor);
+
+        Assert.Equal(Bundle.Value.Version, before.ModelVersion);
+        Assert.Equal(next.Version, activated.Current);
+        Assert.Contains("restart the node to change the window", refused.Cause.Message, StringComparison.Ordinal);
+        Assert.Equal(next.Version, ExpectMsg<Verdict>(TimeSpan.FromSeconds(10)).ModelVersion);
+    }
+
+    [Fact]
     public void Should_refuse_a_window_that_does_not_fit_the_model()
     {
         var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions()));

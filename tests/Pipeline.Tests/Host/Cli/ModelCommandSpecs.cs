@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Security;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary>Model hot swap in a running node: a good bundle is switched to, a bad one is refused and the old keeps scoring.</summary>
+public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+    private MosquittoProcess _mosquitto = null!;
+
+    private string Models => _pki.Scratch("models");
+
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+
+    private void CopyDefaultAs(string name)
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "models", "default");
+        var target = Path.Combine(Models, name);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        var manifest = Path.Combine(target, ModelBundle.ManifestFile);
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+        json["name"] = name;
+        File.WriteAllText(manifest, json.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Should_switch_a_running_node_to_an_activated_bundle_and_refuse_a_broken_one()
+    {
+        CopyDefaultAs("default");
+        CopyDefaultAs("pump2");
+        CopyDefaultAs("broken");
+        File.Delete(Path.Combine(Models, "broken", ModelBundle.WeightsFile));
+        await using var node = NodeProcess.Start(
+            ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", _pki.Scratch("node.db")],
+            new Dictionary<string, string> { ["Pipeline__Models__Directory"] = Models });
+        await node.WaitForOutputAsync("Scoring with model default@", Patience);
+
+        var refused = await PipelineCli.RunAsync("model", "activate", "broken", "--models", Models);
+        var activated = await PipelineCli.RunAsync("model", "activate", "pump2", "--models", Models);
+        await node.WaitForOutputAsync("Model switched from default@", Patience);
+        File.WriteAllText(Path.Combine(Models, "ACTIVE"), "broken\n"); // as if someone bypassed the check
+        await node.WaitForOutputAsync("Refused model 'broken'", Patience);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("weights.bin is missing", refused.Stderr, StringComparison.Ordinal);
+        Assert.True(activated.ExitCode == 0, activated.Stderr);
+        Assert.Contains("to pump2@", node.Output, StringComparison.Ordinal);
+        Assert.Contains("Still scoring with pump2@", node.Output, StringComparison.Ordinal);
+        Assert.False(node.HasExited);
+    }
+
+    public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
+
+    public void Dispose() => _pki.Dispose();
+}
