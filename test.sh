@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests need that the
-# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, qemu-user with arm64 libraries), then runs
-# every test.
+# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, qemu-user with arm64 libraries, Node.js and
+# Node-RED), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # The Raspberry Pi bundle is checked under emulation: qemu-user and the arm64 C libraries the .NET runtime loads.
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 if ! dpkg -s libssl3:arm64 >/dev/null 2>&1; then
@@ -25,6 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 export PATH="$PATH:/usr/sbin"
+
+# Node-RED 4 for the flow's spec, in the work tree (git-ignored), not system-wide.
+if [ ! -f .tools/node-red/node_modules/node-red/red.js ]; then
+  echo "Installing Node-RED 4 into .tools/node-red ..."
+  npm install --prefix .tools/node-red --no-audit --no-fund --loglevel=error node-red@4 >/dev/null
+fi
 
 log="$(mktemp)"
 set +e
