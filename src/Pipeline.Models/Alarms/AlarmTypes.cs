@@ -42,6 +42,5 @@ public enum AlarmTransition
     Cleared,
     Closed,
     Shelved,
-    Unshelved,
     Chattering,
 }

@@ -43,15 +43,6 @@ public sealed class PortableDetector : IWindowScorer
         return scores;
     }
 
-    /// <summary>Reconstruction of one scaled window, W x F (for specs and diagnostics).</summary>
-    public float[] Reconstruct(ReadOnlySpan<float> scaledWindow)
-    {
-        var state = new State(_arch);
-        var output = new float[_arch.Window * _arch.Features];
-        Forward(scaledWindow, state, output);
-        return output;
-    }
-
     public void Dispose()
     {
     }

@@ -79,8 +79,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>QoS 1 messages dropped because a client's queue was full.</summary>
     public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
 
-    public MqttServer Server => _server;
-
     public static async Task<EmbeddedBroker> StartAsync(EmbeddedBrokerOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);

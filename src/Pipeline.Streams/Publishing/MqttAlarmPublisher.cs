@@ -16,8 +16,6 @@ public sealed class MqttAlarmPublisher(NodeMqttLink link, ILogger<MqttAlarmPubli
 {
     private long _failed;
 
-    public long Failed => Interlocked.Read(ref _failed);
-
     public void Publish(IReadOnlyList<AlarmChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);

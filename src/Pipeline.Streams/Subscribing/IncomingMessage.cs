@@ -8,9 +8,9 @@ namespace Pipeline.Streams.Subscribing;
 /// </summary>
 public sealed class IncomingMessage
 {
-    private readonly MqttApplicationMessageReceivedEventArgs? _delivery;
+    private readonly MqttApplicationMessageReceivedEventArgs _delivery;
 
-    internal IncomingMessage(string topic, ReadOnlyMemory<byte> payload, bool duplicate, DateTimeOffset receivedAt, MqttApplicationMessageReceivedEventArgs? delivery)
+    internal IncomingMessage(string topic, ReadOnlyMemory<byte> payload, bool duplicate, DateTimeOffset receivedAt, MqttApplicationMessageReceivedEventArgs delivery)
     {
         Topic = topic;
         Payload = payload;
@@ -28,21 +28,12 @@ public sealed class IncomingMessage
 
     public DateTimeOffset ReceivedAt { get; }
 
-    /// <summary>Creates a message that needs no ack (tests, replays).</summary>
-    public static IncomingMessage Unacknowledged(string topic, ReadOnlyMemory<byte> payload, DateTimeOffset receivedAt) =>
-        new(topic, payload, false, receivedAt, null);
-
     /// <summary>
     /// Sends the PUBACK. MQTT wants acks in receive order; issuing them in order without awaiting each one keeps full
     /// speed (awaiting one at a time halves it), so the caller gets the task to observe, not to await in line.
     /// </summary>
     public Task Acknowledge(CancellationToken cancellation)
     {
-        if (_delivery is null)
-        {
-            return Task.CompletedTask;
-        }
-
         try
         {
             return _delivery.AcknowledgeAsync(cancellation);
