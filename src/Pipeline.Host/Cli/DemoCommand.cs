@@ -165,8 +165,7 @@ internal static class DemoCommand
                     continue;
                 }
 
-                var payload = string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow:0.0}},"temperature":{{s.Temperature:0.00}},"pressure":{{s.Pressure:0.00}},"current":{{s.Current:0.00}}}""");
+                var payload = s.ToTelemetryJson(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), seq);
                 await client.PublishAsync(Message(TopicContract.Telemetry(device), payload), stop);
                 if (index == 1 && seq % 100 == 0)
                 {

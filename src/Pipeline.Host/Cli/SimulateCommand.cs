@@ -110,8 +110,7 @@ internal static class SimulateCommand
                     continue;
                 }
 
-                var payload = string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"ts":{{now.ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow:0.0}},"temperature":{{s.Temperature:0.00}},"pressure":{{s.Pressure:0.00}},"current":{{s.Current:0.00}}}""");
+                var payload = s.ToTelemetryJson(now.ToUnixTimeMilliseconds(), seq);
                 await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(simulator.Device)).WithPayload(payload)
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop);
                 published++;

@@ -161,7 +161,7 @@ public sealed class CertificateAuthority : IDisposable
             summaries.Add(new CertificateSummary(
                 Path.GetFileName(path),
                 certificate.GetNameInfo(X509NameType.SimpleName, false),
-                KindOf(certificate),
+                ClientIdentity.OrganizationalUnit(certificate) ?? "unknown",
                 certificate.SerialNumber,
                 notAfter,
                 (int)Math.Floor((notAfter - now).TotalDays),
@@ -297,13 +297,6 @@ public sealed class CertificateAuthority : IDisposable
 
         var ecdsa = _ca.GetECDsaPrivateKey() ?? throw new CryptographicException("The CA certificate has no usable private key.");
         return new SignatureGeneratorLease(ecdsa, X509SignatureGenerator.CreateForECDsa(ecdsa));
-    }
-
-    private static string KindOf(X509Certificate2 certificate)
-    {
-        var unit = certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-            .FirstOrDefault(n => n.GetSingleElementType().Value == "2.5.4.11")?.GetSingleElementValue();
-        return unit ?? "unknown";
     }
 
     private static X500DistinguishedName Subject(string commonName, string unit)

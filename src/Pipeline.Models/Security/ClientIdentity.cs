@@ -19,8 +19,7 @@ public sealed record ClientIdentity(string Name, IdentityRole Role)
             return null;
         }
 
-        var unit = certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-            .FirstOrDefault(n => n.GetSingleElementType().Value == OrganizationalUnitOid)?.GetSingleElementValue();
+        var unit = OrganizationalUnit(certificate);
         if (!IdentityRoles.TryParse(unit, out var role))
         {
             error = $"certificate of '{name}' records no role (OU is '{unit ?? "missing"}'; expected device, node or scada)";
@@ -29,4 +28,9 @@ public sealed record ClientIdentity(string Name, IdentityRole Role)
 
         return new ClientIdentity(name, role);
     }
+
+    /// <summary>The certificate subject's OU, where the PKI records the role (or "broker"/"ca").</summary>
+    internal static string? OrganizationalUnit(X509Certificate2 certificate) =>
+        certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .FirstOrDefault(n => n.GetSingleElementType().Value == OrganizationalUnitOid)?.GetSingleElementValue();
 }

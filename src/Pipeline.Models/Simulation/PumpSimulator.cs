@@ -137,4 +137,9 @@ public sealed class PumpSimulator
 }
 
 /// <summary>One reading of a simulated device; <paramref name="Fault"/> names the active fault(s), if any.</summary>
-public sealed record SimulatedSample(string Device, TimeSpan Time, double Flow, double Temperature, double Pressure, double Current, string? Fault);
+public sealed record SimulatedSample(string Device, TimeSpan Time, double Flow, double Temperature, double Pressure, double Current, string? Fault)
+{
+    /// <summary>The telemetry payload a device sends for this reading (docs/mqtt.md), at the sensors' resolution.</summary>
+    public string ToTelemetryJson(long timestampMs, long sequence) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $$"""{"ts":{{timestampMs}},"seq":{{sequence}},"flow":{{Flow:0.0}},"temperature":{{Temperature:0.00}},"pressure":{{Pressure:0.00}},"current":{{Current:0.00}}}""");
+}

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Pipeline.Models.Simulation;
 
 namespace Pipeline.Tests.Support;
@@ -11,11 +10,6 @@ public static class SimulatedTelemetry
         ArgumentNullException.ThrowIfNull(pump);
         var samples = Enumerable.Range(1, count).Select(i => pump.Step(TimeSpan.FromSeconds(i), TimeSpan.FromSeconds(1))!).ToArray();
         var start = DateTimeOffset.UtcNow.AddSeconds(-count - 60);
-        return seq =>
-        {
-            var s = samples[seq - 1];
-            return string.Create(CultureInfo.InvariantCulture,
-                $$"""{"ts":{{start.AddSeconds(seq).ToUnixTimeMilliseconds()}},"seq":{{seq}},"flow":{{s.Flow}},"temperature":{{s.Temperature}},"pressure":{{s.Pressure}},"current":{{s.Current}}}""");
-        };
+        return seq => samples[seq - 1].ToTelemetryJson(start.AddSeconds(seq).ToUnixTimeMilliseconds(), seq);
     }
 }
