@@ -54,8 +54,7 @@ internal static class DemoCommand
         PrepareCertificates(certs);
         var port = FreeLoopbackPort();
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        using var host = PipelineHost.Build(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{PipelineSections.Mqtt}:CertsDirectory"] = certs,
             [$"{PipelineSections.EmbeddedBroker}:BindAddress"] = "127.0.0.1",
@@ -66,9 +65,7 @@ internal static class DemoCommand
             [$"{PipelineSections.SensorDefaults}:StuckCount"] = "30",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Serilog:MinimumLevel:Override:Pipeline.Actors"] = "Information",
-        });
-        builder.AddPipeline();
-        using var host = builder.Build();
+        }));
         await host.StartAsync(stop.Token);
 
         Console.WriteLine($"Pipeline demo — certificates in {certs}");

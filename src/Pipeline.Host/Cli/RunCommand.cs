@@ -20,30 +20,26 @@ internal static class RunCommand
         };
         command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
         {
-            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            var file = result.GetValue(config);
+            if (file is not null && !File.Exists(file))
             {
-                Args = [],
-                ContentRootPath = AppContext.BaseDirectory,
-            });
-            if (result.GetValue(config) is { } file)
-            {
-                if (!File.Exists(file))
-                {
-                    throw new FileNotFoundException($"--config '{file}' does not exist.", file);
-                }
-
-                builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
-                builder.Configuration.AddEnvironmentVariables(); // environment still wins over the file
+                throw new FileNotFoundException($"--config '{file}' does not exist.", file);
             }
 
             var flags = new Dictionary<string, string?>();
             Set(flags, $"{PipelineSections.Mqtt}:Broker", result.GetValue(broker));
             Set(flags, $"{PipelineSections.Mqtt}:CertsDirectory", result.GetValue(certs));
             Set(flags, $"{PipelineSections.Store}:Path", result.GetValue(store));
-            builder.Configuration.AddInMemoryCollection(flags);
+            using var host = PipelineHost.Build(configuration =>
+            {
+                if (file is not null)
+                {
+                    configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+                    configuration.AddEnvironmentVariables(); // environment still wins over the file
+                }
 
-            builder.AddPipeline();
-            using var host = builder.Build();
+                configuration.AddInMemoryCollection(flags);
+            });
             await host.RunAsync(cancellation);
             return Environment.ExitCode;
         }));

@@ -32,7 +32,8 @@ public sealed class ModelWatcher(IOptions<InferenceOptions> options, ModelBundle
     {
         var actor = await inference.GetAsync(stoppingToken).ConfigureAwait(false);
         var settings = options.Value;
-        var current = (Name: ActiveName(settings), Stamp: Stamp(settings, ActiveName(settings)), Version: startedWith.Version);
+        var active = ActiveName(settings);
+        var current = (Name: active, Stamp: Stamp(settings, active), Version: startedWith.Version);
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {

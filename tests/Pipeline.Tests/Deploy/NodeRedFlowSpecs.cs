@@ -24,21 +24,10 @@ public sealed class NodeRedFlowSpecs : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("repository root");
-    }
-
     [Fact]
     public async Task Should_show_retained_alarms_and_send_acknowledgements_over_mtls()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var userDir = _pki.Scratch("node-red");
         Directory.CreateDirectory(userDir);
         File.Copy(Path.Combine(root, "deploy", "node-red", "flow.json"), Path.Combine(userDir, "flows.json"));

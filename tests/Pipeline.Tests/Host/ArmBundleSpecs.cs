@@ -17,23 +17,12 @@ public sealed class ArmBundleSpecs(ITestOutputHelper output) : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly TempDirectory _temp = new("pipeline-arm64");
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("repository root");
-    }
-
     [Fact]
     public async Task Should_start_and_score_readings_as_linux_arm64_under_emulation()
     {
         var bundle = _temp.Combine("bundle");
         using (var publish = Process.Start(new ProcessStartInfo("dotnet",
-                   ["publish", Path.Combine(RepositoryRoot(), "src", "Pipeline.Host"), "-c", "Release", "-r", "linux-arm64", "--self-contained", "true", "-o", bundle])
+                   ["publish", Path.Combine(Repository.Root, "src", "Pipeline.Host"), "-c", "Release", "-r", "linux-arm64", "--self-contained", "true", "-o", bundle])
                { RedirectStandardOutput = true, RedirectStandardError = true })!)
         {
             var log = publish.StandardOutput.ReadToEndAsync();

@@ -1,22 +1,14 @@
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Simulation;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Detection;
 
 /// <summary>The shipped <c>models/default</c> loads and tells a simulated leak from normal operation.</summary>
 public sealed class DefaultModelSpecs
 {
-    private static string DefaultBundle()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("repository root"), "models", "default");
-    }
+    private static readonly Lazy<ModelBundle> Default = new(() => ModelBundle.Load(Path.Combine(Repository.Root, "models", "default")));
 
     private static SignalTable Simulate(int seed, FaultSpec? fault, int seconds)
     {
@@ -32,7 +24,7 @@ public sealed class DefaultModelSpecs
     [Fact]
     public void Should_load_with_the_window_and_signals_the_sensors_expect()
     {
-        var bundle = ModelBundle.Load(DefaultBundle());
+        var bundle = Default.Value;
 
         Assert.Equal(["flow", "temperature", "pressure", "current"], bundle.Manifest.Signals);
         Assert.Equal(60, bundle.Manifest.Window);
@@ -42,8 +34,8 @@ public sealed class DefaultModelSpecs
     [Fact]
     public void Should_flag_most_of_a_leak_in_steady_operation_and_little_of_the_normal_rows()
     {
-        using var detector = new PortableDetector(ModelBundle.Load(DefaultBundle()));
-        var threshold = ModelBundle.Load(DefaultBundle()).Manifest.Threshold.Total;
+        using var detector = new PortableDetector(Default.Value);
+        var threshold = Default.Value.Manifest.Threshold.Total;
         var table = Simulate(seed: 77, new FaultSpec(FaultKind.Leak, "p", TimeSpan.FromSeconds(1200), TimeSpan.FromSeconds(300)), seconds: 1800);
         var windows = table.Windows(60, 1, out var count);
 
