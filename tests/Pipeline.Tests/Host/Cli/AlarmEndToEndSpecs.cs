@@ -24,13 +24,7 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
-    private long Scalar(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = new SqliteCommand(sql, connection);
-        return (long)command.ExecuteScalar()!;
-    }
+    private long Scalar(string sql) => NodeDatabase.Scalar(Db, sql);
 
     [Fact]
     public async Task Should_raise_one_leak_alarm_retain_its_state_and_clear_it_after_the_leak()

@@ -19,19 +19,9 @@ public sealed class DemoScenarioSpecs : IDisposable
 
     private string Db => _pki.Scratch("node.db");
 
-    private long Scalar(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        return (long)new SqliteCommand(sql, connection).ExecuteScalar()!;
-    }
+    private long Scalar(string sql) => NodeDatabase.Scalar(Db, sql);
 
-    private string Text(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        return (string)new SqliteCommand(sql, connection).ExecuteScalar()!;
-    }
+    private string Text(string sql) => NodeDatabase.Text(Db, sql);
 
     [Fact]
     public async Task Should_alarm_on_an_injected_blockage_through_the_embedded_broker_and_not_on_a_normal_pump()

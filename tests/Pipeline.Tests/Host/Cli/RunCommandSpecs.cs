@@ -18,18 +18,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
-    private long Scalar(string sql)
-    {
-        if (!File.Exists(Db))
-        {
-            return 0;
-        }
-
-        using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = new SqliteCommand(sql, connection);
-        return (long)command.ExecuteScalar()!;
-    }
+    private long Scalar(string sql) => NodeDatabase.Scalar(Db, sql);
 
     [Fact]
     public async Task Should_store_every_reading_and_every_verdict_exactly_once_when_killed_mid_burst_and_restarted()

@@ -1,0 +1,20 @@
+using Microsoft.Data.Sqlite;
+
+namespace Pipeline.Tests.Support;
+
+/// <summary>Reads a node's SQLite file from outside, read-only, as an operator's sqlite3 would while the node runs.</summary>
+public static class NodeDatabase
+{
+    /// <summary>The single value of <paramref name="sql"/>; 0 for a count when the node has not created the file yet.</summary>
+    public static long Scalar(string path, string sql) => File.Exists(path) ? (long)Query(path, sql)! : 0;
+
+    public static string Text(string path, string sql) => (string)Query(path, sql)!;
+
+    private static object? Query(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = new SqliteCommand(sql, connection);
+        return command.ExecuteScalar();
+    }
+}
