@@ -75,20 +75,40 @@ internal static class ModelCommands
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             var start = ModelBundle.Load(result.GetValue(model)!);
-            var table = store(result.GetValue(data)!, result);
+            var path = result.GetValue(data)!;
+            var table = store(path, result);
             var outDir = result.GetValue(output)!;
+            var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir));
             var epochCount = result.GetValue(epochs);
-            var options = Defaults with
+            ModelBundle bundle;
+            if (epochCount == 0)
             {
-                Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir)),
-                Epochs = Math.Max(1, epochCount),
-                CalibrateOnly = epochCount == 0,
-                LearningRate = result.GetValue(rate),
-                Seed = result.GetValue(seed),
-                Patience = 3,
-            };
-            Console.WriteLine($"Fine-tuning {start.Version} on {table.Count} rows ({(options.CalibrateOnly ? "scaler and threshold only" : $"{options.Epochs} epochs at {options.LearningRate}")})");
-            var bundle = Trainer.Train(table, options, new EpochPrinter(), start, result.GetValue(data)!);
+                // Exactly what a node does for a new sensor: Commissioning.Calibrate, in managed code.
+                Console.WriteLine($"Commissioning {start.Version} on {table.Count} rows (scaler and thresholds only, weights kept)");
+                var commissioned = Commissioning.Calibrate(start, table, new CommissioningRule(start.Manifest.Threshold.Quantile, start.Manifest.Threshold.Margin));
+                bundle = new ModelBundle(
+                    commissioned.Manifest with
+                    {
+                        Name = name,
+                        CreatedAt = DateTimeOffset.UtcNow,
+                        Training = start.Manifest.Training is { } trained ? trained with { Source = path, Rows = table.Count, Epochs = 0, BaseModel = start.Version } : null,
+                    },
+                    commissioned.Weights);
+            }
+            else
+            {
+                var options = Defaults with
+                {
+                    Name = name,
+                    Epochs = epochCount,
+                    LearningRate = result.GetValue(rate),
+                    Seed = result.GetValue(seed),
+                    Patience = 3,
+                };
+                Console.WriteLine($"Fine-tuning {start.Version} on {table.Count} rows ({options.Epochs} epochs at {options.LearningRate})");
+                bundle = Trainer.Train(table, options, new EpochPrinter(), start, path);
+            }
+
             bundle.Save(outDir);
             Report(bundle, outDir);
             return CliAction.Ok;
@@ -130,6 +150,12 @@ internal static class ModelCommands
             var pooled = StreamingEvaluator.Metrics(all);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pooled over {files.Length} files, {pooled.Rows} scored rows:  F1 {pooled.F1:F3}  FAR {pooled.FalseAlarmRate:P2}  MAR {pooled.MissedAlarmRate:P2}"));
+            if (ChangepointScore.Score(all) is { } nab)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"NAB change point scores (window {ChangepointScore.DefaultWindow} rows):  {string.Join("  ", nab.Select(n => $"{n.Key.Name} {n.Value:F2}"))}"));
+            }
+
             if (result.GetValue(predictions) is { } output)
             {
                 var text = new StringBuilder("file,row,score,flag\n");

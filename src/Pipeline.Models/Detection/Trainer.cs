@@ -46,47 +46,44 @@ public static class Trainer
             var validationWindows = Scaled(validation, window, 1, scaler, out var validationCount);
             var best = (Loss: double.MaxValue, Epoch: 0, Weights: module.ExportWeights(), TrainLoss: double.NaN);
             var epochsRun = 0;
-            if (!options.CalibrateOnly)
+            using var optimizer = optim.Adam(module.parameters(), options.LearningRate);
+            var shuffle = new Random(options.Seed);
+            var order = Enumerable.Range(0, trainCount).ToArray();
+            var clock = Stopwatch.StartNew();
+            for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                using var optimizer = optim.Adam(module.parameters(), options.LearningRate);
-                var shuffle = new Random(options.Seed);
-                var order = Enumerable.Range(0, trainCount).ToArray();
-                var clock = Stopwatch.StartNew();
-                for (var epoch = 1; epoch <= options.Epochs; epoch++)
+                epochsRun = epoch;
+                shuffle.Shuffle(order);
+                module.train();
+                var trainLoss = 0.0;
+                for (var start0 = 0; start0 < trainCount; start0 += options.BatchSize)
                 {
-                    epochsRun = epoch;
-                    shuffle.Shuffle(order);
-                    module.train();
-                    var trainLoss = 0.0;
-                    for (var start0 = 0; start0 < trainCount; start0 += options.BatchSize)
-                    {
-                        var batch = order.AsSpan(start0, Math.Min(options.BatchSize, trainCount - start0));
-                        using var scope = NewDisposeScope();
-                        var input = Batch(trainWindows, batch, architecture);
-                        var loss = nn.functional.mse_loss(module.call(input), input);
-                        optimizer.zero_grad();
-                        loss.backward();
-                        optimizer.step();
-                        trainLoss += loss.item<float>() * batch.Length;
-                    }
-
-                    trainLoss /= trainCount;
-                    var validationLoss = Scores(module, validationWindows, validationCount, architecture).Average(s => s.Total);
-                    var improved = validationLoss < best.Loss;
-                    if (improved)
-                    {
-                        best = (validationLoss, epoch, module.ExportWeights(), trainLoss);
-                    }
-
-                    progress?.Report(new EpochReport(epoch, options.Epochs, trainLoss, validationLoss, improved, clock.Elapsed));
-                    if (epoch - best.Epoch >= options.Patience)
-                    {
-                        break;
-                    }
+                    var batch = order.AsSpan(start0, Math.Min(options.BatchSize, trainCount - start0));
+                    using var scope = NewDisposeScope();
+                    var input = Batch(trainWindows, batch, architecture);
+                    var loss = nn.functional.mse_loss(module.call(input), input);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    trainLoss += loss.item<float>() * batch.Length;
                 }
 
-                module.LoadWeights(best.Weights);
+                trainLoss /= trainCount;
+                var validationLoss = Scores(module, validationWindows, validationCount, architecture).Average(s => s.Total);
+                var improved = validationLoss < best.Loss;
+                if (improved)
+                {
+                    best = (validationLoss, epoch, module.ExportWeights(), trainLoss);
+                }
+
+                progress?.Report(new EpochReport(epoch, options.Epochs, trainLoss, validationLoss, improved, clock.Elapsed));
+                if (epoch - best.Epoch >= options.Patience)
+                {
+                    break;
+                }
             }
+
+            module.LoadWeights(best.Weights);
 
             var validationScores = Scores(module, validationWindows, validationCount, architecture);
             var manifest = new ModelManifest

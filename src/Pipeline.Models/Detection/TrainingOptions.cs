@@ -38,9 +38,6 @@ public sealed record TrainingOptions
 
     /// <summary>An anomaly clears below this fraction of the threshold (hysteresis).</summary>
     public double ClearFraction { get; init; } = 0.75;
-
-    /// <summary>Fine-tuning: keep the weights fixed and only refit the scaler and the thresholds.</summary>
-    public bool CalibrateOnly { get; init; }
 }
 
 /// <summary>One epoch of training, for the progress bar and the report.</summary>

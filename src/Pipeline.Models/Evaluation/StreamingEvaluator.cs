@@ -35,7 +35,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
                 return [];
             }
 
-            detectorBundle = Commissioning.Calibrate(bundle, data.Slice(0, SkabCommissioningRows), rule.Quantile, rule.Margin, rule.ClearFraction);
+            detectorBundle = Commissioning.Calibrate(bundle, data.Slice(0, SkabCommissioningRows), rule);
             firstScored = SkabCommissioningRows;
         }
 
@@ -55,7 +55,8 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
         for (var k = 0; k < count; k++)
         {
             var row = firstScored + k;
-            predictions.Add(new Prediction(file, row, scores[k].Total, scores[k].Total > threshold, data.Labels is null ? null : data.Labels[row] == 1));
+            predictions.Add(new Prediction(file, row, scores[k].Total, scores[k].Total > threshold, data.Labels is null ? null : data.Labels[row] == 1,
+                data.Changepoints is null ? null : data.Changepoints[row] == 1));
         }
 
         return predictions;
@@ -64,6 +65,3 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
     public static PointMetrics Metrics(IEnumerable<Prediction> predictions) =>
         predictions.Where(p => p.Actual is not null).Aggregate(PointMetrics.Empty, (m, p) => m.Add(p.Flag, p.Actual!.Value));
 }
-
-/// <summary>The calibration rule for commissioning (the same as training's).</summary>
-public sealed record CommissioningRule(double Quantile = 0.99, double Margin = 1.0, double ClearFraction = 0.75);

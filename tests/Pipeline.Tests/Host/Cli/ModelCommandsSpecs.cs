@@ -20,7 +20,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         {
             var r = table.Rows[t];
             var at = DateTimeOffset.FromUnixTimeSeconds(1_600_000_000 + t).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{at};{r[3]};{r[2]};{r[1]};{r[0]};{table.Labels![t]}.0;0.0\r\n"));
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{at};{r[3]};{r[2]};{r[1]};{r[0]};{table.Labels![t]}.0;{(t == leakFrom ? 1 : 0)}.0\r\n"));
         }
 
         return path;
@@ -45,6 +45,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
         Assert.Contains("pooled over 2 files", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("NAB change point scores (window 30 rows):  standard ", evaluate.Stdout, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predictions);
         Assert.Equal("file,row,score,flag", lines[0]);
         Assert.Equal(300 + 250, lines.Length - 1);
@@ -69,6 +70,28 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal(before.Manifest.Window, after.Manifest.Window);
         Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
         Assert.NotEqual(before.Manifest.Scaler.Mean, after.Manifest.Scaler.Mean);
+    }
+
+    [Fact]
+    public async Task Should_commission_with_zero_epochs_exactly_as_a_node_does()
+    {
+        var training = WriteSkabCsv("a.csv", 1200, 4, null);
+        var newData = WriteSkabCsv("b.csv", 400, 6, null);
+        var model = _temp.Combine("models", "base");
+        var commissioned = _temp.Combine("models", "sensor-7");
+        await PipelineCli.RunAsync("train", "--data", training, "--out", model, "--epochs", "2", "--window", "20", "--hidden", "16");
+
+        var finetune = await PipelineCli.RunAsync("finetune", "--model", model, "--data", newData, "--out", commissioned, "--epochs", "0");
+
+        Assert.True(finetune.ExitCode == 0, finetune.Stderr + finetune.Stdout);
+        var before = ModelBundle.Load(model);
+        var after = ModelBundle.Load(commissioned);
+        var expected = Commissioning.Calibrate(before, Pipeline.Models.Data.SignalCsv.ReadFile(newData), new CommissioningRule());
+        Assert.Equal(before.Weights["output.weight"], after.Weights["output.weight"]);
+        Assert.Equal(expected.Manifest.Scaler, after.Manifest.Scaler, (a, b) => a.Mean.SequenceEqual(b.Mean) && a.Std.SequenceEqual(b.Std));
+        Assert.Equal(expected.Manifest.Threshold.Total, after.Manifest.Threshold.Total);
+        Assert.Equal("sensor-7", after.Manifest.Name);
+        Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
     }
 
     public void Dispose() => _temp.Dispose();
