@@ -17,4 +17,14 @@ public sealed class InferenceOptions
 
     /// <summary>Longest a window waits for its batch to fill: batching adds at most this to any window's latency. Default 10 ms.</summary>
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// A new sensor's learning period, in readings: its scaler and threshold are then fitted on its own data
+    /// (docs/sensors.md). Until then its verdicts are marked learning and raise no anomaly alarm. 0: no learning; every
+    /// sensor is scored with the model's own calibration. Default 400.
+    /// </summary>
+    public int LearningReadings { get; set; } = 400;
+
+    /// <summary>How often the node rereads the stored calibrations, to notice <c>pipeline sensors recommission</c>. Default 10 s.</summary>
+    public TimeSpan CalibrationReload { get; set; } = TimeSpan.FromSeconds(10);
 }

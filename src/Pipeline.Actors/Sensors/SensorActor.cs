@@ -50,10 +50,21 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
     public static Props Props(string sensorId, SensorSettings settings, WindowSpec spec, IReadingHistory history, ISensorStatusBoard board) =>
         Akka.Actor.Props.Create(() => new SensorActor(sensorId, settings, spec, history, board));
 
+    /// <summary>
+    /// Until its first reading. Woken without one (a registered sensor at node start), it only watches for silence:
+    /// refilling then would take readings already stored but still on their way here, and they would come as
+    /// duplicates and never be scored.
+    /// </summary>
     private void Starting()
     {
         Receive<RecordReading>(record => LoadHistory(record.Reading.Sequence));
-        ReceiveAny(_ => LoadHistory(beforeSequence: null));
+        Receive<WakeUp>(_ =>
+        {
+            WatchSilence();
+            _board.Report(Status());
+        });
+        Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
+        Receive<CheckSilence>(_ => HandleSilence());
     }
 
     private void LoadHistory(long? beforeSequence)
@@ -80,10 +91,18 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
         Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
         Receive<CheckSilence>(_ => HandleSilence());
 
-        // One periodic check rather than a receive timeout: a receive timeout is re-armed by every message, and each
-        // re-arming leaves a cancelled entry in the scheduler until its deadline — measured at ~7 KB per sensor at
-        // 1 Hz with a 30 s timeout. Offline is reported between 1 and 1.25 x OfflineAfter of silence.
-        Timers.StartPeriodicTimer(nameof(CheckSilence), CheckSilence.Instance, _settings.OfflineAfter / 4);
+        WatchSilence();
+    }
+
+    // One periodic check rather than a receive timeout: a receive timeout is re-armed by every message, and each
+    // re-arming leaves a cancelled entry in the scheduler until its deadline — measured at ~7 KB per sensor at
+    // 1 Hz with a 30 s timeout. Offline is reported between 1 and 1.25 x OfflineAfter of silence.
+    private void WatchSilence()
+    {
+        if (!Timers.IsTimerActive(nameof(CheckSilence)))
+        {
+            Timers.StartPeriodicTimer(nameof(CheckSilence), CheckSilence.Instance, _settings.OfflineAfter / 4);
+        }
     }
 
     private void HandleHistoryLoaded(HistoryLoaded loaded)

@@ -63,6 +63,7 @@ internal static class DemoCommand
             [$"{PipelineSections.SensorDefaults}:OfflineAfter"] = "00:00:10",
             [$"{PipelineSections.SensorDefaults}:SamplingPeriod"] = "00:00:00.200",
             [$"{PipelineSections.SensorDefaults}:StuckCount"] = "30",
+            [$"{PipelineSections.Models}:LearningReadings"] = "100",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Serilog:MinimumLevel:Override:Pipeline.Actors"] = "Information",
         }));
@@ -71,6 +72,7 @@ internal static class DemoCommand
         Console.WriteLine($"Pipeline demo — certificates in {certs}");
         Console.WriteLine($"SQLite store: {database}  (try: sqlite3 {database} \"select * from readings order by id desc limit 5\")");
         Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");
+        Console.WriteLine("Each pump first learns for 100 readings (20 s): its own calibration, no anomaly alarms meanwhile.");
         Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06. Ctrl-C stops.");
         Console.WriteLine();
 

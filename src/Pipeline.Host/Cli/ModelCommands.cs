@@ -85,7 +85,7 @@ internal static class ModelCommands
             {
                 // Exactly what a node does for a new sensor: Commissioning.Calibrate, in managed code.
                 Console.WriteLine($"Commissioning {start.Version} on {table.Count} rows (scaler and thresholds only, weights kept)");
-                var commissioned = Commissioning.Calibrate(start, table, new CommissioningRule(start.Manifest.Threshold.Quantile, start.Manifest.Threshold.Margin));
+                var commissioned = Commissioning.Calibrate(start, table, CommissioningRule.ForNode(start));
                 bundle = new ModelBundle(
                     commissioned.Manifest with
                     {

@@ -9,10 +9,11 @@ namespace Pipeline.Host.Cli;
 /// <summary><c>pipeline sensors</c>: register the sensors a node should expect, and see how they are doing.</summary>
 internal static class SensorsCommand
 {
-    public static Command Create() => new("sensors", "Register sensors and list them with last-seen time, window fill and health.")
+    public static Command Create() => new("sensors", "Register sensors, list them with last-seen time, window fill and health, and recommission them.")
     {
         Add(),
         List(),
+        Recommission(),
     };
 
     private static Option<string> StoreOption() => new("--store")
@@ -91,6 +92,33 @@ internal static class SensorsCommand
                     $"{sensor.SensorId,-20} {sensor.DisplayName ?? "-",-18} {(sensor.RegisteredAt is null ? "no" : "yes"),-10} {seen,-12} {window,-9} {sensor.Health ?? "-",-24} {sensor.Node ?? "-"}"));
             }
 
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Recommission()
+    {
+        var name = new Argument<string>("NAME") { Description = "The sensor id." };
+        var store = StoreOption();
+        var command = new Command("recommission", "Forget the sensor's own calibration: it learns again from its next readings (e.g. after maintenance or a new operating point).")
+        {
+            name, store,
+        };
+        command.SetAction(result => CliAction.RunAsync(async () =>
+        {
+            var sensor = IdentityName.EnsureValid(result.GetValue(name));
+            var path = result.GetValue(store)!;
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
+            }
+
+            using var database = SqliteStore.Open(new StoreOptions { Path = path });
+            var forgotten = await database.DeleteCalibrationsAsync(sensor, CancellationToken.None);
+            Console.WriteLine(forgotten > 0
+                ? $"Forgot {forgotten} calibration(s) of {sensor}; a running node notices within 10 s and the sensor learns again (no anomaly alarms meanwhile)."
+                : $"{sensor} has no calibration; it learns (or is learning) from its readings anyway.");
             return CliAction.Ok;
         }));
         return command;

@@ -105,7 +105,7 @@ public static class PipelineHostingExtensions
                 var bundle = sp.GetRequiredService<ModelBundle>();
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
                 registry.Register<InferenceRegistryKey>(
-                    system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options), "inference"));
+                    system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options, sp.GetRequiredService<SqliteStore>()), "inference"));
                 registry.Register<AlarmRegistryKey>(system.ActorOf(
                     AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>(),
                         sp.GetRequiredService<IAlarmPublisher>()), "alarms"));

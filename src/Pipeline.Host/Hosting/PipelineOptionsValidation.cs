@@ -55,6 +55,8 @@ internal sealed class PipelineOptionsValidation :
         var errors = new List<string>();
         Range(errors, $"{PipelineSections.Models}:BatchSize", options.BatchSize, 1, 4096);
         Positive(errors, $"{PipelineSections.Models}:MaxBatchDelay", options.MaxBatchDelay);
+        Range(errors, $"{PipelineSections.Models}:LearningReadings", options.LearningReadings, 0, 1_000_000);
+        Positive(errors, $"{PipelineSections.Models}:CalibrationReload", options.CalibrationReload);
         if (options.Backend is not ("auto" or "torchsharp" or "portable"))
         {
             errors.Add($"{PipelineSections.Models}:Backend '{options.Backend}' is not auto, torchsharp or portable");

@@ -25,8 +25,8 @@ public sealed partial class SqliteStore
             command.Transaction = transaction;
             command.CommandText =
                 """
-                INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, stored_at)
-                VALUES ($sensor, $first, $last, $start, $end, $score, $perSignal, $threshold, $anomalous, $model, $stored)
+                INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, learning, stored_at)
+                VALUES ($sensor, $first, $last, $start, $end, $score, $perSignal, $threshold, $anomalous, $model, $learning, $stored)
                 ON CONFLICT (sensor_id, last_seq) DO NOTHING
                 """;
             var sensor = command.Parameters.Add("$sensor", SqliteType.Text);
@@ -39,6 +39,7 @@ public sealed partial class SqliteStore
             var threshold = command.Parameters.Add("$threshold", SqliteType.Real);
             var anomalous = command.Parameters.Add("$anomalous", SqliteType.Integer);
             var model = command.Parameters.Add("$model", SqliteType.Text);
+            var learning = command.Parameters.Add("$learning", SqliteType.Integer);
             command.Parameters.AddWithValue("$stored", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             var inserted = 0;
             foreach (var verdict in verdicts)
@@ -53,6 +54,7 @@ public sealed partial class SqliteStore
                 threshold.Value = verdict.Threshold;
                 anomalous.Value = verdict.Anomalous ? 1 : 0;
                 model.Value = verdict.ModelVersion;
+                learning.Value = verdict.Learning ? 1 : 0;
                 inserted += command.ExecuteNonQuery();
             }
 

@@ -112,6 +112,22 @@ internal static class StoreSchema
         );
         CREATE INDEX alarm_events_at ON alarm_events (at);
         """,
+
+        // 5: each sensor's own calibration of a model (its learning period's result), and which verdicts were learning.
+        """
+        CREATE TABLE sensor_calibrations (
+            sensor_id     TEXT    NOT NULL,
+            model_version TEXT    NOT NULL,
+            mean          TEXT    NOT NULL,
+            std           TEXT    NOT NULL,
+            threshold     REAL    NOT NULL,
+            per_signal    TEXT    NOT NULL,
+            readings      INTEGER NOT NULL,
+            calibrated_at INTEGER NOT NULL,
+            PRIMARY KEY (sensor_id, model_version)
+        );
+        ALTER TABLE verdicts ADD COLUMN learning INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Version => Migrations.Length;

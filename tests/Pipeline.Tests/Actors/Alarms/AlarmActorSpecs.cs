@@ -67,6 +67,18 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public void Should_raise_no_anomaly_alarm_for_a_sensor_still_learning()
+    {
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+
+        var learning = Record(alarms, [.. Enumerable.Range(0, 5).Select(_ => Verdict("esp32-02", 3f) with { Learning = true })]);
+        var learned = Record(alarms, Verdict("esp32-02", 3f), Verdict("esp32-02", 3f));
+
+        Assert.Empty(learning.Changes);
+        Assert.Equal(AlarmTransition.Raised, Assert.Single(learned.Changes).Transition);
+    }
+
+    [Fact]
     public void Should_survive_a_restart_and_clear_the_reloaded_alarm()
     {
         var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));

@@ -18,6 +18,130 @@ public sealed class InferenceActorSpecs : TestKit
         return new SensorWindow(sensor, table.Signals, 20, table.Windows(20, 1, out _), 1, 20, 0, 19_000);
     }
 
+    /// <summary>A sensor's successive windows (stride 1) over its readings; <paramref name="flowOffset"/> shifts its flow level.</summary>
+    private static IEnumerable<SensorWindow> Windows(string sensor, int readings, int seed, float flowOffset = 0)
+    {
+        var table = SyntheticPump.Normal(readings, seed);
+        var rows = table.Rows.Select(r => new[] { r[0] + flowOffset, r[1], r[2], r[3] }).ToArray();
+        for (var end = 20; end <= readings; end++)
+        {
+            var values = rows[(end - 20)..end].SelectMany(r => r).ToArray();
+            yield return new SensorWindow(sensor, table.Signals, 20, values, end - 19, end, (end - 20) * 1000L, (end - 1) * 1000L);
+        }
+    }
+
+    /// <summary>The store's part, in memory.</summary>
+    internal sealed class InMemoryCalibrations : ISensorCalibrations
+    {
+        public List<SensorCalibration> Saved { get; } = [];
+
+        public IReadOnlyList<SensorCalibration> LoadCalibrations(string modelVersion)
+        {
+            lock (Saved)
+            {
+                return Saved.Where(c => c.ModelVersion == modelVersion).ToList();
+            }
+        }
+
+        public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation)
+        {
+            lock (Saved)
+            {
+                Saved.RemoveAll(c => c.SensorId == calibration.SensorId && c.ModelVersion == calibration.ModelVersion);
+                Saved.Add(calibration);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public void Forget(string sensor)
+        {
+            lock (Saved)
+            {
+                Saved.RemoveAll(c => c.SensorId == sensor);
+            }
+        }
+    }
+
+    private static InferenceOptions Learning(int readings) =>
+        new() { BatchSize = 1, MaxBatchDelay = TimeSpan.FromMilliseconds(1), LearningReadings = readings, CalibrationReload = TimeSpan.FromMilliseconds(200) };
+
+    /// <summary>Sends the windows one by one and returns their verdicts.</summary>
+    private List<Verdict> Score(IActorRef inference, IEnumerable<SensorWindow> windows) =>
+        windows.Select(w =>
+        {
+            inference.Tell(new ScoreWindow(w), TestActor);
+            return ExpectMsg<Verdict>();
+        }).ToList();
+
+    [Fact]
+    public void Should_learn_a_new_sensor_then_score_it_with_its_own_calibration_and_store_that()
+    {
+        var store = new InMemoryCalibrations();
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(100), store));
+
+        // The sensor runs 30 l/min above what the model was trained on: normal for it, anomalous to the model.
+        var learning = Score(inference, Windows("esp32-07", 100, seed: 31, flowOffset: 30).Take(81));
+        AwaitCondition(() => store.LoadCalibrations(Bundle.Value.Version).Count == 1, TimeSpan.FromSeconds(10));
+        var after = Score(inference, Windows("esp32-07", 100, seed: 32, flowOffset: 30));
+
+        Assert.All(learning, v => Assert.True(v.Learning));
+        Assert.True(learning.Count(v => v.Anomalous) > 70, "the model's own calibration finds the offset sensor anomalous");
+        var calibration = store.Saved.Single();
+        Assert.Equal(("esp32-07", 100), (calibration.SensorId, calibration.Readings));
+        Assert.Equal(SyntheticPump.Normal(100, 31).Rows.Average(r => r[0] + 30), calibration.Mean[0], 2);
+        Assert.All(after, v => Assert.False(v.Learning));
+        Assert.All(after, v => Assert.Equal(calibration.Threshold, v.Threshold));
+        Assert.True(after.Count(v => v.Anomalous) <= 4, $"{after.Count(v => v.Anomalous)} of {after.Count} normal windows anomalous after commissioning");
+    }
+
+    [Fact]
+    public void Should_use_a_stored_calibration_from_the_start_so_that_it_survives_a_restart()
+    {
+        var store = new InMemoryCalibrations();
+        var first = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(50), store));
+        Score(first, Windows("esp32-08", 51, seed: 33).Take(32));
+        AwaitCondition(() => store.Saved.Count == 1, TimeSpan.FromSeconds(10));
+        Sys.Stop(first);
+
+        var restarted = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(50), store));
+        var verdict = Score(restarted, Windows("esp32-08", 20, seed: 34)).Single();
+
+        Assert.False(verdict.Learning);
+        Assert.Equal(store.Saved.Single().Threshold, verdict.Threshold);
+    }
+
+    [Fact]
+    public void Should_learn_again_when_the_stored_calibration_is_removed_or_belongs_to_another_model()
+    {
+        var store = new InMemoryCalibrations();
+        store.Saved.Add(new SensorCalibration("esp32-09", Bundle.Value.Version, Bundle.Value.Manifest.Scaler.Mean, Bundle.Value.Manifest.Scaler.Std, 5f, [5, 5, 5, 5], 400, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        store.Saved.Add(new SensorCalibration("esp32-10", "other@20260101T000000Z", Bundle.Value.Manifest.Scaler.Mean, Bundle.Value.Manifest.Scaler.Std, 5f, [5, 5, 5, 5], 400, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(400), store));
+
+        var calibrated = Score(inference, Windows("esp32-09", 20, seed: 35)).Single();
+        var otherModel = Score(inference, Windows("esp32-10", 20, seed: 36)).Single();
+        store.Forget("esp32-09"); // what 'pipeline sensors recommission esp32-09' does
+        AwaitAssert(() => Assert.True(Score(inference, Windows("esp32-09", 20, seed: 37)).Single().Learning), TimeSpan.FromSeconds(5));
+
+        Assert.False(calibrated.Learning);
+        Assert.Equal(5f, calibrated.Threshold);
+        Assert.True(otherModel.Learning);
+        Assert.Equal(Bundle.Value.Manifest.Threshold.Total, otherModel.Threshold);
+    }
+
+    [Fact]
+    public void Should_not_learn_when_learning_is_off()
+    {
+        var store = new InMemoryCalibrations();
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(0), store));
+
+        var verdicts = Score(inference, Windows("esp32-11", 60, seed: 38));
+
+        Assert.All(verdicts, v => Assert.False(v.Learning));
+        Assert.Empty(store.Saved);
+    }
+
     /// <summary>Counts the batches the model sees.</summary>
     private sealed class CountingScorer(IWindowScorer inner) : IWindowScorer
     {
@@ -39,7 +163,7 @@ public sealed class InferenceActorSpecs : TestKit
     {
         var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
         var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.FromMinutes(1) }));
+            new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.FromMinutes(1) }, new InMemoryCalibrations()));
         var probes = Enumerable.Range(0, 4).Select(_ => CreateTestProbe()).ToList();
 
         for (var i = 0; i < 4; i++)
@@ -63,7 +187,7 @@ public sealed class InferenceActorSpecs : TestKit
     {
         var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
         var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromMilliseconds(50) }));
+            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromMilliseconds(50) }, new InMemoryCalibrations()));
 
         inference.Tell(new ScoreWindow(Window("s", 1)), TestActor);
         inference.Tell(new ScoreWindow(Window("s", 2)), TestActor);
@@ -77,7 +201,7 @@ public sealed class InferenceActorSpecs : TestKit
     public void Should_switch_models_between_batches_and_refuse_one_of_another_shape()
     {
         var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value),
-            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromSeconds(2) }));
+            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromSeconds(2) }, new InMemoryCalibrations()));
         var next = new ModelBundle(Bundle.Value.Manifest with { Name = "next" }, Bundle.Value.Weights);
         var wider = Trainer.Train(SyntheticPump.Normal(400), TrainerSpecs.Small with { Epochs = 1, Window = 25 });
 
@@ -99,7 +223,7 @@ public sealed class InferenceActorSpecs : TestKit
     [Fact]
     public void Should_refuse_a_window_that_does_not_fit_the_model()
     {
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions()));
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions(), new InMemoryCalibrations()));
         var wrong = Window("s", 1) with { Signals = ["flow", "pressure", "temperature", "current"] };
 
         inference.Tell(new ScoreWindow(wrong), TestActor);

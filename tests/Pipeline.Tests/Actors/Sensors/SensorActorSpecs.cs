@@ -143,6 +143,21 @@ public sealed class SensorActorSpecs : TestKit
     }
 
     [Fact]
+    public void Should_not_refill_when_woken_so_that_readings_stored_but_still_on_their_way_are_scored()
+    {
+        // At node start a registered sensor is woken while the broker's backlog is being stored: 1..6 are in the
+        // store already and on their way to the actor.
+        var stored = Enumerable.Range(1, 6).Select(seq => Sample(seq)).ToArray();
+        var sensor = Sensor_(history: new InMemoryHistory(stored));
+
+        sensor.Tell(new WakeUp(Sensor));
+        var recorded = stored.Select(r => Record(sensor, r)).ToList();
+
+        Assert.All(recorded, r => Assert.Equal(SequenceVerdict.Next, r.Verdict));
+        Assert.Equal([3L, 5L], recorded.Where(r => r.Window is not null).Select(r => r.Window!.LastSequence));
+    }
+
+    [Fact]
     public void Should_report_stuck_and_out_of_range_and_clear_them()
     {
         var health = CreateTestProbe();

@@ -31,12 +31,18 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
     {
         await using var scada = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
         await scada.SubscribeAsync("pipeline/alarms/#");
-        await using var node = NodeProcess.Start(["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db]);
+        await using var node = NodeProcess.Start(["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db],
+            new Dictionary<string, string> { ["Pipeline__Models__LearningReadings"] = "200" });
         await node.WaitForOutputAsync("Connected to", Patience);
 
-        // A steady pump that leaks from reading 300 to 500, then runs normally again until 800.
+        // A steady pump: its first 200 readings are its learning period; it leaks from reading 300 to 500, then runs
+        // normally again until 800.
         var pump = new PumpSimulator(TestPki.Device1, 3, [new FaultSpec(FaultKind.Leak, TestPki.Device1, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(200))], setPointChanges: false);
-        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 800, default, SimulatedTelemetry.Payloads(pump, 800));
+        var payloads = SimulatedTelemetry.Payloads(pump, 800);
+        var device = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
+        await device.PublishAsync(1, 220, default, payloads);
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} commissioned on 200 readings", Patience);
+        await device.PublishAsync(221, 800, default, payloads);
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 800 - 59, Patience, () => node.Output);
         var states = new List<JsonElement>();

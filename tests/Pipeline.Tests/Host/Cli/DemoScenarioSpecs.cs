@@ -31,17 +31,23 @@ public sealed class DemoScenarioSpecs : IDisposable
         {
             ["Pipeline__EmbeddedBroker__Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Pipeline__EmbeddedBroker__BindAddress"] = "127.0.0.1",
+            ["Pipeline__Models__LearningReadings"] = "300",
         });
         await node.WaitForOutputAsync("Connected to", Patience);
         var broker = new BrokerEndpoint("127.0.0.1", port);
         const int readings = 1500;
 
-        var normal = new PumpSimulator(TestPki.Device1, 4, setPointChanges: false);
+        var normal = SimulatedTelemetry.Payloads(new PumpSimulator(TestPki.Device1, 4, setPointChanges: false), readings);
         // esp32-02: steady, blocked from 600 s to 800 s.
-        var blocked = new PumpSimulator(TestPki.Device2, 5, [new FaultSpec(FaultKind.Blockage, TestPki.Device2, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(200))], setPointChanges: false);
-        await Task.WhenAll(
-            new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, readings, default, SimulatedTelemetry.Payloads(normal, readings)),
-            new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device2).PublishAsync(1, readings, default, SimulatedTelemetry.Payloads(blocked, readings)));
+        var blocked = SimulatedTelemetry.Payloads(new PumpSimulator(TestPki.Device2, 5, [new FaultSpec(FaultKind.Blockage, TestPki.Device2, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(200))], setPointChanges: false), readings);
+        var device1 = new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device1);
+        var device2 = new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device2);
+
+        // Each pump's first 300 readings are its learning period; the rest is scored with its own calibration.
+        await Task.WhenAll(device1.PublishAsync(1, 320, default, normal), device2.PublishAsync(1, 320, default, blocked));
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} commissioned on 300 readings", Patience);
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device2} commissioned on 300 readings", Patience);
+        await Task.WhenAll(device1.PublishAsync(321, readings, default, normal), device2.PublishAsync(321, readings, default, blocked));
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 2 * (readings - 59), Patience, () => node.Output);
         Assert.Equal(1, Scalar($"SELECT count(*) FROM alarm_events WHERE alarm_id = '{TestPki.Device2}/anomaly' AND transition = 'Raised'"));

@@ -86,7 +86,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(finetune.ExitCode == 0, finetune.Stderr + finetune.Stdout);
         var before = ModelBundle.Load(model);
         var after = ModelBundle.Load(commissioned);
-        var expected = Commissioning.Calibrate(before, Pipeline.Models.Data.SignalCsv.ReadFile(newData), new CommissioningRule());
+        var expected = Commissioning.Calibrate(before, Pipeline.Models.Data.SignalCsv.ReadFile(newData), CommissioningRule.ForNode(before));
         Assert.Equal(before.Weights["output.weight"], after.Weights["output.weight"]);
         Assert.Equal(expected.Manifest.Scaler, after.Manifest.Scaler, (a, b) => a.Mean.SequenceEqual(b.Mean) && a.Std.SequenceEqual(b.Std));
         Assert.Equal(expected.Manifest.Threshold.Total, after.Manifest.Threshold.Total);

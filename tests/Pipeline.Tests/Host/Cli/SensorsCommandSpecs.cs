@@ -63,6 +63,45 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
         Assert.Contains("never", listed.Split('\n').Single(l => l.StartsWith("esp32-21 ", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Should_learn_a_new_sensor_keep_its_calibration_across_a_restart_and_learn_again_when_recommissioned()
+    {
+        string[] arguments = ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db];
+        var environment = new Dictionary<string, string>
+        {
+            ["Pipeline__Models__LearningReadings"] = "100",
+            ["Pipeline__Models__CalibrationReload"] = "00:00:01",
+        };
+        await PipelineCli.RunAsync("sensors", "add", "esp32-22", "--certs", _pki.CertsDirectory, "--store", Db);
+        await using (var node = NodeProcess.Start(arguments, environment))
+        {
+            await node.WaitForOutputAsync("Connected to", Patience);
+            await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, "esp32-22").PublishAsync(1, 130, default);
+
+            await node.WaitForOutputAsync("Sensor esp32-22 is learning", Patience);
+            await node.WaitForOutputAsync("Sensor esp32-22 commissioned on 100 readings", Patience);
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(Db, "SELECT count(*) FROM verdicts") == 130 - 59, Patience, () => node.Output);
+            Assert.Equal(0, await node.StopAsync(Patience));
+        }
+
+        // Windows end at readings 60..130: those up to 100 were learning, and those scored while the fit ran (here, maybe all).
+        var learning = NodeDatabase.Scalar(Db, "SELECT count(*) FROM verdicts WHERE learning = 1");
+        Assert.InRange(learning, 41, 130 - 59);
+        Assert.Equal(1, NodeDatabase.Scalar(Db, "SELECT min(last_seq) = 60 FROM verdicts WHERE learning = 1"));
+        Assert.Equal(1, NodeDatabase.Scalar(Db, "SELECT count(*) FROM sensor_calibrations WHERE sensor_id = 'esp32-22' AND readings = 100"));
+
+        await using var restarted = NodeProcess.Start(arguments, environment);
+        await restarted.WaitForOutputAsync("1 sensor(s) calibrated for", Patience);
+        var recommission = await PipelineCli.RunAsync("sensors", "recommission", "esp32-22", "--store", Db);
+
+        Assert.True(recommission.ExitCode == 0, recommission.Stderr);
+        Assert.Contains("Forgot 1 calibration(s) of esp32-22", recommission.Stdout, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("Sensor esp32-22 recommissioned: learning again", Patience);
+        await restarted.WaitForOutputAsync("Connected to", Patience);
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, "esp32-22").PublishAsync(131, 195, default); // the pause reads as a gap: the window refills first
+        await restarted.WaitForOutputAsync("Sensor esp32-22 is learning", Patience);
+    }
+
     public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
 
     public void Dispose() => _pki.Dispose();

@@ -46,6 +46,29 @@ public sealed class CommissioningSpecs
     }
 
     [Fact]
+    public void Should_not_go_below_the_floor_times_the_models_threshold()
+    {
+        var own = SyntheticPump.Normal(400, seed: 5);
+        var model = Bundle.Value.Manifest.Threshold;
+
+        var unfloored = Commissioning.Calibrate(Bundle.Value, own, new CommissioningRule(ThresholdFloor: 0)).Manifest.Threshold;
+        var floored = Commissioning.Calibrate(Bundle.Value, own, new CommissioningRule(ThresholdFloor: 100)).Manifest.Threshold;
+
+        Assert.True(unfloored.Total < 100 * model.Total);
+        Assert.Equal(100 * model.Total, floored.Total, 3);
+        Assert.Equal(0.75 * floored.Total, floored.Clear, 3);
+        Assert.Equal(model.PerSignal.Select(p => 100.0 * p), floored.PerSignal.Select(p => (double)p), new ToleranceComparer(1e-3));
+        Assert.Contains("no lower than 100 x the model's", floored.Rule, StringComparison.Ordinal);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(x));
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public void Should_refuse_too_few_rows_for_one_window()
     {
         var error = Assert.Throws<ArgumentException>(() => Commissioning.Calibrate(Bundle.Value, SyntheticPump.Normal(10), new CommissioningRule()));

@@ -145,5 +145,29 @@ public sealed class SqliteStoreSpecs : IDisposable
         Assert.Equal(1, (await write.WaitAsync(TimeSpan.FromSeconds(10))).Inserted);
     }
 
+    [Fact]
+    public async Task Should_keep_each_sensors_calibration_per_model_and_forget_it_on_recommission()
+    {
+        using var store = SqliteStore.Open(Options);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        var calibration = new Pipeline.Models.Detection.SensorCalibration("esp32-01", "default@1", [1.5f, 20f], [0.25f, 0.5f], 0.75f, [0.5f, 1f], 400, at);
+        await store.SaveCalibrationAsync(calibration, default);
+        await store.SaveCalibrationAsync(calibration with { Threshold = 0.8f }, default); // refitted: replaces
+        await store.SaveCalibrationAsync(calibration with { SensorId = "esp32-02" }, default);
+        await store.SaveCalibrationAsync(calibration with { ModelVersion = "other@2" }, default);
+
+        var loaded = store.LoadCalibrations("default@1").OrderBy(c => c.SensorId, StringComparer.Ordinal).ToList();
+        var deleted = await store.DeleteCalibrationsAsync("esp32-01", default);
+
+        Assert.Equal(["esp32-01", "esp32-02"], loaded.Select(c => c.SensorId));
+        Assert.Equal(0.8f, loaded[0].Threshold);
+        Assert.Equal(calibration.Mean, loaded[0].Mean);
+        Assert.Equal(calibration.Std, loaded[0].Std);
+        Assert.Equal(calibration.PerSignal, loaded[0].PerSignal);
+        Assert.Equal((400, at), (loaded[0].Readings, loaded[0].CalibratedAt));
+        Assert.Equal(2, deleted); // both models' calibrations of esp32-01
+        Assert.Equal(["esp32-02"], store.LoadCalibrations("default@1").Select(c => c.SensorId));
+    }
+
     public void Dispose() => _temp.Dispose();
 }
