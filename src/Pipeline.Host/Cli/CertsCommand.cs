@@ -80,7 +80,11 @@ internal static class CertsCommand
 
     private static Command Issue()
     {
-        var name = NameArgument();
+        var name = new Argument<string[]>("NAME")
+        {
+            Description = $"Identities to issue (the certificate CN; for a device its sensor id): {IdentityName.AllowedCharacters}. Several at once for a fleet.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var dir = DirOption();
         var days = DaysOption("the certificate");
         var role = new Option<string>("--role") { Description = "What the identity may do on the broker.", DefaultValueFactory = _ => "device" };
@@ -88,7 +92,7 @@ internal static class CertsCommand
         var key = new Option<string?>("--key") { Description = "Key type (default: the CA's)." };
         key.AcceptOnlyFromAmong([.. KeyAlgorithms.Names]);
         var force = new Option<bool>("--force") { Description = "Replace an existing certificate of the same name." };
-        var command = new Command("issue", "Issue a client certificate whose CN is NAME, with its role recorded in the OU.")
+        var command = new Command("issue", "Issue a client certificate whose CN is NAME (one per NAME), with its role recorded in the OU.")
         {
             name, dir, days, role, key, force,
         };
@@ -97,10 +101,13 @@ internal static class CertsCommand
             using var ca = CertificateAuthority.Open(result.GetValue(dir)!);
             var identityRole = IdentityRoles.Parse(result.GetValue(role)!);
             KeyAlgorithm? algorithm = result.GetValue(key) is { } keyName ? KeyAlgorithms.Parse(keyName) : null;
-            var identity = result.GetValue(name)!;
-            using var issued = ca.Issue(identity, identityRole, result.GetValue(days), algorithm, force: result.GetValue(force));
-            Console.WriteLine($"Issued {identity}.crt and {identity}.key (role {identityRole.ToOrganizationalUnit()}, serial {issued.SerialNumber}, " +
-                $"valid until {issued.NotAfter.ToUniversalTime():yyyy-MM-dd}).");
+            foreach (var identity in result.GetValue(name)!)
+            {
+                using var issued = ca.Issue(identity, identityRole, result.GetValue(days), algorithm, force: result.GetValue(force));
+                Console.WriteLine($"Issued {identity}.crt and {identity}.key (role {identityRole.ToOrganizationalUnit()}, serial {issued.SerialNumber}, " +
+                    $"valid until {issued.NotAfter.ToUniversalTime():yyyy-MM-dd}).");
+            }
+
             if (identityRole != IdentityRole.Device)
             {
                 Console.WriteLine("Regenerate the Mosquitto ACL (pipeline broker config) so that the broker knows this identity's role.");

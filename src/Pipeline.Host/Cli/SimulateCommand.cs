@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.CommandLine;
 using System.Globalization;
 using MQTTnet;
@@ -14,7 +15,8 @@ internal static class SimulateCommand
     public static Command Create()
     {
         var devices = new Option<int>("--devices") { Description = "Number of devices (esp32-01, esp32-02, ...).", DefaultValueFactory = _ => 3 };
-        var rate = new Option<double>("--rate") { Description = "Readings per second per device.", DefaultValueFactory = _ => 1 };
+        var rate = new Option<double>("--rate") { Description = "Readings per second per device; 0: as fast as the broker takes them (load tests).", DefaultValueFactory = _ => 1 };
+        var countOption = new Option<long?>("--count") { Description = "Stop each device after this many readings." };
         var duration = new Option<string?>("--duration") { Description = "How long, e.g. 90s, 30m, 8h (CSV: required; broker: until Ctrl-C when omitted)." };
         var faults = new Option<string[]>("--fault") { Description = "A fault, repeatable: KIND:DEVICE@START+DURATION, e.g. leak:esp32-03@120s+60s." };
         var scenario = new Option<string?>("--scenario") { Description = "A file with one fault per line (same form; # starts a comment)." };
@@ -25,7 +27,7 @@ internal static class SimulateCommand
         var certs = new Option<string>("--certs") { Description = "PKI folder with ca.crt and each device's certificate.", DefaultValueFactory = _ => "certs" };
         var command = new Command("simulate", "Simulate ESP32 devices on pumped lines, with faults: publish to a broker, or write labelled CSV.")
         {
-            devices, rate, duration, faults, scenario, seed, steady, csv, broker, certs,
+            devices, rate, countOption, duration, faults, scenario, seed, steady, csv, broker, certs,
         };
         command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
         {
@@ -37,14 +39,20 @@ internal static class SimulateCommand
 
             var count = result.GetValue(devices);
             var names = Enumerable.Range(1, count).Select(i => $"esp32-{i.ToString(count > 99 ? "D3" : "D2", CultureInfo.InvariantCulture)}").ToArray();
-            var period = TimeSpan.FromSeconds(1 / result.GetValue(rate));
+            var perSecond = result.GetValue(rate);
+            if (perSecond < 0 || (perSecond == 0 && result.GetValue(csv) is not null))
+            {
+                throw new ArgumentException($"--rate {perSecond}: give readings per second per device (0, as fast as possible, only when publishing)");
+            }
+
+            TimeSpan? period = perSecond > 0 ? TimeSpan.FromSeconds(1 / perSecond) : null;
             var length = result.GetValue(duration) is { } d ? FaultSpec.ParseDuration(d) : (TimeSpan?)null;
             var simulators = names.Select((n, i) => new PumpSimulator(n, result.GetValue(seed) * 1000 + i, faultList, !result.GetValue(steady))).ToArray();
 
             if (result.GetValue(csv) is { } output)
             {
                 var total = length ?? throw new ArgumentException("--csv needs --duration");
-                var rows = WriteCsv(output, simulators, period, total);
+                var rows = WriteCsv(output, simulators, period!.Value, total);
                 Console.WriteLine($"Wrote {rows} readings of {count} device(s) over {total} to {output}.");
                 return CliAction.Ok;
             }
@@ -56,9 +64,11 @@ internal static class SimulateCommand
                 stop.CancelAfter(limit);
             }
 
-            Console.WriteLine($"Publishing {count} device(s) at {result.GetValue(rate)} readings/s each to {endpoint}; {faultList.Count} fault(s) scheduled.");
-            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, stop.Token)));
-            Console.WriteLine($"Published {published.Sum()} readings.");
+            Console.WriteLine($"Publishing {count} device(s) at {(period is null ? "full speed" : $"{perSecond} readings/s each")} to {endpoint}; {faultList.Count} fault(s) scheduled.");
+            var clock = Stopwatch.StartNew();
+            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), stop.Token)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s)."));
             return CliAction.Ok;
         }));
         return command;
@@ -91,30 +101,47 @@ internal static class SimulateCommand
         return rows;
     }
 
-    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan period, CancellationToken stop)
+    /// <summary>
+    /// One device: readings on schedule (reading n is due at n x period; a late tick publishes every reading due, so the
+    /// rate holds even where timers are coarse) or, without a period, back to back. Up to 64 publishes await their
+    /// PUBACK at once, as a device's send buffer would hold them: the broker's pace, not the round trip, sets the rate.
+    /// </summary>
+    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, CancellationToken stop)
     {
+        const int MaxInFlight = 64;
         using var client = new MqttClientFactory().CreateMqttClient();
+        var inFlight = new Queue<Task>();
         long published = 0;
         try
         {
             await client.ConnectAsync(MutualTlsClientOptions.For(endpoint, certs, simulator.Device).Build(), stop);
-            using var timer = new PeriodicTimer(period);
-            var started = DateTimeOffset.UtcNow;
-            var seq = 0L;
-            while (await timer.WaitForNextTickAsync(stop))
+            var clock = Stopwatch.StartNew();
+            var step = period ?? TimeSpan.FromSeconds(1);
+            for (var seq = 1L; count is null || seq <= count; seq++)
             {
-                seq++;
-                var now = DateTimeOffset.UtcNow;
-                if (simulator.Step(now - started, period) is not { } s)
+                if (period is { } p && clock.Elapsed < (seq - 1) * p)
+                {
+                    await Task.Delay((seq - 1) * p - clock.Elapsed, stop);
+                }
+
+                // Simulated time: on schedule it is the wall clock's; at full speed each reading is one second of pump time.
+                if (simulator.Step((seq - 1) * step, step) is not { } s)
                 {
                     continue;
                 }
 
-                var payload = s.ToTelemetryJson(now.ToUnixTimeMilliseconds(), seq);
-                await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(simulator.Device)).WithPayload(payload)
-                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop);
+                var payload = s.ToTelemetryJson(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), seq);
+                inFlight.Enqueue(client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(simulator.Device)).WithPayload(payload)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop));
                 published++;
+                while (inFlight.Count >= MaxInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
+                {
+                    await inFlight.Dequeue();
+                }
             }
+
+            await Task.WhenAll(inFlight);
+            await client.DisconnectAsync(cancellationToken: CancellationToken.None);
         }
         catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
         {

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: a real Mosquitto with our generated mTLS config on a loopback port; in one run, the bare
+# broker (mosquitto_sub, QoS 1) and the node (decode, window, score, alarm, store, ack) take the same messages from the
+# same publisher (pipeline simulate); then latency, CPU and RSS at fixed offered loads, and RSS/throughput per fleet
+# size. Prints a table and writes bench/results/e2e-<time>.json. See bench/README.md.
+#
+#   bench/e2e.sh [--messages M] [--sensors "100 1000"]
+set -euo pipefail
+
+messages=20000
+fleets="100 1000"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --messages) messages="$2"; shift 2 ;;
+    --sensors) fleets="$2"; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+for tool in mosquitto mosquitto_sub sqlite3; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto mosquitto-clients sqlite3" >&2; exit 1; }
+done
+
+case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+echo "Building the pipeline command (Release, $rid) ..."
+dotnet build src/Pipeline.Host -c Release -v q -nologo >/dev/null
+pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
+
+work=$(mktemp -d /tmp/pipeline-e2e-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+max_fleet=100
+for n in $fleets; do [ "$n" -gt "$max_fleet" ] && max_fleet=$n; done
+[ "$max_fleet" -lt 1000 ] && max_fleet=1000
+devices() { # the simulator's names for a fleet of $1
+  local n=$1 i fmt="%02d"; [ "$n" -gt 99 ] && fmt="%03d"
+  for ((i = 1; i <= n; i++)); do printf "esp32-$fmt\n" "$i"; done
+}
+
+echo "Certificates (CA, broker, node, devices) in $work/certs ..."
+"$pipeline" certs init --dir "$work/certs" --server-ip 127.0.0.1 --key ecdsa-p256 >/dev/null
+{ devices 100; devices "$max_fleet"; for n in $fleets; do devices "$n"; done; } | sort -u | xargs -r -n 2000 "$pipeline" certs issue --dir "$work/certs" >/dev/null
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=$(shuf -i 20000-60000 -n 1)
+while listening "$port"; do port=$(shuf -i 20000-60000 -n 1); done
+"$pipeline" broker config --certs "$work/certs" --out "$work/mosquitto" --port "$port" --bind 127.0.0.1 \
+  --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 >/dev/null
+mkdir -p "$work/mosquitto/data"
+mosquitto -c "$work/mosquitto/mosquitto.conf" 2>"$work/mosquitto/stderr" & pids+=($!)
+for _ in $(seq 50); do listening "$port" && break; sleep 0.1; done
+
+now_ms() { date +%s%3N; }
+simulate() { # devices, rate (0: full speed), readings per device
+  "$pipeline" simulate --broker "127.0.0.1:$port" --certs "$work/certs" --devices "$1" --rate "$2" --count "$3" --steady >"$work/simulate.log"
+}
+count() { sqlite3 "$work/$1.db" "$2" 2>/dev/null || echo 0; }
+wait_for_count() { # db, sql, target, timeout s
+  local deadline=$(( $(date +%s) + $4 ))
+  while [ "$(count "$1" "$2")" -lt "$3" ]; do
+    [ "$(date +%s)" -ge "$deadline" ] && { echo "timed out waiting for $3 from: $2" >&2; return 1; }
+    sleep 0.1
+  done
+}
+rss_peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+
+per_device=$(( (messages + 99) / 100 ))
+messages=$(( per_device * 100 ))
+
+echo "1/4 Baseline: mosquitto_sub (QoS 1, mTLS, as the node) receives $messages messages from 100 simulated devices ..."
+mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$work/certs/ca.crt" --cert "$work/certs/node.crt" --key "$work/certs/node.key" \
+  -q 1 -t 'pipeline/+/telemetry' -C "$messages" -F '%U' >"$work/baseline.times" & sub=$!
+sleep 1
+simulate 100 0 "$per_device"
+wait "$sub"
+# Receive side only, first message to last: neither side pays for the publisher's start and connects.
+baseline_ms=$(awk 'NR == 1 {first = $1} {last = $1} END {printf "%.0f", (last - first) * 1000}' "$work/baseline.times")
+baseline_rate=$(( (messages - 1) * 1000 / (baseline_ms > 0 ? baseline_ms : 1) ))
+
+start_node() { # name, extra environment
+  env ${NODE_ENV:-} "${@:2}" "$pipeline" run --broker "127.0.0.1:$port" --certs "$work/certs" --store "$work/$1.db" >"$work/$1.log" 2>&1 &
+  node=$!
+  pids+=("$node")
+  for _ in $(seq 300); do grep -q "Connected to" "$work/$1.log" && return 0; sleep 0.1; done
+  echo "the node did not connect; its log:" >&2; cat "$work/$1.log" >&2; exit 1
+}
+stop_node() { kill -TERM "$node"; wait "$node" 2>/dev/null || true; }
+
+echo "2/4 The node: the same $messages messages through decode, window, score, alarm, store, ack ..."
+start_node throughput
+simulate 100 0 "$per_device"
+wait_for_count throughput "SELECT count(*) FROM readings" "$messages" 600
+done_ms=$(now_ms)
+# From the first message received to the moment the last one was stored (polled every 0.1 s).
+node_ms=$(( done_ms - $(count throughput "SELECT min(received_at) FROM readings") ))
+node_rate=$(( (messages - 1) * 1000 / node_ms ))
+wait_for_count throughput "SELECT count(*) FROM verdicts" $(( messages - 100 * 59 )) 120
+throughput_rss=$(rss_peak_mb "$node")
+backend=$(grep -o "on the [a-z]* backend" "$work/throughput.log" | head -1 | awk '{print $3}')
+stop_node
+
+latency() { # name, devices, rate per device, seconds -> "p50 p95 p99 cpu_percent rss_mb"
+  local readings=$(( $3 * $4 ))
+  start_node "$1" "${@:5}"
+  local cpu0 t0; cpu0=$(cpu_s "$node"); t0=$(now_ms)
+  simulate "$2" "$3" "$readings"
+  wait_for_count "$1" "SELECT count(*) FROM verdicts" $(( $2 * (readings - 59) )) 120
+  local cpu1 t1; cpu1=$(cpu_s "$node"); t1=$(now_ms)
+  local rss; rss=$(rss_peak_mb "$node")
+  stop_node
+  local total; total=$(count "$1" "SELECT count(*) FROM verdicts")
+  local p50 p95 p99
+  p50=$(quantile "$1" "$total" 50); p95=$(quantile "$1" "$total" 95); p99=$(quantile "$1" "$total" 99)
+  echo "$p50 $p95 $p99 $(awk -v a="$cpu0" -v b="$cpu1" -v t=$(( t1 - t0 )) 'BEGIN {printf "%.0f", 100 * (b - a) * 1000 / t}') $rss"
+}
+quantile() { # db, rows, percent: that percentile of publish -> verdict stored, ms
+  count "$1" "SELECT stored_at - end_ts FROM verdicts ORDER BY 1 LIMIT 1 OFFSET $(( $2 * $3 / 100 ))"
+}
+
+echo "3/4 Latency publish -> verdict stored at 1,000 readings/s (100 sensors x 10/s, 12 s) and 10,000 readings/s (1,000 sensors x 10/s, 12 s) ..."
+read -r p50_1k p95_1k p99_1k cpu_1k rss_1k <<<"$(latency load1k 100 10 12)"
+read -r p50_10k p95_10k p99_10k cpu_10k rss_10k <<<"$(latency load10k 1000 10 12)"
+
+echo "4/4 Fleet sizes: RSS and throughput with $fleets sensors (each 100 readings at full speed) ..."
+fleet_rows=()
+fleet_json=()
+for n in $fleets; do
+  start_node "fleet$n"
+  start=$(now_ms)
+  simulate "$n" 0 100
+  wait_for_count "fleet$n" "SELECT count(*) FROM verdicts" $(( n * 41 )) 600
+  ms=$(( $(now_ms) - start ))
+  rss=$(rss_peak_mb "$node")
+  stop_node
+  rate=$(( n * 100 * 1000 / ms ))
+  fleet_rows+=("$(printf '%-28s %12s %12s' "$n sensors x 100 readings" "$rate/s" "$rss MB")")
+  fleet_json+=("{\"sensors\": $n, \"readings_per_s\": $rate, \"rss_mb\": $rss}")
+done
+
+ratio=$(awk -v n="$node_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}')
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$root/bench/results"
+out="$root/bench/results/e2e-$stamp.json"
+cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+cat >"$out" <<JSON
+{
+  "time": "$stamp",
+  "commit": "$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)",
+  "machine": {"cpu": "${cpu_model:-$(uname -m)}", "cores": $(nproc), "memory_mb": $(awk '/MemTotal/ {printf "%.0f", $2 / 1024}' /proc/meminfo), "kernel": "$(uname -r)", "backend": "$backend"},
+  "messages": $messages,
+  "baseline_msgs_per_s": $baseline_rate,
+  "node_msgs_per_s": $node_rate,
+  "ratio": $ratio,
+  "p50_ms_at_1000": $p50_1k, "p95_ms_at_1000": $p95_1k, "p99_ms_at_1000": $p99_1k, "cpu_percent_at_1000": $cpu_1k,
+  "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "cpu_percent_at_10000": $cpu_10k,
+  "rss_mb": $throughput_rss,
+  "rss_mb_at_1000": $rss_1k, "rss_mb_at_10000": $rss_10k,
+  "fleets": [$(IFS=,; echo "${fleet_json[*]}")]
+}
+JSON
+
+printf '\n%-40s %s\n' "Pipeline end to end — $(nproc) cores, $backend backend, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null)" ""
+printf '%-40s %12s\n' "mosquitto_sub (bare broker, QoS 1)" "$baseline_rate msg/s"
+printf '%-40s %12s\n' "node: stored, scored, acknowledged" "$node_rate msg/s"
+printf '%-40s %12s\n' "ratio node / broker" "$ratio"
+printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_1k ms, p99 $p99_1k ms; CPU $cpu_1k %; RSS $rss_1k MB"
+printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms; CPU $cpu_10k %; RSS $rss_10k MB"
+printf '%-40s %12s\n' "peak RSS during the throughput run" "$throughput_rss MB"
+printf '%s\n' "${fleet_rows[@]}"
+echo "JSON: $out"
