@@ -1,0 +1,73 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
+
+namespace Pipeline.Benchmarks;
+
+/// <summary>
+/// The budget per reading of each stage a reading passes on its own (inference is per window: InferenceBenchmarks):
+/// decoding its payload, appending it to its sensor's window (with the snapshot a full window hands to the model), and
+/// its share of a 256-row store transaction (WAL, synchronous=FULL, on this machine's disk).
+/// </summary>
+[ShortRunJob]
+[MemoryDiagnoser]
+public class StageBenchmarks : IDisposable
+{
+    private const int StoreBatch = 256;
+    private static readonly string[] Signals = ["flow", "temperature", "pressure", "current"];
+    private readonly TelemetryCodec _codec = new(new TelemetryLimits());
+    private readonly byte[] _payload = Encoding.UTF8.GetBytes(
+        $$"""{"ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"seq":42,"flow":120.5,"temperature":21.30,"pressure":4.21,"current":8.52}""");
+    private readonly WindowBuffer _window = new(new WindowSpec(60, Signals, 1));
+    private readonly Reading _reading = new("esp32-01", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1,
+        new Dictionary<string, double> { ["flow"] = 120.5, ["temperature"] = 21.3, ["pressure"] = 4.21, ["current"] = 8.52 });
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Guid.NewGuid().ToString("N"));
+    private SqliteStore _store = null!;
+    private long _seq;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _store = SqliteStore.Open(new StoreOptions { Path = Path.Combine(_folder, "bench.db") });
+        for (var i = 0; i < 60; i++)
+        {
+            _window.Append(_reading);
+        }
+    }
+
+    [Benchmark]
+    public TelemetryDecodeResult Decode() => _codec.Decode("pipeline/esp32-01/telemetry", _payload, DateTimeOffset.UtcNow);
+
+    [Benchmark]
+    public SensorWindow AppendToFullWindow()
+    {
+        _window.Append(_reading);
+        return _window.Snapshot("esp32-01");
+    }
+
+    [Benchmark(OperationsPerInvoke = StoreBatch)]
+    public async Task<StoreWriteResult> StoreRow()
+    {
+        var readings = new Reading[StoreBatch];
+        for (var i = 0; i < StoreBatch; i++)
+        {
+            readings[i] = _reading with { Sequence = ++_seq };
+        }
+
+        return await _store.WriteAsync(readings, [], DateTimeOffset.UtcNow, CancellationToken.None);
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _store?.Dispose();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
