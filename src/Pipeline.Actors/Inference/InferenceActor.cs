@@ -24,6 +24,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private ModelBundle _bundle;
     private readonly InferenceOptions _options;
     private readonly ISensorCalibrations _store;
+    private readonly Func<ModelBundle, IWindowScorer>? _createScorer;
     private readonly List<(ScoreWindow Request, IActorRef ReplyTo)> _pending = [];
     private Dictionary<string, SensorCalibration> _calibrations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<float[]>> _learning = new(StringComparer.Ordinal);
@@ -32,12 +33,14 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private long _batches;
     private long _windows;
 
-    public InferenceActor(ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations)
+    /// <param name="createScorer">Makes a scorer for a bundle (the node's backend), for commissioning; null: the portable pass.</param>
+    public InferenceActor(ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations, Func<ModelBundle, IWindowScorer>? createScorer = null)
     {
         _bundle = bundle;
         _scorer = scorer;
         _options = options;
         _store = calibrations;
+        _createScorer = createScorer;
         Receive<ScoreWindow>(HandleScoreWindow);
         Receive<Flush>(_ => ScorePending());
         Receive<ActivateModel>(HandleActivate);
@@ -54,8 +57,9 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     /// <summary>Readings a learning period collects: at least one more than a window, so that there is a window to calibrate on.</summary>
     private int LearningRows => Math.Max(_options.LearningReadings, _bundle.Manifest.Window + 1);
 
-    public static Props Props(ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations) =>
-        Akka.Actor.Props.Create(() => new InferenceActor(bundle, scorer, options, calibrations));
+    public static Props Props(
+        ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations, Func<ModelBundle, IWindowScorer>? createScorer = null) =>
+        Akka.Actor.Props.Create(() => new InferenceActor(bundle, scorer, options, calibrations, createScorer));
 
     protected override void PreStart()
     {
@@ -207,11 +211,12 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         var learned = new SignalTable(model.Manifest.Signals, [.. rows], new long[rows.Count]);
         var rule = CommissioningRule.ForNode(model);
         var store = _store;
+        var createScorer = _createScorer;
 
         // Fitting scores every learning window once: off this actor, so the other sensors' batches do not wait.
         Task.Run(async () =>
         {
-            var calibration = SensorCalibration.Learn(sensorId, model, learned, rule, DateTimeOffset.UtcNow);
+            var calibration = SensorCalibration.Learn(sensorId, model, learned, rule, DateTimeOffset.UtcNow, createScorer);
             await store.SaveCalibrationAsync(calibration, CancellationToken.None).ConfigureAwait(false);
             return calibration;
         }).PipeTo(Self, success: c => new Commissioned(c), failure: e => new CommissioningFailed(sensorId, model.Version, e));

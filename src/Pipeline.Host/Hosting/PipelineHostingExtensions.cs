@@ -105,7 +105,8 @@ public static class PipelineHostingExtensions
                 var bundle = sp.GetRequiredService<ModelBundle>();
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
                 registry.Register<InferenceRegistryKey>(
-                    system.ActorOf(InferenceActor.Props(bundle, Detectors.Create(bundle, options.Backend), options, sp.GetRequiredService<SqliteStore>()), "inference"));
+                    system.ActorOf(InferenceActor.Props(
+                        bundle, Detectors.Create(bundle, options.Backend), options, sp.GetRequiredService<SqliteStore>(), b => Detectors.Create(b, options.Backend)), "inference"));
                 registry.Register<AlarmRegistryKey>(system.ActorOf(
                     AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>(),
                         sp.GetRequiredService<IAlarmPublisher>()), "alarms"));

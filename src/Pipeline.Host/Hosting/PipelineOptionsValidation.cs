@@ -184,7 +184,6 @@ internal sealed class PipelineOptionsValidation :
         }
 
         Range(errors, $"{PipelineSections.Store}:BatchSize", options.BatchSize, 1, 10_000);
-        Positive(errors, $"{PipelineSections.Store}:FlushInterval", options.FlushInterval);
         Positive(errors, $"{PipelineSections.Store}:BusyTimeout", options.BusyTimeout);
         Positive(errors, $"{PipelineSections.Store}:RetentionInterval", options.RetentionInterval);
         if (options.Retention < TimeSpan.Zero)

@@ -15,11 +15,12 @@ public sealed record SensorCalibration(
     DateTimeOffset CalibratedAt)
 {
     /// <summary>Commissions <paramref name="model"/> on <paramref name="learned"/> (the sensor's learning rows).</summary>
-    public static SensorCalibration Learn(string sensorId, ModelBundle model, Data.SignalTable learned, CommissioningRule rule, DateTimeOffset at)
+    public static SensorCalibration Learn(
+        string sensorId, ModelBundle model, Data.SignalTable learned, CommissioningRule rule, DateTimeOffset at, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(learned);
-        var commissioned = Commissioning.Calibrate(model, learned, rule).Manifest;
+        var commissioned = Commissioning.Calibrate(model, learned, rule, scorer).Manifest;
         return new SensorCalibration(
             sensorId, model.Version, commissioned.Scaler.Mean, commissioned.Scaler.Std, commissioned.Threshold.Total,
             commissioned.Threshold.PerSignal, learned.Count, at);

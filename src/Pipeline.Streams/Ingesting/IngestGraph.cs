@@ -11,8 +11,9 @@ namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
 /// MQTT source -> decode -> store -> ack. A reading's way: the codec turns each message into a reading or a reject;
-/// batches (size or time) are written in one transaction, one batch at a time, so a slow disk makes the stream wait;
-/// only then is every message of the batch acknowledged, in receive order.
+/// what arrived while the previous batch was being written is written in one transaction, one batch at a time, so a
+/// slow disk makes the stream wait (and batches grow) while a quiet node writes each reading at once; only then is
+/// every message of the batch acknowledged, in receive order.
 /// </summary>
 public static class IngestGraph
 {
@@ -48,8 +49,8 @@ public static class IngestGraph
                 metrics.OnReceived();
                 return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
             })
-            .GroupedWithin(storeOptions.BatchSize, storeOptions.FlushInterval)
-            .SelectAsync(1, batch => StoreAsync(batch as IReadOnlyList<Decoded> ?? batch.ToList(), store, metrics, logger, cancellation))
+            .Batch(storeOptions.BatchSize, first => new List<Decoded> { first }, (batch, next) => Add(batch, next))
+            .SelectAsync(1, batch => StoreAsync(batch, store, metrics, logger, cancellation))
             .SelectMany(stored => stored)
             .SelectAsync(parallelism, async stored =>
             {
@@ -60,10 +61,9 @@ public static class IngestGraph
                     : null;
                 return (stored.Message, Verdict: verdict);
             })
-            .GroupedWithin(storeOptions.BatchSize, storeOptions.FlushInterval)
-            .SelectAsync(1, async batch =>
+            .Batch(storeOptions.BatchSize, first => new List<(IncomingMessage Message, Verdict? Verdict)> { first }, (batch, next) => Add(batch, next))
+            .SelectAsync(1, async items =>
             {
-                var items = batch as IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)> ?? batch.ToList();
                 var verdicts = items.Where(i => i.Verdict is not null).Select(i => i.Verdict!).ToList();
                 var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
                 if (recordVerdicts is not null && verdicts.Count > 0)
@@ -74,7 +74,7 @@ public static class IngestGraph
                 metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
                 return items;
             })
-            .ToMaterialized(Sink.ForEach<IReadOnlyList<(IncomingMessage Message, Verdict? Verdict)>>(items =>
+            .ToMaterialized(Sink.ForEach<List<(IncomingMessage Message, Verdict? Verdict)>>(items =>
             {
                 foreach (var item in items)
                 {
@@ -86,8 +86,14 @@ public static class IngestGraph
             }), Keep.Right);
     }
 
+    private static List<T> Add<T>(List<T> batch, T next)
+    {
+        batch.Add(next);
+        return batch;
+    }
+
     private static async Task<IReadOnlyList<Stored>> StoreAsync(
-        IReadOnlyList<Decoded> items, SqliteStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
+        List<Decoded> items, SqliteStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
     {
         var readings = new List<Reading>(items.Count);
         var rejects = new List<RejectedMessage>();

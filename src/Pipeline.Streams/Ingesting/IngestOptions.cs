@@ -3,8 +3,11 @@ namespace Pipeline.Streams.Ingesting;
 /// <summary>How the stream reaches the sensor actors (<c>Pipeline:Ingest</c>).</summary>
 public sealed record IngestOptions
 {
-    /// <summary>Readings handed to sensor actors at once (asks in flight); order is kept. Default 64.</summary>
-    public int Parallelism { get; init; } = 64;
+    /// <summary>
+    /// Readings handed to sensor actors at once (asks in flight); order is kept. It also bounds the inference batches
+    /// (a window waits in a batch while its reading is in flight). Default 256.
+    /// </summary>
+    public int Parallelism { get; init; } = 256;
 
     /// <summary>
     /// How long a sensor actor may take to answer. Past it the stream fails visibly, restarts, and the broker

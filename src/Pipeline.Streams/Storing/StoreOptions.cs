@@ -6,11 +6,11 @@ public sealed record StoreOptions
     /// <summary>Database file. Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.</summary>
     public string Path { get; set; } = "pipeline.db";
 
-    /// <summary>Readings written per transaction at most. Default 256.</summary>
-    public int BatchSize { get; set; } = 256;
-
-    /// <summary>Longest a reading waits for its batch to fill before it is written anyway. Default 50 ms.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// Readings written per transaction at most. A batch is whatever arrived while the previous one was being written
+    /// (no waiting to fill one), so a quiet node writes each reading at once and a busy one writes big batches. Default 1024.
+    /// </summary>
+    public int BatchSize { get; set; } = 1024;
 
     /// <summary>How long a write waits for a lock held by another process before it retries. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);

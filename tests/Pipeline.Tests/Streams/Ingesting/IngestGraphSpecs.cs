@@ -15,7 +15,7 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
     private MosquittoProcess _mosquitto = null!;
 
-    private StoreOptions Store => new() { Path = _pki.Scratch("node.db"), BatchSize = 64, FlushInterval = TimeSpan.FromMilliseconds(20) };
+    private StoreOptions Store => new() { Path = _pki.Scratch("node.db"), BatchSize = 64 };
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
