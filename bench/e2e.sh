@@ -31,7 +31,12 @@ pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
 
 work=$(mktemp -d /tmp/pipeline-e2e-XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  local status=$?
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "Failed; logs, databases and certificates kept in $work" >&2; fi
+}
 trap cleanup EXIT
 
 max_fleet=100

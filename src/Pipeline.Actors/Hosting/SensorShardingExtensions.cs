@@ -55,9 +55,12 @@ public static class SensorShardingExtensions
         return builder;
     }
 
-    /// <summary>The props factory for the region: settings from the catalog, the window from the sensor's model.</summary>
+    /// <summary>
+    /// The props factory for the region: settings from the catalog, the window from the sensor's model
+    /// (<paramref name="windowOfModel"/> gets the model it is pinned to, or null for the active one).
+    /// </summary>
     public static Func<string, Props> SensorProps(
-        SensorCatalog catalog, Func<string, WindowSpec> windowOfModel, IReadingHistory history, ISensorStatusBoard board)
+        SensorCatalog catalog, Func<string?, WindowSpec> windowOfModel, IReadingHistory history, ISensorStatusBoard board)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(windowOfModel);

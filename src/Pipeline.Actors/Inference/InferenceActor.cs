@@ -8,11 +8,17 @@ namespace Pipeline.Actors.Inference;
 /// <summary>
 /// Scores windows from every sensor in micro-batches: a batch goes to the model when it holds
 /// <see cref="InferenceOptions.BatchSize"/> windows or its first window has waited <see cref="InferenceOptions.MaxBatchDelay"/>,
-/// whichever comes first; each sender gets one verdict per window. The stream asks with bounded parallelism, so the
-/// windows waiting here are bounded too, and a slow model slows the stream.
+/// whichever comes first — with no delay (the default), as soon as the windows already waiting in the mailbox are in
+/// it, so a quiet node scores each window at once and a busy one in big batches; each sender gets one verdict per window.
+/// The stream asks with bounded parallelism, so the windows waiting here are bounded too, and a slow model slows the
+/// stream.
 /// <para>
-/// It also commissions sensors: a sensor without a calibration of the active model is learning — scored with the
-/// model's own calibration, its verdicts marked so — while its readings are collected; after
+/// A sensor is scored with the active model unless its settings pin it to another bundle (<c>Model</c>); a batch that
+/// mixes sensors of several models goes to each model with its own windows.
+/// </para>
+/// <para>
+/// It also commissions sensors: a sensor without a calibration of its model is learning — scored with the model's own
+/// calibration, its verdicts marked so — while its readings are collected; after
 /// <see cref="InferenceOptions.LearningReadings"/> of them its own scaler and threshold are fitted off this actor's
 /// thread, stored, and used from then on. Stored calibrations are reread periodically, so that a recommission
 /// (the row deleted) is noticed.
@@ -20,12 +26,13 @@ namespace Pipeline.Actors.Inference;
 /// </summary>
 public sealed class InferenceActor : ReceiveActor, IWithTimers
 {
-    private IWindowScorer _scorer;
-    private ModelBundle _bundle;
+    private ScoringModel _active;
+    private readonly Dictionary<string, ScoringModel> _pinned;
+    private readonly Func<string, string?> _modelOf;
     private readonly InferenceOptions _options;
     private readonly ISensorCalibrations _store;
-    private readonly Func<ModelBundle, IWindowScorer>? _createScorer;
-    private readonly List<(ScoreWindow Request, IActorRef ReplyTo)> _pending = [];
+    private readonly Func<ModelBundle, IWindowScorer> _createScorer;
+    private readonly List<(ScoreWindow Request, IActorRef ReplyTo, ScoringModel Model)> _pending = [];
     private Dictionary<string, SensorCalibration> _calibrations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<float[]>> _learning = new(StringComparer.Ordinal);
     private readonly HashSet<string> _commissioning = new(StringComparer.Ordinal);
@@ -33,14 +40,24 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private long _batches;
     private long _windows;
 
-    /// <param name="createScorer">Makes a scorer for a bundle (the node's backend), for commissioning; null: the portable pass.</param>
-    public InferenceActor(ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations, Func<ModelBundle, IWindowScorer>? createScorer = null)
+    /// <param name="createScorer">Makes a scorer for a bundle (the node's backend): for pinned models and commissioning; null: the portable pass.</param>
+    /// <param name="pinned">Bundles sensors are pinned to, by name (<c>Pipeline:Sensors:ID:Model</c>).</param>
+    /// <param name="modelOf">The model a sensor is pinned to, or null for the active one.</param>
+    public InferenceActor(
+        ModelBundle bundle,
+        IWindowScorer scorer,
+        InferenceOptions options,
+        ISensorCalibrations calibrations,
+        Func<ModelBundle, IWindowScorer>? createScorer = null,
+        IReadOnlyDictionary<string, ModelBundle>? pinned = null,
+        Func<string, string?>? modelOf = null)
     {
-        _bundle = bundle;
-        _scorer = scorer;
+        _active = new ScoringModel(bundle, scorer);
         _options = options;
         _store = calibrations;
-        _createScorer = createScorer;
+        _createScorer = createScorer ?? (b => new PortableDetector(b));
+        _pinned = (pinned ?? new Dictionary<string, ModelBundle>()).ToDictionary(p => p.Key, p => new ScoringModel(p.Value, _createScorer(p.Value)), StringComparer.Ordinal);
+        _modelOf = modelOf ?? (_ => null);
         Receive<ScoreWindow>(HandleScoreWindow);
         Receive<Flush>(_ => ScorePending());
         Receive<ActivateModel>(HandleActivate);
@@ -54,41 +71,65 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private bool Commissions => _options.LearningReadings > 0;
 
-    /// <summary>Readings a learning period collects: at least one more than a window, so that there is a window to calibrate on.</summary>
-    private int LearningRows => Math.Max(_options.LearningReadings, _bundle.Manifest.Window + 1);
+    private IEnumerable<ScoringModel> Models => _pinned.Values.Prepend(_active);
 
     public static Props Props(
-        ModelBundle bundle, IWindowScorer scorer, InferenceOptions options, ISensorCalibrations calibrations, Func<ModelBundle, IWindowScorer>? createScorer = null) =>
-        Akka.Actor.Props.Create(() => new InferenceActor(bundle, scorer, options, calibrations, createScorer));
+        ModelBundle bundle,
+        IWindowScorer scorer,
+        InferenceOptions options,
+        ISensorCalibrations calibrations,
+        Func<ModelBundle, IWindowScorer>? createScorer = null,
+        IReadOnlyDictionary<string, ModelBundle>? pinned = null,
+        Func<string, string?>? modelOf = null) =>
+        Akka.Actor.Props.Create(() => new InferenceActor(bundle, scorer, options, calibrations, createScorer, pinned, modelOf));
 
     protected override void PreStart()
     {
-        _log.Info("Scoring with model {0} on the {1} backend (batches of up to {2}, at most {3} ms wait)",
-            _bundle.Version, _scorer.Backend, _options.BatchSize, _options.MaxBatchDelay.TotalMilliseconds);
+        _log.Info("Scoring with model {0} on the {1} backend (batches of up to {2}, at most {3} ms wait){4}",
+            _active.Bundle.Version, _active.Scorer.Backend, _options.BatchSize, _options.MaxBatchDelay.TotalMilliseconds,
+            _pinned.Count == 0 ? string.Empty : "; pinned: " + string.Join(", ", _pinned.Select(p => $"{p.Key} = {p.Value.Bundle.Version}")));
         if (Commissions)
         {
-            _calibrations = LoadCalibrations(_bundle);
-            _log.Info("{0} sensor(s) calibrated for {1}; new sensors learn for {2} readings", _calibrations.Count, _bundle.Version, LearningRows);
+            _calibrations = Valid(Models.SelectMany(m => _store.LoadCalibrations(m.Bundle.Version)));
+            _log.Info("{0} sensor(s) calibrated for {1}; new sensors learn for {2} readings",
+                _calibrations.Count, string.Join(", ", Models.Select(m => m.Bundle.Version)), _options.LearningReadings);
             Timers.StartPeriodicTimer(nameof(ReloadCalibrations), ReloadCalibrations.Instance, _options.CalibrationReload);
         }
     }
 
-    protected override void PostStop() => _scorer.Dispose();
+    protected override void PostStop()
+    {
+        foreach (var model in Models)
+        {
+            model.Scorer.Dispose();
+        }
+    }
+
+    /// <summary>The model a sensor is scored with: its pinned one, else the active one.</summary>
+    private ScoringModel ModelOf(string sensorId) =>
+        _modelOf(sensorId) is { } name && _pinned.TryGetValue(name, out var pinned) ? pinned : _active;
 
     private void HandleScoreWindow(ScoreWindow request)
     {
         var window = request.Window;
-        if (!window.Signals.SequenceEqual(_bundle.Manifest.Signals) || window.Length != _bundle.Manifest.Window)
+        var model = ModelOf(window.SensorId);
+        var manifest = model.Bundle.Manifest;
+        if (!window.Signals.SequenceEqual(manifest.Signals) || window.Length != manifest.Window)
         {
             Sender.Tell(new Status.Failure(new ModelBundleException(
-                $"window of {window.SensorId} ({window.Length} x {string.Join(",", window.Signals)}) does not fit model {_bundle.Version} ({_bundle.Manifest.Window} x {string.Join(",", _bundle.Manifest.Signals)})")));
+                $"window of {window.SensorId} ({window.Length} x {string.Join(",", window.Signals)}) does not fit model {model.Bundle.Version} ({manifest.Window} x {string.Join(",", manifest.Signals)})")));
             return;
         }
 
-        _pending.Add((request, Sender));
+        _pending.Add((request, Sender, model));
         if (_pending.Count >= _options.BatchSize)
         {
             ScorePending();
+        }
+        else if (_pending.Count == 1 && _options.MaxBatchDelay == TimeSpan.Zero)
+        {
+            // The flush queues behind the windows already in the mailbox: the batch is what arrived meanwhile.
+            Self.Tell(Flush.Instance);
         }
         else if (_pending.Count == 1)
         {
@@ -98,27 +139,39 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private void HandleActivate(ActivateModel activate)
     {
+        var current = _active.Bundle.Manifest;
         var next = activate.Bundle.Manifest;
-        if (next.Window != _bundle.Manifest.Window || !next.Signals.SequenceEqual(_bundle.Manifest.Signals))
+        if (next.Window != current.Window || !next.Signals.SequenceEqual(current.Signals))
         {
             activate.Scorer.Dispose();
             Sender.Tell(new Status.Failure(new ModelBundleException(
-                $"model {activate.Bundle.Version} reads {next.Window} x {string.Join(",", next.Signals)}, but the sensors build {_bundle.Manifest.Window} x {string.Join(",", _bundle.Manifest.Signals)}; restart the node to change the window")));
+                $"model {activate.Bundle.Version} reads {next.Window} x {string.Join(",", next.Signals)}, but the sensors build {current.Window} x {string.Join(",", current.Signals)}; restart the node to change the window")));
             return;
         }
 
         // Between batches: what is waiting is scored by the model it arrived for.
         ScorePending();
-        var previous = _bundle.Version;
-        _scorer.Dispose();
-        (_bundle, _scorer) = (activate.Bundle, activate.Scorer);
+        var previous = _active;
+        previous.Scorer.Dispose();
+        _active = new ScoringModel(activate.Bundle, activate.Scorer);
 
-        // A calibration belongs to the model it was fitted for: sensors the new model has none for learn again.
-        _learning.Clear();
-        _commissioning.Clear();
-        _calibrations = Commissions ? LoadCalibrations(_bundle) : new(StringComparer.Ordinal);
-        _log.Info("Model switched from {0} to {1} ({2} backend); {3} sensor(s) calibrated for it", previous, _bundle.Version, _scorer.Backend, _calibrations.Count);
-        Sender.Tell(new ModelActivated(previous, _bundle.Version));
+        // A calibration belongs to the model it was fitted for: the active model's sensors learn again unless it has theirs.
+        foreach (var sensor in _learning.Keys.Concat(_calibrations.Keys).Where(s => ModelOf(s) == _active).ToList())
+        {
+            _learning.Remove(sensor);
+            _calibrations.Remove(sensor);
+        }
+
+        if (Commissions)
+        {
+            foreach (var (sensor, calibration) in Valid(_store.LoadCalibrations(_active.Bundle.Version)))
+            {
+                _calibrations[sensor] = calibration;
+            }
+        }
+
+        _log.Info("Model switched from {0} to {1} ({2} backend)", previous.Bundle.Version, _active.Bundle.Version, _active.Scorer.Backend);
+        Sender.Tell(new ModelActivated(previous.Bundle.Version, _active.Bundle.Version));
     }
 
     private void ScorePending()
@@ -129,37 +182,9 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var model = _bundle.Manifest;
-        var size = model.Window * model.Signals.Length;
-        var values = new float[_pending.Count * size];
-        var calibrations = new SensorCalibration?[_pending.Count];
-        for (var i = 0; i < _pending.Count; i++)
+        foreach (var group in _pending.GroupBy(p => p.Model))
         {
-            var window = _pending[i].Request.Window;
-            var slice = values.AsSpan(i * size, size);
-            window.Values.CopyTo(slice);
-            if (_calibrations.TryGetValue(window.SensorId, out var calibration))
-            {
-                calibration.Rescale(slice, model.Scaler);
-                calibrations[i] = calibration;
-            }
-        }
-
-        var scores = _scorer.Score(values, _pending.Count);
-        for (var i = 0; i < _pending.Count; i++)
-        {
-            var w = _pending[i].Request.Window;
-            var threshold = calibrations[i]?.Threshold ?? model.Threshold.Total;
-            var learning = Commissions && calibrations[i] is null;
-            if (learning)
-            {
-                Learn(w.SensorId, w.Values);
-            }
-
-            _pending[i].ReplyTo.Tell(new Verdict(
-                w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs,
-                scores[i].Total, scores[i].PerSignal, model.Signals, threshold, scores[i].Total > threshold, _bundle.Version,
-                Deviation(values.AsSpan(i * size, size)), learning));
+            Score(group.Key, [.. group]);
         }
 
         _batches++;
@@ -172,19 +197,56 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         _pending.Clear();
     }
 
-    /// <summary>Collects a learning sensor's rows (the first window whole, then each window's newest row); when enough, commissions it.</summary>
-    private void Learn(string sensorId, float[] window)
+    private void Score(ScoringModel scoring, List<(ScoreWindow Request, IActorRef ReplyTo, ScoringModel Model)> batch)
+    {
+        var model = scoring.Bundle.Manifest;
+        var size = model.Window * model.Signals.Length;
+        var values = new float[batch.Count * size];
+        var calibrations = new SensorCalibration?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var window = batch[i].Request.Window;
+            var slice = values.AsSpan(i * size, size);
+            window.Values.CopyTo(slice);
+            if (_calibrations.TryGetValue(window.SensorId, out var calibration))
+            {
+                calibration.Rescale(slice, model.Scaler);
+                calibrations[i] = calibration;
+            }
+        }
+
+        var scores = scoring.Scorer.Score(values, batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var w = batch[i].Request.Window;
+            var threshold = calibrations[i]?.Threshold ?? model.Threshold.Total;
+            var learning = Commissions && calibrations[i] is null;
+            if (learning)
+            {
+                Learn(w.SensorId, scoring.Bundle, w.Values);
+            }
+
+            batch[i].ReplyTo.Tell(new Verdict(
+                w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs,
+                scores[i].Total, scores[i].PerSignal, model.Signals, threshold, scores[i].Total > threshold, scoring.Bundle.Version,
+                Deviation(model.Scaler, values.AsSpan(i * size, size)), learning));
+        }
+    }
+
+    /// <summary>Collects a learning sensor's rows (the first window whole, then each window's newest rows); when enough, commissions it.</summary>
+    private void Learn(string sensorId, ModelBundle model, float[] window)
     {
         if (_commissioning.Contains(sensorId))
         {
             return;
         }
 
-        var features = _bundle.Manifest.Signals.Length;
+        var features = model.Manifest.Signals.Length;
+        var learningRows = Math.Max(_options.LearningReadings, model.Manifest.Window + 1); // at least one window to calibrate on
         if (!_learning.TryGetValue(sensorId, out var rows))
         {
             _learning[sensorId] = rows = [];
-            _log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms", sensorId, _bundle.Version, LearningRows);
+            _log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms", sensorId, model.Version, learningRows);
             for (var t = 0; t < window.Length / features; t++)
             {
                 rows.Add(window[(t * features)..((t + 1) * features)]);
@@ -193,21 +255,20 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         else
         {
             // Windows come every stride readings: the newest stride rows are the ones not seen yet.
-            var fresh = Math.Min(_bundle.Manifest.Stride, window.Length / features);
+            var fresh = Math.Min(model.Manifest.Stride, window.Length / features);
             for (var t = fresh; t > 0; t--)
             {
                 rows.Add(window[^(t * features)..^((t - 1) * features)]);
             }
         }
 
-        if (rows.Count < LearningRows)
+        if (rows.Count < learningRows)
         {
             return;
         }
 
         _learning.Remove(sensorId);
         _commissioning.Add(sensorId);
-        var model = _bundle;
         var learned = new SignalTable(model.Manifest.Signals, [.. rows], new long[rows.Count]);
         var rule = CommissioningRule.ForNode(model);
         var store = _store;
@@ -226,14 +287,15 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     {
         var c = done.Calibration;
         _commissioning.Remove(c.SensorId);
-        if (c.ModelVersion != _bundle.Version)
+        var model = ModelOf(c.SensorId).Bundle;
+        if (c.ModelVersion != model.Version)
         {
             return; // fitted for a model that has since been replaced
         }
 
         _calibrations[c.SensorId] = c;
         _log.Info("Sensor {0} commissioned on {1} readings: threshold {2:0.####} (model's own {3:0.####}); anomaly alarms on",
-            c.SensorId, c.Readings, c.Threshold, _bundle.Manifest.Threshold.Total);
+            c.SensorId, c.Readings, c.Threshold, model.Manifest.Threshold.Total);
     }
 
     private void HandleCommissioningFailed(CommissioningFailed failed)
@@ -244,27 +306,27 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private void HandleReload()
     {
-        var model = _bundle;
+        var versions = Models.Select(m => m.Bundle.Version).ToList();
         var started = DateTimeOffset.UtcNow;
-        Task.Run(() => _store.LoadCalibrations(model.Version))
-            .PipeTo(Self, success: loaded => new CalibrationsLoaded(model.Version, loaded, started), failure: e => new CalibrationsLoaded(model.Version, null, started));
+        Task.Run(() => (IReadOnlyList<SensorCalibration>)versions.SelectMany(_store.LoadCalibrations).ToList())
+            .PipeTo(Self, success: loaded => new CalibrationsLoaded(loaded, started), failure: _ => new CalibrationsLoaded(null, started));
     }
 
     private void HandleCalibrationsLoaded(CalibrationsLoaded loaded)
     {
-        if (loaded.ModelVersion != _bundle.Version || loaded.Calibrations is null)
+        if (loaded.Calibrations is null)
         {
             return;
         }
 
-        var stored = loaded.Calibrations.ToDictionary(c => c.SensorId, StringComparer.Ordinal);
+        var stored = Valid(loaded.Calibrations);
         foreach (var (sensor, calibration) in _calibrations.ToList())
         {
             // Gone from the store: recommissioned. (One fitted after this read began is simply not in it yet.)
             if (!stored.ContainsKey(sensor) && calibration.CalibratedAt < loaded.Started)
             {
                 _calibrations.Remove(sensor);
-                _log.Info("Sensor {0} recommissioned: learning again for {1} readings", sensor, LearningRows);
+                _log.Info("Sensor {0} recommissioned: learning again for {1} readings", sensor, _options.LearningReadings);
             }
         }
 
@@ -278,16 +340,16 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
     }
 
-    private Dictionary<string, SensorCalibration> LoadCalibrations(ModelBundle model) =>
-        _store.LoadCalibrations(model.Version).ToDictionary(c => c.SensorId, StringComparer.Ordinal);
+    /// <summary>The calibrations that belong to the model each sensor is scored with now.</summary>
+    private Dictionary<string, SensorCalibration> Valid(IEnumerable<SensorCalibration> calibrations) =>
+        calibrations.Where(c => c.ModelVersion == ModelOf(c.SensorId).Bundle.Version).ToDictionary(c => c.SensorId, StringComparer.Ordinal);
 
     /// <summary>
     /// Each signal's mean over the window, standardised with the model's scaler — applied to values already rescaled
     /// for the sensor's own calibration, so it is in the sensor's standard units where it has one.
     /// </summary>
-    private float[] Deviation(ReadOnlySpan<float> values)
+    private static float[] Deviation(ModelManifest.ScalerSection scaler, ReadOnlySpan<float> values)
     {
-        var scaler = _bundle.Manifest.Scaler;
         var features = scaler.Mean.Length;
         var mean = new float[features];
         for (var i = 0; i < values.Length; i++)
@@ -304,6 +366,9 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         return mean;
     }
 
+    /// <summary>A bundle and the scorer that runs it.</summary>
+    private sealed record ScoringModel(ModelBundle Bundle, IWindowScorer Scorer);
+
     private sealed class Flush
     {
         public static readonly Flush Instance = new();
@@ -318,5 +383,5 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private sealed record CommissioningFailed(string SensorId, string ModelVersion, Exception Cause);
 
-    private sealed record CalibrationsLoaded(string ModelVersion, IReadOnlyList<SensorCalibration>? Calibrations, DateTimeOffset Started);
+    private sealed record CalibrationsLoaded(IReadOnlyList<SensorCalibration>? Calibrations, DateTimeOffset Started);
 }

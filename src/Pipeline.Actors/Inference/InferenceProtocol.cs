@@ -15,3 +15,6 @@ public sealed record ModelActivated(string Previous, string Current);
 
 /// <summary>Registry key of the inference actor (<c>IRequiredActor&lt;InferenceActor&gt;</c>).</summary>
 public sealed class InferenceRegistryKey;
+
+/// <summary>The bundles sensors are pinned to by their <c>Model</c> setting, by name; loaded and checked at start.</summary>
+public sealed record PinnedModels(IReadOnlyDictionary<string, Pipeline.Models.Detection.ModelBundle> Bundles);

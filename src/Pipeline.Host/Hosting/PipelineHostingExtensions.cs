@@ -45,6 +45,7 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
         AddValidatedOptions<AlarmSettings>(services, PipelineSections.Alarms);
         services.AddSingleton(sp => LoadActiveModel(sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        services.AddSingleton(sp => LoadPinnedModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => BindCatalog(builder.Configuration, catalog))
             .ValidateOnStart();
@@ -97,16 +98,24 @@ public static class PipelineHostingExtensions
                 sp.GetRequiredService<IOptions<ClusterNodeOptions>>().Value,
                 SensorShardingExtensions.SensorProps(
                     sp.GetRequiredService<SensorCatalog>(),
-                    _ => WindowOf(sp.GetRequiredService<ModelBundle>()),
+                    model => WindowOf(model is null ? sp.GetRequiredService<ModelBundle>() : sp.GetRequiredService<PinnedModels>().Bundles[model]),
                     sp.GetRequiredService<SqliteStore>(),
                     sp.GetRequiredService<ISensorStatusBoard>()))
             .WithActors((system, registry) =>
             {
                 var bundle = sp.GetRequiredService<ModelBundle>();
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
-                registry.Register<InferenceRegistryKey>(
-                    system.ActorOf(InferenceActor.Props(
-                        bundle, Detectors.Create(bundle, options.Backend), options, sp.GetRequiredService<SqliteStore>(), b => Detectors.Create(b, options.Backend)), "inference"));
+                var catalog = sp.GetRequiredService<SensorCatalog>();
+                registry.Register<InferenceRegistryKey>(system.ActorOf(
+                    InferenceActor.Props(
+                        bundle,
+                        Detectors.Create(bundle, options.Backend),
+                        options,
+                        sp.GetRequiredService<SqliteStore>(),
+                        b => Detectors.Create(b, options.Backend),
+                        sp.GetRequiredService<PinnedModels>().Bundles,
+                        sensor => catalog.For(sensor).Model),
+                    "inference"));
                 registry.Register<AlarmRegistryKey>(system.ActorOf(
                     AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>(),
                         sp.GetRequiredService<IAlarmPublisher>()), "alarms"));
@@ -125,6 +134,32 @@ public static class PipelineHostingExtensions
     /// <summary>The active bundle, checked at start: a bad one stops the node with what is wrong.</summary>
     private static ModelBundle LoadActiveModel(InferenceOptions options) =>
         ModelBundle.Load(Path.Combine(options.Directory, ModelWatcher.ActiveName(options)));
+
+    /// <summary>Every bundle a sensor is pinned to (<c>Model</c>), loaded and checked now: a bad one stops the node, naming the setting.</summary>
+    private static PinnedModels LoadPinnedModels(SensorCatalog catalog, InferenceOptions options)
+    {
+        var settings = catalog.Sensors.Select(s => (Key: $"{PipelineSections.Sensors}:{s.Key}:Model", s.Value.Model))
+            .Prepend(($"{PipelineSections.SensorDefaults}:Model", catalog.Defaults.Model));
+        var bundles = new Dictionary<string, ModelBundle>(StringComparer.Ordinal);
+        foreach (var (key, name) in settings)
+        {
+            if (string.IsNullOrEmpty(name) || bundles.ContainsKey(name))
+            {
+                continue;
+            }
+
+            try
+            {
+                bundles[name] = ModelBundle.Load(Path.Combine(options.Directory, name));
+            }
+            catch (ModelBundleException e)
+            {
+                throw new ModelBundleException($"{key} '{name}': {e.Message}");
+            }
+        }
+
+        return new PinnedModels(bundles);
+    }
 
     /// <summary>A sensor's window is what the model reads: its length, its signals in its order, its stride.</summary>
     private static WindowSpec WindowOf(ModelBundle bundle) =>

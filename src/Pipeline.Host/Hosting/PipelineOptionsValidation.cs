@@ -54,7 +54,10 @@ internal sealed class PipelineOptionsValidation :
     {
         var errors = new List<string>();
         Range(errors, $"{PipelineSections.Models}:BatchSize", options.BatchSize, 1, 4096);
-        Positive(errors, $"{PipelineSections.Models}:MaxBatchDelay", options.MaxBatchDelay);
+        if (options.MaxBatchDelay < TimeSpan.Zero)
+        {
+            errors.Add($"{PipelineSections.Models}:MaxBatchDelay ({options.MaxBatchDelay}) must not be negative");
+        }
         Range(errors, $"{PipelineSections.Models}:LearningReadings", options.LearningReadings, 0, 1_000_000);
         Positive(errors, $"{PipelineSections.Models}:CalibrationReload", options.CalibrationReload);
         if (options.Backend is not ("auto" or "torchsharp" or "portable"))

@@ -24,8 +24,11 @@ public sealed class SensorSettings
     /// <summary>This many identical values in a row: the signal is stuck. Default 30.</summary>
     public int StuckCount { get; set; } = 30;
 
-    /// <summary>The model bundle this sensor is scored with. Default <c>default</c>.</summary>
-    public string Model { get; set; } = "default";
+    /// <summary>
+    /// The bundle (a folder name in <c>Pipeline:Models:Directory</c>) this sensor is pinned to; null, the default: the
+    /// active model (<c>models/ACTIVE</c>), which <c>pipeline model activate</c> switches.
+    /// </summary>
+    public string? Model { get; set; }
 
     /// <summary>Hard limits per signal (process limits, not physical ones): outside them the sensor is out of range.</summary>
     public Dictionary<string, SignalBounds> Limits { get; set; } = new(StringComparer.Ordinal);

@@ -182,6 +182,68 @@ public sealed class InferenceActorSpecs : TestKit
         Assert.Equal([4], scorer.Batches);
     }
 
+    /// <summary>Holds its first batch until released, so that windows pile up in the actor's mailbox meanwhile.</summary>
+    private sealed class GatedScorer(IWindowScorer inner) : IWindowScorer
+    {
+        public ManualResetEventSlim Release { get; } = new(false);
+
+        public List<int> Batches { get; } = [];
+
+        public string Backend => inner.Backend;
+
+        public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
+        {
+            Batches.Add(count);
+            Release.Wait(TimeSpan.FromSeconds(10));
+            return inner.Score(windows, count);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public void Should_score_a_lone_window_at_once_and_batch_what_arrived_meanwhile_without_a_delay()
+    {
+        var scorer = new GatedScorer(new PortableDetector(Bundle.Value));
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
+            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.Zero, LearningReadings = 0 }, new InMemoryCalibrations()));
+
+        inference.Tell(new ScoreWindow(Window("s0", 0)), TestActor);
+        AwaitCondition(() => scorer.Batches.Count == 1); // scoring the lone window, not waiting for more
+        for (var i = 1; i <= 4; i++)
+        {
+            inference.Tell(new ScoreWindow(Window($"s{i}", i)), TestActor);
+        }
+
+        scorer.Release.Set();
+        var verdicts = Enumerable.Range(0, 5).Select(_ => ExpectMsg<Verdict>()).ToList();
+
+        Assert.Equal([1, 4], scorer.Batches);
+        Assert.Equal(["s0", "s1", "s2", "s3", "s4"], verdicts.Select(v => v.SensorId));
+    }
+
+    [Fact]
+    public void Should_score_a_pinned_sensor_with_its_model_in_the_same_batch_as_the_others()
+    {
+        var pinned = new ModelBundle(Bundle.Value.Manifest with { Name = "outlet" }, Bundle.Value.Weights);
+        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
+            new InferenceOptions { BatchSize = 3, MaxBatchDelay = TimeSpan.FromMinutes(1), LearningReadings = 0 }, new InMemoryCalibrations(),
+            pinned: new Dictionary<string, ModelBundle> { ["outlet"] = pinned },
+            modelOf: sensor => sensor == "s1" ? "outlet" : null));
+
+        for (var i = 0; i < 3; i++)
+        {
+            inference.Tell(new ScoreWindow(Window($"s{i}", i)), TestActor);
+        }
+
+        var verdicts = Enumerable.Range(0, 3).Select(_ => ExpectMsg<Verdict>()).ToDictionary(v => v.SensorId, v => v.ModelVersion);
+        Assert.Equal(pinned.Version, verdicts["s1"]);
+        Assert.Equal(Bundle.Value.Version, verdicts["s0"]);
+        Assert.Equal(Bundle.Value.Version, verdicts["s2"]);
+        Assert.Equal([2], scorer.Batches); // the active model's share of the batch; the pinned one has its own scorer
+    }
+
     [Fact]
     public void Should_not_hold_a_window_longer_than_the_batch_delay()
     {

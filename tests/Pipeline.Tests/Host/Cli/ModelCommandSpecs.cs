@@ -59,6 +59,61 @@ public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
         Assert.False(node.HasExited);
     }
 
+    [Fact]
+    public async Task Should_score_a_pinned_sensor_with_its_own_bundle_and_keep_it_across_a_switch()
+    {
+        CopyDefaultAs("default");
+        CopyDefaultAs("pump2");
+        CopyDefaultAs("outlet");
+        var db = _pki.Scratch("node.db");
+        await using var node = NodeProcess.Start(
+            ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
+            new Dictionary<string, string>
+            {
+                ["Pipeline__Models__Directory"] = Models,
+                [$"Pipeline__Sensors__{TestPki.Device2}__Model"] = "outlet",
+            });
+        await node.WaitForOutputAsync("pinned: outlet = outlet@", Patience);
+        await node.WaitForOutputAsync("Connected to", Patience);
+        await Task.WhenAll(
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 70, default),
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device2).PublishAsync(1, 70, default));
+        await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM verdicts") == 2 * 11, Patience, () => node.Output);
+
+        var activated = await PipelineCli.RunAsync("model", "activate", "pump2", "--models", Models);
+        await node.WaitForOutputAsync("Model switched from default@", Patience);
+        await Task.WhenAll( // the pause reads as a gap: each window refills, then 11 more verdicts each
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(71, 140, default),
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device2).PublishAsync(71, 140, default));
+        await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM verdicts") == 4 * 11, Patience, () => node.Output);
+
+        Assert.True(activated.ExitCode == 0, activated.Stderr);
+        string Models_(string sensor, string where) => NodeDatabase.Text(db,
+            $"SELECT group_concat(DISTINCT substr(model_version, 1, instr(model_version, '@') - 1)) FROM verdicts WHERE sensor_id = '{sensor}' AND {where}");
+        Assert.Equal("default", Models_(TestPki.Device1, "last_seq <= 70"));
+        Assert.Equal("outlet", Models_(TestPki.Device2, "last_seq <= 70"));
+        Assert.Equal("pump2", Models_(TestPki.Device1, "last_seq > 70"));
+        Assert.Equal("outlet", Models_(TestPki.Device2, "last_seq > 70")); // pinned: the switch does not move it
+    }
+
+    [Fact]
+    public async Task Should_refuse_to_start_when_a_pinned_bundle_is_missing_and_name_the_setting()
+    {
+        CopyDefaultAs("default");
+        await using var node = NodeProcess.Start(
+            ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", _pki.Scratch("node.db")],
+            new Dictionary<string, string>
+            {
+                ["Pipeline__Models__Directory"] = Models,
+                ["Pipeline__Sensors__esp32-09__Model"] = "nowhere",
+            });
+
+        var exit = await node.WaitForExitAsync(Patience);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Pipeline:Sensors:esp32-09:Model 'nowhere'", node.Output, StringComparison.Ordinal);
+    }
+
     public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
 
     public void Dispose() => _pki.Dispose();
