@@ -10,6 +10,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The systemd unit in deploy/ is checked with systemd-analyze verify.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # The Raspberry Pi bundle is checked under emulation: qemu-user and the arm64 C libraries the .NET runtime loads.
