@@ -4,16 +4,26 @@
 # same publisher (pipeline simulate); then latency, CPU and RSS at fixed offered loads, and RSS/throughput per fleet
 # size. Prints a table and writes bench/results/e2e-<time>.json. See bench/README.md.
 #
-#   bench/e2e.sh [--messages M] [--sensors "100 1000"]
+#   bench/e2e.sh [--messages M] [--sensors "100 1000"] [--results DIR] [--quick] [--pipeline PATH]
+#   --pipeline: a built pipeline binary to use instead of building src/Pipeline.Host.
+#   --quick: a smoke run (2,000 messages, 100 sensors, 8 s latency phases) — what the test suite runs; its figures
+#   are not the benchmark's.
 set -euo pipefail
 
 messages=20000
 fleets="100 1000"
+seconds_1k=30
+seconds_10k=12
+results=""
+pipeline=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages="$2"; shift 2 ;;
     --sensors) fleets="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --results) results="$2"; shift 2 ;;
+    --pipeline) pipeline="$2"; shift 2 ;;
+    --quick) messages=2000; fleets="100"; seconds_1k=8; seconds_10k=8; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -24,10 +34,12 @@ for tool in mosquitto mosquitto_sub sqlite3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto mosquitto-clients sqlite3" >&2; exit 1; }
 done
 
-case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
-echo "Building the pipeline command (Release, $rid) ..."
-dotnet build src/Pipeline.Host -c Release -v q -nologo >/dev/null
-pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
+if [ -z "$pipeline" ]; then
+  case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+  echo "Building the pipeline command (Release, $rid) ..."
+  dotnet build src/Pipeline.Host -c Release -v q -nologo >/dev/null
+  pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
+fi
 
 work=$(mktemp -d /tmp/pipeline-e2e-XXXXXX)
 pids=()
@@ -131,9 +143,9 @@ quantile() { # db, rows, percent, expression: that percentile, ms (publish -> st
               WHERE v.$steady ORDER BY 1 LIMIT 1 OFFSET $(( $2 * $3 / 100 ))"
 }
 
-echo "3/4 Latency publish -> verdict stored at 1,000 readings/s (100 sensors x 10/s, 30 s) and 10,000 readings/s (1,000 sensors x 10/s, 12 s) ..."
-read -r p50_1k p95_1k p99_1k cpu_1k rss_1k node99_1k <<<"$(latency load1k 100 10 30)"
-read -r p50_10k p95_10k p99_10k cpu_10k rss_10k node99_10k <<<"$(latency load10k 1000 10 12)"
+echo "3/4 Latency publish -> verdict stored at 1,000 readings/s (100 sensors x 10/s, $seconds_1k s) and 10,000 readings/s (1,000 sensors x 10/s, $seconds_10k s) ..."
+read -r p50_1k p95_1k p99_1k cpu_1k rss_1k node99_1k <<<"$(latency load1k 100 10 "$seconds_1k")"
+read -r p50_10k p95_10k p99_10k cpu_10k rss_10k node99_10k <<<"$(latency load10k 1000 10 "$seconds_10k")"
 
 echo "4/4 Fleet sizes: RSS and throughput with $fleets sensors (each 100 readings at full speed) ..."
 fleet_rows=()
@@ -157,8 +169,9 @@ done
 
 ratio=$(awk -v n="$node_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}')
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$root/bench/results"
-out="$root/bench/results/e2e-$stamp.json"
+results=${results:-$root/bench/results}
+mkdir -p "$results"
+out="$results/e2e-$stamp.json"
 cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 cat >"$out" <<JSON
 {

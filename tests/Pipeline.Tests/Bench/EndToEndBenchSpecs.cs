@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Bench;
+
+/// <summary>
+/// bench/e2e.sh in its quick form, with the binary under test: the harness runs start to finish and writes every
+/// figure it promises. Its numbers are not checked here — timing goals belong to the benchmark, not to tests.
+/// </summary>
+public sealed class EndToEndBenchSpecs : IDisposable
+{
+    private readonly TempDirectory _results = new();
+
+    [Fact]
+    public async Task Should_run_the_quick_harness_and_write_every_figure_to_its_json()
+    {
+        var start = new ProcessStartInfo("bash",
+            [Path.Combine(Repository.Root, "bench", "e2e.sh"), "--quick", "--results", _results.Path, "--pipeline", Path.Combine(AppContext.BaseDirectory, "pipeline")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        var json = JsonDocument.Parse(File.ReadAllText(Assert.Single(Directory.GetFiles(_results.Path, "e2e-*.json")))).RootElement;
+        foreach (var figure in new[] { "baseline_msgs_per_s", "node_msgs_per_s", "ratio", "p99_ms_at_1000", "node_p99_ms_at_1000", "rss_mb", "p99_ms_at_10000" })
+        {
+            Assert.True(json.GetProperty(figure).GetDouble() > 0, $"{figure}: {json.GetProperty(figure)}");
+        }
+
+        Assert.Equal(100, json.GetProperty("fleets")[0].GetProperty("sensors").GetInt32());
+        Assert.Matches("^[0-9a-f]{40}$", json.GetProperty("commit").GetString());
+        Assert.Contains("ratio node / broker", await stdout, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _results.Dispose();
+}
