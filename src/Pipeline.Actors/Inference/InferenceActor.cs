@@ -73,6 +73,9 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private IEnumerable<ScoringModel> Models => _pinned.Values.Prepend(_active);
 
+    /// <summary>Readings a learning period of <paramref name="model"/> collects: at least one window's worth more, to calibrate on.</summary>
+    private int LearningRows(ModelBundle model) => Math.Max(_options.LearningReadings, model.Manifest.Window + 1);
+
     public static Props Props(
         ModelBundle bundle,
         IWindowScorer scorer,
@@ -242,7 +245,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
 
         var features = model.Manifest.Signals.Length;
-        var learningRows = Math.Max(_options.LearningReadings, model.Manifest.Window + 1); // at least one window to calibrate on
+        var learningRows = LearningRows(model);
         if (!_learning.TryGetValue(sensorId, out var rows))
         {
             _learning[sensorId] = rows = [];
@@ -326,7 +329,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             if (!stored.ContainsKey(sensor) && calibration.CalibratedAt < loaded.Started)
             {
                 _calibrations.Remove(sensor);
-                _log.Info("Sensor {0} recommissioned: learning again for {1} readings", sensor, _options.LearningReadings);
+                _log.Info("Sensor {0} recommissioned: learning again for {1} readings", sensor, LearningRows(ModelOf(sensor).Bundle));
             }
         }
 

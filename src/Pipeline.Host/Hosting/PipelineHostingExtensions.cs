@@ -106,13 +106,14 @@ public static class PipelineHostingExtensions
                 var bundle = sp.GetRequiredService<ModelBundle>();
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
                 var catalog = sp.GetRequiredService<SensorCatalog>();
+                IWindowScorer CreateScorer(ModelBundle model) => Detectors.Create(model, options.Backend);
                 registry.Register<InferenceRegistryKey>(system.ActorOf(
                     InferenceActor.Props(
                         bundle,
-                        Detectors.Create(bundle, options.Backend),
+                        CreateScorer(bundle),
                         options,
                         sp.GetRequiredService<SqliteStore>(),
-                        b => Detectors.Create(b, options.Backend),
+                        CreateScorer,
                         sp.GetRequiredService<PinnedModels>().Bundles,
                         sensor => catalog.For(sensor).Model),
                     "inference"));
