@@ -52,14 +52,20 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal("0.csv,400", string.Join(',', lines[1].Split(',')[..2]));
     }
 
+    /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>
+    private async Task<string> TrainBaseAsync()
+    {
+        var model = _temp.Combine("models", "base");
+        await PipelineCli.RunAsync("train", "--data", WriteSkabCsv("a.csv", 1200, 4, null), "--out", model, "--epochs", "2", "--window", "20", "--hidden", "16");
+        return model;
+    }
+
     [Fact]
     public async Task Should_finetune_from_a_bundle_keeping_its_signals_and_window()
     {
-        var training = WriteSkabCsv("a.csv", 1200, 4, null);
         var newData = WriteSkabCsv("b.csv", 600, 5, null);
-        var model = _temp.Combine("models", "base");
+        var model = await TrainBaseAsync();
         var tuned = _temp.Combine("models", "tuned");
-        await PipelineCli.RunAsync("train", "--data", training, "--out", model, "--epochs", "2", "--window", "20", "--hidden", "16");
 
         var finetune = await PipelineCli.RunAsync("finetune", "--model", model, "--data", newData, "--out", tuned, "--epochs", "2");
 
@@ -75,11 +81,9 @@ public sealed class ModelCommandsSpecs : IDisposable
     [Fact]
     public async Task Should_commission_with_zero_epochs_exactly_as_a_node_does()
     {
-        var training = WriteSkabCsv("a.csv", 1200, 4, null);
         var newData = WriteSkabCsv("b.csv", 400, 6, null);
-        var model = _temp.Combine("models", "base");
+        var model = await TrainBaseAsync();
         var commissioned = _temp.Combine("models", "sensor-7");
-        await PipelineCli.RunAsync("train", "--data", training, "--out", model, "--epochs", "2", "--window", "20", "--hidden", "16");
 
         var finetune = await PipelineCli.RunAsync("finetune", "--model", model, "--data", newData, "--out", commissioned, "--epochs", "0");
 
