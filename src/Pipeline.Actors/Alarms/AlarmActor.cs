@@ -65,7 +65,7 @@ public sealed class AlarmActor : ReceiveActor
                 continue; // scored against the model's own calibration, not yet the sensor's: no anomaly alarm
             }
 
-            var hint = verdict.Anomalous ? CauseHint.Describe(verdict.Signals, verdict.PerSignal, verdict.Deviation, verdict.Threshold) : null;
+            var hint = verdict.Anomalous ? CauseHint.Describe(verdict.Signals, verdict.PerSignal, verdict.Residual, verdict.Threshold) : null;
             var track = TrackOf(verdict.SensorId, AlarmType.Anomaly);
             Apply(AlarmPolicy.OnScore(track, _settings, verdict.Score, verdict.Threshold, verdict.Threshold * _settings.ClearFraction, hint, verdict.EndTimestampMs), changes);
         }

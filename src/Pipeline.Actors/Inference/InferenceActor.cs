@@ -232,7 +232,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             batch[i].ReplyTo.Tell(new Verdict(
                 w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs,
                 scores[i].Total, scores[i].PerSignal, model.Signals, threshold, scores[i].Total > threshold, scoring.Bundle.Version,
-                Deviation(model.Scaler, values.AsSpan(i * size, size)), learning));
+                scores[i].Residual, learning));
         }
     }
 
@@ -346,28 +346,6 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     /// <summary>The calibrations that belong to the model each sensor is scored with now.</summary>
     private Dictionary<string, SensorCalibration> Valid(IEnumerable<SensorCalibration> calibrations) =>
         calibrations.Where(c => c.ModelVersion == ModelOf(c.SensorId).Bundle.Version).ToDictionary(c => c.SensorId, StringComparer.Ordinal);
-
-    /// <summary>
-    /// Each signal's mean over the window, standardised with the model's scaler — applied to values already rescaled
-    /// for the sensor's own calibration, so it is in the sensor's standard units where it has one.
-    /// </summary>
-    private static float[] Deviation(ModelManifest.ScalerSection scaler, ReadOnlySpan<float> values)
-    {
-        var features = scaler.Mean.Length;
-        var mean = new float[features];
-        for (var i = 0; i < values.Length; i++)
-        {
-            mean[i % features] += values[i];
-        }
-
-        var steps = values.Length / features;
-        for (var f = 0; f < features; f++)
-        {
-            mean[f] = ((mean[f] / steps) - scaler.Mean[f]) / scaler.Std[f];
-        }
-
-        return mean;
-    }
 
     /// <summary>A bundle and the scorer that runs it.</summary>
     private sealed record ScoringModel(ModelBundle Bundle, IWindowScorer Scorer);

@@ -140,8 +140,9 @@ internal static class DemoCommand
 
     /// <summary>
     /// A device on a simulated pump (docs/simulator.md), 5 readings/s, each one second of pump time — so the demo
-    /// shows minutes of process in seconds. The script (pump time): esp32-02 leaks from 2:00 to 4:00; esp32-03's
-    /// pressure sensor sticks from 4:00 to 5:30; esp32-02 also tries, now and then, to publish as esp32-01.
+    /// shows minutes of process in seconds. Operators change set points now and then (normal: no alarm). The script
+    /// (pump time): esp32-02 leaks from 2:00 to 4:00; esp32-03's pressure sensor sticks from 4:00 to 5:30; esp32-02
+    /// also tries, now and then, to publish as esp32-01.
     /// </summary>
     private static async Task SimulateAsync(BrokerEndpoint endpoint, string certs, string device, int index, CancellationToken stop)
     {
@@ -150,7 +151,7 @@ internal static class DemoCommand
             new(FaultKind.Leak, Devices[1], TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(120)),
             new(FaultKind.Stuck, Devices[2], TimeSpan.FromSeconds(240), TimeSpan.FromSeconds(90)),
         ];
-        var pump = new PumpSimulator(device, index + 1, script, setPointChanges: false);
+        var pump = new PumpSimulator(device, index + 1, script);
         var period = TimeSpan.FromMilliseconds(200);
         using var client = new MqttClientFactory().CreateMqttClient();
         try

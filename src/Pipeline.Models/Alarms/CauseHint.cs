@@ -3,27 +3,29 @@ using System.Globalization;
 namespace Pipeline.Models.Alarms;
 
 /// <summary>
-/// A hint — labelled as one — at what an anomaly might be, from which signals are off and which way they moved
-/// (their mean over the window in standard units of normal operation).
+/// A hint — labelled as one — at what an anomaly might be, from which signals are off and which way: each signal's mean
+/// residual over the window (input minus the model's reconstruction, standard units) — off from what the model
+/// expected at this operating point, not from some average level.
 /// </summary>
 public static class CauseHint
 {
-    public static string Describe(IReadOnlyList<string> signals, IReadOnlyList<float> perSignalScore, IReadOnlyList<float> deviation, float threshold)
+    public static string Describe(IReadOnlyList<string> signals, IReadOnlyList<float> perSignalScore, IReadOnlyList<float> residual, float threshold)
     {
         ArgumentNullException.ThrowIfNull(signals);
         ArgumentNullException.ThrowIfNull(perSignalScore);
-        ArgumentNullException.ThrowIfNull(deviation);
-        double Dev(string s) => signals.IndexOf(s) is >= 0 and var i ? deviation[i] : 0;
+        ArgumentNullException.ThrowIfNull(residual);
+        double Dev(string s) => signals.IndexOf(s) is >= 0 and var i ? residual[i] : 0;
         var ranked = signals.Select((s, i) => (Signal: s, Score: perSignalScore[i])).OrderByDescending(x => x.Score).ToList();
         var top = ranked[0];
 
-        // Half a standard deviation of normal operation, held over a whole window, is a clear move.
-        if (Dev("pressure") < -0.5 && Dev("flow") > 0.5)
+        // Half a standard deviation of normal operation off the expected value, over a whole window, is a clear move;
+        // the flow's answer to a pressure change is smaller (the model expects part of it), a quarter is enough.
+        if (Dev("pressure") < -0.5 && Dev("flow") > 0.25)
         {
             return "hint: pressure down and flow up — possible leak";
         }
 
-        if (Dev("pressure") > 0.5 && Dev("flow") < -0.5)
+        if (Dev("pressure") > 0.5 && Dev("flow") < -0.25)
         {
             return "hint: pressure up and flow down — possible blockage or closed valve";
         }

@@ -53,12 +53,14 @@ public sealed class PortableDetector : IWindowScorer
         Forward(window, state, output);
         var features = _arch.Features;
         var perSignal = new float[features];
+        var residual = new float[features];
         for (var t = 0; t < _arch.Window; t++)
         {
             for (var f = 0; f < features; f++)
             {
                 var d = window[(t * features) + f] - output[(t * features) + f];
                 perSignal[f] += d * d;
+                residual[f] += d;
             }
         }
 
@@ -66,10 +68,11 @@ public sealed class PortableDetector : IWindowScorer
         for (var f = 0; f < features; f++)
         {
             perSignal[f] /= _arch.Window;
+            residual[f] /= _arch.Window;
             total += perSignal[f];
         }
 
-        return new WindowScore(total / features, perSignal);
+        return new WindowScore(total / features, perSignal, residual);
     }
 
     private void Forward(ReadOnlySpan<float> window, State state, Span<float> output)

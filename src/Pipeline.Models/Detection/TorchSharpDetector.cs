@@ -34,12 +34,14 @@ public sealed class TorchSharpDetector : IWindowScorer
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         var input = tensor(scaled).reshape(count, _arch.Window, _arch.Features);
-        var perSignal = (_module.call(input) - input).square().mean([1]); // B x F
-        var values = perSignal.data<float>().ToArray();
+        var difference = input - _module.call(input);
+        var perSignal = difference.square().mean([1]).data<float>().ToArray(); // B x F
+        var residual = difference.mean([1]).data<float>().ToArray();
         var scores = new WindowScore[count];
         for (var b = 0; b < count; b++)
         {
-            scores[b] = WindowScore.FromPerSignal(values.AsSpan(b * _arch.Features, _arch.Features).ToArray());
+            var signals = new Range(b * _arch.Features, (b + 1) * _arch.Features);
+            scores[b] = WindowScore.FromPerSignal(perSignal[signals], residual[signals]);
         }
 
         return scores;

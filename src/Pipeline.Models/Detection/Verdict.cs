@@ -2,8 +2,8 @@ namespace Pipeline.Models.Detection;
 
 /// <summary>
 /// What the detector concluded about one window of one sensor: the time span, total and per-signal scores, the
-/// threshold it was held against, and the model version that scored it. <paramref name="Deviation"/> is each signal's
-/// mean over the window in standard units of normal operation: which way it moved. <paramref name="Learning"/>: the
+/// threshold it was held against, and the model version that scored it. <paramref name="Residual"/> is each signal's
+/// mean of input minus the model's reconstruction, in standard units: which way it is off from what the model expected. <paramref name="Learning"/>: the
 /// sensor is still in its learning period, scored with the model's own calibration; such a verdict raises no anomaly alarm.
 /// </summary>
 public sealed record Verdict(
@@ -18,5 +18,5 @@ public sealed record Verdict(
     float Threshold,
     bool Anomalous,
     string ModelVersion,
-    float[] Deviation,
+    float[] Residual,
     bool Learning = false);

@@ -1,9 +1,13 @@
 namespace Pipeline.Models.Detection;
 
-/// <summary>How badly a window was reconstructed: mean squared error (in standard units) per signal, and their mean.</summary>
-public readonly record struct WindowScore(float Total, float[] PerSignal)
+/// <summary>
+/// How badly a window was reconstructed: mean squared error (in standard units) per signal, and their mean.
+/// <paramref name="Residual"/> is each signal's mean of input minus reconstruction (standard units): which way the
+/// signal is off from what the model expected of it.
+/// </summary>
+public readonly record struct WindowScore(float Total, float[] PerSignal, float[] Residual)
 {
-    public static WindowScore FromPerSignal(float[] perSignal) => new(perSignal.Average(), perSignal);
+    public static WindowScore FromPerSignal(float[] perSignal, float[] residual) => new(perSignal.Average(), perSignal, residual);
 
     /// <summary>Checks that <paramref name="windows"/> holds <paramref name="count"/> raw windows and returns them standardised.</summary>
     internal static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)

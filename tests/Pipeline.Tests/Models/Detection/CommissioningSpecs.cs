@@ -1,4 +1,6 @@
+using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Simulation;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Detection;
@@ -6,6 +8,62 @@ namespace Pipeline.Tests.Models.Detection;
 public sealed class CommissioningSpecs
 {
     private static readonly Lazy<ModelBundle> Bundle = new(() => Trainer.Train(SyntheticPump.Normal(1200), TrainerSpecs.Small with { Epochs = 3 }));
+    private static readonly Lazy<ModelBundle> Default = new(() => ModelBundle.Load(Path.Combine(Repository.Root, "models", "default")));
+
+    /// <summary>A simulated pump's readings; <paramref name="pressureOffset"/> is added to what its pressure sensor reads.</summary>
+    private static SignalTable Pump(int seed, int seconds, bool setPointChanges, float pressureOffset = 0)
+    {
+        var pump = new PumpSimulator("p", seed, setPointChanges: setPointChanges);
+        var rows = Enumerable.Range(1, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
+        return new SignalTable(
+            ["flow", "temperature", "pressure", "current"],
+            rows.Select(s => new[] { (float)s.Flow, (float)s.Temperature, (float)s.Pressure + pressureOffset, (float)s.Current }).ToArray(),
+            rows.Select(s => (long)s.Time.TotalMilliseconds).ToArray());
+    }
+
+    /// <summary>Commissions the default model on the first <paramref name="learning"/> rows; scores every window against the result's threshold.</summary>
+    private static (float[] Scores, float Threshold, ModelBundle Commissioned) CommissionAndScore(SignalTable run, int learning, CommissioningRule rule)
+    {
+        var commissioned = Commissioning.Calibrate(Default.Value, run.Slice(0, learning), rule);
+        using var detector = new PortableDetector(commissioned);
+        var windows = run.Windows(60, 1, out var count);
+        return (detector.Score(windows, count).Select(s => s.Total).ToArray(), commissioned.Manifest.Threshold.Total, commissioned);
+    }
+
+    [Fact]
+    public void Should_keep_later_set_point_changes_normal_with_the_nodes_rule_where_the_sensors_own_mean_would_alarm()
+    {
+        // Seed 13: the pump runs at one set point during its 300 learning readings and changes it four times after.
+        var run = Pump(seed: 13, seconds: 3000, setPointChanges: true);
+        var node = CommissioningRule.ForNode(Default.Value);
+
+        var (scores, threshold, commissioned) = CommissionAndScore(run, 300, node);
+        var (ownMeanScores, ownMeanThreshold, _) = CommissionAndScore(run, 300, node with { ScalerFit = ScalerFit.Refit });
+
+        Assert.True(scores.Max() < threshold, $"max {scores.Max():F3}, threshold {threshold:F3}");
+        Assert.True(ownMeanScores.Max() > ownMeanThreshold, $"own mean: max {ownMeanScores.Max():F3}, threshold {ownMeanThreshold:F3}");
+        var trained = Default.Value.Manifest.Scaler;
+        var ownFlow = run.Slice(0, 300).Rows.Average(r => r[0]);
+        Assert.True(Math.Abs(commissioned.Manifest.Scaler.Mean[0] - trained.Mean[0]) < 0.1 * Math.Abs(ownFlow - trained.Mean[0]));
+    }
+
+    [Fact]
+    public void Should_take_out_an_offset_the_model_cannot_explain_with_the_nodes_rule()
+    {
+        // A pressure sensor that reads 1.2 bar (about two trained standard deviations) high: the model's own
+        // calibration flags most of its windows; commissioned by the node's rule, none.
+        var run = Pump(seed: 4, seconds: 1200, setPointChanges: false, pressureOffset: 1.2f);
+        using var model = new PortableDetector(Default.Value);
+        var windows = run.Windows(60, 1, out var count);
+        var flaggedByModel = model.Score(windows, count).Average(s => s.Total > Default.Value.Manifest.Threshold.Total ? 1.0 : 0.0);
+
+        var (scores, threshold, commissioned) = CommissionAndScore(run, 300, CommissioningRule.ForNode(Default.Value));
+
+        Assert.True(flaggedByModel > 0.5, $"flagged by the model's calibration {flaggedByModel:P0}");
+        Assert.True(scores.Max() < threshold, $"max {scores.Max():F3}, threshold {threshold:F3}");
+        Assert.Equal(Default.Value.Manifest.Threshold.Total, threshold); // its learning windows score like the fleet's
+        Assert.True(commissioned.Manifest.Scaler.Mean[2] > Default.Value.Manifest.Scaler.Mean[2] + 0.5, $"pressure centre {commissioned.Manifest.Scaler.Mean[2]}");
+    }
 
     [Fact]
     public void Should_take_the_sensors_own_mean_and_spread()

@@ -1,3 +1,4 @@
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Simulation;
@@ -10,9 +11,9 @@ public sealed class DefaultModelSpecs
 {
     private static readonly Lazy<ModelBundle> Default = new(() => ModelBundle.Load(Path.Combine(Repository.Root, "models", "default")));
 
-    private static SignalTable Simulate(int seed, FaultSpec? fault, int seconds)
+    private static SignalTable Simulate(int seed, FaultSpec? fault, int seconds, bool setPointChanges = false)
     {
-        var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges: false);
+        var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges);
         var rows = Enumerable.Range(0, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
         return new SignalTable(
             ["flow", "temperature", "pressure", "current"],
@@ -45,5 +46,29 @@ public sealed class DefaultModelSpecs
 
         Assert.True(leakFlagged > 0.8, $"leak rows flagged {leakFlagged:P1}");
         Assert.True(normalFlagged < 0.05, $"normal rows flagged {normalFlagged:P1}");
+    }
+
+    [Theory]
+    [InlineData(FaultKind.Leak, "possible leak")]
+    [InlineData(FaultKind.Blockage, "possible blockage")]
+    [InlineData(FaultKind.Bearing, "pump or motor")]
+    public void Should_hint_at_the_fault_from_which_way_each_signal_is_off_from_what_the_model_expected(FaultKind fault, string hint)
+    {
+        // Seed 2 changes its set point before the fault: its pressure during the leak is above the fleet's average,
+        // but below what the model expects at that operating point. Commissioned on its first 300 readings, as a node does.
+        var table = Simulate(seed: 2, new FaultSpec(fault, "p", TimeSpan.FromSeconds(1200), TimeSpan.FromSeconds(300)), seconds: 1500, setPointChanges: true);
+        var commissioned = Commissioning.Calibrate(Default.Value, table.Slice(0, 300), CommissioningRule.ForNode(Default.Value));
+        using var detector = new PortableDetector(commissioned);
+        var windows = table.Windows(60, 1, out var count);
+        var threshold = commissioned.Manifest.Threshold.Total;
+
+        var scores = detector.Score(windows, count);
+        var hints = Enumerable.Range(1200 + 30 - 59, count - (1200 + 30 - 59))
+            .Where(k => scores[k].Total > threshold)
+            .Select(k => CauseHint.Describe(commissioned.Manifest.Signals, scores[k].PerSignal, scores[k].Residual, threshold))
+            .ToList();
+
+        Assert.NotEmpty(hints);
+        Assert.True(hints.Count(h => h.Contains(hint, StringComparison.Ordinal)) > 0.9 * hints.Count, string.Join(Environment.NewLine, hints.GroupBy(h => h).Select(g => $"{g.Count()} x {g.Key}")));
     }
 }
