@@ -69,6 +69,9 @@ internal static class DemoCommand
         }));
         await host.StartAsync(stop.Token);
 
+        // SIGTERM (and Ctrl-C) reach the host's console lifetime, which stops only the host: the demo must follow.
+        using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(stop.Cancel);
+
         Console.WriteLine($"Pipeline demo — certificates in {certs}");
         Console.WriteLine($"SQLite store: {database}  (try: sqlite3 {database} \"select * from readings order by id desc limit 5\")");
         Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");

@@ -1,0 +1,33 @@
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary>
+/// The README's first command as a user runs it: certificates, embedded broker, node and simulated pumps (which change
+/// set points) in one process; the scripted leak is raised and cleared, the other pumps raise no anomaly, and SIGTERM
+/// (as a terminal's Ctrl-C or systemd) stops it cleanly.
+/// </summary>
+public sealed class DemoCommandSpecs : IDisposable
+{
+    private static readonly TimeSpan TwoMinutes = TimeSpan.FromMinutes(2);
+    private readonly TempDirectory _folder = new("pipeline-demo-spec");
+
+    [Fact]
+    public async Task Should_raise_and_clear_the_scripted_leak_alarm_within_two_minutes_and_stop_on_sigterm()
+    {
+        await using var demo = NodeProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "demo", "--dir", _folder.Path], null);
+
+        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Raised", TwoMinutes);
+        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Cleared", TwoMinutes);
+        var exitCode = await demo.StopAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Alarm esp32-02/anomaly Cleared", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("possible leak", demo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("esp32-01/anomaly", demo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("esp32-03/anomaly", demo.Output, StringComparison.Ordinal);
+        Assert.Contains($"Stopped. Store: {Path.Combine(_folder.Path, "pipeline.db")}", demo.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
