@@ -79,7 +79,9 @@ public sealed class AlarmActor : ReceiveActor
         {
             HealthCondition.Offline => AlarmType.Offline,
             HealthCondition.Stuck => AlarmType.Stuck,
-            _ => AlarmType.Limit,
+            HealthCondition.Pulsating => AlarmType.Pulsation,
+            HealthCondition.OutOfRange => AlarmType.Limit,
+            _ => throw new ArgumentOutOfRangeException(nameof(health), health.Condition, "no alarm type for this condition"),
         };
         var message = health.Signal is null ? health.Detail : $"{health.Signal}: {health.Detail}";
         var changes = new List<AlarmChange>();

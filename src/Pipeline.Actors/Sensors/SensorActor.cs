@@ -262,6 +262,11 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
             parts.Add("out of range: " + string.Join(",", _health.OutOfRangeSignals.Order(StringComparer.Ordinal)));
         }
 
+        if (_health.PulsatingSignals.Count > 0)
+        {
+            parts.Add("pulsating: " + string.Join(",", _health.PulsatingSignals));
+        }
+
         return parts.Count == 0 ? "ok" : string.Join("; ", parts);
     }
 

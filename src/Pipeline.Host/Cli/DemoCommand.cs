@@ -76,7 +76,7 @@ internal static class DemoCommand
         Console.WriteLine($"SQLite store: {database}  (try: sqlite3 {database} \"select * from readings order by id desc limit 5\")");
         Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");
         Console.WriteLine("Each pump first learns for 100 readings (20 s): its own calibration, no anomaly alarms meanwhile.");
-        Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06. Ctrl-C stops.");
+        Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06; esp32-01 cavitates from 1:20 to 1:40. Ctrl-C stops.");
         Console.WriteLine();
 
         var endpoint = new BrokerEndpoint("127.0.0.1", port);
@@ -144,8 +144,8 @@ internal static class DemoCommand
     /// <summary>
     /// A device on a simulated pump (docs/simulator.md), 5 readings/s, each one second of pump time — so the demo
     /// shows minutes of process in seconds. Operators change set points now and then (normal: no alarm). The script
-    /// (pump time): esp32-02 leaks from 2:00 to 4:00; esp32-03's pressure sensor sticks from 4:00 to 5:30; esp32-02
-    /// also tries, now and then, to publish as esp32-01.
+    /// (pump time): esp32-02 leaks from 2:00 to 4:00; esp32-03's pressure sensor sticks from 4:00 to 5:30; esp32-01
+    /// cavitates from 6:40 to 8:20; esp32-02 also tries, now and then, to publish as esp32-01.
     /// </summary>
     private static async Task SimulateAsync(BrokerEndpoint endpoint, string certs, string device, int index, CancellationToken stop)
     {
@@ -153,6 +153,7 @@ internal static class DemoCommand
         [
             new(FaultKind.Leak, Devices[1], TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(120)),
             new(FaultKind.Stuck, Devices[2], TimeSpan.FromSeconds(240), TimeSpan.FromSeconds(90)),
+            new(FaultKind.Cavitation, Devices[0], TimeSpan.FromSeconds(400), TimeSpan.FromSeconds(100)),
         ];
         var pump = new PumpSimulator(device, index + 1, script);
         var period = TimeSpan.FromMilliseconds(200);

@@ -128,6 +128,11 @@ internal sealed class PipelineOptionsValidation :
         Positive(errors, $"{key}:SamplingPeriod", settings.SamplingPeriod);
         Positive(errors, $"{key}:OfflineAfter", settings.OfflineAfter);
         Range(errors, $"{key}:StuckCount", settings.StuckCount, 2, 1_000_000);
+        Range(errors, $"{key}:PulsationBaseline", settings.PulsationBaseline, 1, 1_000_000);
+        if (settings.PulsationFactor != 0 && !(settings.PulsationFactor >= 2))
+        {
+            errors.Add($"{key}:PulsationFactor is {settings.PulsationFactor}; it must be 0 (off) or at least 2");
+        }
         if (settings.GapFactor < 1)
         {
             errors.Add($"{key}:GapFactor is {settings.GapFactor}; it must be at least 1");

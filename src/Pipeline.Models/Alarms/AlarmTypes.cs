@@ -14,6 +14,9 @@ public enum AlarmType
 
     /// <summary>A signal reads the same value again and again.</summary>
     Stuck,
+
+    /// <summary>A signal pulsates: its short-term variation is many times its usual (cavitation).</summary>
+    Pulsation,
 }
 
 /// <summary>ISA-18.2 alarm states.</summary>

@@ -4,7 +4,7 @@ using Pipeline.Models.Telemetry;
 namespace Pipeline.Models.Sensors;
 
 /// <summary>
-/// Stuck and out-of-range detection for one sensor, as a pure state machine over its readings: it returns only the
+/// Stuck, out-of-range and pulsation detection for one sensor, as a pure state machine over its readings: it returns only the
 /// transitions (a condition starting or ending), never a stream of repeats.
 /// </summary>
 public sealed class HealthTracker(string sensorId, SensorSettings settings)
@@ -12,12 +12,16 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
     private readonly Dictionary<string, (double Value, int Repeats)> _last = new(StringComparer.Ordinal);
     private readonly HashSet<string> _stuck = new(StringComparer.Ordinal);
     private readonly HashSet<string> _outOfRange = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PulsationWatch> _pulsation = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _pulsating = new(StringComparer.Ordinal);
 
     public bool IsOffline { get; private set; }
 
     public IReadOnlyCollection<string> StuckSignals => _stuck;
 
     public IReadOnlyCollection<string> OutOfRangeSignals => _outOfRange;
+
+    public IReadOnlyCollection<string> PulsatingSignals => _pulsating;
 
     /// <summary>Updates the conditions with a reading and returns the transitions it caused.</summary>
     public IReadOnlyList<HealthEvent> Observe(Reading reading, DateTimeOffset now)
@@ -45,6 +49,11 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
                     string.Create(CultureInfo.InvariantCulture, $"{signal} moves again ({value})"), now));
             }
 
+            if (settings.PulsationFactor > 0 && Pulsation(signal).Observe(value) && PulsationChanged(signal, now) is { } pulsation)
+            {
+                (events ??= []).Add(pulsation);
+            }
+
             if (settings.Limits.TryGetValue(signal, out var limit))
             {
                 var inside = limit.Contains(value);
@@ -62,6 +71,47 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
         }
 
         return events ?? (IReadOnlyList<HealthEvent>)[];
+    }
+
+    private PulsationWatch Pulsation(string signal)
+    {
+        if (!_pulsation.TryGetValue(signal, out var watch))
+        {
+            watch = new PulsationWatch(settings.PulsationBaseline, settings.PulsationFactor);
+            _pulsation[signal] = watch;
+        }
+
+        return watch;
+    }
+
+    /// <summary>
+    /// One condition per sensor (one alarm): it starts with the first pulsating signal and ends with the last, so
+    /// that flow and pressure pulsating together raise and clear one alarm.
+    /// </summary>
+    private HealthEvent? PulsationChanged(string signal, DateTimeOffset now)
+    {
+        var watch = _pulsation[signal];
+        if (watch.Pulsating)
+        {
+            var first = _pulsating.Count == 0;
+            _pulsating.Add(signal);
+            if (!first)
+            {
+                return null;
+            }
+
+            var hint = signal is "flow" or "pressure" ? " — hint: possible cavitation" : string.Empty;
+            return new HealthEvent(sensorId, HealthCondition.Pulsating, signal, true,
+                string.Create(CultureInfo.InvariantCulture, $"{signal} pulsates: its short-term variation is {watch.Ratio:0.#} x its usual{hint}"), now);
+        }
+
+        if (!_pulsating.Remove(signal) || _pulsating.Count > 0)
+        {
+            return null;
+        }
+
+        return new HealthEvent(sensorId, HealthCondition.Pulsating, signal, false,
+            string.Create(CultureInfo.InvariantCulture, $"{signal} steady again ({watch.Ratio:0.#} x its usual variation), the last to settle"), now);
     }
 
     /// <summary>No reading for <see cref="SensorSettings.OfflineAfter"/>: returns the transition, once.</summary>

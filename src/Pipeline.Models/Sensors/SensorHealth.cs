@@ -6,6 +6,7 @@ public enum HealthCondition
     Offline,
     Stuck,
     OutOfRange,
+    Pulsating,
 }
 
 /// <summary>A condition that started (<paramref name="Active"/>) or ended for a sensor (and signal, where it applies).</summary>

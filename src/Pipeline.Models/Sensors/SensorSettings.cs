@@ -25,6 +25,15 @@ public sealed class SensorSettings
     public int StuckCount { get; set; } = 30;
 
     /// <summary>
+    /// A signal pulsates (cavitation, see <see cref="PulsationWatch"/>) while its short-term roughness stays above this
+    /// many times its usual one. Default 8; 0 turns the check off.
+    /// </summary>
+    public double PulsationFactor { get; set; } = 8;
+
+    /// <summary>How many readings (after the first 32) teach a signal its usual roughness. Default 300.</summary>
+    public int PulsationBaseline { get; set; } = 300;
+
+    /// <summary>
     /// The bundle (a folder name in <c>Pipeline:Models:Directory</c>) this sensor is pinned to; null, the default: the
     /// active model (<c>models/ACTIVE</c>), which <c>pipeline model activate</c> switches.
     /// </summary>
@@ -41,6 +50,8 @@ public sealed class SensorSettings
         GapFactor = GapFactor,
         OfflineAfter = OfflineAfter,
         StuckCount = StuckCount,
+        PulsationFactor = PulsationFactor,
+        PulsationBaseline = PulsationBaseline,
         Model = Model,
         Limits = new Dictionary<string, SignalBounds>(Limits, StringComparer.Ordinal),
     };

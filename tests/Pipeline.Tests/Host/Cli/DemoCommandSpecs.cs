@@ -4,8 +4,8 @@ namespace Pipeline.Tests.Host.Cli;
 
 /// <summary>
 /// The README's first command as a user runs it: certificates, embedded broker, node and simulated pumps (which change
-/// set points) in one process; the scripted leak is raised and cleared, the other pumps raise no anomaly, and SIGTERM
-/// (as a terminal's Ctrl-C or systemd) stops it cleanly.
+/// set points) in one process; the scripted leak is raised and cleared, the scripted cavitation raises a pulsation
+/// alarm, no other anomaly is raised, and SIGTERM (as a terminal's Ctrl-C or systemd) stops it cleanly.
 /// </summary>
 public sealed class DemoCommandSpecs : IDisposable
 {
@@ -19,11 +19,13 @@ public sealed class DemoCommandSpecs : IDisposable
 
         await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Raised", TwoMinutes);
         await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Cleared", TwoMinutes);
+        await demo.WaitForOutputAsync("Alarm esp32-01/pulsation Raised", TwoMinutes);
         var exitCode = await demo.StopAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, exitCode);
         Assert.Contains("Alarm esp32-02/anomaly Cleared", demo.Output, StringComparison.Ordinal);
         Assert.Contains("possible leak", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("possible cavitation", demo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("esp32-01/anomaly", demo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("esp32-03/anomaly", demo.Output, StringComparison.Ordinal);
         Assert.Contains($"Stopped. Store: {Path.Combine(_folder.Path, "pipeline.db")}", demo.Output, StringComparison.Ordinal);

@@ -74,6 +74,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
     [InlineData("Pipeline__Mqtt__MaxInFlight", "70000", "Pipeline:Mqtt:MaxInFlight is 70000")]
     [InlineData("Pipeline__Mqtt__Identity", "no/de", "Pipeline:Mqtt:Identity 'no/de'")]
     [InlineData("Pipeline__Mqtt__Broker", "host:notaport", "Pipeline:Mqtt:Broker")]
+    [InlineData("Pipeline__SensorDefaults__PulsationFactor", "1.5", "Pipeline:SensorDefaults:PulsationFactor is 1.5; it must be 0 (off) or at least 2")]
     public async Task Should_refuse_to_start_with_invalid_config_naming_the_key(string variable, string value, string message)
     {
         await using var node = NodeProcess.Start(Arguments.Where(a => a != "--broker" && a != _mosquitto.Endpoint.ToString()),

@@ -1,4 +1,5 @@
 using Pipeline.Models.Sensors;
+using Pipeline.Models.Simulation;
 using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Tests.Models.Sensors;
@@ -62,5 +63,45 @@ public sealed class HealthTrackerSpecs
         Assert.Contains("never reported", offline.Detail, StringComparison.Ordinal);
         Assert.Null(again);
         Assert.Equal((HealthCondition.Offline, false), (back.Single().Condition, back.Single().Active));
+    }
+
+    /// <summary>A simulated pump's readings as a device sends them, one per second.</summary>
+    private static IEnumerable<Reading> Pump(int seed, FaultSpec? fault, bool setPointChanges, int seconds)
+    {
+        var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges);
+        return Enumerable.Range(1, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).Select((s, i) =>
+            new Reading("p", i * 1000L, i, new Dictionary<string, double>
+            {
+                ["flow"] = s.Flow, ["temperature"] = s.Temperature, ["pressure"] = s.Pressure, ["current"] = s.Current,
+            }));
+    }
+
+    [Fact]
+    public void Should_report_a_simulated_cavitation_as_one_pulsation_of_the_sensor_and_its_end()
+    {
+        var tracker = new HealthTracker("p", new SensorSettings());
+        var cavitation = new FaultSpec(FaultKind.Cavitation, "p", TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(300));
+
+        var events = Pump(seed: 3, cavitation, setPointChanges: true, seconds: 1200).SelectMany(r => tracker.Observe(r, Now)).ToList();
+
+        Assert.Collection(events,
+            e => Assert.Equal((HealthCondition.Pulsating, true), (e.Condition, e.Active)),
+            e => Assert.Equal((HealthCondition.Pulsating, false), (e.Condition, e.Active)));
+        Assert.Contains("possible cavitation", events[0].Detail, StringComparison.Ordinal);
+        Assert.Empty(tracker.PulsatingSignals);
+    }
+
+    [Fact]
+    public void Should_not_report_pulsation_for_normal_operation_with_set_point_changes_stops_and_restarts()
+    {
+        var pulsations = Enumerable.Range(1, 20)
+            .SelectMany(seed =>
+            {
+                var tracker = new HealthTracker("p", new SensorSettings());
+                return Pump(seed, fault: null, setPointChanges: true, seconds: 3000).SelectMany(r => tracker.Observe(r, Now));
+            })
+            .ToList();
+
+        Assert.Empty(pulsations);
     }
 }
