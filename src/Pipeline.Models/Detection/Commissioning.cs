@@ -121,9 +121,8 @@ public enum ScalerFit
 /// <summary>
 /// How commissioning calibrates: the threshold rule of training (quantile x margin, clear fraction), how the scaler is
 /// fitted (and, when refitted, the floor on its spread as a fraction of the trained spread) and the floor on the
-/// threshold (a fraction of the model's). The
-/// defaults are the SKAB recipe's; <see cref="ForNode"/> is what a node and <c>pipeline finetune --epochs 0</c> use.
-/// docs/models.md has the measurements behind both.
+/// threshold (a fraction of the model's). The defaults are the SKAB recipe's; <see cref="ForNode"/> is what a node and
+/// <c>pipeline finetune --epochs 0</c> use. docs/models.md and docs/sensors.md have the measurements behind both.
 /// </summary>
 public sealed record CommissioningRule(
     double Quantile = 0.99,
@@ -140,7 +139,7 @@ public sealed record CommissioningRule(
     /// overlap: few independent samples), and never goes below the model's own threshold — a sensor may turn out
     /// noisier than the fleet, never quieter than the model can tell. Measured on the simulator (docs/sensors.md): with
     /// the sensor's own mean, set-point changes after learning crossed the threshold in 8 of 20 runs, with the SKAB
-    /// rule in 18; with this rule in none.
+    /// rule in 20; with this rule in none.
     /// </summary>
     public static CommissioningRule ForNode(ModelBundle model)
     {

@@ -4,8 +4,8 @@ using Pipeline.Models.Telemetry;
 namespace Pipeline.Models.Sensors;
 
 /// <summary>
-/// Stuck, out-of-range and pulsation detection for one sensor, as a pure state machine over its readings: it returns only the
-/// transitions (a condition starting or ending), never a stream of repeats.
+/// Stuck, out-of-range and pulsation detection for one sensor, as a pure state machine over its readings: it returns
+/// only the transitions (a condition starting or ending), never a stream of repeats.
 /// </summary>
 public sealed class HealthTracker(string sensorId, SensorSettings settings)
 {

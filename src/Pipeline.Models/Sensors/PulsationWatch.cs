@@ -14,8 +14,7 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
     public const int Span = 30;
 
     private readonly double[] _recent = new double[Span];
-    private readonly List<double> _learning = [];
-    private readonly double[] _sorted = new double[Span];
+    private List<double>? _learning = [];
     private double? _previous;
     private double? _beforePrevious;
     private int _count;
@@ -65,6 +64,7 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
 
     private void Learn(double median)
     {
+        _learning ??= [];
         _learning.Add(median);
         if (_learning.Count < baselineReadings)
         {
@@ -74,7 +74,7 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
         // A quantised steady signal's median roughness can be 0: then its resolution (the smallest step seen) is usual.
         _learning.Sort();
         var usual = Math.Max(_learning[_learning.Count / 2], _smallestStep);
-        _learning.Clear();
+        _learning = null; // a node holds thousands of these: keep only what watching needs
         if (usual < double.MaxValue)
         {
             Usual = usual;
@@ -83,8 +83,9 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
 
     private double Median()
     {
-        Array.Copy(_recent, _sorted, Span);
-        Array.Sort(_sorted);
-        return (_sorted[(Span / 2) - 1] + _sorted[Span / 2]) / 2;
+        Span<double> sorted = stackalloc double[Span];
+        _recent.CopyTo(sorted);
+        sorted.Sort();
+        return (sorted[(Span / 2) - 1] + sorted[Span / 2]) / 2;
     }
 }
