@@ -23,13 +23,18 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
+    /// <summary>$1: the state directory; $2: the application folder (mounted at /opt/pipeline, as install.sh puts it).</summary>
     private const string Sandbox = """
         set -e
-        state="$1"; shift
+        state="$1"; app="$2"; shift 2
         mount --make-rprivate /
         mount -t tmpfs -o mode=0755 tmpfs /var/lib
         mkdir /var/lib/pipeline
         mount --bind "$state" /var/lib/pipeline
+        mkdir -p /opt
+        mount -t tmpfs -o mode=0755 tmpfs /opt
+        mkdir /opt/pipeline
+        mount --bind "$app" /opt/pipeline
         for m in $(awk '{print $2}' /proc/self/mounts | grep -v -E '^/(proc|sys|dev)(/|$)' | grep -v -x /var/lib/pipeline); do
           mount -o remount,bind,ro "$m"
         done
@@ -47,7 +52,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         Run("chown", "-R", $"{Nobody}:{Nobody}", _state.Path);
 
         var state = Sandboxed("sh", "-c", "touch /var/lib/pipeline/probe && id -u && pwd");
-        var beside = Sandboxed("touch", Path.Combine(AppContext.BaseDirectory, "probe"));
+        var beside = Sandboxed("touch", "/opt/pipeline/probe");
         var tmp = Sandboxed("ls", "-A", "/tmp");
 
         Assert.Equal((0, $"{Nobody}\n/var/lib/pipeline\n"), state);
@@ -64,8 +69,8 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         Run("chown", "-R", $"{Nobody}:{Nobody}", _state.Path);
 
         await using var node = NodeProcess.Start("unshare", [
-            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path,
-            "dotnet", Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "run",
+            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory,
+            "dotnet", "/opt/pipeline/pipeline.dll", "run",
             "--broker", _mosquitto.Endpoint.ToString(), "--certs", "/var/lib/pipeline/certs", "--store", "/var/lib/pipeline/pipeline.db",
         ], null);
         await node.WaitForOutputAsync("Connected to", Patience);
@@ -84,7 +89,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 
     private (int ExitCode, string Output) Sandboxed(params string[] command)
     {
-        using var process = Process.Start(new ProcessStartInfo("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, .. command])
+        using var process = Process.Start(new ProcessStartInfo("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, .. command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
