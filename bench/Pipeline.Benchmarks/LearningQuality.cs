@@ -23,7 +23,10 @@ internal static class LearningQuality
     {
         var model = ModelBundle.Load(Option(args, "--model", "models/default"));
         var learning = int.Parse(Option(args, "--learning", "300"), CultureInfo.InvariantCulture);
-        var offset = float.Parse(Option(args, "--pressure-offset", "0"), CultureInfo.InvariantCulture);
+        // --offset SIGNAL=VALUE: that sensor reads VALUE too high (a miscalibrated sensor).
+        var offsetArgument = Option(args, "--offset", "pressure=0").Split('=');
+        var offset = new float[Signals.Length];
+        offset[Array.IndexOf(Signals, offsetArgument[0])] = float.Parse(offsetArgument[1], CultureInfo.InvariantCulture);
         var node = CommissioningRule.ForNode(model);
         var rules = new (string Name, CommissioningRule? Rule)[]
         {
@@ -33,7 +36,7 @@ internal static class LearningQuality
             ("SKAB recipe's rule", new CommissioningRule()),
         };
 
-        Console.WriteLine($"model {model.Version}, learning {learning} readings, pressure sensor offset {offset:0.##} bar");
+        Console.WriteLine($"model {model.Version}, learning {learning} readings, offset {string.Join(", ", Signals.Zip(offset, (s, o) => $"{s} {o:+0.##;-0.##;0}"))}");
         foreach (var (name, rule) in rules)
         {
             var crossing = Enumerable.Range(1, 20).Count(seed => Flags(model, rule, learning, Run(seed, null, true, 3000, offset)).Any(f => f));
@@ -65,13 +68,13 @@ internal static class LearningQuality
         return detector.Score(windows, count).Select(s => s.Total > used.Manifest.Threshold.Total).ToArray();
     }
 
-    private static SignalTable Run(int seed, FaultSpec? fault, bool setPointChanges, int seconds, float pressureOffset)
+    private static SignalTable Run(int seed, FaultSpec? fault, bool setPointChanges, int seconds, float[] offset)
     {
         var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges);
         var rows = Enumerable.Range(1, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
         return new SignalTable(
             Signals,
-            rows.Select(s => new[] { (float)s.Flow, (float)s.Temperature, (float)s.Pressure + pressureOffset, (float)s.Current }).ToArray(),
+            rows.Select(s => new[] { (float)s.Flow + offset[0], (float)s.Temperature + offset[1], (float)s.Pressure + offset[2], (float)s.Current + offset[3] }).ToArray(),
             rows.Select(s => (long)s.Time.TotalMilliseconds).ToArray());
     }
 

@@ -13,6 +13,7 @@ public static class Commissioning
     private const int ResidualWindows = 32;
     private const int ResidualIterations = 50;
     private const double ResidualTolerance = 0.01;
+    private const double SingleSignalTolerance = 1.25;
 
     public static ModelBundle Calibrate(ModelBundle bundle, SignalTable normal, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
@@ -27,7 +28,7 @@ public static class Commissioning
 
         var trained = bundle.Manifest.Scaler;
         var scaler = rule.ScalerFit == ScalerFit.ModelOffset
-            ? new Scaler(OffsetCentre(bundle, table), trained.Std)
+            ? new Scaler(OffsetCentre(bundle, table, scorer), trained.Std)
             : FitScaler(table, trained.Std, rule.SpreadFloor);
 
         var rescaled = new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std) }, bundle.Weights);
@@ -50,11 +51,17 @@ public static class Commissioning
     /// The model's mean plus the sensor's offset, found as a fixed point: the median over the commissioning windows of
     /// each window's mean reconstruction residual is added to the centre until it stops moving (the autoencoder follows
     /// part of an offset, so one step removes only part of it; the median, because a stop or a restart during
-    /// commissioning leaves a few windows with large residuals of their own). On 32 evenly spread windows, so that it
-    /// costs milliseconds on the portable pass.
+    /// commissioning leaves a few windows with large residuals of their own). Tried with every signal free and with
+    /// each one alone; on 32 evenly spread windows, with the node's backend where it passes one.
     /// </summary>
-    internal static float[] OffsetCentre(ModelBundle bundle, SignalTable table)
+    internal static float[] OffsetCentre(ModelBundle bundle, SignalTable table, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
+        IWindowScorer Scorer(float[] mean)
+        {
+            var centred = new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(mean, bundle.Manifest.Scaler.Std) }, bundle.Weights);
+            return scorer?.Invoke(centred) ?? new PortableDetector(centred);
+        }
+
         var std = bundle.Manifest.Scaler.Std;
         var window = bundle.Manifest.Window;
         var all = table.Windows(window, 1, out var count);
@@ -62,16 +69,37 @@ public static class Commissioning
         var size = window * table.Signals.Length;
         var sample = Enumerable.Range(0, count).Where(i => i % step == 0).SelectMany(i => all.AsSpan(i * size, size).ToArray()).ToArray();
         var sampled = sample.Length / size;
-        var mean = bundle.Manifest.Scaler.Mean.ToArray();
+
+        // The model can explain an offset on one sensor as the pump at another operating point with part of the offset
+        // on every signal, and reconstructs both equally well; a single miscalibrated sensor is the likelier story, so
+        // an offset on one signal wins when it reconstructs about as well as the offset on all of them.
+        var joint = FixedPoint(bundle.Manifest.Scaler, Scorer, sample, sampled, Enumerable.Range(0, std.Length).ToArray());
+        var jointScore = MedianScore(Scorer, joint, sample, sampled);
+        var single = Enumerable.Range(0, std.Length)
+            .Select(f => FixedPoint(bundle.Manifest.Scaler, Scorer, sample, sampled, [f]))
+            .Select(centre => (Centre: centre, Score: MedianScore(Scorer, centre, sample, sampled)))
+            .MinBy(c => c.Score);
+        return single.Score <= (SingleSignalTolerance * jointScore) + 1e-9 ? single.Centre : joint;
+    }
+
+    private static double MedianScore(Func<float[], IWindowScorer> scorer, float[] mean, float[] sample, int sampled)
+    {
+        using var detector = scorer(mean);
+        return Median(detector.Score(sample, sampled).Select(s => s.Total));
+    }
+
+    /// <summary>Moves the <paramref name="free"/> signals' centres until their median residual is about 0.</summary>
+    private static float[] FixedPoint(ModelManifest.ScalerSection trained, Func<float[], IWindowScorer> scorer, float[] sample, int sampled, int[] free)
+    {
+        var mean = trained.Mean.ToArray();
         for (var iteration = 0; iteration < ResidualIterations; iteration++)
         {
-            var centred = new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(mean, std) }, bundle.Weights);
-            using var detector = new PortableDetector(centred);
+            using var detector = scorer(mean);
             var residuals = detector.Score(sample, sampled).Select(s => s.Residual).ToArray();
-            var residual = Enumerable.Range(0, mean.Length).Select(f => Median(residuals.Select(r => r[f]))).ToArray();
-            for (var f = 0; f < mean.Length; f++)
+            var residual = free.Select(f => Median(residuals.Select(r => r[f]))).ToArray();
+            for (var i = 0; i < free.Length; i++)
             {
-                mean[f] += (float)(residual[f] * std[f]);
+                mean[free[i]] += (float)(residual[i] * trained.Std[free[i]]);
             }
 
             if (residual.All(r => Math.Abs(r) < ResidualTolerance))
