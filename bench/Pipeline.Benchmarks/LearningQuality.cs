@@ -14,7 +14,7 @@ namespace Pipeline.Benchmarks;
 /// </summary>
 internal static class LearningQuality
 {
-    private static readonly string[] Signals = ["flow", "temperature", "pressure", "current"];
+    private static readonly string[] Signals = ["flow", "temperature", "pressure", "current"]; // as PumpSimulator.Record
     private static readonly FaultKind[] Faults = [FaultKind.Leak, FaultKind.Blockage, FaultKind.Bearing, FaultKind.Cavitation];
     private static readonly int[] FaultSeeds = [1, 2, 3, 4, 5, 77];
     private static readonly bool[] Steadiness = [false, true];
@@ -70,12 +70,8 @@ internal static class LearningQuality
 
     private static SignalTable Run(int seed, FaultSpec? fault, bool setPointChanges, int seconds, float[] offset)
     {
-        var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges);
-        var rows = Enumerable.Range(1, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
-        return new SignalTable(
-            Signals,
-            rows.Select(s => new[] { (float)s.Flow + offset[0], (float)s.Temperature + offset[1], (float)s.Pressure + offset[2], (float)s.Current + offset[3] }).ToArray(),
-            rows.Select(s => (long)s.Time.TotalMilliseconds).ToArray());
+        var table = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges).Record(seconds);
+        return table with { Rows = table.Rows.Select(r => r.Select((v, f) => v + offset[f]).ToArray()).ToArray() };
     }
 
     private static string Option(string[] args, string name, string fallback)

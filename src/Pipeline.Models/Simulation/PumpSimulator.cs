@@ -1,3 +1,5 @@
+using Pipeline.Models.Data;
+
 namespace Pipeline.Models.Simulation;
 
 /// <summary>
@@ -38,6 +40,24 @@ public sealed class PumpSimulator
     public string Device { get; }
 
     public bool SetPointChanges { get; }
+
+    /// <summary>
+    /// The next <paramref name="seconds"/> seconds, a reading a second, as a table labelled where a fault is active
+    /// (flow, temperature, pressure, current; a dropout leaves its seconds out): what training, specs and benchmarks
+    /// read.
+    /// </summary>
+    public SignalTable Record(int seconds)
+    {
+        var samples = Enumerable.Range(1, seconds)
+            .Select(t => Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1)))
+            .OfType<SimulatedSample>()
+            .ToList();
+        return new SignalTable(
+            ["flow", "temperature", "pressure", "current"],
+            samples.Select(s => new[] { (float)s.Flow, (float)s.Temperature, (float)s.Pressure, (float)s.Current }).ToArray(),
+            samples.Select(s => (long)s.Time.TotalMilliseconds).ToArray(),
+            samples.Select(s => s.Fault is null ? 0 : 1).ToArray());
+    }
 
     /// <summary>The state at simulated time <paramref name="t"/> after <paramref name="dt"/>; null while the device drops out.</summary>
     public SimulatedSample? Step(TimeSpan t, TimeSpan dt)

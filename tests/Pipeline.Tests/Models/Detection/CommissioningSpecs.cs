@@ -13,12 +13,8 @@ public sealed class CommissioningSpecs
     /// <summary>A simulated pump's readings; <paramref name="pressureOffset"/> is added to what its pressure sensor reads.</summary>
     private static SignalTable Pump(int seed, int seconds, bool setPointChanges, float pressureOffset = 0)
     {
-        var pump = new PumpSimulator("p", seed, setPointChanges: setPointChanges);
-        var rows = Enumerable.Range(1, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
-        return new SignalTable(
-            ["flow", "temperature", "pressure", "current"],
-            rows.Select(s => new[] { (float)s.Flow, (float)s.Temperature, (float)s.Pressure + pressureOffset, (float)s.Current }).ToArray(),
-            rows.Select(s => (long)s.Time.TotalMilliseconds).ToArray());
+        var table = new PumpSimulator("p", seed, setPointChanges: setPointChanges).Record(seconds);
+        return table with { Rows = table.Rows.Select(r => new[] { r[0], r[1], r[2] + pressureOffset, r[3] }).ToArray() };
     }
 
     /// <summary>Commissions the default model on the first <paramref name="learning"/> rows; scores every window against the result's threshold.</summary>

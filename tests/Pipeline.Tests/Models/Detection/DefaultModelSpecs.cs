@@ -11,16 +11,8 @@ public sealed class DefaultModelSpecs
 {
     private static readonly Lazy<ModelBundle> Default = new(() => ModelBundle.Load(Path.Combine(Repository.Root, "models", "default")));
 
-    private static SignalTable Simulate(int seed, FaultSpec? fault, int seconds, bool setPointChanges = false)
-    {
-        var pump = new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges);
-        var rows = Enumerable.Range(0, seconds).Select(t => pump.Step(TimeSpan.FromSeconds(t), TimeSpan.FromSeconds(1))!).ToList();
-        return new SignalTable(
-            ["flow", "temperature", "pressure", "current"],
-            rows.Select(s => new[] { (float)s.Flow, (float)s.Temperature, (float)s.Pressure, (float)s.Current }).ToArray(),
-            rows.Select(s => (long)s.Time.TotalMilliseconds).ToArray(),
-            rows.Select(s => s.Fault is null ? 0 : 1).ToArray());
-    }
+    private static SignalTable Simulate(int seed, FaultSpec? fault, int seconds, bool setPointChanges = false) =>
+        new PumpSimulator("p", seed, fault is null ? [] : [fault], setPointChanges).Record(seconds);
 
     [Fact]
     public void Should_load_with_the_window_and_signals_the_sensors_expect()

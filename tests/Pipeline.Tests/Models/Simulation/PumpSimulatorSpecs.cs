@@ -118,6 +118,24 @@ public sealed class PumpSimulatorSpecs
     }
 
     [Fact]
+    public void Should_record_a_labelled_table_without_the_seconds_a_dropout_sends_nothing()
+    {
+        var faults = new FaultSpec[]
+        {
+            new(FaultKind.Leak, "p", TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(50)),
+            new(FaultKind.Dropout, "p", TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(20)),
+        };
+
+        var table = new PumpSimulator("p", 1, faults).Record(400);
+
+        Assert.Equal(["flow", "temperature", "pressure", "current"], table.Signals);
+        Assert.Equal(400 - 20, table.Count);
+        Assert.Equal(50, table.Labels!.Sum());
+        Assert.Equal(100_000, table.TimestampsMs[Array.IndexOf(table.Labels!, 1)]);
+        Assert.DoesNotContain(310_000L, table.TimestampsMs);
+    }
+
+    [Fact]
     public void Should_keep_flow_pressure_and_current_tied_through_set_point_changes()
     {
         var pump = new PumpSimulator("p", 7);
