@@ -23,10 +23,14 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
-    /// <summary>$1: the state directory; $2: the application folder (mounted at /opt/pipeline, as install.sh puts it).</summary>
+    /// <summary>
+    /// $1: the state directory; $2: the application folder (mounted at /opt/pipeline, as install.sh puts it); $3: the
+    /// .NET installation running these specs (mounted at /opt/dotnet: wherever it lives here, even under /root, the
+    /// sandbox must not hide it).
+    /// </summary>
     private const string Sandbox = """
         set -e
-        state="$1"; app="$2"; shift 2
+        state="$1"; app="$2"; dotnet="$3"; shift 3
         mount --make-rprivate /
         mount -t tmpfs -o mode=0755 tmpfs /var/lib
         mkdir /var/lib/pipeline
@@ -35,6 +39,8 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         mount -t tmpfs -o mode=0755 tmpfs /opt
         mkdir /opt/pipeline
         mount --bind "$app" /opt/pipeline
+        mkdir /opt/dotnet
+        mount --bind "$dotnet" /opt/dotnet
         for m in $(awk '{print $2}' /proc/self/mounts | grep -v -E '^/(proc|sys|dev)(/|$)' | grep -v -x /var/lib/pipeline); do
           mount -o remount,bind,ro "$m"
         done
@@ -43,7 +49,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         mount -t tmpfs tmpfs /home
         cd /var/lib/pipeline
         exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
-          env -i PATH=/usr/bin:/bin HOME=/var/lib/pipeline DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_gcServer=0 "$@"
+          env -i PATH=/opt/dotnet:/usr/bin:/bin DOTNET_ROOT=/opt/dotnet HOME=/var/lib/pipeline DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_gcServer=0 "$@"
         """;
 
     [Fact]
@@ -69,8 +75,8 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         Run("chown", "-R", $"{Nobody}:{Nobody}", _state.Path);
 
         await using var node = NodeProcess.Start("unshare", [
-            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory,
-            "dotnet", "/opt/pipeline/pipeline.dll", "run",
+            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot,
+            "/opt/dotnet/dotnet", "/opt/pipeline/pipeline.dll", "run",
             "--broker", _mosquitto.Endpoint.ToString(), "--certs", "/var/lib/pipeline/certs", "--store", "/var/lib/pipeline/pipeline.db",
         ], null);
         await node.WaitForOutputAsync("Connected to", Patience);
@@ -89,7 +95,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 
     private (int ExitCode, string Output) Sandboxed(params string[] command)
     {
-        using var process = Process.Start(new ProcessStartInfo("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, .. command])
+        using var process = Process.Start(new ProcessStartInfo("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot, .. command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -98,6 +104,14 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         process.WaitForExit();
         return (process.ExitCode, output);
     }
+
+    /// <summary>The folder of the <c>dotnet</c> host on PATH, symbolic links resolved.</summary>
+    private static string DotnetRoot => Path.GetDirectoryName(
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+            .Select(folder => new FileInfo(Path.Combine(folder, "dotnet")))
+            .Where(file => file.Exists)
+            .Select(file => file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName)
+            .First())!;
 
     private static int OwnerOf(string path) => int.Parse(Run("stat", "-c", "%u", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
