@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.Models.Security;
 using Pipeline.Tests.Support;
 
@@ -93,17 +92,8 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         Assert.DoesNotContain("Permission denied", node.Output, StringComparison.Ordinal);
     }
 
-    private (int ExitCode, string Output) Sandboxed(params string[] command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot, .. command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
-    }
+    private (int ExitCode, string Output) Sandboxed(params string[] command) =>
+        CommandLine.Run("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot, .. command]);
 
     /// <summary>The folder of the <c>dotnet</c> host on PATH, symbolic links resolved.</summary>
     private static string DotnetRoot => Path.GetDirectoryName(
@@ -117,11 +107,8 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 
     private static string Run(string program, params string[] arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
+        var (exitCode, output) = CommandLine.Run(program, arguments);
+        Assert.True(exitCode == 0, $"{program} {string.Join(' ', arguments)}: {output}");
         return output;
     }
 

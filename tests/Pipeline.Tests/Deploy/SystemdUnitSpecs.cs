@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
@@ -18,14 +17,7 @@ public sealed class SystemdUnitSpecs : IDisposable
     {
         var path = _temp.Combine("pipeline.service");
         File.WriteAllText(path, unit.Replace("ExecStart=/opt/pipeline/pipeline", "ExecStart=/bin/true", StringComparison.Ordinal));
-        using var process = Process.Start(new ProcessStartInfo("systemd-analyze", ["verify", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
+        return CommandLine.Run("systemd-analyze", "verify", path);
     }
 
     [Fact]
