@@ -209,6 +209,7 @@ internal static class ModelCommands
               epochs         {t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}
               threshold      {m.Threshold.Total:F5} (clear below {m.Threshold.Clear:F5}); rule: {m.Threshold.Rule}
               per signal     {string.Join(", ", m.Signals.Select((s, i) => $"{s} {m.Threshold.PerSignal[i]:F4}"))}
+              drifting       {(m.Drifting.Length == 0 ? "none" : string.Join(", ", m.Drifting))}
               bundle         {Path.GetFullPath(directory)}
             """));
     }

@@ -152,6 +152,12 @@ public sealed class ModelBundle
             throw new ModelBundleException($"{where}: the threshold needs a positive total and {features} per-signal values.");
         }
 
+        var unknown = Manifest.Drifting.FirstOrDefault(d => !Manifest.Signals.Contains(d, StringComparer.Ordinal));
+        if (unknown is not null)
+        {
+            throw new ModelBundleException($"{where}: drifting lists '{unknown}', which is not one of the model's signals ({string.Join(", ", Manifest.Signals)}).");
+        }
+
         if (Manifest.Stride < 1)
         {
             throw new ModelBundleException($"{where}: stride must be at least 1.");

@@ -26,6 +26,12 @@ public sealed record ModelManifest
 
     public required ThresholdSection Threshold { get; init; }
 
+    /// <summary>
+    /// Signals whose level drifted one way through the training data (<see cref="DriftingSignals"/>); empty in bundles
+    /// made before it was recorded (the JSON reader sets a missing property to null).
+    /// </summary>
+    public string[] Drifting { get; init => field = value ?? []; } = [];
+
     public TrainingSection? Training { get; init; }
 
     public Dictionary<string, double> Metrics { get; init; } = [];

@@ -96,6 +96,8 @@ public static class Trainer
                 Architecture = new ModelManifest.ArchitectureSection("lstm-autoencoder", architecture.Hidden, architecture.Layers),
                 Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std),
                 Threshold = Thresholds.Calibrate(validationScores, options.ThresholdQuantile, options.ThresholdMargin, options.ClearFraction),
+                // Fine-tuning data is a sensor's few minutes: too short to tell drift from noise, so the base model's say stands.
+                Drifting = start is null ? DriftingSignals.Find(table) : start.Manifest.Drifting,
                 Training = new ModelManifest.TrainingSection(
                     source, table.Count, trainCount, validationCount, epochsRun, best.Epoch,
                     best.TrainLoss, validationScores.Average(s => s.Total), options.Seed, options.LearningRate, start?.Version),

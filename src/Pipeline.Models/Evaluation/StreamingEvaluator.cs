@@ -9,7 +9,10 @@ public enum EvaluationProtocol
     /// <summary>The bundle as it is; every row with a full window behind it is scored.</summary>
     Plain,
 
-    /// <summary>SKAB's: each file's first 400 rows commission the detector (scaler and threshold); the rest is scored.</summary>
+    /// <summary>
+    /// SKAB's: each file's first 400 rows commission the detector (scaler, drift tracking, residual statistics and
+    /// threshold); the rest is scored.
+    /// </summary>
     Skab,
 }
 
@@ -24,43 +27,82 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
     public IReadOnlyList<Prediction> Evaluate(string file, SignalTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var window = bundle.Manifest.Window;
         var data = table.Select(bundle.Manifest.Signals);
-        var detectorBundle = bundle;
-        var firstScored = window - 1;
-        if (protocol == EvaluationProtocol.Skab)
-        {
-            if (data.Count <= SkabCommissioningRows)
-            {
-                return [];
-            }
+        return protocol == EvaluationProtocol.Skab ? EvaluateExperiment(file, data) : EvaluatePlain(file, data);
+    }
 
-            detectorBundle = Commissioning.Calibrate(bundle, data.Slice(0, SkabCommissioningRows), rule);
-            firstScored = SkabCommissioningRows;
-        }
-
-        if (data.Count <= firstScored)
+    /// <summary>The bundle's scaler and threshold, the window's mean squared error.</summary>
+    private List<Prediction> EvaluatePlain(string file, SignalTable data)
+    {
+        var window = bundle.Manifest.Window;
+        if (data.Count < window)
         {
             return [];
         }
 
-        // Window k ends at row k + W - 1; the rows to score are firstScored.., so the windows from firstScored - W + 1.
-        var from = firstScored - window + 1;
-        var tail = data.Slice(from, data.Count - from);
-        var windows = tail.Windows(window, 1, out var count);
-        using var detector = new PortableDetector(detectorBundle);
+        var windows = data.Windows(window, 1, out var count);
+        using var detector = new PortableDetector(bundle);
         var scores = detector.Score(windows, count);
-        var threshold = detectorBundle.Manifest.Threshold.Total;
-        var predictions = new List<Prediction>(count);
-        for (var k = 0; k < count; k++)
+        var threshold = bundle.Manifest.Threshold.Total;
+        return scores.Select((s, k) => Predict(file, data, window - 1 + k, s.Total, threshold)).ToList();
+    }
+
+    /// <summary>
+    /// SKAB's set-up: the first 400 rows commission the detector — the scaler and, for the drifting signals, the start
+    /// of a centre that follows them (<see cref="DriftTracker"/>) — and fix what each signal's residual does normally
+    /// (<see cref="ResidualDeviation"/>); a row is anomalous when its window's most unusual signal is further out than
+    /// on any commissioning window.
+    /// </summary>
+    private List<Prediction> EvaluateExperiment(string file, SignalTable data)
+    {
+        var window = bundle.Manifest.Window;
+        if (data.Count <= SkabCommissioningRows)
         {
-            var row = firstScored + k;
-            predictions.Add(new Prediction(file, row, scores[k].Total, scores[k].Total > threshold, data.Labels is null ? null : data.Labels[row] == 1,
-                data.Changepoints is null ? null : data.Changepoints[row] == 1));
+            return [];
         }
 
-        return predictions;
+        var commissioned = Commissioning.Calibrate(bundle, data.Slice(0, SkabCommissioningRows), rule);
+        var tracked = commissioned.Manifest.Drifting.Select(d => Array.IndexOf(commissioned.Manifest.Signals, d)).ToArray();
+        var windows = TrackedWindows(data, window, new DriftTracker(commissioned.Manifest.Scaler.Mean, tracked), out var count);
+        using var detector = new PortableDetector(commissioned);
+        var scores = detector.Score(windows, count);
+
+        // Window k ends at row k + W - 1: those ending inside the commissioning rows fix the residual statistics.
+        var commissioning = scores.Take(SkabCommissioningRows - window + 1).ToArray();
+        var deviation = ResidualDeviation.Fit(commissioning);
+        var threshold = commissioning.Max(deviation.Score);
+        return Enumerable.Range(SkabCommissioningRows, data.Count - SkabCommissioningRows)
+            .Select(row => Predict(file, data, row, deviation.Score(scores[row - window + 1]), threshold))
+            .ToList();
     }
+
+    /// <summary>Every window of <paramref name="data"/>, each with the drifting signals' shift up to the row before its last taken off.</summary>
+    private static float[] TrackedWindows(SignalTable data, int window, DriftTracker tracker, out int count)
+    {
+        var features = data.Signals.Length;
+        count = data.Count - window + 1;
+        var windows = new float[count * window * features];
+        for (var end = window - 1; end < data.Count; end++)
+        {
+            var shift = tracker.Shift;
+            var at = (end - window + 1) * window * features;
+            for (var row = end - window + 1; row <= end; row++)
+            {
+                for (var f = 0; f < features; f++)
+                {
+                    windows[at++] = data.Rows[row][f] - shift[f];
+                }
+            }
+
+            tracker.Observe(data.Rows[end]);
+        }
+
+        return windows;
+    }
+
+    private static Prediction Predict(string file, SignalTable data, int row, double score, double threshold) =>
+        new(file, row, (float)score, score > threshold, data.Labels is null ? null : data.Labels[row] == 1,
+            data.Changepoints is null ? null : data.Changepoints[row] == 1);
 
     public static PointMetrics Metrics(IEnumerable<Prediction> predictions) =>
         predictions.Where(p => p.Actual is not null).Aggregate(PointMetrics.Empty, (m, p) => m.Add(p.Flag, p.Actual!.Value));

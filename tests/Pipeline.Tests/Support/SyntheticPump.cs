@@ -33,5 +33,21 @@ public static class SyntheticPump
         return new SignalTable(Signals, data, Enumerable.Range(0, rows).Select(t => t * 1000L).ToArray(), labels);
     }
 
+    /// <summary>The same rows with the temperature rising by <paramref name="perRow"/> each row: the fluid warming up.</summary>
+    public static SignalTable Warming(SignalTable table, double perRow)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var temperature = Array.IndexOf(table.Signals, "temperature");
+        return table with
+        {
+            Rows = table.Rows.Select((row, t) =>
+            {
+                var warmed = row.ToArray();
+                warmed[temperature] += (float)(perRow * t);
+                return warmed;
+            }).ToArray(),
+        };
+    }
+
     private static double Noise(Random random, double scale) => (random.NextDouble() - 0.5) * 2 * scale;
 }

@@ -105,6 +105,28 @@ public sealed class ModelBundleSpecs : IDisposable
     }
 
     [Fact]
+    public void Should_keep_the_drifting_signals_and_refuse_one_the_model_does_not_have()
+    {
+        var directory = _temp.Combine("models", "drifting");
+        new ModelBundle(Trained.Value.Manifest with { Drifting = ["temperature"] }, Trained.Value.Weights).Save(directory);
+        Assert.Equal(["temperature"], ModelBundle.Load(directory).Manifest.Drifting);
+
+        EditManifest(directory, json => json["drifting"] = new JsonArray("temperature", "vibration"));
+
+        Assert.Contains("drifting lists 'vibration', which is not one of the model's signals (flow, temperature, pressure, current)",
+            Assert.Throws<ModelBundleException>(() => ModelBundle.Load(directory)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_read_a_bundle_made_before_drifting_was_recorded_as_having_none()
+    {
+        var directory = Saved();
+        EditManifest(directory, json => json.Remove("drifting"));
+
+        Assert.Empty(ModelBundle.Load(directory).Manifest.Drifting);
+    }
+
+    [Fact]
     public void Should_name_a_signal_the_sensor_does_not_send()
     {
         var refused = Assert.Throws<ModelBundleException>(() => Trained.Value.EnsureSignals("esp32-01", ["flow", "temperature", "current"]));

@@ -63,6 +63,15 @@ public sealed class TrainerSpecs
         Assert.True(bundle.Manifest.Threshold.Clear < bundle.Manifest.Threshold.Total);
     }
 
+    [Fact]
+    public void Should_record_the_signals_that_drifted_through_the_training_data()
+    {
+        var warming = SyntheticPump.Warming(SyntheticPump.Normal(1500), 0.002); // 3 degrees over the data
+
+        Assert.Equal(["temperature"], Trainer.Train(warming, Small with { Epochs = 1 }).Manifest.Drifting);
+        Assert.Empty(Trainer.Train(SyntheticPump.Normal(1500), Small with { Epochs = 1 }).Manifest.Drifting);
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

@@ -9,13 +9,15 @@ public sealed class StreamingEvaluatorSpecs
 {
     private static readonly Lazy<ModelBundle> Bundle = new(() => Trainer.Train(SyntheticPump.Normal(1200), TrainerSpecs.Small with { Epochs = 3 }));
 
+    private static ModelBundle Drifting(params string[] signals) => new(Bundle.Value.Manifest with { Drifting = signals }, Bundle.Value.Weights);
+
     [Theory]
     [InlineData(EvaluationProtocol.Plain)]
     [InlineData(EvaluationProtocol.Skab)]
     public void Should_predict_each_row_from_rows_up_to_it_only(EvaluationProtocol protocol)
     {
-        var file = SyntheticPump.Normal(700, seed: 21, leakFrom: 550);
-        var evaluator = new StreamingEvaluator(Bundle.Value, protocol, new CommissioningRule());
+        var file = SyntheticPump.Warming(SyntheticPump.Normal(700, seed: 21, leakFrom: 550), 0.002);
+        var evaluator = new StreamingEvaluator(Drifting("temperature"), protocol, new CommissioningRule());
         var full = evaluator.Evaluate("f.csv", file);
 
         foreach (var cut in new[] { 430, 551, 600, 699 })
@@ -35,6 +37,18 @@ public sealed class StreamingEvaluatorSpecs
         Assert.Equal(Enumerable.Range(400, 300), predictions.Select(p => p.Row));
         var metrics = StreamingEvaluator.Metrics(predictions);
         Assert.True(metrics.F1 > 0.9, $"F1 {metrics.F1}, FAR {metrics.FalseAlarmRate}, MAR {metrics.MissedAlarmRate}");
+    }
+
+    [Fact]
+    public void Should_follow_a_drifting_signal_after_commissioning_and_still_flag_a_leak_under_the_skab_protocol()
+    {
+        var file = SyntheticPump.Warming(SyntheticPump.Normal(700, seed: 23, leakFrom: 550), 0.002); // 30 x its noise after commissioning
+
+        var tracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting("temperature"), EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file));
+        var untracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting(), EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file));
+
+        Assert.True(tracked.FalseAlarmRate < 0.1 && tracked.MissedAlarmRate < 0.1, $"tracked: FAR {tracked.FalseAlarmRate:P1}, MAR {tracked.MissedAlarmRate:P1}");
+        Assert.True(untracked.FalseAlarmRate > 0.5, $"untracked: FAR {untracked.FalseAlarmRate:P1}");
     }
 
     [Fact]
