@@ -136,6 +136,12 @@ internal static class ModelCommands
                 : [root];
             var evaluator = new StreamingEvaluator(bundle, result.GetValue(protocol) == "skab" ? EvaluationProtocol.Skab : EvaluationProtocol.Plain,
                 new CommissioningRule(bundle.Manifest.Threshold.Quantile, bundle.Manifest.Threshold.Margin));
+            if (result.GetValue(protocol) == "skab")
+            {
+                Console.WriteLine($"SKAB protocol: each file's first {StreamingEvaluator.SkabCommissioningRows} rows commission; drifting signals followed: " +
+                    (bundle.Manifest.Drifting.Length == 0 ? "none" : string.Join(", ", bundle.Manifest.Drifting)));
+            }
+
             var all = new List<Prediction>();
             foreach (var file in files)
             {

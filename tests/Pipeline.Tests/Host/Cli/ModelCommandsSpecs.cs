@@ -41,9 +41,11 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
         Assert.Contains("epoch   3/3", train.Stdout, StringComparison.Ordinal);
         Assert.Contains("Training report", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains("drifting       ", train.Stdout, StringComparison.Ordinal);
         var bundle = ModelBundle.Load(model);
         Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
+        Assert.Contains("SKAB protocol: each file's first 400 rows commission; drifting signals followed: ", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Contains("pooled over 2 files", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Contains("NAB change point scores (window 30 rows):  standard ", evaluate.Stdout, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predictions);
