@@ -56,6 +56,12 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
     private List<Prediction> EvaluateExperiment(string file, SignalTable data)
     {
         var window = bundle.Manifest.Window;
+        if (window > SkabCommissioningRows - 2)
+        {
+            throw new ArgumentException(
+                $"the SKAB protocol commissions on {SkabCommissioningRows} rows: model '{bundle.Manifest.Name}' reads windows of {window}, which leave fewer than two commissioning windows");
+        }
+
         if (data.Count <= SkabCommissioningRows)
         {
             return [];

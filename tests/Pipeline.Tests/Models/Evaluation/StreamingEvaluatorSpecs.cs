@@ -52,6 +52,16 @@ public sealed class StreamingEvaluatorSpecs
     }
 
     [Fact]
+    public void Should_refuse_a_model_whose_windows_leave_too_few_commissioning_windows()
+    {
+        var wide = new ModelBundle(Bundle.Value.Manifest with { Window = 399 }, Bundle.Value.Weights);
+
+        var refused = Assert.Throws<ArgumentException>(() => new StreamingEvaluator(wide, EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", SyntheticPump.Normal(700)));
+
+        Assert.Contains("reads windows of 399, which leave fewer than two commissioning windows", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_compute_the_metrics_as_skab_does()
     {
         var metrics = new PointMetrics(TruePositives: 60, FalsePositives: 10, TrueNegatives: 90, FalseNegatives: 40);
