@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
 
 namespace Pipeline.Actors.Inference;
 
@@ -32,11 +33,12 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private readonly InferenceOptions _options;
     private readonly ISensorCalibrations _store;
     private readonly Func<ModelBundle, IWindowScorer> _createScorer;
-    private readonly List<(ScoreWindow Request, IActorRef ReplyTo, ScoringModel Model)> _pending = [];
+    private readonly List<Pending> _pending = [];
     private Dictionary<string, SensorCalibration> _calibrations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<float[]>> _learning = new(StringComparer.Ordinal);
     private readonly HashSet<string> _commissioning = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _flushScheduled;
     private long _batches;
     private long _windows;
 
@@ -59,6 +61,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         _pinned = (pinned ?? new Dictionary<string, ModelBundle>()).ToDictionary(p => p.Key, p => new ScoringModel(p.Value, _createScorer(p.Value)), StringComparer.Ordinal);
         _modelOf = modelOf ?? (_ => null);
         Receive<ScoreWindow>(HandleScoreWindow);
+        Receive<ScoreWindows>(HandleScoreWindows);
         Receive<Flush>(_ => ScorePending());
         Receive<ActivateModel>(HandleActivate);
         Receive<Commissioned>(HandleCommissioned);
@@ -114,27 +117,65 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private void HandleScoreWindow(ScoreWindow request)
     {
-        var window = request.Window;
-        var model = ModelOf(window.SensorId);
-        var manifest = model.Bundle.Manifest;
-        if (!window.Signals.SequenceEqual(manifest.Signals) || window.Length != manifest.Window)
+        if (Misfit(request.Window) is { } misfit)
         {
-            Sender.Tell(new Status.Failure(new ModelBundleException(
-                $"window of {window.SensorId} ({window.Length} x {string.Join(",", window.Signals)}) does not fit model {model.Bundle.Version} ({manifest.Window} x {string.Join(",", manifest.Signals)})")));
+            Sender.Tell(new Status.Failure(misfit));
             return;
         }
 
-        _pending.Add((request, Sender, model));
-        if (_pending.Count >= _options.BatchSize)
+        Enqueue([request.Window], new SingleReply(Sender));
+    }
+
+    private void HandleScoreWindows(ScoreWindows request)
+    {
+        if (request.Windows.Select(Misfit).FirstOrDefault(m => m is not null) is { } misfit)
         {
-            ScorePending();
+            Sender.Tell(new Status.Failure(misfit));
+            return;
         }
-        else if (_pending.Count == 1 && _options.MaxBatchDelay == TimeSpan.Zero)
+
+        if (request.Windows.Count == 0)
+        {
+            Sender.Tell(new WindowsScored([]));
+            return;
+        }
+
+        Enqueue(request.Windows, new BatchReply(Sender, request.Windows.Count));
+    }
+
+    private ModelBundleException? Misfit(SensorWindow window)
+    {
+        var model = ModelOf(window.SensorId);
+        var manifest = model.Bundle.Manifest;
+        return window.Signals.SequenceEqual(manifest.Signals) && window.Length == manifest.Window
+            ? null
+            : new ModelBundleException(
+                $"window of {window.SensorId} ({window.Length} x {string.Join(",", window.Signals)}) does not fit model {model.Bundle.Version} ({manifest.Window} x {string.Join(",", manifest.Signals)})");
+    }
+
+    private void Enqueue(IReadOnlyList<SensorWindow> windows, Reply reply)
+    {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            _pending.Add(new Pending(windows[i], reply, i, ModelOf(windows[i].SensorId)));
+            if (_pending.Count >= _options.BatchSize)
+            {
+                ScorePending();
+            }
+        }
+
+        if (_pending.Count == 0 || _flushScheduled)
+        {
+            return;
+        }
+
+        _flushScheduled = true;
+        if (_options.MaxBatchDelay == TimeSpan.Zero)
         {
             // The flush queues behind the windows already in the mailbox: the batch is what arrived meanwhile.
             Self.Tell(Flush.Instance);
         }
-        else if (_pending.Count == 1)
+        else
         {
             Timers.StartSingleTimer(nameof(Flush), Flush.Instance, _options.MaxBatchDelay);
         }
@@ -180,6 +221,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private void ScorePending()
     {
         Timers.Cancel(nameof(Flush));
+        _flushScheduled = false;
         if (_pending.Count == 0)
         {
             return;
@@ -200,7 +242,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         _pending.Clear();
     }
 
-    private void Score(ScoringModel scoring, List<(ScoreWindow Request, IActorRef ReplyTo, ScoringModel Model)> batch)
+    private void Score(ScoringModel scoring, List<Pending> batch)
     {
         var model = scoring.Bundle.Manifest;
         var size = model.Window * model.Signals.Length;
@@ -208,7 +250,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         var calibrations = new SensorCalibration?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            var window = batch[i].Request.Window;
+            var window = batch[i].Window;
             var slice = values.AsSpan(i * size, size);
             window.Values.CopyTo(slice);
             if (_calibrations.TryGetValue(window.SensorId, out var calibration))
@@ -221,7 +263,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         var scores = scoring.Scorer.Score(values, batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var w = batch[i].Request.Window;
+            var w = batch[i].Window;
             var threshold = calibrations[i]?.Threshold ?? model.Threshold.Total;
             var learning = Commissions && calibrations[i] is null;
             if (learning)
@@ -229,7 +271,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
                 Learn(w.SensorId, scoring.Bundle, w.Values);
             }
 
-            batch[i].ReplyTo.Tell(new Verdict(
+            batch[i].Reply.Deliver(batch[i].Index, new Verdict(
                 w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs,
                 scores[i].Total, scores[i].PerSignal, model.Signals, threshold, scores[i].Total > threshold, scoring.Bundle.Version,
                 scores[i].Residual, learning));
@@ -346,6 +388,35 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     /// <summary>The calibrations that belong to the model each sensor is scored with now.</summary>
     private Dictionary<string, SensorCalibration> Valid(IEnumerable<SensorCalibration> calibrations) =>
         calibrations.Where(c => c.ModelVersion == ModelOf(c.SensorId).Bundle.Version).ToDictionary(c => c.SensorId, StringComparer.Ordinal);
+
+    /// <summary>A window waiting for the next batch: whom its verdict goes to, and the model it arrived for.</summary>
+    private sealed record Pending(SensorWindow Window, Reply Reply, int Index, ScoringModel Model);
+
+    private abstract class Reply
+    {
+        public abstract void Deliver(int index, Verdict verdict);
+    }
+
+    private sealed class SingleReply(IActorRef to) : Reply
+    {
+        public override void Deliver(int index, Verdict verdict) => to.Tell(verdict);
+    }
+
+    /// <summary>Collects a <see cref="ScoreWindows"/> request's verdicts (it may span batches) and replies once with all.</summary>
+    private sealed class BatchReply(IActorRef to, int count) : Reply
+    {
+        private readonly Verdict[] _verdicts = new Verdict[count];
+        private int _missing = count;
+
+        public override void Deliver(int index, Verdict verdict)
+        {
+            _verdicts[index] = verdict;
+            if (--_missing == 0)
+            {
+                to.Tell(new WindowsScored(_verdicts));
+            }
+        }
+    }
 
     /// <summary>A bundle and the scorer that runs it.</summary>
     private sealed record ScoringModel(ModelBundle Bundle, IWindowScorer Scorer);

@@ -6,6 +6,14 @@ namespace Pipeline.Actors.Inference;
 public sealed record ScoreWindow(SensorWindow Window);
 
 /// <summary>
+/// The windows one store batch made due, to score together; replied to with <see cref="WindowsScored"/>, one verdict per
+/// window in the same order, or with a failure when a window does not fit its sensor's model.
+/// </summary>
+public sealed record ScoreWindows(IReadOnlyList<SensorWindow> Windows);
+
+public sealed record WindowsScored(IReadOnlyList<Pipeline.Models.Detection.Verdict> Verdicts);
+
+/// <summary>
 /// Switch to another bundle between batches. It must read the same window (length and signals) the sensors build;
 /// replied to with <see cref="ModelActivated"/> or a failure that says why it was refused.
 /// </summary>

@@ -58,6 +58,7 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
     private void Starting()
     {
         Receive<RecordReading>(record => LoadHistory(record.Reading.Sequence));
+        Receive<RecordReadings>(record => LoadHistory(record.Readings.Count > 0 ? record.Readings[0].Sequence : null));
         Receive<WakeUp>(_ =>
         {
             WatchSilence();
@@ -86,7 +87,8 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Running()
     {
-        Receive<RecordReading>(HandleRecordReading);
+        Receive<RecordReading>(record => Sender.Tell(Record(record.Reading)));
+        Receive<RecordReadings>(record => Sender.Tell(new ReadingsRecorded(_sensorId, record.Readings.Select(Record).ToList())));
         Receive<WakeUp>(_ => { });
         Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
         Receive<CheckSilence>(_ => HandleSilence());
@@ -130,9 +132,8 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
         Stash.UnstashAll();
     }
 
-    private void HandleRecordReading(RecordReading record)
+    private ReadingRecorded Record(Reading reading)
     {
-        var reading = record.Reading;
         var decision = SequenceDecision.Decide(_lastSequence, _lastTimestampMs, reading.Sequence, reading.TimestampMs, _settings.SamplingPeriod, _settings.GapFactor);
         SensorWindow? window = null;
         switch (decision.Verdict)
@@ -158,7 +159,7 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
                 break;
         }
 
-        Sender.Tell(new ReadingRecorded(_sensorId, reading.Sequence, decision.Verdict, decision.Reason, window));
+        return new ReadingRecorded(_sensorId, reading.Sequence, decision.Verdict, decision.Reason, window);
     }
 
     private SensorWindow? Accept(Reading reading, bool emitWindow)

@@ -15,6 +15,14 @@ public sealed record RecordReading(Reading Reading) : IWithSensorId
     public string SensorId => Reading.SensorId;
 }
 
+/// <summary>
+/// One sensor's stored readings of one store batch, in receive order: one message per sensor and batch instead of one
+/// per reading. Replied to with <see cref="ReadingsRecorded"/>, one outcome per reading, in the same order.
+/// </summary>
+public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId;
+
+public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingRecorded> Readings);
+
 /// <param name="Window">The window that became due with this reading, if any.</param>
 public sealed record ReadingRecorded(string SensorId, long Sequence, SequenceVerdict Verdict, string? Reason, SensorWindow? Window);
 

@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
@@ -10,17 +11,21 @@ using Pipeline.Streams.Subscribing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// MQTT source -> decode -> store -> ack. A reading's way: the codec turns each message into a reading or a reject;
-/// what arrived while the previous batch was being written is written in one transaction, one batch at a time, so a
-/// slow disk makes the stream wait (and batches grow) while a quiet node writes each reading at once; only then is
-/// every message of the batch acknowledged, in receive order.
+/// MQTT source -> decode -> store -> sensors and detector -> verdicts stored, alarms -> ack. A reading's way: the codec
+/// turns each message into a reading or a reject; what arrived while the previous batch was being written is written
+/// in one transaction, one batch at a time, so a slow disk makes the stream wait (and batches grow) while a quiet node
+/// writes each reading at once; the stored batch goes on as one unit (one message per sensor, one for the detector),
+/// its verdicts are stored, and only then is every message of the batch acknowledged, in receive order.
 /// </summary>
 public static class IngestGraph
 {
-    /// <param name="recordReading">
-    /// What follows storing, for each reading, in order: the sensor actor, and the detector for a window that became
-    /// due — the task gives the verdict, if any. It completes, and the verdict is stored, before the reading is
-    /// acknowledged. Null: store and acknowledge only.
+    /// <param name="recordReadings">
+    /// What follows storing, for each stored batch's readings, in receive order: the sensor actors — the task gives the
+    /// windows that became due. Null: store and acknowledge only.
+    /// </param>
+    /// <param name="scoreWindows">
+    /// The detector, for each batch's windows, called in batch order (so a sensor's windows reach it in order): the
+    /// task gives their verdicts, which are stored before the batch's messages are acknowledged.
     /// </param>
     /// <param name="recordVerdicts">The alert sink for each stored batch of verdicts; it completes before their readings are acknowledged.</param>
     public static IRunnableGraph<Task> Create(
@@ -30,9 +35,10 @@ public static class IngestGraph
         StoreOptions storeOptions,
         IngestMetrics metrics,
         ILogger logger,
-        Func<Reading, CancellationToken, Task<Verdict?>>? recordReading = null,
+        Func<IReadOnlyList<Reading>, CancellationToken, Task<IReadOnlyList<SensorWindow>>>? recordReadings = null,
+        Func<IReadOnlyList<SensorWindow>, CancellationToken, Task<IReadOnlyList<Verdict>>>? scoreWindows = null,
         Func<IReadOnlyList<Verdict>, CancellationToken, Task>? recordVerdicts = null,
-        int parallelism = 64,
+        int parallelism = 4,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -51,20 +57,27 @@ public static class IngestGraph
             })
             .Batch(storeOptions.BatchSize, first => new List<Decoded> { first }, (batch, next) => Add(batch, next))
             .SelectAsync(1, batch => StoreAsync(batch, store, metrics, logger, cancellation))
-            .SelectMany(stored => stored)
             .SelectAsync(parallelism, async stored =>
             {
                 // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
                 // and the sensor refills from the readings before it, so it scores it again (stored once).
-                var verdict = recordReading is not null && stored.Reading is { } reading
-                    ? await recordReading(reading, cancellation).ConfigureAwait(false)
-                    : null;
-                return (stored.Message, Verdict: verdict);
+                var readings = stored.Where(s => s.Reading is not null).Select(s => s.Reading!).ToList();
+                var windows = recordReadings is not null && readings.Count > 0
+                    ? await recordReadings(readings, cancellation).ConfigureAwait(false)
+                    : [];
+                return (Messages: stored.Select(s => s.Message).ToList(), Windows: windows);
             })
-            .Batch(storeOptions.BatchSize, first => new List<(IncomingMessage Message, Verdict? Verdict)> { first }, (batch, next) => Add(batch, next))
-            .SelectAsync(1, async items =>
+            .SelectAsync(parallelism, async due =>
             {
-                var verdicts = items.Where(i => i.Verdict is not null).Select(i => i.Verdict!).ToList();
+                var verdicts = scoreWindows is not null && due.Windows.Count > 0
+                    ? await scoreWindows(due.Windows, cancellation).ConfigureAwait(false)
+                    : [];
+                return new Scored(due.Messages, verdicts.ToList());
+            })
+            .BatchWeighted(storeOptions.BatchSize, scored => scored.Messages.Count, first => first, (batch, next) => batch.Add(next))
+            .SelectAsync(1, async scored =>
+            {
+                var verdicts = scored.Verdicts;
                 var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
                 if (recordVerdicts is not null && verdicts.Count > 0)
                 {
@@ -72,16 +85,16 @@ public static class IngestGraph
                 }
 
                 metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
-                return items;
+                return scored.Messages;
             })
-            .ToMaterialized(Sink.ForEach<List<(IncomingMessage Message, Verdict? Verdict)>>(items =>
+            .ToMaterialized(Sink.ForEach<List<IncomingMessage>>(messages =>
             {
-                foreach (var item in items)
+                foreach (var message in messages)
                 {
                     // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
                     // so InFlight never under-reports what the broker holds open.
                     metrics.OnAcknowledged(1);
-                    acks.Observe(item.Message.Acknowledge(cancellation));
+                    acks.Observe(message.Acknowledge(cancellation));
                 }
             }), Keep.Right);
     }
@@ -133,6 +146,17 @@ public static class IngestGraph
 
     /// <summary>A message and what the codec made of it.</summary>
     public sealed record Decoded(IncomingMessage Message, TelemetryDecodeResult Result);
+
+    /// <summary>Stored batches' messages, in receive order, and the verdicts their readings led to.</summary>
+    private sealed record Scored(List<IncomingMessage> Messages, List<Verdict> Verdicts)
+    {
+        public Scored Add(Scored next)
+        {
+            Messages.AddRange(next.Messages);
+            Verdicts.AddRange(next.Verdicts);
+            return this;
+        }
+    }
 
     /// <summary>A message whose batch is stored, with its reading unless it was rejected.</summary>
     public sealed record Stored(IncomingMessage Message, Reading? Reading);

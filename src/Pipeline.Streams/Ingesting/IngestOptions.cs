@@ -4,10 +4,10 @@ namespace Pipeline.Streams.Ingesting;
 public sealed record IngestOptions
 {
     /// <summary>
-    /// Readings handed to sensor actors at once (asks in flight); order is kept. It also bounds the inference batches
-    /// (a window waits in a batch while its reading is in flight). Default 256.
+    /// Stored batches on their way through the sensor actors and the detector at once; order is kept. Each batch is one
+    /// message per sensor in it and one for the detector with every window it made due. Default 4.
     /// </summary>
-    public int Parallelism { get; init; } = 256;
+    public int Parallelism { get; init; } = 4;
 
     /// <summary>
     /// How long a sensor actor may take to answer. Past it the stream fails visibly, restarts, and the broker

@@ -8,6 +8,7 @@ using Pipeline.Actors.Alarms;
 using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Publishing;
@@ -81,20 +82,24 @@ public sealed class IngestService(
         var alarmSink = await alarms.GetAsync(stopping).ConfigureAwait(false);
         Task RecordVerdicts(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation) =>
             alarmSink.Ask<AlarmsRecorded>(new RecordVerdicts(verdicts), options.AskTimeout, cancellation);
-        async Task<Verdict?> RecordReading(Reading reading, CancellationToken cancellation)
+        async Task<IReadOnlyList<SensorWindow>> RecordReadings(IReadOnlyList<Reading> readings, CancellationToken cancellation)
         {
-            var recorded = await region.Ask<ReadingRecorded>(new RecordReading(reading), options.AskTimeout, cancellation).ConfigureAwait(false);
-            return recorded.Window is { } window
-                ? await detector.Ask<Verdict>(new ScoreWindow(window), options.AskTimeout, cancellation).ConfigureAwait(false)
-                : null;
+            // One message per sensor: each gets its readings of the batch in receive order.
+            var recorded = await Task.WhenAll(readings.GroupBy(r => r.SensorId, StringComparer.Ordinal)
+                .Select(sensor => region.Ask<ReadingsRecorded>(new RecordReadings(sensor.Key, [.. sensor]), options.AskTimeout, cancellation)))
+                .ConfigureAwait(false);
+            return recorded.SelectMany(r => r.Readings).Select(r => r.Window).OfType<SensorWindow>().ToList();
         }
+
+        async Task<IReadOnlyList<Verdict>> ScoreWindows(IReadOnlyList<SensorWindow> windows, CancellationToken cancellation) =>
+            (await detector.Ask<WindowsScored>(new ScoreWindows(windows), options.AskTimeout, cancellation).ConfigureAwait(false)).Verdicts;
 
         while (!stopping.IsCancellationRequested)
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             link.Attach(_source);
             var completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger,
-                    RecordReading, RecordVerdicts, options.Parallelism, _aborting.Token)
+                    RecordReadings, ScoreWindows, RecordVerdicts, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
             logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Path);

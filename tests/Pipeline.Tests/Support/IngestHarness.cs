@@ -38,7 +38,8 @@ public sealed class IngestHarness : IAsyncDisposable
         string certsDirectory,
         StoreOptions storeOptions,
         MqttOptions? mqtt = null,
-        Func<Reading, CancellationToken, Task<Pipeline.Models.Detection.Verdict?>>? recordReading = null,
+        Func<IReadOnlyList<Reading>, CancellationToken, Task<IReadOnlyList<Pipeline.Models.Sensors.SensorWindow>>>? recordReadings = null,
+        Func<IReadOnlyList<Pipeline.Models.Sensors.SensorWindow>, CancellationToken, Task<IReadOnlyList<Pipeline.Models.Detection.Verdict>>>? scoreWindows = null,
         Func<IReadOnlyList<Pipeline.Models.Detection.Verdict>, CancellationToken, Task>? recordVerdicts = null)
     {
         var logger = new TestLogger();
@@ -49,7 +50,7 @@ public sealed class IngestHarness : IAsyncDisposable
             mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
             broker,
             logger);
-        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger, recordReading, recordVerdicts)
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger, recordReadings, scoreWindows, recordVerdicts)
             .Run(system.Materializer());
         source.Start();
         return new IngestHarness(system, source, store, completion, logger, metrics);

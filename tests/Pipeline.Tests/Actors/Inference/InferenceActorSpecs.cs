@@ -294,4 +294,37 @@ public sealed class InferenceActorSpecs : TestKit
         var failure = ExpectMsg<Status.Failure>();
         Assert.Contains("does not fit model", failure.Cause.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Should_answer_a_store_batchs_windows_with_one_reply_in_their_order_even_across_model_batches()
+    {
+        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
+            new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.Zero, LearningReadings = 0 }, new InMemoryCalibrations()));
+        var windows = Enumerable.Range(0, 10).Select(i => Window($"s{i}", i)).ToList();
+        var one = Score(Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value),
+            new InferenceOptions { LearningReadings = 0 }, new InMemoryCalibrations())), windows);
+
+        inference.Tell(new ScoreWindows(windows), TestActor);
+
+        var scored = ExpectMsg<WindowsScored>();
+        Assert.Equal([4, 4, 2], scorer.Batches);
+        Assert.Equal(windows.Select(w => w.SensorId), scored.Verdicts.Select(v => v.SensorId));
+        Assert.Equal(one.Select(v => v.Score), scored.Verdicts.Select(v => v.Score)); // as if sent one by one
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Should_refuse_a_store_batch_with_a_window_that_does_not_fit_and_answer_an_empty_one_at_once()
+    {
+        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions(), new InMemoryCalibrations()));
+        var wrong = Window("s", 1) with { Signals = ["flow", "pressure", "temperature", "current"] };
+
+        inference.Tell(new ScoreWindows([Window("s0", 0), wrong]), TestActor);
+        var failure = ExpectMsg<Status.Failure>();
+        inference.Tell(new ScoreWindows([]), TestActor);
+
+        Assert.Contains("window of s (20 x flow,pressure,temperature,current) does not fit model", failure.Cause.Message, StringComparison.Ordinal);
+        Assert.Empty(ExpectMsg<WindowsScored>().Verdicts);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the good window of the refused batch is not scored either
+    }
 }

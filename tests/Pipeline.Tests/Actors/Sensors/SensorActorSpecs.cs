@@ -45,6 +45,25 @@ public sealed class SensorActorSpecs : TestKit
     }
 
     [Fact]
+    public void Should_record_a_store_batchs_readings_in_one_message_as_one_by_one()
+    {
+        var readings = new[] { 1, 2, 3, 3, 4, 5, 2, 6, 7 }.Select(seq => Sample(seq)).ToList();
+        var oneByOne = Sensor_();
+        var expected = readings.Select(r => Record(oneByOne, r)).ToList();
+        var batched = Sensor_();
+
+        batched.Tell(new RecordReadings(Sensor, readings[..4]), TestActor);
+        var first = ExpectMsg<ReadingsRecorded>();
+        batched.Tell(new RecordReadings(Sensor, readings[4..]), TestActor);
+        var second = ExpectMsg<ReadingsRecorded>();
+
+        var outcomes = first.Readings.Concat(second.Readings).ToList();
+        Assert.Equal(expected.Select(e => (e.Sequence, e.Verdict, e.Reason, e.Window?.LastSequence)),
+            outcomes.Select(o => (o.Sequence, o.Verdict, o.Reason, o.Window?.LastSequence)));
+        Assert.Equal(expected.Select(e => e.Window?.Values), outcomes.Select(o => o.Window?.Values));
+    }
+
+    [Fact]
     public void Should_ignore_and_count_a_duplicate_and_reject_an_older_reading_with_its_reason()
     {
         var sensor = Sensor_();

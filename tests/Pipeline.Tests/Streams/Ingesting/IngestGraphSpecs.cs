@@ -1,7 +1,9 @@
 using Microsoft.Data.Sqlite;
 using Pipeline.Models.Security;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
 using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
@@ -109,11 +111,11 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     public async Task Should_not_acknowledge_a_reading_whose_sensor_did_not_answer_so_that_the_broker_delivers_it_again()
     {
         var refused = 0;
-        Task<Pipeline.Models.Detection.Verdict?> Sensor(Pipeline.Models.Telemetry.Reading reading, CancellationToken _) =>
-            reading.Sequence == 300 && Interlocked.Exchange(ref refused, 1) == 0
-                ? Task.FromException<Pipeline.Models.Detection.Verdict?>(new Akka.Actor.AskTimeoutException("sensor esp32-01 did not answer in time"))
-                : Task.FromResult<Pipeline.Models.Detection.Verdict?>(null);
-        var first = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReading: Sensor);
+        Task<IReadOnlyList<SensorWindow>> Sensor(IReadOnlyList<Pipeline.Models.Telemetry.Reading> readings, CancellationToken _) =>
+            readings.Any(r => r.Sequence == 300) && Interlocked.Exchange(ref refused, 1) == 0
+                ? Task.FromException<IReadOnlyList<SensorWindow>>(new Akka.Actor.AskTimeoutException("sensor esp32-01 did not answer in time"))
+                : Task.FromResult<IReadOnlyList<SensorWindow>>([]);
+        var first = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReadings: Sensor);
         await Eventually.HoldsAsync(() => first.IsConnected, Patience, () => "node did not connect");
 
         await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1000, default);
@@ -124,7 +126,7 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
         Assert.InRange(acknowledged, 1, 299); // nothing from the failed reading on (its batch-mates may wait too)
         await first.DisposeAsync();
 
-        await using var restarted = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReading: Sensor);
+        await using var restarted = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, recordReadings: Sensor);
         await Eventually.HoldsAsync(() => restarted.Metrics.Acknowledged >= 1000 - acknowledged, Patience, () => $"acknowledged {restarted.Metrics.Acknowledged}");
         Assert.Equal(1000, restarted.Count("readings"));
     }
@@ -135,17 +137,25 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
         // Every reading makes a verdict; the alert sink takes 50 ms per batch — far slower than the publisher.
         var store = Store with { BatchSize = 16 };
         var mqtt = new MqttOptions { CertsDirectory = _pki.CertsDirectory, MaxInFlight = 50, ReconnectMinDelay = TimeSpan.FromMilliseconds(200) };
-        var bound = mqtt.MaxInFlight + (3 * store.BatchSize) + 64; // intake, reading and verdict batches, asks in flight
+        // Intake; the store's batch and transaction; Parallelism batches at the sensors and as many at the detector; the
+        // verdicts' batch and transaction.
+        var bound = mqtt.MaxInFlight + ((4 + (2 * new IngestOptions().Parallelism)) * store.BatchSize);
         var alerted = 0;
-        Task<Pipeline.Models.Detection.Verdict?> Score(Pipeline.Models.Telemetry.Reading r, CancellationToken _) =>
-            Task.FromResult<Pipeline.Models.Detection.Verdict?>(new(r.SensorId, r.Sequence, r.Sequence, r.TimestampMs, r.TimestampMs, 0.1f, [0.1f], ["flow"], 1f, false, "spec", [0f]));
+        Task<IReadOnlyList<SensorWindow>> Window(IReadOnlyList<Pipeline.Models.Telemetry.Reading> readings, CancellationToken _) =>
+            Task.FromResult<IReadOnlyList<SensorWindow>>(readings
+                .Select(r => new SensorWindow(r.SensorId, ["flow"], 1, [(float)r.Values["flow"]], r.Sequence, r.Sequence, r.TimestampMs, r.TimestampMs))
+                .ToList());
+        Task<IReadOnlyList<Pipeline.Models.Detection.Verdict>> Score(IReadOnlyList<SensorWindow> windows, CancellationToken _) =>
+            Task.FromResult<IReadOnlyList<Pipeline.Models.Detection.Verdict>>(windows
+                .Select(w => new Pipeline.Models.Detection.Verdict(w.SensorId, w.FirstSequence, w.LastSequence, w.StartTimestampMs, w.EndTimestampMs, 0.1f, [0.1f], ["flow"], 1f, false, "spec", [0f]))
+                .ToList());
         async Task Alert(IReadOnlyList<Pipeline.Models.Detection.Verdict> verdicts, CancellationToken cancellation)
         {
             await Task.Delay(50, cancellation);
             Interlocked.Add(ref alerted, verdicts.Count);
         }
 
-        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store, mqtt, Score, Alert);
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store, mqtt, Window, Score, Alert);
         await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
 
         await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1500, default);
