@@ -10,9 +10,10 @@ namespace Pipeline.Actors.Inference;
 /// Scores windows from every sensor in micro-batches: a batch goes to the model when it holds
 /// <see cref="InferenceOptions.BatchSize"/> windows or its first window has waited <see cref="InferenceOptions.MaxBatchDelay"/>,
 /// whichever comes first — with no delay (the default), as soon as the windows already waiting in the mailbox are in
-/// it, so a quiet node scores each window at once and a busy one in big batches; each sender gets one verdict per window.
-/// The stream asks with bounded parallelism, so the windows waiting here are bounded too, and a slow model slows the
-/// stream.
+/// it, so a quiet node scores each window at once and a busy one in big batches. A <see cref="ScoreWindow"/> gets its
+/// verdict; a <see cref="ScoreWindows"/> (the stream's: the windows of one store batch) one reply with all of its
+/// verdicts in order, however many model batches its windows fell into. The stream asks with bounded parallelism, so
+/// the windows waiting here are bounded too, and a slow model slows the stream.
 /// <para>
 /// A sensor is scored with the active model unless its settings pin it to another bundle (<c>Model</c>); a batch that
 /// mixes sensors of several models goes to each model with its own windows.
