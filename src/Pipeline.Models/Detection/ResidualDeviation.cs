@@ -9,14 +9,9 @@ namespace Pipeline.Models.Detection;
 /// </summary>
 public sealed class ResidualDeviation
 {
-    private readonly double[] _mean;
-    private readonly double[] _spread;
+    private readonly Scaler _normal;
 
-    private ResidualDeviation(double[] mean, double[] spread)
-    {
-        _mean = mean;
-        _spread = spread;
-    }
+    private ResidualDeviation(Scaler normal) => _normal = normal;
 
     /// <summary>The residuals' mean and standard deviation per signal over <paramref name="commissioning"/>.</summary>
     public static ResidualDeviation Fit(IReadOnlyList<WindowScore> commissioning)
@@ -27,26 +22,15 @@ public sealed class ResidualDeviation
             throw new ArgumentException("residual statistics need at least two commissioning windows");
         }
 
-        var features = commissioning[0].Residual.Length;
-        var mean = new double[features];
-        var spread = new double[features];
-        for (var f = 0; f < features; f++)
-        {
-            var values = commissioning.Select(s => (double)s.Residual[f]).ToArray();
-            mean[f] = values.Average();
-            // A floor keeps a signal that never moved during commissioning (a quantised reading) from dividing by zero.
-            spread[f] = Math.Max(Math.Sqrt(values.Average(v => (v - mean[f]) * (v - mean[f]))), 1e-6);
-        }
-
-        return new ResidualDeviation(mean, spread);
+        return new ResidualDeviation(Scaler.Fit(commissioning.Select(s => s.Residual).ToList(), commissioning[0].Residual.Length));
     }
 
     public double Score(WindowScore window)
     {
         var largest = 0.0;
-        for (var f = 0; f < _mean.Length; f++)
+        for (var f = 0; f < _normal.Mean.Length; f++)
         {
-            var z = (window.Residual[f] - _mean[f]) / _spread[f];
+            var z = (window.Residual[f] - _normal.Mean[f]) / _normal.Std[f];
             largest = Math.Max(largest, z * z);
         }
 
