@@ -85,22 +85,18 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
     /// <summary>Every window of <paramref name="data"/>, each with the drifting signals' shift up to the row before its last taken off.</summary>
     private static float[] TrackedWindows(SignalTable data, int window, DriftTracker tracker, out int count)
     {
+        var windows = data.Windows(window, 1, out count);
         var features = data.Signals.Length;
-        count = data.Count - window + 1;
-        var windows = new float[count * window * features];
-        for (var end = window - 1; end < data.Count; end++)
+        for (var k = 0; k < count; k++)
         {
             var shift = tracker.Shift;
-            var at = (end - window + 1) * window * features;
-            for (var row = end - window + 1; row <= end; row++)
+            var values = windows.AsSpan(k * window * features, window * features);
+            for (var i = 0; i < values.Length; i++)
             {
-                for (var f = 0; f < features; f++)
-                {
-                    windows[at++] = data.Rows[row][f] - shift[f];
-                }
+                values[i] -= shift[i % features];
             }
 
-            tracker.Observe(data.Rows[end]);
+            tracker.Observe(data.Rows[k + window - 1]);
         }
 
         return windows;
