@@ -87,8 +87,8 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Running()
     {
-        Receive<RecordReading>(record => Sender.Tell(Record(record.Reading)));
-        Receive<RecordReadings>(record => Sender.Tell(new ReadingsRecorded(_sensorId, record.Readings.Select(Record).ToList())));
+        Receive<RecordReading>(HandleRecordReading);
+        Receive<RecordReadings>(HandleRecordReadings);
         Receive<WakeUp>(_ => { });
         Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
         Receive<CheckSilence>(_ => HandleSilence());
@@ -132,6 +132,11 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
         Stash.UnstashAll();
     }
 
+    private void HandleRecordReading(RecordReading record) => Sender.Tell(Record(record.Reading));
+
+    private void HandleRecordReadings(RecordReadings record) => Sender.Tell(new ReadingsRecorded(_sensorId, record.Readings.Select(Record).ToList()));
+
+    /// <summary>A reading through the sequence check into the window: the outcome, with the window that became due.</summary>
     private ReadingRecorded Record(Reading reading)
     {
         var decision = SequenceDecision.Decide(_lastSequence, _lastTimestampMs, reading.Sequence, reading.TimestampMs, _settings.SamplingPeriod, _settings.GapFactor);
