@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
@@ -59,6 +60,7 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<RecordReading>(record => LoadHistory(record.Reading.Sequence));
         Receive<RecordReadings>(record => LoadHistory(record.Readings.Count > 0 ? record.Readings[0].Sequence : null));
+        Receive<Rewind>(HandleRewind);
         Receive<WakeUp>(_ =>
         {
             WatchSilence();
@@ -89,6 +91,7 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<RecordReading>(HandleRecordReading);
         Receive<RecordReadings>(HandleRecordReadings);
+        Receive<Rewind>(HandleRewind);
         Receive<WakeUp>(_ => { });
         Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
         Receive<CheckSilence>(_ => HandleSilence());
@@ -130,6 +133,14 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
         _log.Warning(failed.Cause, "Sensor {0} could not read its history; its window starts empty", _sensorId);
         Become(Running);
         Stash.UnstashAll();
+    }
+
+    private void HandleRewind(Rewind rewind)
+    {
+        // Passivate first: the shard then holds every later message for the next incarnation, and the reply tells the
+        // stream it may deliver again.
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        Sender.Tell(new Rewound(_sensorId));
     }
 
     private void HandleRecordReading(RecordReading record) => Sender.Tell(Record(record.Reading));

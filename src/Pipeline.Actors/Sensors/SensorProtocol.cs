@@ -26,6 +26,16 @@ public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingReco
 /// <param name="Window">The window that became due with this reading, if any.</param>
 public sealed record ReadingRecorded(string SensorId, long Sequence, SequenceVerdict Verdict, string? Reason, SensorWindow? Window);
 
+/// <summary>
+/// The ingest stream restarted: readings this actor took may come again from the broker, their verdicts not stored.
+/// The actor passivates and its next incarnation refills its window from the store before the first reading it gets,
+/// as after a node restart, so it takes them again instead of rejecting them as out of order. Replied to with
+/// <see cref="Rewound"/> once the shard holds later messages for the next incarnation.
+/// </summary>
+public sealed record Rewind(string SensorId) : IWithSensorId;
+
+public sealed record Rewound(string SensorId);
+
 /// <summary>Starts a registered sensor's actor without a reading, so that it can go offline if none ever comes.</summary>
 public sealed record WakeUp(string SensorId) : IWithSensorId;
 

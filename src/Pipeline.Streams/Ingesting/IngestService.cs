@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Streams;
 using Microsoft.Extensions.Hosting;
@@ -118,6 +119,7 @@ public sealed class IngestService(
             try
             {
                 await Task.Delay(delay, stopping).ConfigureAwait(false);
+                await RewindSensorsAsync(region, options.AskTimeout, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -125,6 +127,26 @@ public sealed class IngestService(
             }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRestartDelay.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// The unacknowledged readings come again, and the sensors that already took them would reject them as out of
+    /// order, their verdicts lost: every sensor actor on this node starts over from the store, as after a node restart.
+    /// (Sensors living on other cluster nodes are not reached.)
+    /// </summary>
+    private async Task RewindSensorsAsync(IActorRef region, TimeSpan timeout, CancellationToken stopping)
+    {
+        try
+        {
+            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout, stopping).ConfigureAwait(false);
+            var sensors = state.Shards.SelectMany(shard => shard.EntityIds).ToList();
+            await Task.WhenAll(sensors.Select(id => region.Ask<Rewound>(new Rewind(id), timeout, stopping))).ConfigureAwait(false);
+            logger.LogInformation("Rewound {Sensors} sensor actors: they refill from the store and take the redelivered readings again", sensors.Count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not rewind the sensor actors; readings they already took will be rejected as out of order when delivered again");
         }
     }
 

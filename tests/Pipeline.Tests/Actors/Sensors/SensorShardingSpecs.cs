@@ -98,6 +98,26 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Should_take_readings_it_already_took_again_after_a_rewind_refilled_from_the_store()
+    {
+        var region = await Region(_first);
+        var id = SensorIds[^1];
+        foreach (var seq in new[] { 11, 12, 13 })
+        {
+            await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, seq)), Patience);
+        }
+
+        var beforeRewind = await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, 11)), Patience); // redelivered
+        await region.Ask<Rewound>(new Rewind(id), Patience);
+        var afterRewind = await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, 11)), Patience);
+
+        Assert.Equal(SequenceVerdict.OutOfOrder, beforeRewind.Verdict);
+        Assert.Equal(SequenceVerdict.Next, afterRewind.Verdict);
+        Assert.NotNull(afterRewind.Window); // refilled with the stored readings before it: a full window, scored again
+        Assert.Equal(11, afterRewind.Window.LastSequence);
+    }
+
     public async Task DisposeAsync()
     {
         await _second.StopAsync();
