@@ -119,9 +119,11 @@ internal static class SimulateCommand
             var step = period ?? TimeSpan.FromSeconds(1);
             for (var seq = 1L; count is null || seq <= count; seq++)
             {
-                if (period is { } p && clock.Elapsed < (seq - 1) * p)
+                // Read the clock once: between a check and a second reading the wait can turn negative, which Task.Delay
+                // refuses (it did, with 1,000 devices on 2 cores, and the whole simulation stopped).
+                if (period is { } p && (seq - 1) * p - clock.Elapsed is var wait && wait > TimeSpan.Zero)
                 {
-                    await Task.Delay((seq - 1) * p - clock.Elapsed, stop);
+                    await Task.Delay(wait, stop);
                 }
 
                 // Simulated time: on schedule it is the wall clock's; at full speed each reading is one second of pump time.
