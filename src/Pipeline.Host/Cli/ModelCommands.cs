@@ -134,8 +134,9 @@ internal static class ModelCommands
             var files = Directory.Exists(root)
                 ? Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
                 : [root];
+            // Under the SKAB protocol commissioning fits only the scaler, by the default (the recipe's) rule.
             var evaluator = new StreamingEvaluator(bundle, result.GetValue(protocol) == "skab" ? EvaluationProtocol.Skab : EvaluationProtocol.Plain,
-                new CommissioningRule(bundle.Manifest.Threshold.Quantile, bundle.Manifest.Threshold.Margin));
+                new CommissioningRule());
             if (result.GetValue(protocol) == "skab")
             {
                 Console.WriteLine($"SKAB protocol: each file's first {StreamingEvaluator.SkabCommissioningRows} rows commission; drifting signals followed: " +

@@ -17,21 +17,8 @@ public static class Commissioning
 
     public static ModelBundle Calibrate(ModelBundle bundle, SignalTable normal, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
-        ArgumentNullException.ThrowIfNull(bundle);
-        ArgumentNullException.ThrowIfNull(normal);
-        ArgumentNullException.ThrowIfNull(rule);
+        var rescaled = Rescale(bundle, normal, rule, scorer);
         var table = normal.Select(bundle.Manifest.Signals);
-        if (table.Count < bundle.Manifest.Window + 1)
-        {
-            throw new ArgumentException($"commissioning needs more than {bundle.Manifest.Window} rows, got {table.Count}");
-        }
-
-        var trained = bundle.Manifest.Scaler;
-        var scaler = rule.ScalerFit == ScalerFit.ModelOffset
-            ? new Scaler(OffsetCentre(bundle, table, scorer), trained.Std)
-            : FitScaler(table, trained.Std, rule.SpreadFloor);
-
-        var rescaled = new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std) }, bundle.Weights);
         using var detector = scorer?.Invoke(rescaled) ?? new PortableDetector(rescaled);
         var windows = table.Windows(bundle.Manifest.Window, 1, out var count);
         var own = Thresholds.Calibrate(detector.Score(windows, count), rule.Quantile, rule.Margin, rule.ClearFraction);
@@ -45,6 +32,25 @@ public static class Commissioning
             PerSignal = own.PerSignal.Select((p, f) => Math.Max(p, (float)(rule.ThresholdFloor * model.PerSignal[f]))).ToArray(),
         };
         return new ModelBundle(rescaled.Manifest with { Threshold = threshold }, bundle.Weights);
+    }
+
+    /// <summary>The bundle with its scaler fitted to <paramref name="normal"/> by the rule; thresholds untouched.</summary>
+    public static ModelBundle Rescale(ModelBundle bundle, SignalTable normal, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(normal);
+        ArgumentNullException.ThrowIfNull(rule);
+        var table = normal.Select(bundle.Manifest.Signals);
+        if (table.Count < bundle.Manifest.Window + 1)
+        {
+            throw new ArgumentException($"commissioning needs more than {bundle.Manifest.Window} rows, got {table.Count}");
+        }
+
+        var trained = bundle.Manifest.Scaler;
+        var scaler = rule.ScalerFit == ScalerFit.ModelOffset
+            ? new Scaler(OffsetCentre(bundle, table, scorer), trained.Std)
+            : FitScaler(table, trained.Std, rule.SpreadFloor);
+        return new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std) }, bundle.Weights);
     }
 
     /// <summary>

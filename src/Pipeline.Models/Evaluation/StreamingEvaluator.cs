@@ -67,7 +67,8 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
             return [];
         }
 
-        var commissioned = Commissioning.Calibrate(bundle, data.Slice(0, SkabCommissioningRows), rule);
+        // Only the scaler: the threshold comes from the residual statistics below.
+        var commissioned = Commissioning.Rescale(bundle, data.Slice(0, SkabCommissioningRows), rule);
         var tracked = commissioned.Manifest.Drifting.Select(d => Array.IndexOf(commissioned.Manifest.Signals, d)).ToArray();
         var windows = TrackedWindows(data, window, new DriftTracker(commissioned.Manifest.Scaler.Mean, tracked), out var count);
         using var detector = new PortableDetector(commissioned);
