@@ -32,6 +32,27 @@ internal sealed class LstmAutoencoderModule : nn.Module<Tensor, Tensor>
         return output.call(decoded).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Scores a batch of standardised windows (B x W x F): each signal's mean squared and mean reconstruction residual.
+    /// The caller owns the dispose scope and the inference mode.
+    /// </summary>
+    public WindowScore[] Score(Tensor input)
+    {
+        var count = (int)input.shape[0];
+        var features = (int)input.shape[2];
+        var difference = input - call(input);
+        var perSignal = difference.square().mean([1]).data<float>().ToArray(); // B x F
+        var residual = difference.mean([1]).data<float>().ToArray();
+        var scores = new WindowScore[count];
+        for (var b = 0; b < count; b++)
+        {
+            var signals = new Range(b * features, (b + 1) * features);
+            scores[b] = WindowScore.FromPerSignal(perSignal[signals], residual[signals]);
+        }
+
+        return scores;
+    }
+
     public void LoadWeights(IReadOnlyDictionary<string, float[]> weights)
     {
         using var _ = no_grad();

@@ -33,18 +33,7 @@ public sealed class TorchSharpDetector : IWindowScorer
         set_num_threads(count >= 64 ? Math.Min(2, Environment.ProcessorCount) : 1);
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        var input = tensor(scaled).reshape(count, _arch.Window, _arch.Features);
-        var difference = input - _module.call(input);
-        var perSignal = difference.square().mean([1]).data<float>().ToArray(); // B x F
-        var residual = difference.mean([1]).data<float>().ToArray();
-        var scores = new WindowScore[count];
-        for (var b = 0; b < count; b++)
-        {
-            var signals = new Range(b * _arch.Features, (b + 1) * _arch.Features);
-            scores[b] = WindowScore.FromPerSignal(perSignal[signals], residual[signals]);
-        }
-
-        return scores;
+        return _module.Score(tensor(scaled).reshape(count, _arch.Window, _arch.Features));
     }
 
     public void Dispose() => _module.Dispose();

@@ -140,15 +140,7 @@ public static class Trainer
         {
             var n = Math.Min(256, count - start);
             using var scope = NewDisposeScope();
-            var input = tensor(windows.AsSpan(start * size, n * size).ToArray()).reshape(n, architecture.Window, architecture.Features);
-            var difference = input - module.call(input);
-            var perSignal = difference.square().mean([1]).data<float>().ToArray();
-            var residual = difference.mean([1]).data<float>().ToArray();
-            for (var b = 0; b < n; b++)
-            {
-                var signals = new Range(b * architecture.Features, (b + 1) * architecture.Features);
-                scores.Add(WindowScore.FromPerSignal(perSignal[signals], residual[signals]));
-            }
+            scores.AddRange(module.Score(tensor(windows.AsSpan(start * size, n * size).ToArray()).reshape(n, architecture.Window, architecture.Features)));
         }
 
         return scores;
