@@ -140,7 +140,7 @@ internal static class ModelCommands
             if (result.GetValue(protocol) == "skab")
             {
                 Console.WriteLine($"SKAB protocol: each file's first {StreamingEvaluator.SkabCommissioningRows} rows commission; drifting signals followed: " +
-                    (bundle.Manifest.Drifting.Length == 0 ? "none" : string.Join(", ", bundle.Manifest.Drifting)));
+                    Drifting(bundle.Manifest));
             }
 
             var all = new List<Prediction>();
@@ -204,6 +204,8 @@ internal static class ModelCommands
         };
     }
 
+    private static string Drifting(ModelManifest manifest) => manifest.Drifting.Length == 0 ? "none" : string.Join(", ", manifest.Drifting);
+
     private static void Report(ModelBundle bundle, string directory)
     {
         var m = bundle.Manifest;
@@ -216,7 +218,7 @@ internal static class ModelCommands
               epochs         {t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}
               threshold      {m.Threshold.Total:F5} (clear below {m.Threshold.Clear:F5}); rule: {m.Threshold.Rule}
               per signal     {string.Join(", ", m.Signals.Select((s, i) => $"{s} {m.Threshold.PerSignal[i]:F4}"))}
-              drifting       {(m.Drifting.Length == 0 ? "none" : string.Join(", ", m.Drifting))}
+              drifting       {Drifting(m)}
               bundle         {Path.GetFullPath(directory)}
             """));
     }
