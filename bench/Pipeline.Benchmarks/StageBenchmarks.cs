@@ -24,13 +24,13 @@ public class StageBenchmarks : IDisposable
     private readonly Reading _reading = new("esp32-01", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1,
         new Dictionary<string, double> { ["flow"] = 120.5, ["temperature"] = 21.3, ["pressure"] = 4.21, ["current"] = 8.52 });
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Guid.NewGuid().ToString("N"));
-    private SqliteStore _store = null!;
+    private PipelineStore _store = null!;
     private long _seq;
 
     [GlobalSetup]
     public void Setup()
     {
-        _store = SqliteStore.Open(new StoreOptions { Path = Path.Combine(_folder, "bench.db") });
+        _store = PipelineStore.Open(new StoreOptions { Path = Path.Combine(_folder, "bench.db") });
         for (var i = 0; i < 60; i++)
         {
             _window.Append(_reading);
@@ -56,7 +56,7 @@ public class StageBenchmarks : IDisposable
             readings[i] = _reading with { Sequence = ++_seq };
         }
 
-        return await _store.WriteAsync(readings, [], DateTimeOffset.UtcNow, CancellationToken.None);
+        return await _store.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, CancellationToken.None);
     }
 
     [GlobalCleanup]

@@ -42,7 +42,7 @@ public sealed class AlarmActor : ReceiveActor
 
     protected override void PreStart()
     {
-        foreach (var alarm in _journal.LoadOpen())
+        foreach (var alarm in _journal.LoadOpenAsync(null, CancellationToken.None).GetAwaiter().GetResult())
         {
             _tracks[alarm.Id] = AlarmPolicy.Track.Start(alarm.SensorId, alarm.Type) with { Alarm = alarm };
         }
@@ -91,31 +91,27 @@ public sealed class AlarmActor : ReceiveActor
 
     private void HandleAcknowledge(AcknowledgeAlarm acknowledge)
     {
-        if (!_tracks.TryGetValue(acknowledge.AlarmId, out var track))
+        var id = Alarm.IdOf(acknowledge.SensorId, acknowledge.Type);
+        if (!_tracks.TryGetValue(id, out var track) || track.Alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ClearedUnacknowledged))
         {
-            Sender.Tell(new Status.Failure(new KeyNotFoundException($"no alarm '{acknowledge.AlarmId}'")));
+            var state = track is null ? "it has never been raised" : $"it is {AlarmNames.Of(track.Alarm.State)}";
+            Sender.Tell(new AlarmCommandOutcome(false, $"{id} is not waiting for an acknowledgement: {state}", track?.Alarm));
             return;
         }
 
         var changes = new List<AlarmChange>();
         Apply(AlarmPolicy.Acknowledge(track, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), changes);
-        _log.Info("Alarm {0} acknowledged by {1}", acknowledge.AlarmId, acknowledge.By);
-        Journal(changes, Sender, _tracks[acknowledge.AlarmId].Alarm);
+        _log.Info("Alarm {0} acknowledged by {1}", id, acknowledge.By);
+        Journal(changes, Sender, new AlarmCommandOutcome(true, $"{id} acknowledged by {acknowledge.By}", _tracks[id].Alarm));
     }
 
     private void HandleShelve(ShelveAlarm shelve)
     {
-        var parts = shelve.AlarmId.Split('/');
-        if (parts.Length != 2 || !Enum.TryParse<AlarmType>(parts[1], ignoreCase: true, out var type))
-        {
-            Sender.Tell(new Status.Failure(new ArgumentException($"'{shelve.AlarmId}' is not SENSOR/TYPE")));
-            return;
-        }
-
+        var id = Alarm.IdOf(shelve.SensorId, shelve.Type);
         var changes = new List<AlarmChange>();
-        Apply(AlarmPolicy.Shelve(TrackOf(parts[0], type), shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), changes);
-        _log.Info("Alarm {0} shelved for {1} by {2}", shelve.AlarmId, shelve.Duration, shelve.By);
-        Journal(changes, Sender, _tracks[shelve.AlarmId].Alarm);
+        Apply(AlarmPolicy.Shelve(TrackOf(shelve.SensorId, shelve.Type), shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), changes);
+        _log.Info("Alarm {0} shelved for {1} by {2}", id, shelve.Duration, shelve.By);
+        Journal(changes, Sender, new AlarmCommandOutcome(true, $"{id} shelved for {shelve.Duration.TotalMinutes:0.#} min by {shelve.By}", _tracks[id].Alarm));
     }
 
     private AlarmPolicy.Track TrackOf(string sensorId, AlarmType type)
@@ -131,14 +127,15 @@ public sealed class AlarmActor : ReceiveActor
         {
             var alarm = outcome.Alarm;
             changes.Add(new AlarmChange(alarm, transition, alarm.LastAt ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-            // One structured line per transition, never one per reading.
-            _log.Warning("Alarm {0} {1}: {2}, severity {3}, count {4}; {5}",
-                alarm.Id, transition, alarm.State, alarm.Severity, alarm.Count, $"{alarm.Message} {alarm.CauseHint}".TrimEnd());
+            // One structured line per transition, never one per reading; only what needs a person is a warning.
+            var level = transition is AlarmTransition.Raised or AlarmTransition.Updated or AlarmTransition.Chattering ? LogLevel.WarningLevel : LogLevel.InfoLevel;
+            _log.Log(level, "Alarm {0} {1}: {2}, severity {3}, count {4}; {5}",
+                [alarm.Id, AlarmNames.Of(transition), AlarmNames.Of(alarm.State), AlarmNames.Of(alarm.Severity), alarm.Count, $"{alarm.Message} {alarm.CauseHint}".TrimEnd()]);
         }
     }
 
     /// <summary>Journals the changes, then answers: a verdict batch is acknowledged only after its alarms are stored.</summary>
-    private void Journal(List<AlarmChange> changes, IActorRef replyTo, Alarm? reply = null)
+    private void Journal(List<AlarmChange> changes, IActorRef replyTo, AlarmCommandOutcome? reply = null)
     {
         object answer = reply is null ? new AlarmsRecorded(changes) : reply;
         if (changes.Count == 0)

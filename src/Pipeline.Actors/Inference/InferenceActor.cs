@@ -97,7 +97,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             _pinned.Count == 0 ? string.Empty : "; pinned: " + string.Join(", ", _pinned.Select(p => $"{p.Key} = {p.Value.Bundle.Version}")));
         if (Commissions)
         {
-            _calibrations = Valid(Models.SelectMany(m => _store.LoadCalibrations(m.Bundle.Version)));
+            _calibrations = Valid(Models.SelectMany(m => _store.LoadCalibrationsAsync(m.Bundle.Version, CancellationToken.None).GetAwaiter().GetResult()));
             _log.Info("{0} sensor(s) calibrated for {1}; new sensors learn for {2} readings",
                 _calibrations.Count, string.Join(", ", Models.Select(m => m.Bundle.Version)), _options.LearningReadings);
             Timers.StartPeriodicTimer(nameof(ReloadCalibrations), ReloadCalibrations.Instance, _options.CalibrationReload);
@@ -209,7 +209,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
         if (Commissions)
         {
-            foreach (var (sensor, calibration) in Valid(_store.LoadCalibrations(_active.Bundle.Version)))
+            foreach (var (sensor, calibration) in Valid(_store.LoadCalibrationsAsync(_active.Bundle.Version, CancellationToken.None).GetAwaiter().GetResult()))
             {
                 _calibrations[sensor] = calibration;
             }
@@ -354,7 +354,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     {
         var versions = Models.Select(m => m.Bundle.Version).ToList();
         var started = DateTimeOffset.UtcNow;
-        Task.Run(() => (IReadOnlyList<SensorCalibration>)versions.SelectMany(_store.LoadCalibrations).ToList())
+        Task.Run(async () => (IReadOnlyList<SensorCalibration>)(await Task.WhenAll(versions.Select(v => _store.LoadCalibrationsAsync(v, CancellationToken.None))).ConfigureAwait(false)).SelectMany(c => c).ToList())
             .PipeTo(Self, success: loaded => new CalibrationsLoaded(loaded, started), failure: _ => new CalibrationsLoaded(null, started));
     }
 

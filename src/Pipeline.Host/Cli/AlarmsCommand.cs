@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Pipeline.Models.Alarms;
+using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Storing;
 
@@ -12,6 +14,8 @@ namespace Pipeline.Host.Cli;
 /// <summary><c>pipeline alarms</c>: see open alarms, acknowledge and shelve them as a SCADA operator would.</summary>
 internal static class AlarmsCommand
 {
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
+
     public static Command Create() => new("alarms", "Open alarms; acknowledge or shelve one (sent as a SCADA identity over MQTT, like Node-RED does).")
     {
         List(),
@@ -23,7 +27,7 @@ internal static class AlarmsCommand
     {
         var store = new Option<string>("--store") { Description = "The node's SQLite file.", DefaultValueFactory = _ => "pipeline.db" };
         var command = new Command("list", "Every alarm not closed, with state, severity, count, peak score and cause hint.") { store };
-        command.SetAction(result => CliAction.RunAsync(() =>
+        command.SetAction(result => CliAction.RunAsync(async () =>
         {
             var path = result.GetValue(store)!;
             if (!File.Exists(path))
@@ -31,13 +35,14 @@ internal static class AlarmsCommand
                 throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
             }
 
-            using var database = SqliteStore.Open(new StoreOptions { Path = path });
-            Console.WriteLine($"{"ALARM",-26} {"STATE",-22} {"SEVERITY",-8} {"COUNT",5} {"PEAK",7}  RAISED (UTC)          HINT / MESSAGE");
-            foreach (var a in database.LoadOpen().OrderBy(a => a.Id, StringComparer.Ordinal))
+            using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Console.WriteLine($"{"ALARM",-26} {"STATE",-22} {"SHELVED UNTIL (UTC)",-20} {"SEVERITY",-8} {"COUNT",5} {"PEAK",7}  RAISED (UTC)          HINT / MESSAGE");
+            foreach (var a in (await database.Alarms.LoadOpenAsync(null, CancellationToken.None)).OrderBy(a => a.Id, StringComparer.Ordinal))
             {
-                var raised = a.RaisedAt is { } r ? DateTimeOffset.FromUnixTimeMilliseconds(r).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+                var shelved = a.IsShelvedAt(now) ? Utc(a.ShelvedUntil) : "-";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{a.Id,-26} {a.State,-22} {a.Severity,-8} {a.Count,5} {a.PeakScore,7:F3}  {raised,-20}  {a.CauseHint ?? a.Message}"));
+                    $"{a.Id,-26} {AlarmNames.Of(a.State),-22} {shelved,-20} {AlarmNames.Of(a.Severity),-8} {a.Count,5} {a.PeakScore,7:F3}  {Utc(a.RaisedAt),-20}  {a.CauseHint ?? a.Message}"));
             }
 
             return CliAction.Ok;
@@ -65,23 +70,86 @@ internal static class AlarmsCommand
             var payload = withMinutes
                 ? JsonSerializer.Serialize(new Dictionary<string, object> { ["alarm"] = id, ["minutes"] = result.GetValue(minutes), ["by"] = by }, CommandJson.Default.DictionaryStringObject)
                 : JsonSerializer.Serialize(new Dictionary<string, object> { ["alarm"] = id, ["by"] = by }, CommandJson.Default.DictionaryStringObject);
-            using var client = new MqttClientFactory().CreateMqttClient();
-            await client.ConnectAsync(MutualTlsClientOptions.For(BrokerEndpoint.Parse(result.GetValue(broker)!), result.GetValue(certs)!, by).Build(), cancellation);
-            var sent = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(AlarmCommand.Prefix + verb).WithPayload(payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellation);
-            await client.DisconnectAsync(cancellationToken: cancellation);
-            if (!sent.IsSuccess)
+            var answer = await SendAsync(BrokerEndpoint.Parse(result.GetValue(broker)!), result.GetValue(certs)!, by, AlarmCommand.Prefix + verb, payload, cancellation);
+            if (answer is null)
             {
-                Console.Error.WriteLine($"error: the broker refused the command ({sent.ReasonCode}); is '{by}' a scada identity in its ACL?");
                 return CliAction.Failed;
             }
 
-            Console.WriteLine($"Sent {verb} for {id} as {by}.");
+            using var reply = JsonDocument.Parse(answer);
+            var ok = reply.RootElement.GetProperty("ok").GetBoolean();
+            var detail = reply.RootElement.GetProperty("detail").GetString();
+            if (!ok)
+            {
+                Console.Error.WriteLine($"error: the node refused {verb} of {id}: {detail}");
+                return CliAction.Failed;
+            }
+
+            var state = reply.RootElement.TryGetProperty("alarm", out var current) ? $" (now {current.GetProperty("state").GetString()})" : string.Empty;
+            Console.WriteLine($"Done: {detail}{state}.");
             return CliAction.Ok;
         }));
         return command;
     }
+
+    /// <summary>
+    /// Publishes the command with <c>pipeline/replies/&lt;identity&gt;</c> as its MQTT 5 response topic and waits for the
+    /// node's answer; null (with the reason on stderr) when the broker refuses it or the node does not answer.
+    /// </summary>
+    private static async Task<byte[]?> SendAsync(BrokerEndpoint broker, string certs, string identity, string topic, string payload, CancellationToken cancellation)
+    {
+        var replies = TopicContract.Replies(identity);
+        var correlation = Guid.NewGuid().ToByteArray();
+        var answered = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            if (e.ApplicationMessage.CorrelationData is { } data && data.AsSpan().SequenceEqual(correlation))
+            {
+                answered.TrySetResult(e.ApplicationMessage.Payload.ToArray());
+            }
+
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync(MutualTlsClientOptions.For(broker, certs, identity).Build(), cancellation);
+        try
+        {
+            var subscribed = await client.SubscribeAsync(replies, MqttQualityOfServiceLevel.AtLeastOnce, cancellation);
+            if (subscribed.Items.First().ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS0))
+            {
+                await Console.Error.WriteLineAsync($"error: the broker refused '{identity}' the replies topic {replies}; is '{identity}' a scada identity in its ACL (regenerate it with 'pipeline broker config')?");
+                return null;
+            }
+
+            var sent = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+                .WithResponseTopic(replies).WithCorrelationData(correlation)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellation);
+            if (!sent.IsSuccess)
+            {
+                await Console.Error.WriteLineAsync($"error: the broker refused the command ({sent.ReasonCode}); is '{identity}' a scada identity in its ACL?");
+                return null;
+            }
+
+            try
+            {
+                return await answered.Task.WaitAsync(ReplyTimeout, cancellation);
+            }
+            catch (TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"error: the broker took the command, but no node answered within {ReplyTimeout.TotalSeconds:0} s: is the node running and connected?");
+                return null;
+            }
+        }
+        finally
+        {
+            await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+        }
+    }
+
+    private static string Utc(long? ms) =>
+        ms is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
 }
+
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, object>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(double))]

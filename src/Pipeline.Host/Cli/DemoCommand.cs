@@ -103,7 +103,7 @@ internal static class DemoCommand
     private static async Task ShowLiveAsync(IServiceProvider services, CancellationToken stop)
     {
         var metrics = services.GetRequiredService<IngestMetrics>();
-        var store = services.GetRequiredService<SqliteStore>();
+        var sensorDirectory = services.GetRequiredService<ISensorDirectory>();
         var clock = Stopwatch.StartNew();
         long last = 0;
         try
@@ -112,7 +112,7 @@ internal static class DemoCommand
             {
                 await Task.Delay(TimeSpan.FromSeconds(3), stop);
                 var stored = metrics.Stored;
-                var sensors = string.Join("  ", store.ListSensors().Select(s => $"{s.SensorId}[{s.WindowFill}/{s.WindowLength} {s.Health}{Score(metrics, s.SensorId)}]"));
+                var sensors = string.Join("  ", (await sensorDirectory.ListSensorsAsync(stop)).Select(s => $"{s.SensorId}[{s.WindowFill}/{s.WindowLength} {s.Health}{Score(metrics, s.SensorId)}]"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{clock.Elapsed:mm\\:ss}] stored/s {(stored - last) / 3.0,5:F1}  verdicts {metrics.Verdicts,5} ({metrics.Anomalous} anomalous)  rejected {metrics.Rejected}  {sensors}"));
                 last = stored;

@@ -199,8 +199,9 @@ internal static class ModelCommands
                 throw new FileNotFoundException($"No store at '{path}'.", path);
             }
 
-            using var store = SqliteStore.Open(new StoreOptions { Path = path });
-            return store.ReadSignalTable(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
+            using var store = PipelineStore.Open(new StoreOptions { Path = path });
+            return store.Readings.ReadSignalTableAsync(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption), CancellationToken.None)
+                .GetAwaiter().GetResult();
         };
     }
 

@@ -58,8 +58,8 @@ internal static class SensorsCommand
                 }
             }
 
-            using var database = SqliteStore.Open(new StoreOptions { Path = result.GetValue(store)! });
-            await database.RegisterSensorAsync(registration, CancellationToken.None);
+            using var database = PipelineStore.Open(new StoreOptions { Path = result.GetValue(store)! });
+            await database.Sensors.RegisterSensorAsync(registration, CancellationToken.None);
             Console.WriteLine($"Registered {sensor}{(registration.Limits.Count > 0 ? " with limits " + string.Join(", ", registration.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} {l.Value.Min}..{l.Value.Max}"))) : string.Empty)}; a running node starts it within 30 s.");
             return CliAction.Ok;
         }));
@@ -73,7 +73,7 @@ internal static class SensorsCommand
         {
             store,
         };
-        command.SetAction(result => CliAction.RunAsync(() =>
+        command.SetAction(result => CliAction.RunAsync(async () =>
         {
             var path = result.GetValue(store)!;
             if (!File.Exists(path))
@@ -81,10 +81,10 @@ internal static class SensorsCommand
                 throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
             }
 
-            using var database = SqliteStore.Open(new StoreOptions { Path = path });
+            using var database = PipelineStore.Open(new StoreOptions { Path = path });
             var now = DateTimeOffset.UtcNow;
             Console.WriteLine($"{"SENSOR",-20} {"NAME",-18} {"REGISTERED",-10} {"LAST SEEN",-12} {"WINDOW",-9} {"HEALTH",-24} NODE");
-            foreach (var sensor in database.ListSensors())
+            foreach (var sensor in await database.Sensors.ListSensorsAsync(CancellationToken.None))
             {
                 var seen = sensor.LastSeen is { } at ? Ago(now - at) : "never";
                 var window = sensor.WindowLength > 0 ? $"{sensor.WindowFill}/{sensor.WindowLength}" : "-";
@@ -114,8 +114,8 @@ internal static class SensorsCommand
                 throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
             }
 
-            using var database = SqliteStore.Open(new StoreOptions { Path = path });
-            var forgotten = await database.DeleteCalibrationsAsync(sensor, CancellationToken.None);
+            using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            var forgotten = await database.Calibrations.DeleteCalibrationsAsync(sensor, CancellationToken.None);
             Console.WriteLine(forgotten > 0
                 ? $"Forgot {forgotten} calibration(s) of {sensor}; a running node notices within 10 s and the sensor learns again (no anomaly alarms meanwhile)."
                 : $"{sensor} has no calibration; it learns (or is learning) from its readings anyway.");

@@ -56,7 +56,12 @@ public static class PipelineHostingExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new TelemetryCodec(sp.GetRequiredService<IOptions<TelemetryLimits>>().Value));
-        services.AddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton(sp => PipelineStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Readings);
+        services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Verdicts);
+        services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Sensors);
+        services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Alarms);
+        services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Calibrations);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
         services.AddSingleton<IAlarmPublisher, MqttAlarmPublisher>();
@@ -99,7 +104,7 @@ public static class PipelineHostingExtensions
                 SensorShardingExtensions.SensorProps(
                     sp.GetRequiredService<SensorCatalog>(),
                     model => WindowOf(model is null ? sp.GetRequiredService<ModelBundle>() : sp.GetRequiredService<PinnedModels>().Bundles[model]),
-                    sp.GetRequiredService<SqliteStore>(),
+                    sp.GetRequiredService<IReadingStore>(),
                     sp.GetRequiredService<ISensorStatusBoard>()))
             .WithActors((system, registry) =>
             {
@@ -112,13 +117,13 @@ public static class PipelineHostingExtensions
                         bundle,
                         CreateScorer(bundle),
                         options,
-                        sp.GetRequiredService<SqliteStore>(),
+                        sp.GetRequiredService<ISensorCalibrations>(),
                         CreateScorer,
                         sp.GetRequiredService<PinnedModels>().Bundles,
                         sensor => catalog.For(sensor).Model),
                     "inference"));
                 registry.Register<AlarmRegistryKey>(system.ActorOf(
-                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<SqliteStore>(),
+                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<IAlarmJournal>(),
                         sp.GetRequiredService<IAlarmPublisher>()), "alarms"));
             }));
 

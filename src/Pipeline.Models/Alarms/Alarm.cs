@@ -22,8 +22,11 @@ public sealed record Alarm(
     bool Chattering)
 {
     public static Alarm Normal(string sensorId, AlarmType type) =>
-        new($"{sensorId}/{type.ToString().ToLowerInvariant()}", sensorId, type, AlarmState.Normal, AlarmSeverity.Low,
+        new(IdOf(sensorId, type), sensorId, type, AlarmState.Normal, AlarmSeverity.Low,
             null, null, null, null, 0, 0, null, string.Empty, null, false);
+
+    /// <summary>How an alarm is named on MQTT, in the store and on the command line: <c>esp32-01/anomaly</c>.</summary>
+    public static string IdOf(string sensorId, AlarmType type) => $"{sensorId}/{AlarmNames.Of(type)}";
 
     public bool IsActive => State is AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged;
 

@@ -43,11 +43,17 @@ public sealed record SensorCalibration(
     }
 }
 
-/// <summary>Where sensors' calibrations are kept, so that they survive a restart (the node's store).</summary>
+/// <summary>Where sensors' calibrations are kept, so that they survive a restart and follow a sensor to another node.</summary>
 public interface ISensorCalibrations
 {
+    /// <summary>The sensor's calibration of <paramref name="modelVersion"/>, or null when it has none (it learns).</summary>
+    Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation);
+
     /// <summary>Every sensor's calibration of <paramref name="modelVersion"/>.</summary>
-    IReadOnlyList<SensorCalibration> LoadCalibrations(string modelVersion);
+    Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation);
 
     Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation);
+
+    /// <summary>Forgets a sensor's calibrations of every model (a recommission); returns how many there were.</summary>
+    Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation);
 }

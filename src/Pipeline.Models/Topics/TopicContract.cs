@@ -17,6 +17,12 @@ public static class TopicContract
 
     public static string Status(string node) => $"{Root}/status/{node}";
 
+    /// <summary>Where the node answers a SCADA identity's commands (MQTT 5 response topic): <c>pipeline/replies/&lt;identity&gt;</c>.</summary>
+    public static string Replies(string identity) => $"{Root}/replies/{identity}";
+
+    /// <summary>A sensor's score points for the dashboard: <c>pipeline/scores/&lt;sensor&gt;</c>.</summary>
+    public static string Scores(string sensorId) => $"{Root}/scores/{sensorId}";
+
     /// <summary>The sensor id of a telemetry topic, or null when <paramref name="topic"/> is not one.</summary>
     public static string? SensorIdOfTelemetry(string topic)
     {

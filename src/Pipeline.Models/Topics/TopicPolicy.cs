@@ -23,6 +23,7 @@ public static class TopicPolicy
                 new(TopicAccess.Write, TopicContract.Events),
                 new(TopicAccess.Write, "pipeline/status/{id}"),
                 new(TopicAccess.Write, "pipeline/scores/#"),
+                new(TopicAccess.Write, "pipeline/replies/#"),
             ],
             [IdentityRole.Scada] =
             [
@@ -30,7 +31,9 @@ public static class TopicPolicy
                 new(TopicAccess.Read, TopicContract.Events),
                 new(TopicAccess.Read, "pipeline/status/#"),
                 new(TopicAccess.Read, "pipeline/scores/#"),
-                new(TopicAccess.Write, "pipeline/commands/#"),
+                new(TopicAccess.Read, "pipeline/replies/{id}"),
+                new(TopicAccess.Write, "pipeline/commands/ack"),
+                new(TopicAccess.Write, "pipeline/commands/shelve"),
             ],
         };
 

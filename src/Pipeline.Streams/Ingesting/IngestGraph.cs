@@ -31,7 +31,8 @@ public static class IngestGraph
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
-        SqliteStore store,
+        IReadingStore readingStore,
+        IVerdictStore verdictStore,
         StoreOptions storeOptions,
         IngestMetrics metrics,
         ILogger logger,
@@ -43,7 +44,8 @@ public static class IngestGraph
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(codec);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(readingStore);
+        ArgumentNullException.ThrowIfNull(verdictStore);
         ArgumentNullException.ThrowIfNull(storeOptions);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
@@ -56,7 +58,7 @@ public static class IngestGraph
                 return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
             })
             .Batch(storeOptions.BatchSize, first => new List<Decoded> { first }, (batch, next) => Add(batch, next))
-            .SelectAsync(1, batch => StoreAsync(batch, store, metrics, logger, cancellation))
+            .SelectAsync(1, batch => StoreAsync(batch, readingStore, metrics, logger, cancellation))
             .SelectAsync(parallelism, async stored =>
             {
                 // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
@@ -78,7 +80,7 @@ public static class IngestGraph
             .SelectAsync(1, async scored =>
             {
                 var verdicts = scored.Verdicts;
-                var stored = await store.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                var stored = await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
                 if (recordVerdicts is not null && verdicts.Count > 0)
                 {
                     await recordVerdicts(verdicts, cancellation).ConfigureAwait(false); // the alarms they cause, journalled
@@ -106,7 +108,7 @@ public static class IngestGraph
     }
 
     private static async Task<IReadOnlyList<Stored>> StoreAsync(
-        List<Decoded> items, SqliteStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
+        List<Decoded> items, IReadingStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
     {
         var readings = new List<Reading>(items.Count);
         var rejects = new List<RejectedMessage>();

@@ -34,7 +34,7 @@ public sealed class IngestService(
     IOptions<StoreOptions> storeOptions,
     IOptions<IngestOptions> ingestOptions,
     BrokerEndpoint broker,
-    SqliteStore store,
+    PipelineStore store,
     TelemetryCodec codec,
     IngestMetrics metrics,
     NodeMqttLink link,
@@ -99,11 +99,11 @@ public sealed class IngestService(
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             link.Attach(_source);
-            var completion = IngestGraph.Create(_source.Source, codec, store, storeOptions.Value, metrics, logger,
+            var completion = IngestGraph.Create(_source.Source, codec, store.Readings, store.Verdicts, storeOptions.Value, metrics, logger,
                     RecordReadings, ScoreWindows, RecordVerdicts, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
-            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Path);
+            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Description);
 
             await Task.WhenAny(completion, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)

@@ -13,7 +13,7 @@ namespace Pipeline.Streams.Ingesting;
 /// while the node runs (<c>pipeline sensors add</c>), every 30 s.
 /// </summary>
 public sealed class SensorRegistrationService(
-    SqliteStore store, SensorCatalog catalog, IRequiredActor<SensorRegion> sensors, ILogger<SensorRegistrationService> logger)
+    ISensorDirectory sensorDirectory, SensorCatalog catalog, IRequiredActor<SensorRegion> sensors, ILogger<SensorRegistrationService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
@@ -25,7 +25,7 @@ public sealed class SensorRegistrationService(
         do
         {
             var started = 0;
-            foreach (var registration in store.RegisteredSensors())
+            foreach (var registration in await sensorDirectory.RegisteredSensorsAsync(stoppingToken).ConfigureAwait(false))
             {
                 if (catalog.Register(registration))
                 {

@@ -1,24 +1,37 @@
+using System.Buffers;
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
 using Pipeline.Actors.Alarms;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Telemetry;
+using Pipeline.Models.Topics;
 using Pipeline.Streams.Storing;
+using Pipeline.Streams.Subscribing;
 
 namespace Pipeline.Streams.Publishing;
 
 /// <summary>
-/// Carries operators' acknowledge and shelve commands from <c>pipeline/commands/…</c> to the alarm actor. The broker
-/// lets only the SCADA role write there. A command that is not valid is logged and kept in <c>rejects</c> with the
-/// reason; one for an unknown alarm is logged.
+/// Carries operators' acknowledge and shelve commands from <c>pipeline/commands/…</c> to the alarms, and answers each
+/// on the response topic its sender gave (<c>pipeline/replies/&lt;identity&gt;</c>): done, with the alarm's state, or
+/// refused and why. The broker lets only the SCADA role write commands. A command that cannot be one — not valid, for
+/// a sensor the node has never heard of, for an alarm that is not waiting for it — is logged, counted and kept in
+/// <c>rejects</c> with the reason, like bad telemetry.
 /// </summary>
-public sealed class AlarmCommandService(NodeMqttLink link, IRequiredActor<AlarmRegistryKey> alarms, SqliteStore store, ILogger<AlarmCommandService> logger)
+public sealed class AlarmCommandService(
+    NodeMqttLink link, IRequiredActor<AlarmRegistryKey> alarms, IReadingStore rejects, ISensorDirectory sensors, ILogger<AlarmCommandService> logger)
     : IHostedService
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     private IActorRef? _alarms;
+    private long _rejected;
+
+    /// <summary>Commands refused so far (invalid, unknown sensor, nothing to do).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -32,27 +45,93 @@ public sealed class AlarmCommandService(NodeMqttLink link, IRequiredActor<AlarmR
         return Task.CompletedTask;
     }
 
-    private async Task HandleAsync(string topic, byte[] payload)
+    private async Task HandleAsync(IncomingCommand incoming)
     {
-        var command = AlarmCommand.Parse(topic, payload, out var error);
-        if (command is null)
+        var outcome = await DecideAsync(incoming).ConfigureAwait(false);
+        if (!outcome.Done)
         {
-            logger.LogWarning("Rejected command on {Topic}: {Reason} (stored in rejects)", topic, error);
-            await store.WriteAsync([], [new RejectedMessage(DateTimeOffset.UtcNow, topic, RejectReason.InvalidCommand, error!, payload)], DateTimeOffset.UtcNow, CancellationToken.None)
-                .ConfigureAwait(false);
+            var rejected = Interlocked.Increment(ref _rejected);
+            logger.LogWarning("Rejected command on {Topic}: {Reason} (stored in rejects; {Rejected} so far)", incoming.Topic, outcome.Detail, rejected);
+            try
+            {
+                await rejects.WriteAsync([], [new RejectedMessage(DateTimeOffset.UtcNow, incoming.Topic, RejectReason.InvalidCommand, outcome.Detail, incoming.Payload)],
+                    DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Could not store the rejected command from {Topic}", incoming.Topic);
+            }
+        }
+
+        await ReplyAsync(incoming, outcome).ConfigureAwait(false);
+    }
+
+    private async Task<AlarmCommandOutcome> DecideAsync(IncomingCommand incoming)
+    {
+        var parsed = AlarmCommand.Parse(incoming.Topic, incoming.Payload);
+        if (parsed.Command is not { } command)
+        {
+            return new AlarmCommandOutcome(false, parsed.Rejection!, null);
+        }
+
+        var known = await sensors.ListSensorsAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!known.Any(s => s.SensorId == command.SensorId))
+        {
+            return new AlarmCommandOutcome(false, $"{command.AlarmId}: no sensor '{command.SensorId}' is registered or has ever reported", null);
+        }
+
+        object message = command.Verb == AlarmCommandVerb.Acknowledge
+            ? new AcknowledgeAlarm(command.SensorId, command.Type, command.By)
+            : new ShelveAlarm(command.SensorId, command.Type, command.ShelveFor!.Value, command.By);
+        try
+        {
+            return await _alarms!.Ask<AlarmCommandOutcome>(message, Timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new AlarmCommandOutcome(false, $"{command.VerbName} of {command.AlarmId}: the alarms did not answer within {Timeout.TotalSeconds:0} s", null);
+        }
+    }
+
+    /// <summary>Answers on the sender's response topic, if it gave one the node may write to.</summary>
+    private async Task ReplyAsync(IncomingCommand incoming, AlarmCommandOutcome outcome)
+    {
+        if (incoming.ResponseTopic is not { } topic || link.Current is not { } session
+            || !topic.StartsWith(TopicContract.Replies(string.Empty), StringComparison.Ordinal))
+        {
             return;
         }
 
-        object message = command.Verb == "ack"
-            ? new AcknowledgeAlarm(command.AlarmId, command.By)
-            : new ShelveAlarm(command.AlarmId, command.ShelveFor!.Value, command.By);
-        try
+        var reply = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(ReplyJson(outcome))
+            .WithCorrelationData(incoming.CorrelationData)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        if (!await session.PublishAsync(reply, CancellationToken.None).ConfigureAwait(false))
         {
-            await _alarms!.Ask<Alarm>(message, Timeout).ConfigureAwait(false);
+            logger.LogWarning("Could not answer the command on {Topic} at {ReplyTopic}", incoming.Topic, topic);
         }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or AskTimeoutException)
+    }
+
+    /// <summary><c>{"ok":true,"detail":"…","alarm":{…}}</c>; the alarm as on its retained topic, when there is one.</summary>
+    internal static byte[] ReplyJson(AlarmCommandOutcome outcome)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            logger.LogWarning("Command {Verb} for {Alarm} from {By} failed: {Reason}", command.Verb, command.AlarmId, command.By, e.Message);
+            json.WriteStartObject();
+            json.WriteBoolean("ok", outcome.Done);
+            json.WriteString("detail", outcome.Detail);
+            if (outcome.Alarm is { } alarm)
+            {
+                json.WritePropertyName("alarm");
+                json.WriteRawValue(MqttAlarmPublisher.Json(alarm, null, null));
+            }
+
+            json.WriteEndObject();
         }
+
+        return buffer.WrittenSpan.ToArray();
     }
 }

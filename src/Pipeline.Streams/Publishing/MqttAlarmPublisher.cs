@@ -40,7 +40,7 @@ public sealed class MqttAlarmPublisher(NodeMqttLink link, ILogger<MqttAlarmPubli
     }
 
     private static MqttApplicationMessage State(Alarm alarm) => new MqttApplicationMessageBuilder()
-        .WithTopic(TopicContract.Alarm(alarm.SensorId, alarm.Type.ToString().ToLowerInvariant()))
+        .WithTopic(TopicContract.Alarm(alarm.SensorId, AlarmNames.Of(alarm.Type)))
         .WithPayload(alarm.State == AlarmState.Normal ? [] : Json(alarm, null, null))
         .WithRetainFlag()
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
@@ -77,15 +77,15 @@ public sealed class MqttAlarmPublisher(NodeMqttLink link, ILogger<MqttAlarmPubli
             json.WriteStartObject();
             if (transition is { } t)
             {
-                json.WriteString("transition", t.ToString().ToLowerInvariant());
+                json.WriteString("transition", AlarmNames.Of(t));
                 json.WriteNumber("at", at ?? 0);
             }
 
             json.WriteString("id", alarm.Id);
             json.WriteString("sensor", alarm.SensorId);
-            json.WriteString("type", alarm.Type.ToString().ToLowerInvariant());
-            json.WriteString("severity", alarm.Severity.ToString().ToLowerInvariant());
-            json.WriteString("state", State(alarm.State));
+            json.WriteString("type", AlarmNames.Of(alarm.Type));
+            json.WriteString("severity", AlarmNames.Of(alarm.Severity));
+            json.WriteString("state", AlarmNames.Of(alarm.State));
             WriteTime(json, "raised", alarm.RaisedAt);
             WriteTime(json, "acknowledged", alarm.AcknowledgedAt);
             WriteTime(json, "cleared", alarm.ClearedAt);
@@ -101,14 +101,6 @@ public sealed class MqttAlarmPublisher(NodeMqttLink link, ILogger<MqttAlarmPubli
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static string State(AlarmState state) => state switch
-    {
-        AlarmState.ActiveUnacknowledged => "active-unacknowledged",
-        AlarmState.ActiveAcknowledged => "active-acknowledged",
-        AlarmState.ClearedUnacknowledged => "cleared-unacknowledged",
-        _ => "closed",
-    };
 
     private static void WriteTime(System.Text.Json.Utf8JsonWriter json, string name, long? value)
     {

@@ -13,7 +13,7 @@ public sealed class NodeMqttLink
     public event Action? Connected;
 
     /// <summary>Operators' commands arriving on the node's session.</summary>
-    public event Func<string, byte[], Task>? CommandReceived;
+    public event Func<IncomingCommand, Task>? CommandReceived;
 
     public MqttTelemetrySource? Current => Volatile.Read(ref _current);
 
@@ -21,7 +21,7 @@ public sealed class NodeMqttLink
     {
         ArgumentNullException.ThrowIfNull(source);
         source.Connected += () => Connected?.Invoke();
-        source.CommandReceived += (topic, payload) => CommandReceived?.Invoke(topic, payload) ?? Task.CompletedTask;
+        source.CommandReceived += command => CommandReceived?.Invoke(command) ?? Task.CompletedTask;
         Volatile.Write(ref _current, source);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Pipeline.Streams.Storing;
 
 /// <summary>Deletes readings and rejects older than <see cref="StoreOptions.Retention"/>, in the background.</summary>
-public sealed class RetentionService(SqliteStore store, IOptions<StoreOptions> options, TimeProvider time, ILogger<RetentionService> logger)
+public sealed class RetentionService(IReadingStore readings, IOptions<StoreOptions> options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,10 +21,17 @@ public sealed class RetentionService(SqliteStore store, IOptions<StoreOptions> o
         do
         {
             var cutoff = time.GetUtcNow() - settings.Retention;
-            var deleted = await store.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false);
-            if (deleted > 0)
+            try
             {
-                logger.LogInformation("Retention deleted {Deleted} rows older than {Cutoff:u}", deleted, cutoff);
+                var deleted = await readings.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Retention deleted {Deleted} rows older than {Cutoff:u}", deleted, cutoff);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Retention could not delete rows older than {Cutoff:u}; it tries again in {Interval}", cutoff, settings.RetentionInterval);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

@@ -7,13 +7,15 @@ namespace Pipeline.Streams.Storing;
 
 /// <summary>
 /// Keeps each sensor's latest status in memory (a report costs a dictionary write) and writes what changed to the
-/// <c>sensors</c> table every couple of seconds, in one transaction, and once more on shutdown.
+/// <c>sensors</c> table every couple of seconds, in one transaction, and once more on shutdown. A batch whose write
+/// fails goes back to be written with the next one, unless a newer status of the same sensor came meanwhile.
 /// </summary>
-public sealed class SensorStatusBoard(SqliteStore store, ILogger<SensorStatusBoard> logger) : BackgroundService, ISensorStatusBoard
+public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorStatusBoard> logger) : BackgroundService, ISensorStatusBoard
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
 
     private ConcurrentDictionary<string, SensorStatus> _dirty = new(StringComparer.Ordinal);
+    private int _failures;
 
     public void Report(SensorStatus status)
     {
@@ -24,16 +26,37 @@ public sealed class SensorStatusBoard(SqliteStore store, ILogger<SensorStatusBoa
     public async Task FlushAsync(CancellationToken cancellation)
     {
         var batch = Interlocked.Exchange(ref _dirty, new ConcurrentDictionary<string, SensorStatus>(StringComparer.Ordinal));
-        if (!batch.IsEmpty)
+        if (batch.IsEmpty)
         {
-            await store.UpsertSensorStatusAsync(batch.Values.ToList(), cancellation).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await sensors.UpsertSensorStatusAsync(batch.Values.ToList(), cancellation).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var (sensor, status) in batch)
+            {
+                _dirty.TryAdd(sensor, status); // a newer report wins
+            }
+
+            throw;
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not write the last sensor status on shutdown; it is rebuilt from the sensors' next readings");
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,10 +67,18 @@ public sealed class SensorStatusBoard(SqliteStore store, ILogger<SensorStatusBoa
             try
             {
                 await FlushAsync(stoppingToken).ConfigureAwait(false);
+                if (_failures > 0)
+                {
+                    logger.LogInformation("Sensor status written again after {Failures} failed attempt(s)", _failures);
+                    _failures = 0;
+                }
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Could not write sensor status; retrying in {Interval}", FlushInterval);
+                if (_failures++ == 0)
+                {
+                    logger.LogWarning(e, "Could not write sensor status; kept, and retried every {Interval}", FlushInterval);
+                }
             }
         }
     }

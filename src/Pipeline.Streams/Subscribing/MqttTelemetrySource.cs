@@ -75,7 +75,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>Messages on <c>pipeline/commands/#</c> (operators' alarm commands); they do not enter the ingest graph.</summary>
-    public event Func<string, byte[], Task>? CommandReceived;
+    public event Func<IncomingCommand, Task>? CommandReceived;
 
     /// <summary>Raised after every successful (re)connect and subscribe.</summary>
     public event Action? Connected;
@@ -141,7 +141,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             // Commands are handled (or rejected with a reason) at once and acknowledged by MQTTnet after this handler.
             if (CommandReceived is { } handler)
             {
-                await handler(message.Topic, message.Payload.ToArray()).ConfigureAwait(false);
+                await handler(new IncomingCommand(message.Topic, message.Payload.ToArray(), message.ResponseTopic, message.CorrelationData)).ConfigureAwait(false);
             }
 
             return;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Streams;
-using Microsoft.Data.Sqlite;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Ingesting;
@@ -15,7 +14,7 @@ public sealed class IngestHarness : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly MqttTelemetrySource _source;
 
-    private IngestHarness(ActorSystem system, MqttTelemetrySource source, SqliteStore store, Task completion, TestLogger logger, IngestMetrics metrics)
+    private IngestHarness(ActorSystem system, MqttTelemetrySource source, PipelineStore store, Task completion, TestLogger logger, IngestMetrics metrics)
     {
         _system = system;
         _source = source;
@@ -25,7 +24,7 @@ public sealed class IngestHarness : IAsyncDisposable
         Metrics = metrics;
     }
 
-    public SqliteStore Store { get; }
+    public PipelineStore Store { get; }
 
     public Task Completion { get; }
 
@@ -45,12 +44,12 @@ public sealed class IngestHarness : IAsyncDisposable
         var logger = new TestLogger();
         var metrics = new IngestMetrics();
         var system = ActorSystem.Create("ingest-" + Guid.NewGuid().ToString("N")[..8]);
-        var store = SqliteStore.Open(storeOptions);
+        var store = PipelineStore.Open(storeOptions);
         var source = new MqttTelemetrySource(
             mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
             broker,
             logger);
-        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store, storeOptions, metrics, logger, recordReadings, scoreWindows, recordVerdicts)
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store.Readings, store.Verdicts, storeOptions, metrics, logger, recordReadings, scoreWindows, recordVerdicts)
             .Run(system.Materializer());
         source.Start();
         return new IngestHarness(system, source, store, completion, logger, metrics);
@@ -58,12 +57,7 @@ public sealed class IngestHarness : IAsyncDisposable
 
     public bool IsConnected => _source.IsConnected;
 
-    public long Count(string table)
-    {
-        using var reader = Store.OpenReader();
-        using var command = new SqliteCommand($"SELECT count(*) FROM {table}", reader);
-        return (long)command.ExecuteScalar()!;
-    }
+    public long Count(string table) => NodeDatabase.Scalar(Store.Description, $"SELECT count(*) FROM {table}");
 
     public async ValueTask DisposeAsync()
     {

@@ -17,10 +17,10 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
 
     private readonly TempDirectory _temp = new();
     private readonly RecordingPublisher _published = new();
-    private readonly SqliteStore _store;
+    private readonly PipelineStore _store;
     private long _seq;
 
-    public AlarmActorSpecs() => _store = SqliteStore.Open(new StoreOptions { Path = _temp.Combine("node.db") });
+    public AlarmActorSpecs() => _store = PipelineStore.Open(new StoreOptions { Path = _temp.Combine("node.db") });
 
     /// <summary>A leak-like verdict (pressure low, flow high) or a calm one.</summary>
     private Verdict Verdict(string sensor, float score)
@@ -38,7 +38,8 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
 
     private List<string> Journal()
     {
-        using var reader = _store.OpenReader();
+        using var reader = new SqliteConnection($"Data Source={_store.Description};Mode=ReadOnly;Pooling=False");
+        reader.Open();
         using var rows = new SqliteCommand("SELECT alarm_id || ' ' || transition FROM alarm_events ORDER BY id", reader).ExecuteReader();
         var events = new List<string>();
         while (rows.Read())
@@ -52,7 +53,7 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_raise_one_anomaly_alarm_with_its_cause_hint_after_the_on_delay_and_journal_it_before_answering()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
 
         var first = Record(alarms, Verdict("esp32-01", 2.2f));
         var second = Record(alarms, Verdict("esp32-01", 2.4f), Verdict("esp32-01", 2.6f));
@@ -62,14 +63,14 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
         Assert.Equal(AlarmTransition.Raised, raised.Transition);
         Assert.Equal("esp32-01/anomaly", raised.Alarm.Id);
         Assert.Contains("possible leak", raised.Alarm.CauseHint, StringComparison.Ordinal);
-        Assert.Equal(["esp32-01/anomaly Raised"], Journal()); // stored before the answer came
+        Assert.Equal(["esp32-01/anomaly raised"], Journal()); // stored before the answer came
         Assert.Equal([AlarmTransition.Raised], _published.Changes.Select(c => c.Transition)); // and published once stored
     }
 
     [Fact]
     public void Should_raise_no_anomaly_alarm_for_a_sensor_still_learning()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
 
         var learning = Record(alarms, [.. Enumerable.Range(0, 5).Select(_ => Verdict("esp32-02", 3f) with { Learning = true })]);
         var learned = Record(alarms, Verdict("esp32-02", 3f), Verdict("esp32-02", 3f));
@@ -81,26 +82,26 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_survive_a_restart_and_clear_the_reloaded_alarm()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
         Record(alarms, Verdict("esp32-01", 2), Verdict("esp32-01", 2));
         Watch(alarms);
         Sys.Stop(alarms);
         ExpectTerminated(alarms);
 
-        var restarted = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var restarted = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
         restarted.Tell(new GetOpenAlarms());
         var open = ExpectMsg<List<Alarm>>();
         var cleared = Record(restarted, Verdict("esp32-01", 0.1f), Verdict("esp32-01", 0.1f));
 
         Assert.Equal(AlarmState.ActiveUnacknowledged, Assert.Single(open).State);
         Assert.Equal(AlarmTransition.Cleared, Assert.Single(cleared.Changes).Transition);
-        Assert.Equal(["esp32-01/anomaly Raised", "esp32-01/anomaly Cleared"], Journal());
+        Assert.Equal(["esp32-01/anomaly raised", "esp32-01/anomaly cleared"], Journal());
     }
 
     [Fact]
     public void Should_raise_and_clear_health_alarms_from_the_sensors_events()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
         alarms.Tell(new GetOpenAlarms());
         ExpectMsg<List<Alarm>>(); // subscribed by now
 
@@ -109,30 +110,36 @@ public sealed class AlarmActorSpecs : TestKit, IDisposable
         Sys.EventStream.Publish(new HealthEvent("esp32-02", HealthCondition.Offline, null, false, "reporting again", DateTimeOffset.UtcNow));
 
         AwaitCondition(() => Journal().Count == 3);
-        Assert.Equal(["esp32-02/offline Raised", "esp32-02/limit Raised", "esp32-02/offline Cleared"], Journal());
+        Assert.Equal(["esp32-02/offline raised", "esp32-02/limit raised", "esp32-02/offline cleared"], Journal());
     }
 
     [Fact]
     public void Should_acknowledge_an_alarm_and_refuse_an_unknown_one()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
         Record(alarms, Verdict("esp32-01", 2), Verdict("esp32-01", 2));
 
-        alarms.Tell(new AcknowledgeAlarm("esp32-01/anomaly", "operator"));
-        var acked = ExpectMsg<Alarm>();
-        alarms.Tell(new AcknowledgeAlarm("esp32-09/anomaly", "operator"));
-        var refused = ExpectMsg<Status.Failure>();
+        alarms.Tell(new AcknowledgeAlarm("esp32-01", AlarmType.Anomaly, "operator"));
+        var acked = ExpectMsg<AlarmCommandOutcome>();
+        alarms.Tell(new AcknowledgeAlarm("esp32-01", AlarmType.Anomaly, "operator"));
+        var again = ExpectMsg<AlarmCommandOutcome>();
+        alarms.Tell(new AcknowledgeAlarm("esp32-09", AlarmType.Anomaly, "operator"));
+        var refused = ExpectMsg<AlarmCommandOutcome>();
 
-        Assert.Equal(AlarmState.ActiveAcknowledged, acked.State);
-        Assert.Contains("no alarm 'esp32-09/anomaly'", refused.Cause.Message, StringComparison.Ordinal);
+        Assert.True(acked.Done);
+        Assert.Equal(AlarmState.ActiveAcknowledged, acked.Alarm!.State);
+        Assert.False(again.Done);
+        Assert.Contains("it is active-acknowledged", again.Detail, StringComparison.Ordinal);
+        Assert.False(refused.Done);
+        Assert.Contains("esp32-09/anomaly is not waiting for an acknowledgement: it has never been raised", refused.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Should_keep_a_shelved_alarm_from_raising()
     {
-        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store, _published));
-        alarms.Tell(new ShelveAlarm("esp32-03/anomaly", TimeSpan.FromHours(1), "operator"));
-        ExpectMsg<Alarm>();
+        var alarms = Sys.ActorOf(AlarmActor.Props(Settings, _store.Alarms, _published));
+        alarms.Tell(new ShelveAlarm("esp32-03", AlarmType.Anomaly, TimeSpan.FromHours(1), "operator"));
+        Assert.True(ExpectMsg<AlarmCommandOutcome>().Done);
 
         var recorded = Record(alarms, Verdict("esp32-03", 3), Verdict("esp32-03", 3), Verdict("esp32-03", 3));
 

@@ -43,6 +43,20 @@ public sealed class InferenceActorSpecs : TestKit
             }
         }
 
+        public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) =>
+            Task.FromResult(LoadCalibrations(modelVersion));
+
+        public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) =>
+            Task.FromResult(LoadCalibrations(modelVersion).SingleOrDefault(c => c.SensorId == sensorId));
+
+        public Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation)
+        {
+            lock (Saved)
+            {
+                return Task.FromResult(Saved.RemoveAll(c => c.SensorId == sensorId));
+            }
+        }
+
         public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation)
         {
             lock (Saved)

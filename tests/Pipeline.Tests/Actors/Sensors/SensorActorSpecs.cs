@@ -104,9 +104,9 @@ public sealed class SensorActorSpecs : TestKit
     public async Task Should_warm_start_from_a_store_holding_readings()
     {
         using var temp = new TempDirectory();
-        using var store = SqliteStore.Open(new StoreOptions { Path = temp.Combine("node.db") });
-        await store.WriteAsync(Enumerable.Range(1, 10).Select(i => Sample(i)).ToList(), [], DateTimeOffset.UtcNow, default);
-        var sensor = Sensor_(history: store, spec: new WindowSpec(5, ["flow", "pressure"]));
+        using var store = PipelineStore.Open(new StoreOptions { Path = temp.Combine("node.db") });
+        await store.Readings.WriteAsync(Enumerable.Range(1, 10).Select(i => Sample(i)).ToList(), [], DateTimeOffset.UtcNow, default);
+        var sensor = Sensor_(history: store.Readings, spec: new WindowSpec(5, ["flow", "pressure"]));
 
         var first = Record(sensor, Sample(11));
 
@@ -120,10 +120,10 @@ public sealed class SensorActorSpecs : TestKit
     public async Task Should_refill_only_from_readings_before_its_first_one_when_the_store_already_holds_the_batch()
     {
         using var temp = new TempDirectory();
-        using var store = SqliteStore.Open(new StoreOptions { Path = temp.Combine("node.db") });
+        using var store = PipelineStore.Open(new StoreOptions { Path = temp.Combine("node.db") });
         var batch = Enumerable.Range(1, 8).Select(i => Sample(i)).ToList();
-        await store.WriteAsync(batch, [], DateTimeOffset.UtcNow, default); // stored before the actor sees any of it
-        var sensor = Sensor_(history: store);
+        await store.Readings.WriteAsync(batch, [], DateTimeOffset.UtcNow, default); // stored before the actor sees any of it
+        var sensor = Sensor_(history: store.Readings);
 
         var verdicts = batch.Select(r => Record(sensor, r).Verdict).ToList();
 

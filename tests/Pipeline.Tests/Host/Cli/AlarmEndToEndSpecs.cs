@@ -53,8 +53,8 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         }
 
         Assert.Equal(741, Scalar("SELECT count(*) FROM verdicts"));
-        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Raised'"));
-        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Cleared'"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'raised'"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'cleared'"));
         Assert.Contains(states, s => s.GetProperty("state").GetString() == "active-unacknowledged");
         var last = states[^1];
         Assert.Equal("cleared-unacknowledged", last.GetProperty("state").GetString());
@@ -73,7 +73,21 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         var ack = await PipelineCli.RunAsync("alarms", "ack", $"{TestPki.Device1}/anomaly", "--broker", _mosquitto.Endpoint.ToString(),
             "--certs", _pki.CertsDirectory, "--as", TestPki.Scada);
         Assert.True(ack.ExitCode == 0, ack.Stderr);
-        await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'Closed'") == 1, Patience, () => node.Output);
+        Assert.Contains("(now closed)", ack.Stdout, StringComparison.Ordinal); // the node's answer, not just "sent"
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events WHERE transition = 'closed'"));
+
+        // Commands that cannot take effect say so and fail: nothing to acknowledge, a type in another casing (it crashed
+        // the alarm actor, #15), a sensor the node has never heard of. Each is kept in rejects with its reason.
+        var again = await Cli("alarms", "ack", $"{TestPki.Device1}/anomaly");
+        var casing = await Cli("alarms", "ack", $"{TestPki.Device1}/Anomaly");
+        var unknown = await Cli("alarms", "shelve", "nosuch/limit", "--minutes", "30");
+        Assert.Equal((1, 1, 1), (again.ExitCode, casing.ExitCode, unknown.ExitCode));
+        Assert.Contains("is not waiting for an acknowledgement: it is closed", again.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'Anomaly' is not an alarm type", casing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no sensor 'nosuch' is registered or has ever reported", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3, Scalar("SELECT count(*) FROM rejects WHERE reason = 'InvalidCommand'"));
+        var shelve = await Cli("alarms", "shelve", $"{TestPki.Device1}/anomaly", "--minutes", "30"); // and the alarms still answer
+        Assert.True(shelve.ExitCode == 0, shelve.Stderr);
         await Task.Delay(500);
         await using var afterClose = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
         await afterClose.SubscribeAsync("pipeline/alarms/#");
@@ -86,6 +100,9 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         Assert.Equal(1, forged.ExitCode);
         Assert.Contains("NotAuthorized", forged.Stderr, StringComparison.Ordinal);
     }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> Cli(params string[] arguments) =>
+        PipelineCli.RunAsync([.. arguments, "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--as", TestPki.Scada]);
 
     public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
 

@@ -17,13 +17,13 @@ public sealed class DemoCommandSpecs : IDisposable
     {
         await using var demo = NodeProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "demo", "--dir", _folder.Path], null);
 
-        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Raised", TwoMinutes);
-        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly Cleared", TwoMinutes);
-        await demo.WaitForOutputAsync("Alarm esp32-01/pulsation Raised", TwoMinutes);
+        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly raised", TwoMinutes);
+        await demo.WaitForOutputAsync("Alarm esp32-02/anomaly cleared", TwoMinutes);
+        await demo.WaitForOutputAsync("Alarm esp32-01/pulsation raised", TwoMinutes);
         var exitCode = await demo.StopAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("Alarm esp32-02/anomaly Cleared", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("Alarm esp32-02/anomaly cleared", demo.Output, StringComparison.Ordinal);
         Assert.Contains("possible leak", demo.Output, StringComparison.Ordinal);
         Assert.Contains("possible cavitation", demo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("esp32-01/anomaly", demo.Output, StringComparison.Ordinal);

@@ -53,7 +53,7 @@ public sealed class DemoScenarioSpecs : IDisposable
         await Task.WhenAll(device1.PublishAsync(321, readings, default, normal), device2.PublishAsync(321, readings, default, blocked));
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 2 * (readings - 59), Patience, () => node.Output);
-        Assert.Equal(1, Scalar($"SELECT count(*) FROM alarm_events WHERE alarm_id = '{TestPki.Device2}/anomaly' AND transition = 'Raised'"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM alarm_events WHERE alarm_id = '{TestPki.Device2}/anomaly' AND transition = 'raised'"));
         Assert.Equal(0, Scalar($"SELECT count(*) FROM alarm_events WHERE alarm_id = '{TestPki.Device1}/anomaly'"));
         Assert.Contains("blockage", Text($"SELECT cause_hint FROM alarms WHERE id = '{TestPki.Device2}/anomaly'"), StringComparison.Ordinal);
     }

@@ -47,11 +47,20 @@ public sealed class TopicPolicySpecs
     public void Should_let_scada_read_alarms_events_and_status(string filter, bool allowed) =>
         Assert.Equal(allowed, TopicPolicy.MaySubscribe(Scada, filter));
 
-    [Fact]
-    public void Should_let_scada_write_commands_only()
-    {
-        Assert.True(TopicPolicy.MayPublish(Scada, "pipeline/commands/ack"));
-        Assert.False(TopicPolicy.MayPublish(Scada, "pipeline/alarms/esp32-01/anomaly"));
-        Assert.False(TopicPolicy.MayPublish(Scada, "pipeline/nodered/telemetry"));
-    }
+    [Theory]
+    [InlineData("pipeline/commands/ack", true)]
+    [InlineData("pipeline/commands/shelve", true)]
+    [InlineData("pipeline/commands/delete", false)] // the contract names ack and shelve only (#15)
+    [InlineData("pipeline/commands/ack/x", false)]
+    [InlineData("pipeline/alarms/esp32-01/anomaly", false)]
+    [InlineData("pipeline/nodered/telemetry", false)]
+    public void Should_let_scada_write_the_two_commands_only(string topic, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MayPublish(Scada, topic));
+
+    [Theory]
+    [InlineData("pipeline/replies/nodered", true)]
+    [InlineData("pipeline/replies/other-scada", false)]
+    [InlineData("pipeline/replies/#", false)]
+    public void Should_let_scada_read_only_its_own_replies(string filter, bool allowed) =>
+        Assert.Equal(allowed, TopicPolicy.MaySubscribe(Scada, filter));
 }

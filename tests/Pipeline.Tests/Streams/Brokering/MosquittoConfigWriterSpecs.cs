@@ -56,7 +56,11 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
         Assert.Contains("user node\ntopic read pipeline/+/telemetry\n", text, StringComparison.Ordinal);
         Assert.Contains("topic write pipeline/status/node\n", text, StringComparison.Ordinal);
         Assert.Contains("user nodered\ntopic read pipeline/alarms/#\n", text, StringComparison.Ordinal);
-        Assert.Contains("topic write pipeline/commands/#\n", text, StringComparison.Ordinal);
+        Assert.Contains("topic write pipeline/commands/ack\ntopic write pipeline/commands/shelve\n", text, StringComparison.Ordinal);
+        var scada = text[text.IndexOf("user nodered\n", StringComparison.Ordinal)..];
+        scada = scada.Contains("\n\n", StringComparison.Ordinal) ? scada[..scada.IndexOf("\n\n", StringComparison.Ordinal)] : scada;
+        Assert.DoesNotContain("pipeline/commands/#", scada, StringComparison.Ordinal);
+        Assert.Contains("topic read pipeline/replies/nodered", scada, StringComparison.Ordinal);
         Assert.DoesNotContain("user esp32-01", text, StringComparison.Ordinal);
     }
 

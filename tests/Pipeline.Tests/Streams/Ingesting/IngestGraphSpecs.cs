@@ -65,7 +65,8 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 210, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
         Assert.Equal(190, node.Count("readings"));
         Assert.Equal(20, node.Count("rejects"));
-        using var reader = node.Store.OpenReader();
+        using var reader = new SqliteConnection($"Data Source={node.Store.Description};Mode=ReadOnly;Pooling=False");
+        reader.Open();
         using var reasons = new SqliteCommand("SELECT DISTINCT reason FROM rejects ORDER BY reason", reader).ExecuteReader();
         var seen = new List<string>();
         while (reasons.Read())

@@ -1,15 +1,11 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Pipeline.Models.Detection;
 
-namespace Pipeline.Streams.Storing;
+namespace Pipeline.Streams.Storing.Sqlite;
 
-/// <summary>The <c>verdicts</c> table: one row per scored window, stored once even when its readings come again.</summary>
-public sealed partial class SqliteStore
+/// <summary>The <c>verdicts</c> table in SQLite, unique on sensor and the window's last sequence.</summary>
+public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
 {
-    /// <summary>Writes verdicts in one transaction; returns how many were new.</summary>
     public Task<int> WriteVerdictsAsync(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(verdicts);
@@ -18,9 +14,8 @@ public sealed partial class SqliteStore
             return Task.FromResult(0);
         }
 
-        return WriteAsync(connection =>
+        return database.WriteAsync((connection, transaction) =>
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText =
@@ -50,7 +45,7 @@ public sealed partial class SqliteStore
                 start.Value = verdict.StartTimestampMs;
                 end.Value = verdict.EndTimestampMs;
                 score.Value = verdict.Score;
-                perSignal.Value = PerSignalJson(verdict);
+                perSignal.Value = VerdictColumns.PerSignalJson(verdict);
                 threshold.Value = verdict.Threshold;
                 anomalous.Value = verdict.Anomalous ? 1 : 0;
                 model.Value = verdict.ModelVersion;
@@ -58,25 +53,7 @@ public sealed partial class SqliteStore
                 inserted += command.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             return inserted;
         }, cancellation);
-    }
-
-    private static string PerSignalJson(Verdict verdict)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            for (var i = 0; i < verdict.Signals.Length; i++)
-            {
-                json.WriteNumber(verdict.Signals[i], verdict.PerSignal[i]);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -1,12 +1,12 @@
 using Microsoft.Data.Sqlite;
 
-namespace Pipeline.Streams.Storing;
+namespace Pipeline.Streams.Storing.Sqlite;
 
 /// <summary>
 /// The schema, versioned with <c>PRAGMA user_version</c>: each migration runs once, in order, in a transaction.
 /// Documented in docs/storage.md.
 /// </summary>
-internal static class StoreSchema
+internal static class SqliteSchema
 {
     private static readonly string[] Migrations =
     [
@@ -127,6 +127,18 @@ internal static class StoreSchema
             PRIMARY KEY (sensor_id, model_version)
         );
         ALTER TABLE verdicts ADD COLUMN learning INTEGER NOT NULL DEFAULT 0;
+        """,
+
+        // 6: alarm types, states, severities and transitions as the contract spells them (active-unacknowledged, not
+        // ActiveUnacknowledged): the CLI, MQTT and the store say the same thing.
+        """
+        UPDATE alarms SET type = lower(type), severity = lower(severity), state = CASE state
+            WHEN 'ActiveUnacknowledged' THEN 'active-unacknowledged' WHEN 'ActiveAcknowledged' THEN 'active-acknowledged'
+            WHEN 'ClearedUnacknowledged' THEN 'cleared-unacknowledged' WHEN 'Normal' THEN 'closed' ELSE state END;
+        UPDATE alarm_events SET type = lower(type), severity = lower(severity), transition = lower(transition), state = CASE state
+            WHEN 'ActiveUnacknowledged' THEN 'active-unacknowledged' WHEN 'ActiveAcknowledged' THEN 'active-acknowledged'
+            WHEN 'ClearedUnacknowledged' THEN 'cleared-unacknowledged' WHEN 'Normal' THEN 'closed' ELSE state END;
+        CREATE INDEX alarms_sensor ON alarms (sensor_id);
         """,
     ];
 

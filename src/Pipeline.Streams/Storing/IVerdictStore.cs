@@ -1,0 +1,10 @@
+using Pipeline.Models.Detection;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>The <c>verdicts</c> table: one row per scored window, stored once even when its readings come again.</summary>
+public interface IVerdictStore
+{
+    /// <summary>Writes verdicts in one transaction; returns how many were new.</summary>
+    Task<int> WriteVerdictsAsync(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation);
+}

@@ -1,0 +1,56 @@
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+using Pipeline.Streams.Storing.Sqlite;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>
+/// The node's store, whichever provider holds it (<c>Pipeline:Store:Provider</c>): one object per group of tables, each
+/// behind the interface its users need. Opening it creates the schema or brings it up to date.
+/// </summary>
+public sealed class PipelineStore : IDisposable
+{
+    private readonly IDisposable _database;
+    private readonly Func<long> _busyRetries;
+
+    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, IReadingStore readings, IVerdictStore verdicts,
+        ISensorDirectory sensors, IAlarmJournal alarms, ISensorCalibrations calibrations)
+    {
+        Description = description;
+        _database = database;
+        _busyRetries = busyRetries;
+        Readings = readings;
+        Verdicts = verdicts;
+        Sensors = sensors;
+        Alarms = alarms;
+        Calibrations = calibrations;
+    }
+
+    /// <summary>Where the data is, for people: the SQLite file, or the PostgreSQL server and database (never the password).</summary>
+    public string Description { get; }
+
+    /// <summary>Writes that found the store locked or in conflict and were retried (they wait; they never fail for it).</summary>
+    public long BusyRetries => _busyRetries();
+
+    public IReadingStore Readings { get; }
+
+    public IVerdictStore Verdicts { get; }
+
+    public ISensorDirectory Sensors { get; }
+
+    public IAlarmJournal Alarms { get; }
+
+    public ISensorCalibrations Calibrations { get; }
+
+    public static PipelineStore Open(StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout);
+        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
+            new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    public override string ToString() => Description;
+}

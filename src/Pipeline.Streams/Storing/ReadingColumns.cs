@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Models.Data;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>
+/// How a reading maps to the <c>readings</c> table in every provider: the four standard signals in their own columns
+/// (null when the reading lacks one), any other signals as one JSON object in <c>extra</c>.
+/// </summary>
+internal static class ReadingColumns
+{
+    private static readonly HashSet<string> Standard = new(Signals.Standard, StringComparer.Ordinal);
+
+    public static object Value(Reading reading, string signal) =>
+        reading.Values.TryGetValue(signal, out var value) ? value : DBNull.Value;
+
+    /// <summary>The signals that have no column of their own, as a JSON object; null when there are none.</summary>
+    public static string? ExtraJson(Reading reading)
+    {
+        if (reading.Values.Count <= Standard.Count && reading.Values.Keys.All(Standard.Contains))
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in reading.Values)
+            {
+                if (!Standard.Contains(name))
+                {
+                    json.WriteNumber(name, value);
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static void AddExtra(Dictionary<string, double> values, string json)
+    {
+        using var extra = JsonDocument.Parse(json);
+        foreach (var property in extra.RootElement.EnumerateObject())
+        {
+            values[property.Name] = property.Value.GetDouble();
+        }
+    }
+
+    /// <summary>The one sensor of a store, when there is exactly one; otherwise why one must be named.</summary>
+    public static string OnlySensor(IReadOnlyList<string> firstTwoSensors, string store) => firstTwoSensors.Count == 1
+        ? firstTwoSensors[0]
+        : throw new ArgumentException(firstTwoSensors.Count == 0
+            ? $"the store '{store}' holds no readings"
+            : $"the store '{store}' holds several sensors; name one with --sensor");
+
+    /// <summary>Rows of (ts, flow, temperature, pressure, current) as a table of the four standard signals.</summary>
+    public static SignalTable ToSignalTable(DbDataReader rows)
+    {
+        var values = new List<float[]>();
+        var times = new List<long>();
+        while (rows.Read())
+        {
+            if (Enumerable.Range(1, 4).Any(rows.IsDBNull))
+            {
+                continue; // a reading without all four standard signals cannot be a training row
+            }
+
+            times.Add(rows.GetInt64(0));
+            values.Add([(float)rows.GetDouble(1), (float)rows.GetDouble(2), (float)rows.GetDouble(3), (float)rows.GetDouble(4)]);
+        }
+
+        return new SignalTable([.. Signals.Standard], [.. values], [.. times]);
+    }
+}

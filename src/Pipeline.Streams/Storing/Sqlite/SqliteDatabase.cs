@@ -1,0 +1,130 @@
+using Microsoft.Data.Sqlite;
+
+namespace Pipeline.Streams.Storing.Sqlite;
+
+/// <summary>
+/// One SQLite file in WAL mode with a single writer connection, shared by the table stores. Every write runs alone on
+/// the writer, off the caller's thread, in its own transaction, and is synced before it returns
+/// (<c>synchronous=FULL</c>: a power cut must not take back a reading the broker was told is stored). A lock held by
+/// another process (<c>sqlite3</c>, a CLI command) beyond the busy timeout is waited out with backoff rather than
+/// failing the write: what is behind it simply waits, which is the backpressure. Readers get their own connections.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly string _readConnectionString;
+    private long _busyRetries;
+
+    private SqliteDatabase(string path, SqliteConnection writer, string readConnectionString)
+    {
+        Path = path;
+        _writer = writer;
+        _readConnectionString = readConnectionString;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Writes that found the file locked and were retried.</summary>
+    public long BusyRetries => Interlocked.Read(ref _busyRetries);
+
+    /// <summary>Opens (creating if needed) the database and brings its schema up to date.</summary>
+    public static SqliteDatabase Open(string path, TimeSpan busyTimeout)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var connection = new SqliteConnection(ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWriteCreate));
+        connection.Open();
+        try
+        {
+            using (var pragmas = connection.CreateCommand())
+            {
+                pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+                pragmas.ExecuteNonQuery();
+            }
+
+            SqliteSchema.Migrate(connection);
+            return new SqliteDatabase(path, connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A separate connection for reading while the writer works (WAL lets readers and one writer overlap).</summary>
+    public SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_readConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a reader connection of its own, off the caller's thread.</summary>
+    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellation) =>
+        Task.Run(() =>
+        {
+            using var reader = OpenReader();
+            return read(reader);
+        }, cancellation);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction on the writer connection, alone and off the caller's thread;
+    /// a busy or locked file is retried with backoff until it frees up (or <paramref name="cancellation"/> fires).
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await _writeGate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            var delay = TimeSpan.FromMilliseconds(50);
+            while (true)
+            {
+                try
+                {
+                    return await Task.Run(() =>
+                    {
+                        using var transaction = _writer.BeginTransaction(deferred: false);
+                        var result = write(_writer, transaction);
+                        transaction.Commit();
+                        return result;
+                    }, cancellation).ConfigureAwait(false);
+                }
+                catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+                {
+                    Interlocked.Increment(ref _busyRetries);
+                    await Task.Delay(delay, cancellation).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                }
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _writeGate.Dispose();
+    }
+
+    private static string ConnectionString(string path, TimeSpan busyTimeout, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        Cache = SqliteCacheMode.Private,
+        DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+        Pooling = false,
+    }.ToString();
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Pipeline.Models.Data;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Streams.Storing.Sqlite;
+
+/// <summary>
+/// The <c>readings</c> and <c>rejects</c> tables in SQLite: the four standard signals in columns, any others as a JSON
+/// object in <c>extra</c>; unique on sensor and sequence, so a redelivered reading is kept once.
+/// </summary>
+public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
+{
+    private const int DeleteChunk = 5000;
+
+    public Task<StoreWriteResult> WriteAsync(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ArgumentNullException.ThrowIfNull(rejects);
+        return database.WriteAsync((connection, transaction) =>
+        {
+            var inserted = readings.Count == 0 ? [] : InsertReadings(connection, transaction, readings, receivedAt);
+            if (rejects.Count > 0)
+            {
+                InsertRejects(connection, transaction, rejects);
+            }
+
+            return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
+        }, cancellation);
+    }
+
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sensorId);
+        return database.ReadAsync<IReadOnlyList<Reading>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                """
+                SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings
+                WHERE sensor_id = $sensor AND seq < $before ORDER BY seq DESC LIMIT $count
+                """;
+            command.Parameters.AddWithValue("$sensor", sensorId);
+            command.Parameters.AddWithValue("$before", beforeSequence ?? long.MaxValue);
+            command.Parameters.AddWithValue("$count", count);
+            using var rows = command.ExecuteReader();
+            var readings = new List<Reading>(count);
+            while (rows.Read())
+            {
+                var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
+                for (var i = 0; i < Signals.Standard.Count; i++)
+                {
+                    if (!rows.IsDBNull(2 + i))
+                    {
+                        values[Signals.Standard[i]] = rows.GetDouble(2 + i);
+                    }
+                }
+
+                if (!rows.IsDBNull(6))
+                {
+                    ReadingColumns.AddExtra(values, rows.GetString(6));
+                }
+
+                readings.Add(new Reading(sensorId, rows.GetInt64(1), rows.GetInt64(0), values));
+            }
+
+            readings.Reverse();
+            return readings;
+        }, cancellation);
+    }
+
+    public Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation) =>
+        database.ReadAsync(connection =>
+        {
+            sensorId ??= ReadingColumns.OnlySensor(Sensors(connection), database.Path);
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                """
+                SELECT ts, flow, temperature, pressure, current FROM readings
+                WHERE sensor_id = $sensor AND ts >= $from AND ts < $to ORDER BY seq
+                """;
+            command.Parameters.AddWithValue("$sensor", sensorId);
+            command.Parameters.AddWithValue("$from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
+            command.Parameters.AddWithValue("$to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+            using var rows = command.ExecuteReader();
+            return ReadingColumns.ToSignalTable(rows);
+        }, cancellation);
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation)
+    {
+        var limit = cutoff.ToUnixTimeMilliseconds();
+        long deleted = 0;
+        foreach (var sql in new[]
+                 {
+                     $"DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE ts < $cutoff LIMIT {DeleteChunk})",
+                     $"DELETE FROM rejects WHERE id IN (SELECT id FROM rejects WHERE received_at < $cutoff LIMIT {DeleteChunk})",
+                 })
+        {
+            int chunk;
+            do
+            {
+                chunk = await database.WriteAsync((connection, transaction) =>
+                {
+                    using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = sql;
+                    command.Parameters.AddWithValue("$cutoff", limit);
+                    return command.ExecuteNonQuery();
+                }, cancellation).ConfigureAwait(false);
+                deleted += chunk;
+            }
+            while (chunk > 0 && !cancellation.IsCancellationRequested);
+        }
+
+        return deleted;
+    }
+
+    private static List<Reading> InsertReadings(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
+    {
+        var inserted = new List<Reading>(readings.Count);
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText =
+            """
+            INSERT INTO readings (sensor_id, seq, ts, received_at, flow, temperature, pressure, current, extra)
+            VALUES ($sensor, $seq, $ts, $received, $flow, $temperature, $pressure, $current, $extra)
+            ON CONFLICT (sensor_id, seq) DO NOTHING
+            """;
+        var sensor = insert.Parameters.Add("$sensor", SqliteType.Text);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var ts = insert.Parameters.Add("$ts", SqliteType.Integer);
+        insert.Parameters.AddWithValue("$received", receivedAt.ToUnixTimeMilliseconds());
+        var flow = insert.Parameters.Add("$flow", SqliteType.Real);
+        var temperature = insert.Parameters.Add("$temperature", SqliteType.Real);
+        var pressure = insert.Parameters.Add("$pressure", SqliteType.Real);
+        var current = insert.Parameters.Add("$current", SqliteType.Real);
+        var extra = insert.Parameters.Add("$extra", SqliteType.Text);
+        foreach (var reading in readings)
+        {
+            sensor.Value = reading.SensorId;
+            seq.Value = reading.Sequence;
+            ts.Value = reading.TimestampMs;
+            flow.Value = ReadingColumns.Value(reading, Signals.Flow);
+            temperature.Value = ReadingColumns.Value(reading, Signals.Temperature);
+            pressure.Value = ReadingColumns.Value(reading, Signals.Pressure);
+            current.Value = ReadingColumns.Value(reading, Signals.Current);
+            extra.Value = ReadingColumns.ExtraJson(reading) ?? (object)DBNull.Value;
+            if (insert.ExecuteNonQuery() == 1)
+            {
+                inserted.Add(reading);
+            }
+        }
+
+        return inserted;
+    }
+
+    private static void InsertRejects(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<RejectedMessage> rejects)
+    {
+        using var reject = connection.CreateCommand();
+        reject.Transaction = transaction;
+        reject.CommandText = "INSERT INTO rejects (received_at, topic, reason, detail, payload) VALUES ($received, $topic, $reason, $detail, $payload)";
+        var received = reject.Parameters.Add("$received", SqliteType.Integer);
+        var topic = reject.Parameters.Add("$topic", SqliteType.Text);
+        var reason = reject.Parameters.Add("$reason", SqliteType.Text);
+        var detail = reject.Parameters.Add("$detail", SqliteType.Text);
+        var payload = reject.Parameters.Add("$payload", SqliteType.Blob);
+        foreach (var message in rejects)
+        {
+            received.Value = message.ReceivedAt.ToUnixTimeMilliseconds();
+            topic.Value = message.Topic;
+            reason.Value = message.Reason.ToString();
+            detail.Value = message.Detail;
+            payload.Value = message.Payload.ToArray();
+            reject.ExecuteNonQuery();
+        }
+    }
+
+    private static List<string> Sensors(SqliteConnection connection)
+    {
+        using var command = new SqliteCommand("SELECT DISTINCT sensor_id FROM readings LIMIT 2", connection);
+        using var rows = command.ExecuteReader();
+        var ids = new List<string>();
+        while (rows.Read())
+        {
+            ids.Add(rows.GetString(0));
+        }
+
+        return ids;
+    }
+}

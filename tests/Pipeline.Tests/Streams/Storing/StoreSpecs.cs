@@ -1,0 +1,202 @@
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Streams.Storing;
+
+/// <summary>
+/// What every store provider guarantees, through the interfaces the node uses; each provider's spec class runs all of
+/// them against a real database and adds what is its own.
+/// </summary>
+public abstract class StoreSpecs : IDisposable
+{
+    protected abstract PipelineStore Open();
+
+    /// <summary>The single value of <paramref name="sql"/>, run on a connection of the provider's own.</summary>
+    protected abstract long Scalar(string sql);
+
+    protected abstract string Text(string sql);
+
+    public abstract void Dispose();
+
+    [Fact]
+    public async Task Should_store_a_redelivered_reading_once()
+    {
+        using var store = Open();
+        var readings = Enumerable.Range(1, 10).Select(i => Telemetry.Reading("esp32-01", i)).ToList();
+
+        var first = await store.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
+        var again = await store.Readings.WriteAsync(readings.Skip(5).Append(Telemetry.Reading("esp32-01", 11)).ToList(), [], DateTimeOffset.UtcNow, default);
+
+        Assert.Equal((10, 0, 0), (first.Inserted, first.Duplicates, first.Rejects));
+        Assert.Equal((1, 5, 0), (again.Inserted, again.Duplicates, again.Rejects));
+        Assert.Equal(11, again.NewReadings.Single().Sequence);
+        Assert.Equal(11, Scalar("SELECT count(*) FROM readings"));
+    }
+
+    [Fact]
+    public async Task Should_open_an_existing_store_without_losing_what_it_holds()
+    {
+        using (var first = Open())
+        {
+            await first.Readings.WriteAsync([Telemetry.Reading("s1", 1)], [], DateTimeOffset.UtcNow, default);
+        }
+
+        using var again = Open();
+        Assert.Equal(1, Scalar("SELECT count(*) FROM readings"));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_standard_signals_in_columns_and_the_others_as_json_and_read_them_back()
+    {
+        using var store = Open();
+        var reading = new Reading("esp32-01", 1_764_090_000_000, 7, new Dictionary<string, double> { ["flow"] = 1.5, ["vibration"] = 0.25 });
+
+        await store.Readings.WriteAsync([reading], [], DateTimeOffset.UtcNow, default);
+        var back = (await store.Readings.LatestAsync("esp32-01", 10, null, default)).Single();
+
+        Assert.Equal(15, Scalar("SELECT CAST(flow * 10 AS INTEGER) FROM readings"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM readings WHERE pressure IS NULL"));
+        Assert.Contains("vibration", Text("SELECT extra FROM readings"), StringComparison.Ordinal);
+        Assert.Equal((7L, 1_764_090_000_000L), (back.Sequence, back.TimestampMs));
+        Assert.Equal(reading.Values.OrderBy(v => v.Key, StringComparer.Ordinal), back.Values.OrderBy(v => v.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_give_the_newest_readings_before_a_sequence_oldest_first()
+    {
+        using var store = Open();
+        await store.Readings.WriteAsync(Enumerable.Range(1, 20).Select(i => Telemetry.Reading("s", i)).ToList(), [], DateTimeOffset.UtcNow, default);
+
+        var latest = await store.Readings.LatestAsync("s", 5, 15, default);
+
+        Assert.Equal([10L, 11, 12, 13, 14], latest.Select(r => r.Sequence));
+    }
+
+    [Fact]
+    public async Task Should_keep_a_reject_with_its_raw_payload_topic_reason_and_time()
+    {
+        using var store = Open();
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_764_090_000_123);
+
+        await store.Readings.WriteAsync([], [new RejectedMessage(at, "pipeline/x/telemetry", RejectReason.NotJson, "not valid JSON at byte 0", "garbage\0"u8.ToArray())], at, default);
+
+        Assert.Equal(1_764_090_000_123, Scalar("SELECT received_at FROM rejects"));
+        Assert.Equal("pipeline/x/telemetry|NotJson|not valid JSON at byte 0", Text("SELECT topic || '|' || reason || '|' || detail FROM rejects"));
+        Assert.Equal(8, Scalar("SELECT length(payload) FROM rejects"));
+    }
+
+    [Fact]
+    public async Task Should_delete_readings_and_rejects_older_than_the_cutoff_only()
+    {
+        using var store = Open();
+        var now = DateTimeOffset.UtcNow;
+        var old = Enumerable.Range(1, 12_000).Select(i => Telemetry.Reading("s", i, now.AddDays(-40))).ToList();
+        await store.Readings.WriteAsync(old, [new RejectedMessage(now.AddDays(-40), "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
+        await store.Readings.WriteAsync([Telemetry.Reading("s", 12_001, now)], [new RejectedMessage(now, "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
+
+        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), default);
+
+        Assert.Equal(12_001, deleted);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM readings"));
+        Assert.Equal(12_001, Scalar("SELECT seq FROM readings"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM rejects"));
+    }
+
+    [Fact]
+    public async Task Should_read_a_sensors_readings_as_training_data_in_sequence_order_and_ask_for_the_sensor_when_there_are_several()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await store.Readings.WriteAsync(Enumerable.Range(1, 5).Reverse().Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList(), [], DateTimeOffset.UtcNow, default);
+
+        var only = await store.Readings.ReadSignalTableAsync(null, null, null, default);
+        await store.Readings.WriteAsync([Telemetry.Reading("b", 1)], [], DateTimeOffset.UtcNow, default);
+        var several = await Assert.ThrowsAsync<ArgumentException>(() => store.Readings.ReadSignalTableAsync(null, null, null, default));
+
+        Assert.Equal(5, only.Count);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => start.AddSeconds(i).ToUnixTimeMilliseconds()), only.TimestampsMs);
+        Assert.Contains("--sensor", several.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_store_each_windows_verdict_once()
+    {
+        using var store = Open();
+        var verdict = new Verdict("s", 1, 60, 0, 59_000, 0.5f, [0.1f, 0.9f], ["flow", "pressure"], 1f, false, "m@1", [0f, 0f]);
+
+        var first = await store.Verdicts.WriteVerdictsAsync([verdict, verdict with { FirstSequence = 2, LastSequence = 61 }], default);
+        var again = await store.Verdicts.WriteVerdictsAsync([verdict], default);
+
+        Assert.Equal((2, 0), (first, again));
+        Assert.Equal(2, Scalar("SELECT count(*) FROM verdicts"));
+    }
+
+    [Fact]
+    public async Task Should_register_sensors_keep_their_status_and_list_them()
+    {
+        using var store = Open();
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        await store.Sensors.RegisterSensorAsync(new SensorRegistration("esp32-01", "Outlet", "pump house", SensorRegistration.ParseLimits("pressure=0.5:10"), at), default);
+        await store.Sensors.UpsertSensorStatusAsync(
+            [new SensorStatus("esp32-01", at, 42, 60, 60, "ok", "node-a", 3, 1, 2, at), new SensorStatus("esp32-09", at, 7, 5, 60, "offline", "node-a", 0, 0, 0, at)],
+            default);
+
+        var registered = await store.Sensors.RegisteredSensorsAsync(default);
+        var listed = await store.Sensors.ListSensorsAsync(default);
+
+        Assert.Equal("esp32-01", registered.Single().SensorId);
+        Assert.Equal((0.5, 10.0), (registered.Single().Limits["pressure"].Min, registered.Single().Limits["pressure"].Max));
+        Assert.Equal(["esp32-01", "esp32-09"], listed.Select(s => s.SensorId));
+        Assert.Equal(("Outlet", (long?)42, "ok", 3L, 1L, 2L), (listed[0].DisplayName, listed[0].LastSequence, listed[0].Health, listed[0].Duplicates, listed[0].OutOfOrder, listed[0].Gaps));
+        Assert.Null(listed[1].RegisteredAt);
+    }
+
+    [Fact]
+    public async Task Should_journal_every_alarm_transition_keep_the_current_state_and_reload_open_alarms_per_sensor()
+    {
+        using var store = Open();
+        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
+        var offline = Alarm.Normal("esp32-02", AlarmType.Offline) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 6, Message = "silent" };
+        await store.Alarms.RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5), new AlarmChange(offline, AlarmTransition.Raised, 6)], default);
+        await store.Alarms.RecordAsync([new AlarmChange(raised with { State = AlarmState.ActiveAcknowledged, AcknowledgedAt = 7 }, AlarmTransition.Acknowledged, 7)], default);
+
+        var all = await store.Alarms.LoadOpenAsync(null, default);
+        var one = await store.Alarms.LoadOpenAsync("esp32-01", default);
+
+        Assert.Equal(["esp32-01/anomaly", "esp32-02/offline"], all.Select(a => a.Id));
+        Assert.Equal(AlarmState.ActiveAcknowledged, one.Single().State);
+        Assert.Equal(3, Scalar("SELECT count(*) FROM alarm_events"));
+        Assert.Equal("active-acknowledged|acknowledged", Text("SELECT state || '|' || transition FROM alarm_events WHERE at = 7"));
+    }
+
+    [Fact]
+    public async Task Should_keep_each_sensors_calibration_per_model_and_forget_it_on_recommission()
+    {
+        using var store = Open();
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        var calibration = new SensorCalibration("esp32-01", "default@1", [1.5f, 20f], [0.25f, 0.5f], 0.75f, [0.5f, 1f], 400, at);
+        await store.Calibrations.SaveCalibrationAsync(calibration, default);
+        await store.Calibrations.SaveCalibrationAsync(calibration with { Threshold = 0.8f }, default); // refitted: replaces
+        await store.Calibrations.SaveCalibrationAsync(calibration with { SensorId = "esp32-02" }, default);
+        await store.Calibrations.SaveCalibrationAsync(calibration with { ModelVersion = "other@2" }, default);
+
+        var loaded = (await store.Calibrations.LoadCalibrationsAsync("default@1", default)).OrderBy(c => c.SensorId, StringComparer.Ordinal).ToList();
+        var one = await store.Calibrations.LoadCalibrationAsync("esp32-01", "other@2", default);
+        var deleted = await store.Calibrations.DeleteCalibrationsAsync("esp32-01", default);
+
+        Assert.Equal(["esp32-01", "esp32-02"], loaded.Select(c => c.SensorId));
+        Assert.Equal(0.8f, loaded[0].Threshold);
+        Assert.Equal(calibration.Mean, loaded[0].Mean);
+        Assert.Equal(calibration.Std, loaded[0].Std);
+        Assert.Equal(calibration.PerSignal, loaded[0].PerSignal);
+        Assert.Equal((400, at), (loaded[0].Readings, loaded[0].CalibratedAt));
+        Assert.Equal("other@2", one!.ModelVersion);
+        Assert.Equal(2, deleted); // both models' calibrations of esp32-01
+        Assert.Null(await store.Calibrations.LoadCalibrationAsync("esp32-01", "default@1", default));
+        Assert.Equal(["esp32-02"], (await store.Calibrations.LoadCalibrationsAsync("default@1", default)).Select(c => c.SensorId));
+    }
+}
