@@ -25,12 +25,13 @@ internal static class BrokerCommand
             Description = "QoS 1 messages queued per offline client before Mosquitto drops them: sensors x readings/s x seconds of outage.",
             DefaultValueFactory = _ => 100_000,
         };
+        var connections = new Option<int>("--max-connections") { Description = "Open connections at most (idle ones count): the rest are closed at once.", DefaultValueFactory = _ => 1000 };
         var data = new Option<string>("--data") { Description = "Persistence folder.", DefaultValueFactory = _ => "/var/lib/mosquitto/" };
         var user = new Option<string>("--user") { Description = "User Mosquitto runs as (must read the certs and server.key).", DefaultValueFactory = _ => "mosquitto" };
         var log = new Option<string?>("--log") { Description = "Log file (default: stderr, i.e. the journal)." };
         var command = new Command("config", "Write mosquitto.conf and its ACL: mTLS on 8883, CRL, CN as identity, persistence, sized queues.")
         {
-            certs, output, port, bind, queued, data, user, log,
+            certs, output, port, bind, queued, connections, data, user, log,
         };
         command.SetAction(result => CliAction.RunAsync(() =>
         {
@@ -41,6 +42,7 @@ internal static class BrokerCommand
                 Port = result.GetValue(port),
                 BindAddress = result.GetValue(bind)!,
                 MaxQueuedMessages = result.GetValue(queued),
+                MaxConnections = result.GetValue(connections),
                 PersistenceDirectory = result.GetValue(data)!,
                 RunAsUser = result.GetValue(user)!,
                 LogFile = result.GetValue(log),

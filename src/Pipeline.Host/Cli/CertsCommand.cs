@@ -12,6 +12,7 @@ internal static class CertsCommand
     {
         Init(),
         Issue(),
+        Renew(),
         Revoke(),
         List(),
         ExportEsp32(),
@@ -91,7 +92,7 @@ internal static class CertsCommand
         role.AcceptOnlyFromAmong("device", "node", "scada");
         var key = new Option<string?>("--key") { Description = "Key type (default: the CA's)." };
         key.AcceptOnlyFromAmong([.. KeyAlgorithms.Names]);
-        var force = new Option<bool>("--force") { Description = "Replace an existing certificate of the same name." };
+        var force = new Option<bool>("--force") { Description = "Replace an existing certificate of the same name, with a new key; every earlier certificate of the name is revoked." };
         var command = new Command("issue", "Issue a client certificate whose CN is NAME (one per NAME), with its role recorded in the OU.")
         {
             name, dir, days, role, key, force,
@@ -118,11 +119,38 @@ internal static class CertsCommand
         return command;
     }
 
+    private static Command Renew()
+    {
+        var name = new Argument<string>("NAME") { Description = "The identity to renew: a device, node or SCADA name, or 'server' for the broker's certificate." };
+        var dir = DirOption();
+        var days = DaysOption("the new certificate");
+        var newKey = new Option<bool>("--new-key") { Description = "Make a new key too; the old certificate is then revoked. Default: keep the key." };
+        var command = new Command("renew", "A new certificate for NAME: same identity, role and names, new validity, same key unless --new-key. A running embedded broker and node use a renewed server or node certificate without a restart.")
+        {
+            name, dir, days, newKey,
+        };
+        command.SetAction(result => CliAction.RunAsync(() =>
+        {
+            using var ca = CertificateAuthority.Open(result.GetValue(dir)!);
+            var identity = result.GetValue(name)!;
+            using var renewed = ca.Renew(identity, result.GetValue(days), result.GetValue(newKey));
+            Console.WriteLine($"Renewed {identity}: serial {renewed.SerialNumber}, valid until {renewed.NotAfter.ToUniversalTime():yyyy-MM-dd}, " +
+                (result.GetValue(newKey) ? "with a new key; the previous certificate is revoked." : "same key; the previous certificate stays valid until it expires."));
+            if (identity != "server" && File.Exists(ca.Folder.Certificate(identity)) && !result.GetValue(newKey))
+            {
+                Console.WriteLine($"A device gets it with 'pipeline certs export-esp32 {identity}'; Mosquitto needs no change (it trusts the CA).");
+            }
+
+            return CliAction.Ok;
+        }));
+        return command;
+    }
+
     private static Command Revoke()
     {
         var name = NameArgument();
         var dir = DirOption();
-        var command = new Command("revoke", "Add NAME's certificate to the CRL (crl.pem). The embedded broker applies it at once; restart Mosquitto.")
+        var command = new Command("revoke", "Add every certificate ever issued to NAME (its current one and any it replaced) to the CRL. The embedded broker applies it at once and disconnects the revoked client; restart Mosquitto.")
         {
             name, dir,
         };
@@ -130,9 +158,10 @@ internal static class CertsCommand
         {
             using var ca = CertificateAuthority.Open(result.GetValue(dir)!);
             var identity = result.GetValue(name)!;
-            Console.WriteLine(ca.Revoke(identity)
-                ? $"Revoked {identity}. Restart Mosquitto (it reads crl.pem at start) for it to take effect there."
-                : $"{identity} was already revoked.");
+            var revoked = ca.Revoke(identity);
+            Console.WriteLine(revoked > 0
+                ? $"Revoked {revoked} certificate(s) of {identity}. Restart Mosquitto (it reads crl.pem at start) for it to take effect there; the embedded broker applies it at once."
+                : $"Every certificate of {identity} was already revoked.");
             return CliAction.Ok;
         }));
         return command;
@@ -147,8 +176,7 @@ internal static class CertsCommand
         };
         command.SetAction(result => CliAction.RunAsync(() =>
         {
-            using var ca = CertificateAuthority.Open(result.GetValue(dir)!);
-            var rows = ca.List();
+            var rows = CertificateInventory.List(new PkiFolder(result.GetValue(dir)!));
             Console.WriteLine($"{"NAME",-24} {"ROLE",-7} {"SERIAL",-34} {"NOT AFTER",-10} {"DAYS",5}  STATUS");
             foreach (var row in rows)
             {
@@ -180,7 +208,7 @@ internal static class CertsCommand
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             using var ca = CertificateAuthority.Open(result.GetValue(dir)!);
-            var header = ca.ExportEsp32Header(result.GetValue(name)!);
+            var header = Esp32Header.Export(ca.Folder, result.GetValue(name)!);
             if (result.GetValue(output) is { } path)
             {
                 PrivateKeyFile.Write(path, header);

@@ -127,6 +127,8 @@ public static class PipelineHostingExtensions
                         sp.GetRequiredService<IAlarmPublisher>()), "alarms"));
             }));
 
+        services.AddSingleton<CertificateExpiryWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<CertificateExpiryWatch>());
         services.AddHostedService<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<SensorStatusBoard>());
         services.AddHostedService<SensorRegistrationService>();

@@ -230,6 +230,10 @@ internal sealed class PipelineOptionsValidation :
 
         Range(errors, $"{PipelineSections.EmbeddedBroker}:Port", options.Port, 1, 65_535);
         Range(errors, $"{PipelineSections.EmbeddedBroker}:MaxPendingMessagesPerClient", options.MaxPendingMessagesPerClient, 1, 10_000_000);
+        Range(errors, $"{PipelineSections.EmbeddedBroker}:MaxConnections", options.MaxConnections, 1, 100_000);
+        Range(errors, $"{PipelineSections.EmbeddedBroker}:MaxPacketBytes", options.MaxPacketBytes, 1024, 268_435_455);
+        Positive(errors, $"{PipelineSections.EmbeddedBroker}:HandshakeTimeout", options.HandshakeTimeout);
+        Positive(errors, $"{PipelineSections.EmbeddedBroker}:ConnectTimeout", options.ConnectTimeout);
         return Result(errors);
     }
 

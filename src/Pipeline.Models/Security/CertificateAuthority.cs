@@ -1,14 +1,15 @@
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace Pipeline.Models.Security;
 
 /// <summary>
 /// The private CA of a Pipeline installation: creates the root, the broker's server certificate and one client
 /// certificate per identity (device, node, SCADA), revokes them through a signed CRL, and lists them.
-/// Only <see cref="System.Security.Cryptography"/> is used — no openssl process.
+/// Only <see cref="System.Security.Cryptography"/> is used — no openssl process. Somewhat over 300 lines: the whole
+/// life of a certificate (init, issue, renew, revoke) reads in one place; signing is <see cref="CaSigner"/>'s, the record
+/// of what was issued <see cref="IssuedCertificates"/>'.
 /// </summary>
 public sealed class CertificateAuthority : IDisposable
 {
@@ -21,12 +22,14 @@ public sealed class CertificateAuthority : IDisposable
 
     private readonly X509Certificate2 _ca;
     private readonly TimeProvider _time;
+    private readonly CaSigner _signer;
 
     private CertificateAuthority(PkiFolder folder, X509Certificate2 ca, TimeProvider time)
     {
         Folder = folder;
         _ca = ca;
         _time = time;
+        _signer = new CaSigner(ca, time);
     }
 
     public PkiFolder Folder { get; }
@@ -58,7 +61,7 @@ public sealed class CertificateAuthority : IDisposable
                 "pass --force to do so.");
         }
 
-        CreatePrivateDirectory(directory);
+        PrivateKeyFile.CreatePrivateDirectory(directory);
         var now = time.GetUtcNow();
         using var caKey = options.Key.CreateKey();
         var request = KeyAlgorithms.CreateRequest(Subject("Pipeline Root CA", "ca"), caKey);
@@ -73,9 +76,20 @@ public sealed class CertificateAuthority : IDisposable
 
         var authority = new CertificateAuthority(folder, X509Certificate2.CreateFromPem(
             selfSigned.ExportCertificatePem(), caKey.ExportPkcs8PrivateKeyPem()), time);
-        authority.WriteRevocationList(new CertificateRevocationListBuilder(), BigInteger.One);
+        authority._signer.WriteRevocationList(folder.RevocationList, new CertificateRevocationListBuilder(), BigInteger.One);
+        if (options.Force)
+        {
+            // A new CA: nothing the old one signed is worth keeping track of, and the node gets a certificate of the new one.
+            if (Directory.Exists(folder.Issued))
+            {
+                Directory.Delete(folder.Issued, recursive: true);
+            }
+
+            File.Delete(folder.Certificate(PkiFolder.NodeIdentity));
+        }
+
         authority.IssueServer(options);
-        authority.Issue(PkiFolder.NodeIdentity, IdentityRole.Node, options.Days, force: options.Force).Dispose();
+        authority.Issue(PkiFolder.NodeIdentity, IdentityRole.Node, options.Days).Dispose();
         return authority;
     }
 
@@ -96,7 +110,11 @@ public sealed class CertificateAuthority : IDisposable
         return new CertificateAuthority(folder, ca, time ?? TimeProvider.System);
     }
 
-    /// <summary>Issues a client certificate: CN = <paramref name="name"/>, OU = role, clientAuth.</summary>
+    /// <summary>
+    /// Issues a client certificate with a new key: CN = <paramref name="name"/>, OU = role, clientAuth. With
+    /// <paramref name="force"/> it replaces the name's certificate, and every earlier certificate of the name is revoked
+    /// first: a re-issue is what an operator does for a lost or compromised device, whose old key must stop working.
+    /// </summary>
     /// <param name="notBefore">Start of validity; defaults to now. Tests use the past to make expired certificates.</param>
     public X509Certificate2 Issue(
         string name,
@@ -108,104 +126,97 @@ public sealed class CertificateAuthority : IDisposable
     {
         IdentityName.EnsureValid(name);
         ValidateDays(days);
-        if (File.Exists(Folder.Certificate(name)) && !force)
+        if (File.Exists(Folder.Certificate(name)))
         {
-            throw new IOException($"'{name}' already has a certificate in '{Folder.Directory}'; revoke it first, or pass --force to replace it.");
+            if (!force)
+            {
+                throw new IOException($"'{name}' already has a certificate in '{Folder.Directory}'; revoke it first, or pass --force to replace it (which revokes it).");
+            }
+
+            Revoke(name);
         }
 
-        return IssueLeaf(
-            Subject(name, role.ToOrganizationalUnit()),
-            key ?? KeyAlgorithm,
-            days,
-            notBefore,
-            new X509EnhancedKeyUsageExtension([new Oid(ClientAuth)], false),
-            subjectAlternativeName: null,
-            Folder.Certificate(name),
-            Folder.Key(name));
-    }
-
-    /// <summary>Adds <paramref name="name"/>'s certificate to <c>crl.pem</c>. Returns false when it was already revoked.</summary>
-    public bool Revoke(string name)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        var path = name == "server" ? Folder.ServerCertificate : Folder.Certificate(IdentityName.EnsureValid(name));
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"No certificate '{path}' to revoke.", path);
-        }
-
-        using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
-        if (LoadRevocationList().IsRevoked(certificate))
-        {
-            return false;
-        }
-
-        var builder = CertificateRevocationListBuilder.LoadPem(File.ReadAllText(Folder.RevocationList), out var number);
-        builder.AddEntry(certificate, _time.GetUtcNow(), X509RevocationReason.CessationOfOperation);
-        WriteRevocationList(builder, number + 1);
-        return true;
-    }
-
-    public RevocationList LoadRevocationList() => RevocationList.Load(Folder.RevocationList, _ca);
-
-    /// <summary>Every certificate in the folder, by name.</summary>
-    public IReadOnlyList<CertificateSummary> List()
-    {
-        var crl = LoadRevocationList();
-        var now = _time.GetUtcNow();
-        var summaries = new List<CertificateSummary>();
-        foreach (var path in Directory.EnumerateFiles(Folder.Directory, "*.crt").Order(StringComparer.Ordinal))
-        {
-            using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
-            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-            summaries.Add(new CertificateSummary(
-                Path.GetFileName(path),
-                certificate.GetNameInfo(X509NameType.SimpleName, false),
-                ClientIdentity.OrganizationalUnit(certificate) ?? "unknown",
-                certificate.SerialNumber,
-                notAfter,
-                (int)Math.Floor((notAfter - now).TotalDays),
-                crl.IsRevoked(certificate)));
-        }
-
-        return summaries;
+        using var newKey = (key ?? KeyAlgorithm).CreateKey();
+        return IssueLeaf(Subject(name, role.ToOrganizationalUnit()), newKey, days, notBefore, ClientUsage(), subjectAlternativeName: null,
+            Folder.Certificate(name), Folder.Key(name), writeKey: true);
     }
 
     /// <summary>
-    /// A C header with the CA, the identity's certificate and its key as string literals, for an ESP32 MQTT client
-    /// (ESP-IDF <c>esp_mqtt_client_config_t</c> or Arduino <c>WiFiClientSecure</c>).
+    /// A new certificate for an identity that has one (a device, a node, a SCADA client, or <c>server</c>): the same
+    /// subject, role and names, a new validity, and the same key unless <paramref name="newKey"/> — so a device or a
+    /// broker can switch to it without anything else changing. The old certificate stays valid until it expires when the
+    /// key is kept (it proves the same key); with a new key it is revoked.
     /// </summary>
-    public string ExportEsp32Header(string name)
+    public X509Certificate2 Renew(string name, int days = DefaultLeafDays, bool newKey = false)
     {
-        IdentityName.EnsureValid(name);
-        var certificatePath = Folder.Certificate(name);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ValidateDays(days);
+        var server = name == "server";
+        var (certificatePath, keyPath) = server ? (Folder.ServerCertificate, Folder.ServerKey) : (Folder.Certificate(IdentityName.EnsureValid(name)), Folder.Key(name));
         if (!File.Exists(certificatePath))
         {
-            throw new FileNotFoundException(
-                $"No certificate for '{name}'. Issue one with 'pipeline certs issue {name} --dir {Folder.Directory}'.",
-                certificatePath);
+            throw new FileNotFoundException($"'{name}' has no certificate in '{Folder.Directory}' to renew; issue one with 'pipeline certs issue {name}'.", certificatePath);
         }
 
-        var certificatePem = File.ReadAllText(certificatePath);
-        var keyPem = PrivateKeyFile.Read(Folder.Key(name));
-        var caPem = File.ReadAllText(Folder.CaCertificate);
-        var guard = "PIPELINE_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray()) + "_H";
+        using var current = X509CertificateLoader.LoadCertificateFromFile(certificatePath);
+        using var key = newKey ? KeyAlgorithms.Of(current).CreateKey() : KeyAlgorithms.LoadKey(PrivateKeyFile.Read(keyPath));
+        if (newKey && !server)
+        {
+            Revoke(name);
+        }
 
-        var header = new StringBuilder()
-            .AppendLine($"// {name}.h — generated by 'pipeline certs export-esp32 {name}'.")
-            .AppendLine("// Contains this device's PRIVATE KEY: flash it, never commit or share it.")
-            .AppendLine($"// The device publishes only to pipeline/{name}/telemetry (QoS 1, JSON; see docs/mqtt.md).")
-            .AppendLine($"#ifndef {guard}")
-            .AppendLine($"#define {guard}")
-            .AppendLine()
-            .AppendLine($"#define PIPELINE_DEVICE_ID \"{name}\"")
-            .AppendLine($"#define PIPELINE_TELEMETRY_TOPIC \"pipeline/{name}/telemetry\"")
-            .AppendLine();
-        AppendLiteral(header, "PIPELINE_CA_CERT", caPem);
-        AppendLiteral(header, "PIPELINE_DEVICE_CERT", certificatePem);
-        AppendLiteral(header, "PIPELINE_DEVICE_KEY", keyPem);
-        return header.AppendLine($"#endif // {guard}").ToString();
+        var usage = server ? new X509EnhancedKeyUsageExtension([new Oid(ServerAuth)], false) : ClientUsage();
+        var names = server ? current.Extensions.OfType<X509SubjectAlternativeNameExtension>().SingleOrDefault() : null;
+        return IssueLeaf(current.SubjectName, key, days, notBefore: null, usage, names, certificatePath, keyPath, writeKey: newKey);
     }
+
+    /// <summary>
+    /// Adds every certificate ever issued to <paramref name="name"/> — its current one and any it replaced — to
+    /// <c>crl.pem</c>. Returns how many were newly revoked (0: all of them already were).
+    /// </summary>
+    public int Revoke(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name != "server")
+        {
+            IdentityName.EnsureValid(name);
+        }
+
+        var issued = new IssuedCertificates(Folder).Of(name);
+        try
+        {
+            if (issued.Count == 0)
+            {
+                var path = name == "server" ? Folder.ServerCertificate : Folder.Certificate(name);
+                throw new FileNotFoundException($"No certificate '{path}' to revoke.", path);
+            }
+
+            var crl = LoadRevocationList();
+            var unrevoked = issued.Where(c => !crl.IsRevoked(c)).ToList();
+            if (unrevoked.Count == 0)
+            {
+                return 0;
+            }
+
+            var builder = CertificateRevocationListBuilder.LoadPem(File.ReadAllText(Folder.RevocationList), out var number);
+            foreach (var certificate in unrevoked)
+            {
+                builder.AddEntry(certificate, _time.GetUtcNow(), X509RevocationReason.CessationOfOperation);
+            }
+
+            _signer.WriteRevocationList(Folder.RevocationList, builder, number + 1);
+            return unrevoked.Count;
+        }
+        finally
+        {
+            foreach (var certificate in issued)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
+
+    public RevocationList LoadRevocationList() => RevocationList.Load(Folder.RevocationList, _ca);
 
     public void Dispose() => _ca.Dispose();
 
@@ -224,28 +235,33 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         var commonName = options.ServerDnsNames.Count > 0 ? options.ServerDnsNames[0] : options.ServerIps[0].ToString();
+        using var key = options.Key.CreateKey();
         using var _ = IssueLeaf(
             Subject(commonName, "broker"),
-            options.Key,
+            key,
             options.Days,
             notBefore: null,
             new X509EnhancedKeyUsageExtension([new Oid(ServerAuth)], false),
             san.Build(),
             Folder.ServerCertificate,
-            Folder.ServerKey);
+            Folder.ServerKey,
+            writeKey: true);
     }
 
+    private static X509EnhancedKeyUsageExtension ClientUsage() => new([new Oid(ClientAuth)], false);
+
+    /// <summary>Signs a leaf for <paramref name="key"/>, writes it (and the key, when new) and records it in the issued folder.</summary>
     private X509Certificate2 IssueLeaf(
         X500DistinguishedName subject,
-        KeyAlgorithm algorithm,
+        AsymmetricAlgorithm key,
         int days,
         DateTimeOffset? notBefore,
         X509EnhancedKeyUsageExtension usage,
         X509Extension? subjectAlternativeName,
         string certificatePath,
-        string keyPath)
+        string keyPath,
+        bool writeKey)
     {
-        using var key = algorithm.CreateKey();
         var request = KeyAlgorithms.CreateRequest(subject, key);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         var keyUsage = key is RSA
@@ -262,41 +278,20 @@ public sealed class CertificateAuthority : IDisposable
 
         var start = notBefore ?? _time.GetUtcNow().AddMinutes(-5);
         var end = start.AddDays(days);
-        if (end > _ca.NotAfter)
+
+        using var issued = _signer.Sign(request, start, end);
+        var keyPem = key.ExportPkcs8PrivateKeyPem();
+        new IssuedCertificates(Folder).Add(issued);
+        if (writeKey)
         {
-            end = _ca.NotAfter;
+            PrivateKeyFile.Write(keyPath, keyPem);
         }
 
-        using var generator = SignatureGenerator();
-        using var issued = request.Create(_ca.SubjectName, generator.Generator, start, end, NewSerial());
-        File.WriteAllText(certificatePath, issued.ExportCertificatePem());
-        PrivateKeyFile.Write(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return X509Certificate2.CreateFromPem(issued.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    private void WriteRevocationList(CertificateRevocationListBuilder builder, BigInteger number)
-    {
-        // The CRL's nextUpdate is the CA's end of life: OpenSSL (Mosquitto) rejects every client once a CRL has
-        // expired, and a node on a pipe is better served by a CRL that never lapses than by one that must be re-signed.
-        var crl = builder.Build(
-            _ca,
-            number,
-            new DateTimeOffset(_ca.NotAfter.ToUniversalTime(), TimeSpan.Zero),
-            HashAlgorithmName.SHA256,
-            KeyAlgorithm == KeyAlgorithm.Rsa2048 ? RSASignaturePadding.Pkcs1 : null,
-            _time.GetUtcNow().AddMinutes(-5));
-        File.WriteAllText(Folder.RevocationList, PemEncoding.WriteString("X509 CRL", crl) + "\n");
-    }
-
-    private SignatureGeneratorLease SignatureGenerator()
-    {
-        if (_ca.GetRSAPrivateKey() is { } rsa)
-        {
-            return new SignatureGeneratorLease(rsa, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1));
-        }
-
-        var ecdsa = _ca.GetECDsaPrivateKey() ?? throw new CryptographicException("The CA certificate has no usable private key.");
-        return new SignatureGeneratorLease(ecdsa, X509SignatureGenerator.CreateForECDsa(ecdsa));
+        // Replaced in one step: a broker or node reading it meanwhile sees the old file or the new one, never half.
+        var temporary = certificatePath + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        File.WriteAllText(temporary, issued.ExportCertificatePem());
+        File.Move(temporary, certificatePath, overwrite: true);
+        return X509Certificate2.CreateFromPem(issued.ExportCertificatePem(), keyPem);
     }
 
     private static X500DistinguishedName Subject(string commonName, string unit)
@@ -308,13 +303,6 @@ public sealed class CertificateAuthority : IDisposable
         return builder.Build();
     }
 
-    private static byte[] NewSerial()
-    {
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, no leading zero byte
-        return serial;
-    }
-
     private static void ValidateDays(int days)
     {
         if (days is < 1 or > CaDays)
@@ -323,34 +311,4 @@ public sealed class CertificateAuthority : IDisposable
         }
     }
 
-    private static void CreatePrivateDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-            return;
-        }
-
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private static void AppendLiteral(StringBuilder header, string symbol, string pem)
-    {
-        header.AppendLine($"static const char {symbol}[] =");
-        var lines = pem.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
-        for (var i = 0; i < lines.Length; i++)
-        {
-            header.Append("    \"").Append(lines[i]).Append("\\n\"").AppendLine(i == lines.Length - 1 ? ";" : string.Empty);
-        }
-
-        header.AppendLine();
-    }
-
-    private sealed class SignatureGeneratorLease(AsymmetricAlgorithm key, X509SignatureGenerator generator) : IDisposable
-    {
-        public X509SignatureGenerator Generator { get; } = generator;
-
-        public void Dispose() => key.Dispose();
-    }
 }

@@ -11,6 +11,8 @@ namespace Pipeline.Models.Security;
 public sealed class ClientCertificateValidator
 {
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+    private const string CommonNameOid = "2.5.4.3";
+    private const string OrganizationalUnitOid = "2.5.4.11";
 
     private readonly X509Certificate2 _ca;
     private readonly string _crlPath;
@@ -72,7 +74,39 @@ public sealed class ClientCertificateValidator
             return null;
         }
 
-        return ClientIdentity.FromCertificate(certificate, out error);
+        error = LeafProblem(certificate);
+        return error is null ? ClientIdentity.FromCertificate(certificate, out error) : null;
+    }
+
+    /// <summary>Whether the CRL (reread when its file changes) lists <paramref name="certificate"/>.</summary>
+    public bool IsRevoked(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return CurrentRevocationList().IsRevoked(certificate);
+    }
+
+    /// <summary>
+    /// What our CA never issues, so what nobody holding its key by mistake or on purpose gets to use: a certificate
+    /// without the clientAuth usage stated (X.509 reads a missing extended key usage as "any use"), one that is itself a
+    /// CA, and one whose subject names more than one CN or role (brokers differ in which they would read).
+    /// </summary>
+    private static string? LeafProblem(X509Certificate2 certificate)
+    {
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SingleOrDefault();
+        if (usages is null || !usages.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == ClientAuth))
+        {
+            return $"certificate '{certificate.Subject}' does not state the clientAuth usage";
+        }
+
+        if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().SingleOrDefault() is { CertificateAuthority: true })
+        {
+            return $"certificate '{certificate.Subject}' is a CA certificate, not a client's";
+        }
+
+        var names = certificate.SubjectName.EnumerateRelativeDistinguishedNames().Select(n => n.GetSingleElementType().Value).ToList();
+        return names.Count(o => o == CommonNameOid) != 1 || names.Count(o => o == OrganizationalUnitOid) != 1
+            ? $"certificate '{certificate.Subject}' must name exactly one CN and one OU"
+            : null;
     }
 
     private RevocationList CurrentRevocationList()

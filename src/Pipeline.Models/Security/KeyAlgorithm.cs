@@ -38,6 +38,25 @@ public static class KeyAlgorithms
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
     };
 
+    /// <summary>An ECDSA or RSA private key from its PEM (PKCS#8, as the PKI writes them).</summary>
+    internal static AsymmetricAlgorithm LoadKey(string pem)
+    {
+        var ecdsa = ECDsa.Create();
+        try
+        {
+            ecdsa.ImportFromPem(pem);
+            return ecdsa;
+        }
+        catch (CryptographicException)
+        {
+            ecdsa.Dispose();
+        }
+
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(pem);
+        return rsa;
+    }
+
     internal static KeyAlgorithm Of(X509Certificate2 certificate) =>
         certificate.GetKeyAlgorithm() == "1.2.840.10045.2.1" ? KeyAlgorithm.EcdsaP256 : KeyAlgorithm.Rsa2048;
 

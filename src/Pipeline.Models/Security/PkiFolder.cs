@@ -18,4 +18,10 @@ public sealed record PkiFolder(string Directory)
     public string Certificate(string name) => Path.Combine(Directory, name + ".crt");
 
     public string Key(string name) => Path.Combine(Directory, name + ".key");
+
+    /// <summary>
+    /// Every certificate the CA ever issued, as <c>issued/SERIAL.crt</c>: what <c>certs revoke</c> reaches when a name's
+    /// current file has been replaced (a re-issue, a renewal).
+    /// </summary>
+    public string Issued => Path.Combine(Directory, "issued");
 }

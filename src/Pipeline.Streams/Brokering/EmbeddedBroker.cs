@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -19,21 +20,26 @@ namespace Pipeline.Streams.Brokering;
 public sealed class EmbeddedBroker : IAsyncDisposable
 {
     private const string IdentityKey = "pipeline.identity";
+    private static readonly TimeSpan RevocationCheck = TimeSpan.FromSeconds(2);
 
     private readonly MqttServer _server;
     private readonly ClientCertificateValidator _validator;
+    private readonly GuardedTlsListener _listener;
+    private readonly ServerCertificateSource _serverCertificate;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, X509Certificate2> _sessions = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
     private long _refusedConnections;
     private long _deniedPublishes;
     private long _deniedSubscriptions;
     private long _droppedMessages;
+    private long _revokedSessions;
 
     private EmbeddedBroker(EmbeddedBrokerOptions options, ILogger logger)
     {
         var folder = new PkiFolder(options.CertsDirectory);
         _validator = ClientCertificateValidator.ForFolder(folder);
         _logger = logger;
-        Port = options.Port;
         BindAddress = IPAddress.Parse(options.BindAddress);
 
         if (!File.Exists(folder.ServerCertificate))
@@ -43,23 +49,22 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 folder.ServerCertificate);
         }
 
-        var serverCertificate = X509Certificate2.CreateFromPem(
-            File.ReadAllText(folder.ServerCertificate), PrivateKeyFile.Read(folder.ServerKey));
+        _serverCertificate = new ServerCertificateSource(folder, logger);
+        _ = _serverCertificate.Current; // a missing or unreadable key is a start-up error
+        _listener = new GuardedTlsListener(options, _serverCertificate, ValidateClientCertificate, logger);
 
+        // No endpoint of MQTTnet's own: the guarded listener is the only way in. A client has ConnectTimeout after its
+        // handshake to send CONNECT.
         var serverOptions = new MqttServerOptionsBuilder()
-            .WithoutDefaultEndpoint() // otherwise MQTTnet also opens plain 1883 on every interface
-            .WithEncryptedEndpoint()
-            .WithEncryptedEndpointBoundIPAddress(BindAddress)
-            .WithEncryptedEndpointPort(options.Port)
-            .WithEncryptionCertificate(serverCertificate)
-            .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithClientCertificate(ValidateClientCertificate, true)
+            .WithoutDefaultEndpoint()
+            .WithDefaultCommunicationTimeout(options.ConnectTimeout)
             .WithPersistentSessions(true)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
             .Build();
 
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttNetLogger(logger));
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_listener], new MqttNetLogger(logger));
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         _server.InterceptingSubscriptionAsync += OnInterceptingSubscriptionAsync;
         _server.QueuedApplicationMessageOverwrittenAsync += OnQueuedMessageOverwrittenAsync;
@@ -67,7 +72,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     public IPAddress BindAddress { get; }
 
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     /// <summary>Connections refused: bad or missing certificate, or a client id that is not the certificate's CN.</summary>
     public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
@@ -78,6 +83,21 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>QoS 1 messages dropped because a client's queue was full.</summary>
     public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
+
+    /// <summary>Connected clients disconnected because their certificate was revoked while they were connected.</summary>
+    public long RevokedSessions => Interlocked.Read(ref _revokedSessions);
+
+    /// <summary>Connections open now, from accept to close (handshaking ones included).</summary>
+    public int OpenConnections => _listener.OpenConnections;
+
+    /// <summary>Connections refused because <see cref="EmbeddedBrokerOptions.MaxConnections"/> were open.</summary>
+    public long RefusedOverCapacity => _listener.RefusedOverCapacity;
+
+    /// <summary>Connections closed because the TLS handshake did not finish in time.</summary>
+    public long HandshakeTimeouts => _listener.HandshakeTimeouts;
+
+    /// <summary>Connections closed because a packet announced more than <see cref="EmbeddedBrokerOptions.MaxPacketBytes"/>.</summary>
+    public long OversizePackets => _listener.OversizePackets;
 
     public static async Task<EmbeddedBroker> StartAsync(EmbeddedBrokerOptions options, ILogger logger)
     {
@@ -94,6 +114,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             throw;
         }
 
+        _ = Task.Run(() => broker.DisconnectRevokedAsync(broker._stopping.Token));
         logger.LogInformation("Embedded MQTT broker listening on {Address}:{Port} (mTLS, CA in {CertsDirectory})",
             broker.BindAddress, broker.Port, options.CertsDirectory);
         return broker;
@@ -101,12 +122,48 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
         if (_server.IsStarted)
         {
             await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
         }
 
         _server.Dispose();
+        _serverCertificate.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// A revocation takes effect for connected clients too: whenever the CRL changes, every session whose certificate
+    /// it now lists is disconnected (it cannot come back: its handshake is refused).
+    /// </summary>
+    private async Task DisconnectRevokedAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(RevocationCheck);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                foreach (var (clientId, certificate) in _sessions)
+                {
+                    if (_validator.IsRevoked(certificate))
+                    {
+                        Interlocked.Increment(ref _revokedSessions);
+                        _logger.LogWarning("Disconnecting {ClientId}: its certificate (serial {Serial}) has been revoked", clientId, certificate.SerialNumber);
+                        _sessions.TryRemove(clientId, out _);
+                        await _server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = "certificate revoked" })
+                            .ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "The revocation check of connected clients stopped");
+        }
     }
 
     private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -145,6 +202,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         e.SessionItems[IdentityKey] = identity;
+        _sessions[identity.Name] = X509CertificateLoader.LoadCertificate(e.ClientCertificate!.RawData);
         _logger.LogDebug("Client {Identity} ({Role}) connected from {Endpoint}", identity.Name, identity.Role, e.RemoteEndPoint);
         return Task.CompletedTask;
     }
@@ -158,20 +216,29 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         var topic = e.ApplicationMessage.Topic;
-        if (e.SessionItems[IdentityKey] is ClientIdentity identity && TopicPolicy.MayPublish(identity, topic))
+        var identity = e.SessionItems[IdentityKey] as ClientIdentity;
+        var allowed = identity is not null && TopicPolicy.MayPublish(identity, topic);
+        // Retained telemetry would be replayed to every new subscriber as if it had just been measured.
+        if (allowed && !(e.ApplicationMessage.Retain && identity!.Role == IdentityRole.Device))
         {
             return Task.CompletedTask;
         }
 
         e.ProcessPublish = false;
         e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-        e.Response.ReasonString = $"'{e.ClientId}' may not publish to '{topic}'";
+        e.Response.ReasonString = allowed ? "devices may not publish retained messages" : $"'{e.ClientId}' may not publish to '{topic}'";
         var denied = Interlocked.Increment(ref _deniedPublishes);
         if (ShouldLog(denied))
         {
             _logger.LogWarning("Denied publish by {ClientId} to {Topic} ({Denied} denied so far)", e.ClientId, topic, denied);
         }
 
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        _sessions.TryRemove(e.ClientId, out _);
         return Task.CompletedTask;
     }
 

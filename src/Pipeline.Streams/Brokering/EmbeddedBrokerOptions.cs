@@ -6,7 +6,10 @@ public sealed class EmbeddedBrokerOptions
     /// <summary>PKI folder with <c>ca.crt</c>, <c>server.crt/key</c> and <c>crl.pem</c>. Env: <c>Pipeline__EmbeddedBroker__CertsDirectory</c>.</summary>
     public string CertsDirectory { get; set; } = "certs";
 
-    /// <summary>Address to listen on. Default <c>0.0.0.0</c> (devices connect over the network).</summary>
+    /// <summary>
+    /// Address to listen on, and only it: <c>127.0.0.1</c> is loopback only, <c>0.0.0.0</c> every IPv4 interface, <c>::</c>
+    /// every interface, IPv4 and IPv6. Default <c>0.0.0.0</c> (devices connect over the network).
+    /// </summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
     /// <summary>TLS port. Default 8883.</summary>
@@ -17,4 +20,19 @@ public sealed class EmbeddedBrokerOptions
     /// sensors x readings/s x seconds of outage to survive: past it, the oldest messages are dropped (and logged).
     /// </summary>
     public int MaxPendingMessagesPerClient { get; set; } = 100_000;
+
+    /// <summary>Open connections at most; more are closed at once (counted, logged). Default 1000.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>How long a new connection has to finish its TLS handshake. Default 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a client has after its handshake to send CONNECT. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Largest MQTT packet accepted, bytes: a client that announces a bigger one is disconnected before it is read.
+    /// Default 65,536 (Mosquitto's generated config has the same); telemetry is a few hundred bytes.
+    /// </summary>
+    public int MaxPacketBytes { get; set; } = 65_536;
 }

@@ -20,6 +20,9 @@ public sealed record MosquittoConfigOptions
     /// </summary>
     public int MaxQueuedMessages { get; init; } = 100_000;
 
+    /// <summary>Open connections at most on the listener (idle and handshaking ones count); more are closed at once. Default 1000.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
     /// <summary>Unacknowledged QoS 1 messages in flight per client (Mosquitto's default of 20 caps QoS 1 at ~23k msg/s).</summary>
     public int MaxInflightMessages { get; init; } = 1000;
 

@@ -72,12 +72,16 @@ public static class MosquittoConfigWriter
         Line("set_tcp_nodelay true");
         Line(string.Empty);
         Setting("listener", $"{options.Port} {options.BindAddress}");
+        Line("# Mosquitto 2.0 has no timeout on the TLS handshake or before CONNECT: cap the sockets one peer can hold open.");
+        Setting("max_connections", options.MaxConnections);
         Line("protocol mqtt");
         Setting("cafile", folder.CaCertificate);
         Setting("certfile", folder.ServerCertificate);
         Setting("keyfile", folder.ServerKey);
         Setting("crlfile", folder.RevocationList);
         Line("tls_version tlsv1.2");
+        Line("# TLS 1.2 only with forward secrecy (ECDHE); TLS 1.3's suites all have it.");
+        Setting("ciphers", ForwardSecretCiphers.OpenSsl);
         Line("require_certificate true");
         Line("use_identity_as_username true");
         Line("# The client id is the certificate CN, so no client can take over another identity's session.");

@@ -21,7 +21,8 @@ namespace Pipeline.Streams.Subscribing;
 public sealed class MqttTelemetrySource : IAsyncDisposable
 {
     private readonly MqttOptions _options;
-    private readonly MqttClientOptions _clientOptions;
+    private readonly BrokerEndpoint _endpoint;
+    private MqttClientOptions _clientOptions;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly Channel<IncomingMessage> _channel;
@@ -32,6 +33,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     private long _received;
     private long _refusedAfterCompletion;
     private int _disposed;
+    private int _connects;
 
     public MqttTelemetrySource(MqttOptions options, BrokerEndpoint broker, ILogger logger)
     {
@@ -41,17 +43,8 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         _options = options;
         _logger = logger;
         _broker = broker.ToString();
-        _clientOptions = MutualTlsClientOptions.For(broker, options.CertsDirectory, options.Identity)
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
-            .WithReceiveMaximum((ushort)options.MaxInFlight)
-            .WithKeepAlivePeriod(options.KeepAlive)
-            // The node's status is retained; if the node vanishes, the broker tells SCADA it is offline.
-            .WithWillTopic(TopicContract.Status(options.Identity))
-            .WithWillPayload(NodeStatus.Offline)
-            .WithWillRetain()
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+        _endpoint = broker;
+        _clientOptions = ClientOptions(); // a missing or unreadable certificate is a start-up error, not a retry loop
 
         // Capacity = Receive Maximum: the broker never has more unacked messages out, so a write only waits if a
         // broker ignores the limit — and then waiting (TCP backpressure) is the right thing.
@@ -91,6 +84,35 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
 
         var result = await _client.PublishAsync(message, cancellation).ConfigureAwait(false);
         return result.IsSuccess;
+    }
+
+    /// <summary>
+    /// The session's options with the identity's certificate as it is on disk now: a renewed certificate
+    /// (<c>pipeline certs renew node</c>) is used from the next connection on, without a restart.
+    /// </summary>
+    private MqttClientOptions ClientOptions() =>
+        MutualTlsClientOptions.For(_endpoint, _options.CertsDirectory, _options.Identity)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
+            .WithReceiveMaximum((ushort)_options.MaxInFlight)
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            // The node's status is retained; if the node vanishes, the broker tells SCADA it is offline.
+            .WithWillTopic(TopicContract.Status(_options.Identity))
+            .WithWillPayload(NodeStatus.Offline)
+            .WithWillRetain()
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+
+    private void ReloadCertificate()
+    {
+        try
+        {
+            _clientOptions = ClientOptions();
+        }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not reload the certificate of {Identity} ({Reason}); connecting with the one loaded before", _options.Identity, e.Message);
+        }
     }
 
     /// <summary>Starts connecting in the background; returns at once (a broker that is down is not fatal).</summary>
@@ -179,6 +201,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             try
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_connects++ > 0)
+                {
+                    ReloadCertificate();
+                }
+
                 var connected = await _client.ConnectAsync(_clientOptions, stopping).ConfigureAwait(false);
                 if (connected.ResultCode != MqttClientConnectResultCode.Success)
                 {
@@ -191,11 +218,15 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                         .WithTopicFilter(AlarmCommand.Prefix + "#", MqttQualityOfServiceLevel.AtLeastOnce)
                         .Build(),
                     stopping).ConfigureAwait(false);
-                var granted = subscribed.Items.First().ResultCode;
-                if (granted is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                // Every filter must be granted at QoS 1: a refused command subscription would leave operators' commands
+                // unanswered without a word (#15), a refused telemetry one the node deaf.
+                foreach (var item in subscribed.Items)
                 {
-                    throw new MqttConnectRefusedException(
-                        $"subscription to {TopicContract.AllTelemetry} refused ({granted}): is '{_options.Identity}' a node identity in the broker's ACL?");
+                    if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                    {
+                        throw new MqttConnectRefusedException(
+                            $"subscription to {item.TopicFilter.Topic} refused ({item.ResultCode}): is '{_options.Identity}' a node identity in the broker's ACL?");
+                    }
                 }
 
                 _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight)",

@@ -28,7 +28,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
 
-    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null)
+    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null, int maxConnections = 1000)
     {
         var chosen = port ?? FreePort.Next();
         Directory.CreateDirectory(workDirectory);
@@ -42,6 +42,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
             PersistenceDirectory = Path.Combine(workDirectory, "data"),
             RunAsUser = Environment.UserName,
             LogFile = logFile,
+            MaxConnections = maxConnections,
         });
         Directory.CreateDirectory(Path.Combine(workDirectory, "data"));
 

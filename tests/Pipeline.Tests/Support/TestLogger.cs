@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.Tests.Support;
 
 /// <summary>Keeps every log entry so that a spec can assert on what was reported (and that nothing failed).</summary>
-public sealed class TestLogger : ILogger
+public class TestLogger : ILogger
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
 
@@ -30,3 +30,6 @@ public sealed class TestLogger : ILogger
         Assert.True(errors.Count == 0, "Errors were logged:\n" + string.Join("\n", errors));
     }
 }
+
+/// <summary>A <see cref="TestLogger"/> for a class that asks for its own category.</summary>
+public sealed class TestLogger<T> : TestLogger, ILogger<T>;

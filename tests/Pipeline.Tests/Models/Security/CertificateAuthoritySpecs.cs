@@ -122,13 +122,75 @@ public sealed class CertificateAuthoritySpecs : IDisposable
         using var device = ca.Issue("esp32-01", IdentityRole.Device);
         using var other = ca.Issue("esp32-02", IdentityRole.Device);
 
-        Assert.True(ca.Revoke("esp32-01"));
-        Assert.False(ca.Revoke("esp32-01"));
+        Assert.Equal(1, ca.Revoke("esp32-01"));
+        Assert.Equal(0, ca.Revoke("esp32-01"));
 
         var crl = ca.LoadRevocationList();
         Assert.True(crl.IsRevoked(device));
         Assert.False(crl.IsRevoked(other));
         Assert.Single(crl.RevokedSerials);
+    }
+
+    [Fact]
+    public void Should_revoke_what_a_forced_reissue_replaces_and_keep_a_record_of_every_certificate()
+    {
+        using var ca = CertificateAuthority.Init(Dir, Options());
+        using var first = ca.Issue("esp32-01", IdentityRole.Device);
+
+        using var second = ca.Issue("esp32-01", IdentityRole.Device, force: true);
+
+        var crl = ca.LoadRevocationList();
+        Assert.True(crl.IsRevoked(first));
+        Assert.False(crl.IsRevoked(second));
+        Assert.True(File.Exists(Path.Combine(Dir, "issued", first.SerialNumber + ".crt")));
+        Assert.True(File.Exists(Path.Combine(Dir, "issued", second.SerialNumber + ".crt")));
+        Assert.Throws<IOException>(() => ca.Issue("esp32-01", IdentityRole.Device)); // without --force: refused, nothing changes
+    }
+
+    [Fact]
+    public void Should_renew_with_the_same_key_subject_and_role_and_leave_the_old_certificate_valid()
+    {
+        using var ca = CertificateAuthority.Init(Dir, Options(KeyAlgorithm.EcdsaP256));
+        using var first = ca.Issue("nodered", IdentityRole.Scada, days: 20);
+        var key = File.ReadAllText(Path.Combine(Dir, "nodered.key"));
+
+        using var renewed = ca.Renew("nodered", days: 400);
+
+        Assert.NotEqual(first.SerialNumber, renewed.SerialNumber);
+        Assert.Equal(first.PublicKey.EncodedKeyValue.RawData, renewed.PublicKey.EncodedKeyValue.RawData);
+        Assert.Equal(key, File.ReadAllText(Path.Combine(Dir, "nodered.key")));
+        Assert.Equal(new ClientIdentity("nodered", IdentityRole.Scada), ClientIdentity.FromCertificate(renewed, out _));
+        Assert.InRange((renewed.NotAfter - renewed.NotBefore).TotalDays, 399.9, 400.1);
+        Assert.False(ca.LoadRevocationList().IsRevoked(first));
+        Assert.Equal(2, ca.Revoke("nodered")); // revoking the name reaches both
+    }
+
+    [Fact]
+    public void Should_renew_with_a_new_key_when_asked_and_revoke_the_old_certificate()
+    {
+        using var ca = CertificateAuthority.Init(Dir, Options());
+        using var first = ca.Issue("esp32-01", IdentityRole.Device);
+
+        using var renewed = ca.Renew("esp32-01", newKey: true);
+
+        Assert.NotEqual(first.PublicKey.EncodedKeyValue.RawData, renewed.PublicKey.EncodedKeyValue.RawData);
+        Assert.True(ca.LoadRevocationList().IsRevoked(first));
+        Assert.False(ca.LoadRevocationList().IsRevoked(renewed));
+    }
+
+    [Fact]
+    public async Task Should_renew_the_server_certificate_with_its_names_and_key()
+    {
+        using var ca = CertificateAuthority.Init(Dir, Options());
+        using var before = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Dir, "server.crt"));
+
+        using var renewed = ca.Renew("server", days: 30);
+
+        Assert.Equal(before.Subject, renewed.Subject);
+        Assert.Equal(before.PublicKey.EncodedKeyValue.RawData, renewed.PublicKey.EncodedKeyValue.RawData);
+        Assert.Equal(["127.0.0.1", "192.168.1.50"], renewed.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses().Select(i => i.ToString()).Order());
+        var verified = await Openssl.RunAsync(Dir, "verify", "-purpose", "sslserver", "-CAfile", "ca.crt", "server.crt");
+        Assert.True(verified.ExitCode == 0, verified.Output);
     }
 
     [Fact]
@@ -140,7 +202,7 @@ public sealed class CertificateAuthoritySpecs : IDisposable
         ca.Issue("nodered", IdentityRole.Scada).Dispose();
         ca.Revoke("esp32-01");
 
-        var rows = ca.List().ToDictionary(r => r.Name);
+        var rows = CertificateInventory.List(ca.Folder).ToDictionary(r => r.Name);
 
         Assert.Equal(["Pipeline Root CA", "esp32-01", "esp32-soon", "localhost", "node", "nodered"], rows.Keys.Order(StringComparer.Ordinal));
         Assert.True(rows["esp32-01"].Revoked);
@@ -157,7 +219,7 @@ public sealed class CertificateAuthoritySpecs : IDisposable
         using var ca = CertificateAuthority.Init(Dir, Options());
         ca.Issue("esp32-01", IdentityRole.Device).Dispose();
 
-        var header = ca.ExportEsp32Header("esp32-01");
+        var header = Esp32Header.Export(ca.Folder, "esp32-01");
 
         Assert.Contains("#define PIPELINE_DEVICE_ID \"esp32-01\"", header, StringComparison.Ordinal);
         Assert.Contains("#define PIPELINE_TELEMETRY_TOPIC \"pipeline/esp32-01/telemetry\"", header, StringComparison.Ordinal);

@@ -82,6 +82,62 @@ public abstract class BrokerSecuritySpecs(IBrokerFixture fixture)
     }
 
     [Fact]
+    public async Task Should_refuse_the_certificate_a_reissue_replaced_and_accept_the_new_one()
+    {
+        // #15: 'certs issue NAME --force' left the old certificate valid for 825 days.
+        Assert.False(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, fixture.Pki.StaleDirectory, TestPki.Reissued).Build()),
+            fixture.Diagnostics);
+        Assert.True(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, Certs, TestPki.Reissued).Build()), fixture.Diagnostics);
+    }
+
+    [Fact]
+    public async Task Should_accept_a_renewed_certificate_and_the_one_it_renewed_with_the_same_key()
+    {
+        Assert.True(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, fixture.Pki.StaleDirectory, TestPki.Renewed).Build()),
+            fixture.Diagnostics);
+        Assert.True(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, Certs, TestPki.Renewed).Build()), fixture.Diagnostics);
+    }
+
+    [Fact]
+    public async Task Should_refuse_every_certificate_of_a_revoked_name_also_the_one_a_renewal_replaced()
+    {
+        // #15: 'certs revoke NAME' read only the current file.
+        Assert.False(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, fixture.Pki.StaleDirectory, TestPki.RenewedThenRevoked).Build()));
+        Assert.False(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(Broker, Certs, TestPki.RenewedThenRevoked).Build()));
+    }
+
+    [Fact]
+    public async Task Should_drop_a_client_that_sends_a_packet_over_64_KB_and_deliver_none_of_it()
+    {
+        await using var node = await MqttTestClient.ConnectAsync(Broker, Certs, PkiFolder.NodeIdentity);
+        await node.SubscribeAsync(TopicContract.AllTelemetry);
+        await using var device = await MqttTestClient.ConnectAsync(Broker, Certs, TestPki.Device1);
+
+        var huge = new string('x', 200_000);
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await device.PublishAsync(TopicContract.Telemetry(TestPki.Device1), huge);
+            await device.Client.PingAsync(); // the broker has closed the connection by now
+        });
+
+        Assert.Null(await node.NextAsync(Silence));
+    }
+
+    [Theory]
+    [InlineData("AES128-GCM-SHA256")] // RSA key exchange: no forward secrecy
+    [InlineData("AES256-SHA256")]
+    public async Task Should_refuse_tls12_cipher_suites_without_forward_secrecy(string cipher)
+    {
+        var handshake = await Openssl.RunAsync(Certs, "s_client", "-connect", $"{Broker.Host}:{Broker.Port}", "-tls1_2", "-cipher", cipher,
+            "-cert", $"{TestPki.Device1}.crt", "-key", $"{TestPki.Device1}.key", "-CAfile", "ca.crt", "-brief");
+        var forwardSecret = await Openssl.RunAsync(Certs, "s_client", "-connect", $"{Broker.Host}:{Broker.Port}", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+            "-cert", $"{TestPki.Device1}.crt", "-key", $"{TestPki.Device1}.key", "-CAfile", "ca.crt", "-brief");
+
+        Assert.DoesNotContain("CONNECTION ESTABLISHED", handshake.Output, StringComparison.Ordinal);
+        Assert.Contains("CONNECTION ESTABLISHED", forwardSecret.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_accept_the_same_identity_that_is_refused_elsewhere_only_when_valid()
     {
         // Control for the refusals above: a valid device with the same options builder connects.
@@ -192,6 +248,53 @@ public sealed class EmbeddedBrokerSecuritySpecs(EmbeddedBrokerFixture fixture)
         Assert.False(await MqttTestClient.TryConnectAsync(options));
     }
 
+    [Theory]
+    [InlineData(TestPki.WithoutUsage)]
+    [InlineData(TestPki.CaLeaf)]
+    [InlineData(TestPki.TwoNames)]
+    public async Task Should_refuse_a_certificate_our_ca_signed_but_never_issues(string crafted)
+    {
+        Assert.False(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(fixture.Endpoint, fixture.Pki.CraftedDirectory, crafted).Build()));
+    }
+
+    [Fact]
+    public async Task Should_refuse_retained_telemetry_from_a_device()
+    {
+        await using var device = await MqttTestClient.ConnectAsync(fixture.Endpoint, fixture.Pki.CertsDirectory, TestPki.Device1);
+
+        var retained = await device.Client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(TestPki.Device1))
+            .WithPayload("""{"seq":1}""").WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, retained.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Should_listen_only_on_the_address_it_is_given()
+    {
+        // #15: bound to 127.0.0.1 it also listened on [::] (MQTTnet opens an IPv6 socket on every interface by default).
+        using var ipv6 = new System.Net.Sockets.TcpClient(System.Net.Sockets.AddressFamily.InterNetworkV6);
+
+        await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => ipv6.ConnectAsync(System.Net.IPAddress.IPv6Loopback, fixture.Endpoint.Port));
+    }
+
+    [Fact]
+    public async Task Should_disconnect_a_connected_client_whose_certificate_is_revoked()
+    {
+        using (var ca = CertificateAuthority.Open(fixture.Pki.CertsDirectory))
+        {
+            ca.Issue("esp32-stolen", IdentityRole.Device).Dispose();
+        }
+
+        await using var device = await MqttTestClient.ConnectAsync(fixture.Endpoint, fixture.Pki.CertsDirectory, "esp32-stolen");
+        using (var ca = CertificateAuthority.Open(fixture.Pki.CertsDirectory))
+        {
+            ca.Revoke("esp32-stolen");
+        }
+
+        await Eventually.HoldsAsync(() => !device.Client.IsConnected, TimeSpan.FromSeconds(15), () => fixture.Diagnostics);
+        Assert.True(fixture.Broker.RevokedSessions >= 1);
+    }
+
     [Fact]
     public async Task Should_apply_a_revocation_without_a_restart()
     {
@@ -211,4 +314,31 @@ public sealed class EmbeddedBrokerSecuritySpecs(EmbeddedBrokerFixture fixture)
 }
 
 public sealed class MosquittoSecuritySpecs(MosquittoFixture fixture)
-    : BrokerSecuritySpecs(fixture), IClassFixture<MosquittoFixture>;
+    : BrokerSecuritySpecs(fixture), IClassFixture<MosquittoFixture>
+{
+    /// <summary>
+    /// What Mosquitto 2.0 does not check (OpenSSL reads a missing extended key usage as any use, and takes a CA
+    /// certificate as a client's): written down in docs/mqtt.md and checked here, so that a change shows.
+    /// </summary>
+    [Theory]
+    [InlineData(TestPki.WithoutUsage)]
+    [InlineData(TestPki.CaLeaf)]
+    public async Task Should_accept_what_only_the_embedded_broker_refuses(string crafted) =>
+        Assert.True(await MqttTestClient.TryConnectAsync(MutualTlsClientOptions.For(fixture.Endpoint, fixture.Pki.CraftedDirectory, crafted).Build()),
+            fixture.Diagnostics);
+
+    [Fact]
+    public async Task Should_give_a_certificate_with_two_cns_the_rights_of_one_of_them()
+    {
+        // The crafted certificate names esp32-twocn and node; Mosquitto takes node's (measured), so it reads every
+        // device's telemetry. Only a holder of the CA key can make one — who could issue a node certificate anyway — and
+        // the embedded broker refuses it; docs/mqtt.md says so.
+        await using var twoNames = await MqttTestClient.ConnectAsync(fixture.Endpoint, fixture.Pki.CraftedDirectory, TestPki.TwoNames);
+        await twoNames.SubscribeAsync(TopicContract.AllTelemetry);
+        await using var device = await MqttTestClient.ConnectAsync(fixture.Endpoint, fixture.Pki.CertsDirectory, TestPki.Device1);
+
+        await device.PublishAsync(TopicContract.Telemetry(TestPki.Device1), """{"seq":1}""");
+
+        Assert.NotNull(await twoNames.NextAsync(TimeSpan.FromSeconds(5)));
+    }
+}

@@ -17,6 +17,7 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
             Port = 18883,
             BindAddress = "10.0.0.2",
             MaxQueuedMessages = 250_000,
+            MaxConnections = 300,
         });
 
         var lines = File.ReadAllLines(config);
@@ -35,6 +36,8 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
             "persistence true",
             "max_queued_messages 250000",
             "set_tcp_nodelay true",
+            "max_connections 300",
+            $"ciphers {ForwardSecretCiphers.OpenSsl}",
         ];
         foreach (var line in expected)
         {

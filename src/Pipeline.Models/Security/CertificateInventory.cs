@@ -1,0 +1,36 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Pipeline.Models.Security;
+
+/// <summary>
+/// The certificates in a PKI folder with their expiry and revocation: what <c>pipeline certs list</c> prints and what
+/// the node warns about at start and daily. Needs the CA's certificate, not its key, so a node can run it on its own
+/// folder.
+/// </summary>
+public static class CertificateInventory
+{
+    /// <summary>Every <c>*.crt</c> of the folder (the CA's too), by file name.</summary>
+    public static IReadOnlyList<CertificateSummary> List(PkiFolder folder, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(folder.CaCertificate);
+        var crl = File.Exists(folder.RevocationList) ? RevocationList.Load(folder.RevocationList, ca) : null;
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var summaries = new List<CertificateSummary>();
+        foreach (var path in Directory.EnumerateFiles(folder.Directory, "*.crt").Order(StringComparer.Ordinal))
+        {
+            using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
+            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            summaries.Add(new CertificateSummary(
+                Path.GetFileName(path),
+                certificate.GetNameInfo(X509NameType.SimpleName, false),
+                ClientIdentity.OrganizationalUnit(certificate) ?? "unknown",
+                certificate.SerialNumber,
+                notAfter,
+                (int)Math.Floor((notAfter - now).TotalDays),
+                crl?.IsRevoked(certificate) ?? false));
+        }
+
+        return summaries;
+    }
+}
