@@ -1,10 +1,12 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Actors.Hosting;
 
 /// <summary>
 /// The node's place in the Akka cluster (<c>Pipeline:Cluster</c>). With no seed nodes the node forms a one-node
 /// cluster on its own; with seed nodes, several nodes share the sensors.
 /// </summary>
-public sealed class ClusterNodeOptions
+public sealed class ClusterNodeOptions : ISettingsGroup
 {
     /// <summary>Address other nodes reach this one at. Default <c>127.0.0.1</c>.</summary>
     public string Hostname { get; set; } = "127.0.0.1";
@@ -26,4 +28,13 @@ public sealed class ClusterNodeOptions
 
     /// <summary>At most this fraction of shards move per rebalance round. Default 0.1.</summary>
     public double RebalanceRelativeLimit { get; set; } = 0.1;
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.Range($"{section}:Port", Port, 0, 65_535)
+            .Concat(SettingRules.Range($"{section}:NumberOfShards", NumberOfShards, 1, 10_000))
+            .Concat(SettingRules.Range($"{section}:RebalanceAbsoluteLimit", RebalanceAbsoluteLimit, 1, 10_000))
+            .Concat(SettingRules.Positive($"{section}:PassivateIdleAfter", PassivateIdleAfter))
+            .Concat(SettingRules.When(RebalanceRelativeLimit is <= 0 or > 1, $"{section}:RebalanceRelativeLimit is {RebalanceRelativeLimit}; it must be in (0, 1]"))
+            .Concat(SeedNodes.Select((seed, i) => (seed, i)).Where(s => !Akka.Actor.Address.TryParse(s.seed, out _))
+                .Select(s => $"{section}:SeedNodes:{s.i} '{s.seed}' is not an address like akka.tcp://pipeline@10.0.0.2:4053"));
 }

@@ -1,8 +1,14 @@
+using Pipeline.Models.Detection;
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Actors.Inference;
 
 /// <summary>The detector in the node (<c>Pipeline:Models</c>).</summary>
-public sealed class InferenceOptions
+public sealed class InferenceOptions : ISettingsGroup
 {
+    /// <summary>The file in <see cref="Directory"/> that <c>pipeline model activate</c> writes: the active bundle's name.</summary>
+    public const string ActiveFile = "ACTIVE";
+
     /// <summary>Folder of model bundles. Default: <c>models</c> beside the pipeline binary (the shipped <c>default</c> is there).</summary>
     public string Directory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
 
@@ -31,4 +37,23 @@ public sealed class InferenceOptions
 
     /// <summary>How often the node rereads the stored calibrations, to notice <c>pipeline sensors recommission</c>. Default 10 s.</summary>
     public TimeSpan CalibrationReload { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The bundle the node should score with: the name in <c>ACTIVE</c>, else <see cref="Active"/>.</summary>
+    public string ActiveModelName()
+    {
+        var file = Path.Combine(Directory, ActiveFile);
+        return File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name ? name : Active;
+    }
+
+    public IEnumerable<string> Problems(string section)
+    {
+        var bundle = Path.Combine(Directory, ActiveModelName());
+        return SettingRules.Range($"{section}:BatchSize", BatchSize, 1, 4096)
+            .Concat(SettingRules.When(MaxBatchDelay < TimeSpan.Zero, $"{section}:MaxBatchDelay ({MaxBatchDelay}) must not be negative"))
+            .Concat(SettingRules.Range($"{section}:LearningReadings", LearningReadings, 0, 1_000_000))
+            .Concat(SettingRules.Positive($"{section}:CalibrationReload", CalibrationReload))
+            .Concat(SettingRules.When(Backend is not ("auto" or "torchsharp" or "portable"), $"{section}:Backend '{Backend}' is not auto, torchsharp or portable"))
+            .Concat(SettingRules.When(!File.Exists(Path.Combine(bundle, ModelBundle.ManifestFile)),
+                $"{section}:Active '{ActiveModelName()}': no bundle at {bundle} (check {section}:Directory, or train one with 'pipeline train')"));
+    }
 }

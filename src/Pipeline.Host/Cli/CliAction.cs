@@ -19,7 +19,11 @@ internal static class CliAction
         }
         catch (Exception e) when (IsUserError(e))
         {
-            await Console.Error.WriteLineAsync($"error: {MessageOf(e)}");
+            foreach (var line in MessageOf(e).Split(Environment.NewLine))
+            {
+                await Console.Error.WriteLineAsync($"error: {line}");
+            }
+
             return Failed;
         }
         catch (OperationCanceledException)
@@ -35,13 +39,18 @@ internal static class CliAction
 
     public static Task<int> RunAsync(Func<int> body) => RunAsync(() => Task.FromResult(body()));
 
-    private static string MessageOf(Exception e) => e is ArgumentException { ParamName: { } name } argument
-        ? argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal)
-        : e.Message;
+    private static string MessageOf(Exception e) => e switch
+    {
+        ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
+        Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
+        AggregateException { InnerExceptions.Count: 1 } one => MessageOf(one.InnerException!),
+        _ => e.Message,
+    };
 
     private static bool IsUserError(Exception e) =>
-        e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
+        (e is AggregateException { InnerExceptions.Count: 1 } one && IsUserError(one.InnerException!))
+        || e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
             or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException
-            or Microsoft.Extensions.Options.OptionsValidationException
+            or Microsoft.Extensions.Options.OptionsValidationException or Hosting.SettingsException
             or MQTTnet.Exceptions.MqttCommunicationException or Pipeline.Models.Detection.ModelBundleException;
 }

@@ -20,7 +20,7 @@ internal static class ModelCommand
         {
             var directory = result.GetValue(models)!;
             var bundle = ModelBundle.Load(Path.Combine(directory, result.GetValue(name)!));
-            File.WriteAllText(Path.Combine(directory, ModelWatcher.ActiveFile), result.GetValue(name) + "\n");
+            File.WriteAllText(Path.Combine(directory, InferenceOptions.ActiveFile), result.GetValue(name) + "\n");
             Console.WriteLine($"Active model: {bundle.Version} ({bundle.Manifest.Window} x {string.Join(",", bundle.Manifest.Signals)}). A running node switches within 5 s.");
             return CliAction.Ok;
         }));

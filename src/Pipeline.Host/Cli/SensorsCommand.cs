@@ -115,10 +115,16 @@ internal static class SensorsCommand
             }
 
             using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            if (!(await database.Sensors.ListSensorsAsync(CancellationToken.None)).Any(s => s.SensorId == sensor))
+            {
+                Console.Error.WriteLine($"error: no sensor '{sensor}' is registered in or has ever reported to '{path}'; 'pipeline sensors list --store {path}' shows those that have.");
+                return CliAction.Failed;
+            }
+
             var forgotten = await database.Calibrations.DeleteCalibrationsAsync(sensor, CancellationToken.None);
             Console.WriteLine(forgotten > 0
                 ? $"Forgot {forgotten} calibration(s) of {sensor}; a running node notices within 10 s and the sensor learns again (no anomaly alarms meanwhile)."
-                : $"{sensor} has no calibration; it learns (or is learning) from its readings anyway.");
+                : $"{sensor} has no calibration yet; it is learning from its readings.");
             return CliAction.Ok;
         }));
         return command;

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Pipeline.Models.Security;
 using Pipeline.Models.Simulation;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
@@ -14,7 +15,7 @@ internal static class SimulateCommand
 {
     public static Command Create()
     {
-        var devices = new Option<int>("--devices") { Description = "Number of devices (esp32-01, esp32-02, ...).", DefaultValueFactory = _ => 3 };
+        var devices = new Option<int>("--devices") { Description = "Number of devices: esp32-01, esp32-02, …, esp32-99, esp32-100, … (each needs its certificate).", DefaultValueFactory = _ => 3 };
         var rate = new Option<double>("--rate") { Description = "Readings per second per device; 0: as fast as the broker takes them (load tests).", DefaultValueFactory = _ => 1 };
         var countOption = new Option<long?>("--count") { Description = "Stop each device after this many readings." };
         var duration = new Option<string?>("--duration") { Description = "How long, e.g. 90s, 30m, 8h (CSV: required; broker: until Ctrl-C when omitted)." };
@@ -38,7 +39,12 @@ internal static class SimulateCommand
             }
 
             var count = result.GetValue(devices);
-            var names = Enumerable.Range(1, count).Select(i => $"esp32-{i.ToString(count > 99 ? "D3" : "D2", CultureInfo.InvariantCulture)}").ToArray();
+            if (count < 1)
+            {
+                throw new ArgumentException($"--devices {count}: give one or more");
+            }
+
+            var names = SimulatedFleet.Names(count);
             var perSecond = result.GetValue(rate);
             if (perSecond < 0 || (perSecond == 0 && result.GetValue(csv) is not null))
             {
@@ -58,6 +64,7 @@ internal static class SimulateCommand
             }
 
             var endpoint = BrokerEndpoint.Parse(result.GetValue(broker) ?? throw new ArgumentException("give --broker HOST:PORT, or --csv FILE"));
+            EnsureCertificates(result.GetValue(certs)!, names);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             if (length is { } limit)
             {
@@ -66,12 +73,26 @@ internal static class SimulateCommand
 
             Console.WriteLine($"Publishing {count} device(s) at {(period is null ? "full speed" : $"{perSecond} readings/s each")} to {endpoint}; {faultList.Count} fault(s) scheduled.");
             var clock = Stopwatch.StartNew();
-            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), stop.Token)));
+            var firstSequence = SimulatedFleet.FirstSequence(DateTimeOffset.UtcNow);
+            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, stop.Token)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s)."));
             return CliAction.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Every device needs its certificate: checked for all before any connects, so none is silently missing.</summary>
+    private static void EnsureCertificates(string certs, IReadOnlyList<string> names)
+    {
+        var folder = new PkiFolder(certs);
+        var missing = names.Where(n => !File.Exists(folder.Certificate(n)) || !File.Exists(folder.Key(n))).ToList();
+        if (missing.Count > 0)
+        {
+            var shown = string.Join(", ", missing.Take(5)) + (missing.Count > 5 ? $" and {missing.Count - 5} more" : string.Empty);
+            throw new FileNotFoundException(
+                $"{missing.Count} simulated device(s) have no certificate in '{certs}': {shown}. Issue them with 'pipeline certs issue {string.Join(' ', missing.Take(3))}{(missing.Count > 3 ? " …" : string.Empty)} --dir {certs}'.");
+        }
     }
 
     /// <summary>Our export format: ts (Unix ms), sensor, seq, the four signals, anomaly (0/1) and the fault's name.</summary>
@@ -106,7 +127,7 @@ internal static class SimulateCommand
     /// rate holds even where timers are coarse) or, without a period, back to back. Up to 64 publishes await their
     /// PUBACK at once, as a device's send buffer would hold them: the broker's pace, not the round trip, sets the rate.
     /// </summary>
-    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, CancellationToken stop)
+    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, long firstSequence, CancellationToken stop)
     {
         const int MaxInFlight = 64;
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -132,7 +153,7 @@ internal static class SimulateCommand
                     continue;
                 }
 
-                var payload = s.ToTelemetryJson(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), seq);
+                var payload = s.ToTelemetryJson(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), firstSequence + seq - 1);
                 inFlight.Enqueue(client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(simulator.Device)).WithPayload(payload)
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop));
                 published++;

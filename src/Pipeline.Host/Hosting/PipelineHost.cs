@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Pipeline.Streams.Brokering;
 
 namespace Pipeline.Host.Hosting;
 
@@ -15,6 +16,14 @@ internal static class PipelineHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure(builder.Configuration);
+        SettingsCheck.ThrowIfInvalid(builder.Configuration); // before anything starts: one line per problem, nothing else
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{PipelineSections.Mqtt}:Broker"]))
+        {
+            var broker = new EmbeddedBrokerOptions();
+            builder.Configuration.GetSection(PipelineSections.EmbeddedBroker).Bind(broker);
+            GuardedTlsListener.EnsureAvailable(broker); // a port in use is one line, not a started and stopped actor system
+        }
+
         builder.AddPipeline();
         return builder.Build();
     }

@@ -6,6 +6,7 @@ using Pipeline.Actors.Inference;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
+using Pipeline.Models.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,7 +36,6 @@ public static class PipelineHostingExtensions
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture));
 
-        services.AddSingleton<PipelineOptionsValidation>();
         AddValidatedOptions<MqttOptions>(services, PipelineSections.Mqtt);
         AddValidatedOptions<StoreOptions>(services, PipelineSections.Store);
         AddValidatedOptions<TelemetryLimits>(services, PipelineSections.Telemetry);
@@ -47,9 +47,9 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => LoadActiveModel(sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddSingleton(sp => LoadPinnedModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
-            .Configure(catalog => BindCatalog(builder.Configuration, catalog))
+            .Configure(catalog => PipelineSections.BindCatalog(builder.Configuration, catalog))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SensorCatalog>>(sp => sp.GetRequiredService<PipelineOptionsValidation>());
+        services.AddSingleton<IValidateOptions<SensorCatalog>, SensorCatalogValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<SensorCatalog>>().Value);
         services.PostConfigure<EmbeddedBrokerOptions>(broker =>
             broker.CertsDirectory = builder.Configuration[$"{PipelineSections.Mqtt}:CertsDirectory"] ?? new MqttOptions().CertsDirectory);
@@ -94,6 +94,9 @@ public static class PipelineHostingExtensions
             // The host stops things in order (ingest drains before the actor system goes); Akka's own exit hook
             // would tear the streams down underneath it on SIGTERM.
             .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
+            // What Akka prints before its logger is up and after it is gone (remoting start-up and shutdown) is not for
+            // an operator; warnings and errors still show.
+            .AddHocon("akka.stdout-loglevel = WARNING\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
@@ -141,7 +144,7 @@ public static class PipelineHostingExtensions
 
     /// <summary>The active bundle, checked at start: a bad one stops the node with what is wrong.</summary>
     private static ModelBundle LoadActiveModel(InferenceOptions options) =>
-        ModelBundle.Load(Path.Combine(options.Directory, ModelWatcher.ActiveName(options)));
+        ModelBundle.Load(Path.Combine(options.Directory, options.ActiveModelName()));
 
     /// <summary>Every bundle a sensor is pinned to (<c>Model</c>), loaded and checked now: a bad one stops the node, naming the setting.</summary>
     private static PinnedModels LoadPinnedModels(SensorCatalog catalog, InferenceOptions options)
@@ -173,22 +176,10 @@ public static class PipelineHostingExtensions
     private static WindowSpec WindowOf(ModelBundle bundle) =>
         new(bundle.Manifest.Window, bundle.Manifest.Signals, bundle.Manifest.Stride);
 
-    /// <summary>Each configured sensor starts from the defaults and overrides what its own section sets.</summary>
-    private static void BindCatalog(IConfiguration configuration, SensorCatalog catalog)
-    {
-        configuration.GetSection(PipelineSections.SensorDefaults).Bind(catalog.Defaults);
-        foreach (var sensor in configuration.GetSection(PipelineSections.Sensors).GetChildren())
-        {
-            var settings = catalog.Defaults.Copy();
-            sensor.Bind(settings);
-            catalog.Sensors[sensor.Key] = settings;
-        }
-    }
-
     private static void AddValidatedOptions<T>(IServiceCollection services, string section)
-        where T : class
+        where T : class, ISettingsGroup
     {
         services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<T>>(sp => (IValidateOptions<T>)(object)sp.GetRequiredService<PipelineOptionsValidation>());
+        services.AddSingleton<IValidateOptions<T>>(new SettingsValidator<T>(section));
     }
 }

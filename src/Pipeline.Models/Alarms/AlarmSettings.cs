@@ -1,7 +1,9 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Models.Alarms;
 
 /// <summary>The alarm rules (<c>Pipeline:Alarms</c>).</summary>
-public sealed class AlarmSettings
+public sealed class AlarmSettings : ISettingsGroup
 {
     /// <summary>On-delay: raise when at least this many of the last <see cref="OnDelayWindows"/> windows are anomalous. Default 3.</summary>
     public int OnDelayAnomalous { get; set; } = 3;
@@ -26,4 +28,14 @@ public sealed class AlarmSettings
 
     /// <summary>Default 1 minute.</summary>
     public TimeSpan ChatterPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.Range($"{section}:OnDelayWindows", OnDelayWindows, 1, 1000)
+            .Concat(SettingRules.Range($"{section}:OnDelayAnomalous", OnDelayAnomalous, 1, OnDelayWindows))
+            .Concat(SettingRules.Range($"{section}:ClearWindows", ClearWindows, 1, 100_000))
+            .Concat(SettingRules.Range($"{section}:ChatterCycles", ChatterCycles, 2, 1000))
+            .Concat(SettingRules.Positive($"{section}:ChatterPeriod", ChatterPeriod))
+            .Concat(SettingRules.When(ClearFraction is <= 0 or > 1, $"{section}:ClearFraction is {ClearFraction}; it must be in (0, 1]"))
+            .Concat(SettingRules.When(!(MediumRatio >= 1 && HighRatio >= MediumRatio),
+                $"{section}: MediumRatio ({MediumRatio}) must be at least 1 and HighRatio ({HighRatio}) at least MediumRatio"));
 }

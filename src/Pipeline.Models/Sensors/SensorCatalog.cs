@@ -9,6 +9,11 @@ namespace Pipeline.Models.Sensors;
 /// </summary>
 public sealed class SensorCatalog
 {
+    /// <summary>The sections the catalog is bound from.</summary>
+    public const string DefaultsSection = "Pipeline:SensorDefaults";
+
+    public const string SensorsSection = "Pipeline:Sensors";
+
     private readonly ConcurrentDictionary<string, SensorSettings> _registered = new(StringComparer.Ordinal);
 
     public SensorSettings Defaults { get; set; } = new();
@@ -19,6 +24,12 @@ public sealed class SensorCatalog
         Sensors.TryGetValue(sensorId, out var configured) ? configured
         : _registered.TryGetValue(sensorId, out var registered) ? registered
         : Defaults;
+
+    /// <summary>What is wrong with the configured settings: the defaults', and each configured sensor's (and its id).</summary>
+    public IEnumerable<string> Problems() =>
+        Defaults.Problems(DefaultsSection).Concat(Sensors.SelectMany(s =>
+            (Security.IdentityName.Validate(s.Key) is { } error ? [$"{SensorsSection}:{s.Key}: {error}"] : Enumerable.Empty<string>())
+                .Concat(s.Value.Problems($"{SensorsSection}:{s.Key}"))));
 
     /// <summary>Adds a registration; returns false when it was known already.</summary>
     public bool Register(SensorRegistration registration)

@@ -1,3 +1,4 @@
+using Pipeline.Models.Settings;
 using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Models.Sensors;
@@ -41,6 +42,16 @@ public sealed class SensorSettings
 
     /// <summary>Hard limits per signal (process limits, not physical ones): outside them the sensor is out of range.</summary>
     public Dictionary<string, SignalBounds> Limits { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What is wrong with these settings, each problem naming its key under <paramref name="key"/>.</summary>
+    public IEnumerable<string> Problems(string key) =>
+        SettingRules.Positive($"{key}:SamplingPeriod", SamplingPeriod)
+            .Concat(SettingRules.Positive($"{key}:OfflineAfter", OfflineAfter))
+            .Concat(SettingRules.Range($"{key}:StuckCount", StuckCount, 2, 1_000_000))
+            .Concat(SettingRules.Range($"{key}:PulsationBaseline", PulsationBaseline, 1, 1_000_000))
+            .Concat(SettingRules.When(PulsationFactor != 0 && !(PulsationFactor >= 2), $"{key}:PulsationFactor is {PulsationFactor}; it must be 0 (off) or at least 2"))
+            .Concat(SettingRules.When(GapFactor < 1, $"{key}:GapFactor is {GapFactor}; it must be at least 1"))
+            .Concat(Limits.SelectMany(l => SettingRules.When(!(l.Value.Min < l.Value.Max), $"{key}:Limits:{l.Key}: Min ({l.Value.Min}) must be below Max ({l.Value.Max})")));
 
     public SensorSettings Copy() => new()
     {

@@ -1,10 +1,12 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Models.Telemetry;
 
 /// <summary>
 /// What the codec accepts (<c>Pipeline:Telemetry</c>). Physical bounds catch sensor garbage, not process limits:
 /// a per-sensor hard limit is a different, configurable thing.
 /// </summary>
-public sealed class TelemetryLimits
+public sealed class TelemetryLimits : ISettingsGroup
 {
     /// <summary>Largest payload, bytes. Default 4096 (a reading is ~120).</summary>
     public int MaxPayloadBytes { get; set; } = 4096;
@@ -28,6 +30,14 @@ public sealed class TelemetryLimits
     };
 
     public static readonly SignalBounds DefaultBounds = new(-1e9, 1e9);
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.Range($"{section}:MaxPayloadBytes", MaxPayloadBytes, 64, 65_536)
+            .Concat(SettingRules.Range($"{section}:MaxSignals", MaxSignals, 1, 256))
+            .Concat(SettingRules.Positive($"{section}:MaxClockSkew", MaxClockSkew))
+            .Concat(SettingRules.Positive($"{section}:MaxAge", MaxAge))
+            .Concat(Bounds.SelectMany(b => SettingRules.When(!(b.Value.Min < b.Value.Max),
+                $"{section}:Bounds:{b.Key}: Min ({b.Value.Min}) must be below Max ({b.Value.Max})")));
 }
 
 /// <summary>An inclusive range of values a signal can physically take.</summary>

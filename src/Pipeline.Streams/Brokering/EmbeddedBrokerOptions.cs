@@ -1,7 +1,9 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Streams.Brokering;
 
 /// <summary>The in-process MQTT broker used when no external broker is configured (<c>Pipeline:EmbeddedBroker</c>).</summary>
-public sealed class EmbeddedBrokerOptions
+public sealed class EmbeddedBrokerOptions : ISettingsGroup
 {
     /// <summary>PKI folder with <c>ca.crt</c>, <c>server.crt/key</c> and <c>crl.pem</c>. Env: <c>Pipeline__EmbeddedBroker__CertsDirectory</c>.</summary>
     public string CertsDirectory { get; set; } = "certs";
@@ -35,4 +37,13 @@ public sealed class EmbeddedBrokerOptions
     /// Default 65,536 (Mosquitto's generated config has the same); telemetry is a few hundred bytes.
     /// </summary>
     public int MaxPacketBytes { get; set; } = 65_536;
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.When(!System.Net.IPAddress.TryParse(BindAddress, out _), $"{section}:BindAddress '{BindAddress}' is not an IP address")
+            .Concat(SettingRules.Range($"{section}:Port", Port, 1, 65_535))
+            .Concat(SettingRules.Range($"{section}:MaxPendingMessagesPerClient", MaxPendingMessagesPerClient, 1, 10_000_000))
+            .Concat(SettingRules.Range($"{section}:MaxConnections", MaxConnections, 1, 100_000))
+            .Concat(SettingRules.Range($"{section}:MaxPacketBytes", MaxPacketBytes, 1024, 268_435_455))
+            .Concat(SettingRules.Positive($"{section}:HandshakeTimeout", HandshakeTimeout))
+            .Concat(SettingRules.Positive($"{section}:ConnectTimeout", ConnectTimeout));
 }

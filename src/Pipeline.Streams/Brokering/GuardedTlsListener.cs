@@ -23,7 +23,7 @@ namespace Pipeline.Streams.Brokering;
 /// <see cref="EmbeddedBrokerOptions.MaxPacketBytes"/>, before a byte of it is buffered. MQTTnet then reads MQTT from the
 /// stream as usual (its CONNECT wait is <see cref="MqttServerOptions.DefaultCommunicationTimeout"/>).
 /// </summary>
-internal sealed class GuardedTlsListener(
+public sealed class GuardedTlsListener(
     EmbeddedBrokerOptions settings,
     ServerCertificateSource certificate,
     RemoteCertificateValidationCallback validateClient,
@@ -62,12 +62,51 @@ internal sealed class GuardedTlsListener(
             socket.DualMode = true; // '::' means every interface, IPv4 included; any other address means just that one
         }
 
-        socket.Bind(new IPEndPoint(address, settings.Port));
+        try
+        {
+            socket.Bind(new IPEndPoint(address, settings.Port));
+        }
+        catch (SocketException e) when (Unavailable(settings, e) is { } unavailable)
+        {
+            socket.Dispose();
+            throw unavailable;
+        }
+
         socket.Listen(100);
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _socket = socket;
         _ = Task.Run(() => AcceptAsync(socket, _stopping.Token));
         return Task.CompletedTask;
+    }
+
+    /// <summary>Whether the address and port can be listened on now: the node checks before anything else starts.</summary>
+    public static void EnsureAvailable(EmbeddedBrokerOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var address = IPAddress.Parse(settings.BindAddress);
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new IPEndPoint(address, settings.Port));
+        }
+        catch (SocketException e) when (Unavailable(settings, e) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    /// <summary>The one line a person needs when the port cannot be had: which, why, and the setting that changes it.</summary>
+    private static IOException? Unavailable(EmbeddedBrokerOptions settings, SocketException e)
+    {
+        var why = e.SocketErrorCode switch
+        {
+            SocketError.AddressAlreadyInUse => "is in use by another program (another node, or Mosquitto?)",
+            SocketError.AccessDenied => "may not be opened by this user (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+            SocketError.AddressNotAvailable => "is not an address of this machine",
+            _ => null,
+        };
+        return why is null ? null : new IOException(
+            $"Pipeline:EmbeddedBroker: {settings.BindAddress}:{settings.Port} {why}; choose another with Pipeline:EmbeddedBroker:Port / BindAddress (Pipeline__EmbeddedBroker__Port), or --port / --bind", e);
     }
 
     public Task StopAsync()

@@ -9,7 +9,7 @@ namespace Pipeline.Streams.Brokering;
 /// TLS handshake asks for it, so a renewed certificate is in use from the next connection on, without a restart. A file
 /// that cannot be read (half written, a key that no longer matches) keeps the previous certificate, with a warning.
 /// </summary>
-internal sealed class ServerCertificateSource(PkiFolder folder, ILogger logger) : IDisposable
+public sealed class ServerCertificateSource(PkiFolder folder, ILogger logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private (DateTime WrittenAt, X509Certificate2 Certificate)? _loaded;

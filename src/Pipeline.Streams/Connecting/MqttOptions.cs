@@ -1,7 +1,9 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Streams.Connecting;
 
 /// <summary>How the node connects to its broker (<c>Pipeline:Mqtt</c>).</summary>
-public sealed class MqttOptions
+public sealed class MqttOptions : ISettingsGroup
 {
     /// <summary>
     /// <c>HOST:PORT</c> of an external broker (Mosquitto). Empty (the default): start the embedded broker and connect
@@ -33,4 +35,29 @@ public sealed class MqttOptions
 
     /// <summary>MQTT keep-alive. Default 15 s.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    public IEnumerable<string> Problems(string section)
+    {
+        var broker = new List<string>();
+        if (!string.IsNullOrWhiteSpace(Broker))
+        {
+            try
+            {
+                BrokerEndpoint.Parse(Broker);
+            }
+            catch (FormatException e)
+            {
+                broker.Add($"{section}:Broker: {e.Message}");
+            }
+        }
+
+        return broker
+            .Concat(Pipeline.Models.Security.IdentityName.Validate(Identity) is { } error ? [$"{section}:Identity '{Identity}': {error}"] : Enumerable.Empty<string>())
+            .Concat(SettingRules.Range($"{section}:MaxInFlight", MaxInFlight, 1, 65_535))
+            .Concat(SettingRules.Positive($"{section}:SessionExpiry", SessionExpiry))
+            .Concat(SettingRules.Positive($"{section}:ReconnectMinDelay", ReconnectMinDelay))
+            .Concat(SettingRules.When(ReconnectMaxDelay < ReconnectMinDelay, $"{section}:ReconnectMaxDelay ({ReconnectMaxDelay}) must not be below ReconnectMinDelay ({ReconnectMinDelay})"))
+            .Concat(SettingRules.When(!Directory.Exists(CertsDirectory),
+                $"{section}:CertsDirectory '{CertsDirectory}' does not exist; create it with 'pipeline certs init --dir {CertsDirectory}'"));
+    }
 }

@@ -1,7 +1,9 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>How the stream reaches the sensor actors (<c>Pipeline:Ingest</c>).</summary>
-public sealed record IngestOptions
+public sealed record IngestOptions : ISettingsGroup
 {
     /// <summary>
     /// Stored batches on their way through the sensor actors and the detector at once; order is kept. Each batch is one
@@ -17,4 +19,9 @@ public sealed record IngestOptions
 
     /// <summary>First wait before the stream is restarted after a failure; doubles up to 30 s. Default 1 s.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.Range($"{section}:Parallelism", Parallelism, 1, 4096)
+            .Concat(SettingRules.Positive($"{section}:AskTimeout", AskTimeout))
+            .Concat(SettingRules.Positive($"{section}:RestartDelay", RestartDelay));
 }

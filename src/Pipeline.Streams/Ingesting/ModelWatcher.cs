@@ -16,28 +16,18 @@ namespace Pipeline.Streams.Ingesting;
 public sealed class ModelWatcher(IOptions<InferenceOptions> options, ModelBundle startedWith, IRequiredActor<InferenceRegistryKey> inference, ILogger<ModelWatcher> logger)
     : BackgroundService
 {
-    public const string ActiveFile = "ACTIVE";
-
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-
-    /// <summary>The bundle name the node should be scoring with.</summary>
-    public static string ActiveName(InferenceOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var file = Path.Combine(options.Directory, ActiveFile);
-        return File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name ? name : options.Active;
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var actor = await inference.GetAsync(stoppingToken).ConfigureAwait(false);
         var settings = options.Value;
-        var active = ActiveName(settings);
+        var active = settings.ActiveModelName();
         var current = (Name: active, Stamp: Stamp(settings, active), Version: startedWith.Version);
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            var name = ActiveName(settings);
+            var name = settings.ActiveModelName();
             var stamp = Stamp(settings, name);
             if (name == current.Name && stamp == current.Stamp)
             {

@@ -1,7 +1,9 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Streams.Storing;
 
 /// <summary>The SQLite store (<c>Pipeline:Store</c>).</summary>
-public sealed record StoreOptions
+public sealed record StoreOptions : ISettingsGroup
 {
     /// <summary>Database file. Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.</summary>
     public string Path { get; set; } = "pipeline.db";
@@ -20,4 +22,11 @@ public sealed record StoreOptions
 
     /// <summary>How often retention runs. Default 10 minutes.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    public IEnumerable<string> Problems(string section) =>
+        SettingRules.When(string.IsNullOrWhiteSpace(Path), $"{section}:Path is empty")
+            .Concat(SettingRules.Range($"{section}:BatchSize", BatchSize, 1, 10_000))
+            .Concat(SettingRules.Positive($"{section}:BusyTimeout", BusyTimeout))
+            .Concat(SettingRules.Positive($"{section}:RetentionInterval", RetentionInterval))
+            .Concat(SettingRules.When(Retention < TimeSpan.Zero, $"{section}:Retention must be zero (keep everything) or positive, not {Retention}"));
 }

@@ -27,11 +27,22 @@ public sealed class PipelineCommandSpecs
     {
         using var output = new StringWriter();
         var arguments = path.Split(' ', StringSplitOptions.RemoveEmptyEntries).Append("--help").ToArray();
+        var command = arguments[..^1].Aggregate((Command)PipelineCommand.Create(), (c, name) => c.Subcommands.Single(s => s.Name == name));
 
         var exit = PipelineCommand.Create().Parse(arguments).Invoke(new InvocationConfiguration { Output = output });
 
+        var help = output.ToString();
         Assert.Equal(0, exit);
-        Assert.Contains("Usage:", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("Description:", output.ToString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(command.Description), $"'{path}' has no description");
+        foreach (var option in command.Options.Where(o => o.Name is not ("--help" or "-h" or "-?" or "--version")))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(option.Description), $"'{path} {option.Name}' has no description");
+            Assert.Contains(option.Name, help, StringComparison.Ordinal);
+        }
+
+        foreach (var argument in command.Arguments)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(argument.Description), $"'{path}' argument {argument.Name} has no description");
+        }
     }
 }

@@ -84,6 +84,46 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
         Assert.Contains(message, node.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Should_stop_on_a_mistyped_setting_with_the_key_it_meant_and_nothing_else()
+    {
+        // #20: Pipeline__Mqtt__Brokr ran the embedded broker on 0.0.0.0 without a word. #16: one clear line, nothing else.
+        await using var node = NodeProcess.Start(Arguments, new Dictionary<string, string> { ["Pipeline__Mqtt__Brokr"] = "127.0.0.1:1" });
+
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
+        Assert.Equal(
+            ["error: Pipeline:Mqtt:Brokr is not a setting (environment variable Pipeline__Mqtt__Brokr); did you mean Pipeline:Mqtt:Broker?"],
+            Lines(node.Output));
+    }
+
+    [Fact]
+    public async Task Should_stop_without_certificates_with_one_line_that_says_how_to_make_them()
+    {
+        await using var node = NodeProcess.Start(["--certs", _pki.Scratch("nowhere"), "--store", Db]);
+
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
+        Assert.Equal([$"error: Pipeline:Mqtt:CertsDirectory '{_pki.Scratch("nowhere")}' does not exist; create it with 'pipeline certs init --dir {_pki.Scratch("nowhere")}'"],
+            Lines(node.Output));
+    }
+
+    [Fact]
+    public async Task Should_stop_when_the_embedded_brokers_port_is_taken_naming_the_port_and_the_setting()
+    {
+        // #20: a port in use gave 29 lines naming neither the port nor the setting.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var node = NodeProcess.Start(["--certs", _pki.CertsDirectory, "--store", Db],
+            new Dictionary<string, string> { ["Pipeline__EmbeddedBroker__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
+        var line = Assert.Single(Lines(node.Output));
+        Assert.StartsWith($"error: Pipeline:EmbeddedBroker: 0.0.0.0:{port} is in use by another program", line, StringComparison.Ordinal);
+        Assert.Contains("Pipeline__EmbeddedBroker__Port", line, StringComparison.Ordinal);
+    }
+
+    private static List<string> Lines(string output) => [.. output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];
+
     public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
 
     public void Dispose() => _pki.Dispose();

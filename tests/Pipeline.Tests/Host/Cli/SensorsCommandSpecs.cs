@@ -92,6 +92,9 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
 
         await using var restarted = NodeProcess.Start(arguments, environment);
         await restarted.WaitForOutputAsync("1 sensor(s) calibrated for", Patience);
+        var unknown = await PipelineCli.RunAsync("sensors", "recommission", "esp32-99", "--store", Db);
+        Assert.Equal(1, unknown.ExitCode); // #20: an unknown sensor was 'recommissioned' with exit 0
+        Assert.Contains("no sensor 'esp32-99'", unknown.Stderr, StringComparison.Ordinal);
         var recommission = await PipelineCli.RunAsync("sensors", "recommission", "esp32-22", "--store", Db);
 
         Assert.True(recommission.ExitCode == 0, recommission.Stderr);

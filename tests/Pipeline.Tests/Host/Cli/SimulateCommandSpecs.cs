@@ -1,0 +1,62 @@
+using System.Text.Json;
+using MQTTnet;
+using Pipeline.Models.Security;
+using Pipeline.Models.Topics;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Cli;
+
+/// <summary><c>pipeline simulate</c> as a user runs it, against a real Mosquitto.</summary>
+public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
+{
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+    private MosquittoProcess _mosquitto = null!;
+
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+
+    [Fact]
+    public async Task Should_continue_the_sequence_in_a_second_run_so_that_the_node_keeps_its_readings()
+    {
+        // #20: a second run started at seq 1 again and the node discarded all of it as duplicates.
+        await using var node = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, PkiFolder.NodeIdentity);
+        await node.SubscribeAsync(TopicContract.AllTelemetry);
+
+        var first = await Simulate("--devices", "2", "--count", "5");
+        var second = await Simulate("--devices", "2", "--count", "5");
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        var seqs = new List<(string Topic, long Seq)>();
+        while (seqs.Count < 20 && await node.NextAsync(TimeSpan.FromSeconds(10)) is { } message)
+        {
+            seqs.Add((message.Topic, JsonDocument.Parse(message.ConvertPayloadToString()).RootElement.GetProperty("seq").GetInt64()));
+        }
+
+        Assert.Equal(20, seqs.Count);
+        foreach (var device in seqs.GroupBy(s => s.Topic))
+        {
+            var runs = device.Select(s => s.Seq).ToList();
+            Assert.Equal(runs.Order(), runs); // rising, across both runs
+            Assert.Equal(10, runs.Distinct().Count());
+            Assert.Equal(4, runs[4] - runs[0]); // +1 per reading within a run
+        }
+    }
+
+    [Fact]
+    public async Task Should_refuse_to_start_when_a_device_has_no_certificate_and_name_it()
+    {
+        // #20: with 100 devices and certificates for only some, the others said nothing at all.
+        var result = await Simulate("--devices", "4", "--count", "1");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("2 simulated device(s) have no certificate", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("esp32-03, esp32-04", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> Simulate(params string[] arguments) =>
+        PipelineCli.RunAsync(["simulate", .. arguments, "--rate", "0", "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory]);
+
+    public async Task DisposeAsync() => await _mosquitto.DisposeAsync();
+
+    public void Dispose() => _pki.Dispose();
+}
