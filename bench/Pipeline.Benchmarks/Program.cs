@@ -4,7 +4,7 @@ return args switch
 {
     ["sensors", .. var rest] => await SensorMemoryBenchmark.RunAsync(rest),
     ["micro", .. var rest] => MicroBenchmarks.Run(rest),
-    ["learning", .. var rest] => LearningQuality.Run(rest),
+    ["fleet", .. var rest] => FleetDetection.Run(rest),
     _ => Usage(),
 };
 
@@ -12,6 +12,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Pipeline.Benchmarks -- sensors [--count N] [--window W]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter *Inference*]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- learning [--model models/default] [--learning 300] [--offset SIGNAL=VALUE]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- fleet [--model models/default] [--pumps 100] [--first-seed 1001] [--fault-runs 6] [--on-delay 10/10] [--offset SIGNAL=VALUE]");
     return 2;
 }

@@ -6,7 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Actors.Hosting;
+using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 
@@ -14,27 +17,35 @@ namespace Pipeline.Benchmarks;
 
 /// <summary>
 /// Memory per sensor: N sensor actors in the sharded region of a one-node cluster (as the node runs them), each with
-/// a full window, measured as managed heap and RSS growth over the same process with the region empty.
+/// a full window judged by the shipped model (learning off), measured as managed heap and RSS growth over the same
+/// process with the region empty.
 /// </summary>
 internal static class SensorMemoryBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
         var count = Option(args, "--count", 10_000);
-        var window = Option(args, "--window", WindowSpec.Default.Length);
-        var spec = WindowSpec.Default with { Length = window };
+        var model = ModelBundle.Load("models/default");
+        var window = Option(args, "--window", model.Manifest.Window);
+        var models = new ModelCatalog(new ModelBundle(model.Manifest with { Window = window }, model.Weights));
+        var spec = new WindowSpec(window, model.Manifest.Signals);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka("pipeline", (akka, _) => akka
+        builder.Services.AddAkka("pipeline", (akka, sp) => akka
             .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+            .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(
+                system.ActorOf(InferenceActor.Props(models, b => Detectors.Create(b), new InferenceOptions()), "inference")))
             .WithSensorSharding(
                 new ClusterNodeOptions { NumberOfShards = 100 },
-                SensorShardingExtensions.SensorProps(new SensorCatalog(), _ => spec, new NoHistory(), new NoBoard())));
+                sensorId => SensorActor.Props(sensorId, new SensorServices(
+                    new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b),
+                    new NoHistory(), new NoBoard(), new NoCalibrations(), new NoJournal(), new NoPublisher(), new AlarmSettings(),
+                    LearningReadings: 0, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)))));
         using var host = builder.Build();
         await host.StartAsync();
         var region = await host.Services.GetRequiredService<IRequiredActor<SensorRegion>>().GetAsync();
-        await region.Ask<ReadingRecorded>(new RecordReading(Sample("warm-up", 1)), TimeSpan.FromSeconds(30));
+        await Record(region, "warm-up", 1);
 
         var heapBefore = Heap();
         var rssBefore = Rss();
@@ -44,7 +55,7 @@ internal static class SensorMemoryBenchmark
             var asks = new Task[count];
             for (var i = 0; i < count; i++)
             {
-                asks[i] = region.Ask<ReadingRecorded>(new RecordReading(Sample($"sensor-{i:D5}", step)), TimeSpan.FromSeconds(60));
+                asks[i] = Record(region, $"sensor-{i:D5}", step);
             }
 
             await Task.WhenAll(asks);
@@ -64,6 +75,9 @@ internal static class SensorMemoryBenchmark
         await host.StopAsync();
         return 0;
     }
+
+    private static Task<ReadingsRecorded> Record(IActorRef region, string sensor, long seq) =>
+        region.Ask<ReadingsRecorded>(new RecordReadings(sensor, new List<Reading> { Sample(sensor, seq) }), TimeSpan.FromSeconds(60));
 
     private static Reading Sample(string sensor, long seq) => new(
         sensor,
@@ -100,6 +114,35 @@ internal static class SensorMemoryBenchmark
     private sealed class NoBoard : ISensorStatusBoard
     {
         public void Report(SensorStatus status)
+        {
+        }
+    }
+
+    private sealed class NoCalibrations : ISensorCalibrations
+    {
+        public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) => Task.FromResult<SensorCalibration?>(null);
+
+        public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) => Task.FromResult<IReadOnlyList<SensorCalibration>>([]);
+
+        public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation) => Task.CompletedTask;
+
+        public Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation) => Task.FromResult(0);
+    }
+
+    private sealed class NoJournal : IAlarmJournal
+    {
+        public Task RecordAsync(IReadOnlyList<AlarmChange> changes, CancellationToken cancellation) => Task.CompletedTask;
+
+        public Task<IReadOnlyList<Alarm>> LoadOpenAsync(string? sensorId, CancellationToken cancellation) => Task.FromResult<IReadOnlyList<Alarm>>([]);
+    }
+
+    private sealed class NoPublisher : IAlarmPublisher
+    {
+        public void Publish(IReadOnlyList<AlarmChange> changes)
+        {
+        }
+
+        public void PublishState(IReadOnlyList<Alarm> open)
         {
         }
     }

@@ -6,7 +6,6 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Pipeline.Actors.Sensors;
-using Pipeline.Models.Sensors;
 
 namespace Pipeline.Actors.Hosting;
 
@@ -53,21 +52,5 @@ public static class SensorShardingExtensions
         }
 
         return builder;
-    }
-
-    /// <summary>
-    /// The props factory for the region: settings from the catalog, the window from the sensor's model
-    /// (<paramref name="windowOfModel"/> gets the model it is pinned to, or null for the active one).
-    /// </summary>
-    public static Func<string, Props> SensorProps(
-        SensorCatalog catalog, Func<string?, WindowSpec> windowOfModel, IReadingHistory history, ISensorStatusBoard board)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(windowOfModel);
-        return sensorId =>
-        {
-            var settings = catalog.For(sensorId);
-            return SensorActor.Props(sensorId, settings, windowOfModel(settings.Model), history, board);
-        };
     }
 }

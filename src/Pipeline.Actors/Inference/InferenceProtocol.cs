@@ -1,28 +1,15 @@
-using Pipeline.Models.Sensors;
+using Pipeline.Models.Detection;
 
 namespace Pipeline.Actors.Inference;
 
-/// <summary>A window to score; replied to with a <see cref="Pipeline.Models.Detection.Verdict"/>.</summary>
-public sealed record ScoreWindow(SensorWindow Window);
-
 /// <summary>
-/// The windows one store batch made due, to score together; replied to with <see cref="WindowsScored"/>, one verdict per
-/// window in the same order, or with a failure when a window does not fit its sensor's model.
+/// <paramref name="Count"/> windows, prepared for model <paramref name="ModelVersion"/> (its window x signals each, in the
+/// model's input space), to score together; replied to with <see cref="WindowsScored"/>, one score per window in order,
+/// or with a failure when this node does not have the model or the windows do not fit it.
 /// </summary>
-public sealed record ScoreWindows(IReadOnlyList<SensorWindow> Windows);
+public sealed record ScoreWindows(string ModelVersion, float[] Values, int Count);
 
-public sealed record WindowsScored(IReadOnlyList<Pipeline.Models.Detection.Verdict> Verdicts);
+public sealed record WindowsScored(IReadOnlyList<WindowScore> Scores);
 
-/// <summary>
-/// Switch to another bundle between batches. It must read the same window (length and signals) the sensors build;
-/// replied to with <see cref="ModelActivated"/> or a failure that says why it was refused.
-/// </summary>
-public sealed record ActivateModel(Pipeline.Models.Detection.ModelBundle Bundle, Pipeline.Models.Detection.IWindowScorer Scorer);
-
-public sealed record ModelActivated(string Previous, string Current);
-
-/// <summary>Registry key of the inference actor (<c>IRequiredActor&lt;InferenceActor&gt;</c>).</summary>
+/// <summary>Registry key of the inference actor (<c>IRequiredActor&lt;InferenceRegistryKey&gt;</c>).</summary>
 public sealed class InferenceRegistryKey;
-
-/// <summary>The bundles sensors are pinned to by their <c>Model</c> setting, by name; loaded and checked at start.</summary>
-public sealed record PinnedModels(IReadOnlyDictionary<string, Pipeline.Models.Detection.ModelBundle> Bundles);

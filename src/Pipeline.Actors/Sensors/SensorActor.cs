@@ -1,45 +1,47 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Pipeline.Actors.Inference;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Actors.Sensors;
 
 /// <summary>
-/// One sensor: its sliding window, its sequence bookkeeping and its health. Started on its first message (or at
-/// node start when registered); on every (re)start it refills its window from the store, so a restart or a
-/// rebalance does not blind it for a window's length. The refill takes the readings before the first one it is
-/// given: that reading (and those after it) are already stored when they reach the actor.
+/// One sensor, all of it: its readings' way through the sequence check into the window (<see cref="SensorIntake"/>),
+/// the detector's side of its windows (<see cref="SensorDetector"/>: learning, calibration, judging — the network runs
+/// in the node's <see cref="InferenceActor"/>) and its alarms (<see cref="SensorAlarms"/>), journalled before they are
+/// published or the readings answered. One batch at a time: what arrives meanwhile waits in the stash, so a sensor's
+/// alarms change in the order its readings came.
+/// <para>
+/// Started on its first message (or at node start when registered); it loads its open alarms, its calibration and —
+/// when started by readings — the readings before them, so a restart or a rebalance neither blinds it for a window's
+/// length nor forgets an alarm.
+/// </para>
 /// </summary>
-public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
+public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _sensorId;
-    private readonly SensorSettings _settings;
-    private readonly IReadingHistory _history;
-    private readonly ISensorStatusBoard _board;
-    private readonly WindowBuffer _window;
-    private readonly HealthTracker _health;
+    private readonly SensorServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _node;
-    private long? _lastSequence;
-    private long _lastTimestampMs;
-    private DateTimeOffset? _lastSeen;
-    private DateTimeOffset? _lastHeard;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
-    private long _duplicates;
-    private long _outOfOrder;
-    private long _gaps;
-    private long _incomplete;
+    private SensorSettings _settings;
+    private readonly SensorIntake _intake;
+    private SensorDetector _detector;
+    private SensorAlarms _alarms;
 
-    public SensorActor(string sensorId, SensorSettings settings, WindowSpec spec, IReadingHistory history, ISensorStatusBoard board)
+    public SensorActor(string sensorId, SensorServices services)
     {
         _sensorId = sensorId;
-        _settings = settings;
-        _history = history;
-        _board = board;
-        _window = new WindowBuffer(spec);
-        _health = new HealthTracker(sensorId, settings);
+        _services = services;
+        _settings = services.Settings.For(sensorId);
+        var model = services.Models.For(_settings.Model);
+        _intake = new SensorIntake(sensorId, _settings, WindowOf(model));
+        _detector = new SensorDetector(sensorId, model, services.LearningReadings);
+        _alarms = SensorAlarms.Load(sensorId, services.Alarms, []);
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         Starting();
     }
@@ -48,91 +50,108 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string sensorId, SensorSettings settings, WindowSpec spec, IReadingHistory history, ISensorStatusBoard board) =>
-        Akka.Actor.Props.Create(() => new SensorActor(sensorId, settings, spec, history, board));
+    public static Props Props(string sensorId, SensorServices services) => Akka.Actor.Props.Create(() => new SensorActor(sensorId, services));
 
     /// <summary>
-    /// Until its first reading. Woken without one (a registered sensor at node start), it only watches for silence:
-    /// refilling then would take readings already stored but still on their way here, and they would come as
-    /// duplicates and never be scored.
+    /// Until its state is loaded. Woken without readings (a registered sensor at node start), it does not refill its
+    /// window: readings already stored but still on their way here would come as duplicates and never be scored.
     /// </summary>
     private void Starting()
     {
-        Receive<RecordReading>(record => LoadHistory(record.Reading.Sequence));
-        Receive<RecordReadings>(record => LoadHistory(record.Readings.Count > 0 ? record.Readings[0].Sequence : null));
+        Receive<RecordReadings>(record => Load(record.Readings.Count > 0 ? record.Readings[0].Sequence : null, refill: true));
         Receive<Rewind>(HandleRewind);
-        Receive<WakeUp>(_ =>
-        {
-            WatchSilence();
-            _board.Report(Status());
-        });
-        Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
-        Receive<CheckSilence>(_ => HandleSilence());
+        ReceiveAny(_ => Load(null, refill: false));
     }
 
-    private void LoadHistory(long? beforeSequence)
+    private void Load(long? beforeSequence, bool refill)
     {
         Stash.Stash();
-        _history.LatestAsync(_sensorId, _window.Spec.Length, beforeSequence, CancellationToken.None).PipeTo(
-            Self,
-            success: readings => new HistoryLoaded(readings),
-            failure: e => new HistoryFailed(e));
-        Become(WarmingUp);
+        var (id, services, model, length) = (_sensorId, _services, _detector.Model.Version, _intake.Spec.Length);
+        LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
+        Become(Loading);
+
+        async Task<Loaded> LoadAsync()
+        {
+            var history = refill ? await services.History.LatestAsync(id, length, beforeSequence, CancellationToken.None).ConfigureAwait(false) : [];
+            var open = await services.Journal.LoadOpenAsync(id, CancellationToken.None).ConfigureAwait(false);
+            var calibration = await services.Calibrations.LoadCalibrationAsync(id, model, CancellationToken.None).ConfigureAwait(false);
+            return new Loaded(history, open, calibration);
+        }
     }
 
-    private void WarmingUp()
+    private void Loading()
     {
-        Receive<HistoryLoaded>(HandleHistoryLoaded);
-        Receive<HistoryFailed>(HandleHistoryFailed);
+        Receive<Loaded>(HandleLoaded);
+        Receive<LoadFailed>(failed =>
+        {
+            _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
+            Run();
+        });
         ReceiveAny(_ => Stash.Stash());
     }
 
-    private void Running()
+    private void HandleLoaded(Loaded loaded)
     {
-        Receive<RecordReading>(HandleRecordReading);
-        Receive<RecordReadings>(HandleRecordReadings);
-        Receive<Rewind>(HandleRewind);
-        Receive<WakeUp>(_ => { });
-        Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
-        Receive<CheckSilence>(_ => HandleSilence());
+        _alarms = SensorAlarms.Load(_sensorId, _services.Alarms, loaded.Open);
+        foreach (var (condition, signal) in _alarms.ActiveConditions())
+        {
+            // The conditions behind open health alarms carry over, so that each clears when the sensor shows it is over.
+            _intake.Health.Resume(condition, signal);
+        }
 
-        WatchSilence();
+        if (loaded.Calibration is { } calibration && calibration.ModelVersion == _detector.Model.Version)
+        {
+            _detector.Calibrate(calibration);
+            _log.Info("Sensor {0} resumes with its calibration of {1} (threshold {2:0.##}, from {3:u})", _sensorId, calibration.ModelVersion, calibration.Threshold, calibration.CalibratedAt);
+        }
+
+        foreach (var row in _intake.Refill(loaded.History, DateTimeOffset.UtcNow))
+        {
+            _detector.Observe(row); // fewer rows than a learning period: never completes one
+        }
+
+        if (loaded.History.Count > 0 || _alarms.Open.Any())
+        {
+            _log.Debug("Sensor {0} started with {1} readings up to seq {2} and {3} open alarm(s)", _sensorId, loaded.History.Count, _intake.LastSequence, _alarms.Open.Count());
+        }
+
+        Run();
     }
 
-    // One periodic check rather than a receive timeout: a receive timeout is re-armed by every message, and each
-    // re-arming leaves a cancelled entry in the scheduler until its deadline — measured at ~7 KB per sensor at
-    // 1 Hz with a 30 s timeout. Offline is reported between 1 and 1.25 x OfflineAfter of silence.
-    private void WatchSilence()
+    private void Run()
     {
-        if (!Timers.IsTimerActive(nameof(CheckSilence)))
-        {
-            Timers.StartPeriodicTimer(nameof(CheckSilence), CheckSilence.Instance, _settings.OfflineAfter / 4);
-        }
+        _services.Board.Report(Status());
+        Timers.StartPeriodicTimer(nameof(CheckSilence), CheckSilence.Instance, _settings.OfflineAfter / 4);
+        Timers.StartPeriodicTimer(nameof(CheckCalibration), CheckCalibration.Instance, _services.CalibrationCheck);
+        Ready();
     }
 
-    private void HandleHistoryLoaded(HistoryLoaded loaded)
+    /// <summary>Between batches.</summary>
+    private void Ready()
     {
-        foreach (var reading in loaded.Readings)
+        Become(() =>
         {
-            Accept(reading, emitWindow: false);
-        }
-
-        if (loaded.Readings.Count > 0)
-        {
-            _log.Debug("Sensor {0} warm-started with {1} readings up to seq {2}", _sensorId, loaded.Readings.Count, _lastSequence);
-        }
-
-        _board.Report(Status());
-
-        Become(Running);
+            Receive<RecordReadings>(HandleRecordReadings);
+            Receive<AcknowledgeAlarm>(HandleAcknowledge);
+            Receive<ShelveAlarm>(HandleShelve);
+            Receive<Rewind>(HandleRewind);
+            Receive<WakeUp>(_ => { });
+            Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
+            Receive<CheckSilence>(_ => HandleSilence());
+            Receive<CheckCalibration>(_ => HandleCheckCalibration());
+            Receive<CalibrationChecked>(HandleCalibrationChecked);
+        });
         Stash.UnstashAll();
     }
 
-    private void HandleHistoryFailed(HistoryFailed failed)
+    /// <summary>Waiting for the model, the journal or a calibration fit: everything else waits its turn.</summary>
+    private void Busy(Action handlers)
     {
-        _log.Warning(failed.Cause, "Sensor {0} could not read its history; its window starts empty", _sensorId);
-        Become(Running);
-        Stash.UnstashAll();
+        Become(() =>
+        {
+            handlers();
+            ReceiveAny(_ => Stash.Stash());
+        });
     }
 
     private void HandleRewind(Rewind rewind)
@@ -143,156 +162,118 @@ public sealed class SensorActor : ReceiveActor, IWithStash, IWithTimers
         Sender.Tell(new Rewound(_sensorId));
     }
 
-    private void HandleRecordReading(RecordReading record) => Sender.Tell(Record(record.Reading));
-
-    private void HandleRecordReadings(RecordReadings record) => Sender.Tell(new ReadingsRecorded(_sensorId, record.Readings.Select(Record).ToList()));
-
-    /// <summary>A reading through the sequence check into the window: the outcome, with the window that became due.</summary>
-    private ReadingRecorded Record(Reading reading)
+    private void HandleRecordReadings(RecordReadings record)
     {
-        var decision = SequenceDecision.Decide(_lastSequence, _lastTimestampMs, reading.Sequence, reading.TimestampMs, _settings.SamplingPeriod, _settings.GapFactor);
-        SensorWindow? window = null;
-        switch (decision.Verdict)
-        {
-            case SequenceVerdict.Duplicate:
-                _duplicates++;
-                break;
-            case SequenceVerdict.OutOfOrder:
-                if (++_outOfOrder == 1 || _outOfOrder % 100 == 0)
-                {
-                    _log.Warning("Sensor {0}: rejected seq {1}: {2} ({3} out of order so far)", _sensorId, reading.Sequence, decision.Reason, _outOfOrder);
-                }
-
-                break;
-            case SequenceVerdict.Gap or SequenceVerdict.Reset:
-                _gaps++;
-                _log.Info("Sensor {0}: window restarted at seq {1}: {2}", _sensorId, reading.Sequence, decision.Reason);
-                _window.Clear();
-                window = Accept(reading, emitWindow: true);
-                break;
-            default:
-                window = Accept(reading, emitWindow: true);
-                break;
-        }
-
-        return new ReadingRecorded(_sensorId, reading.Sequence, decision.Verdict, decision.Reason, window);
+        FollowSettingsAndModel();
+        Continue(new SensorBatch(record.Readings, Sender));
     }
 
-    private SensorWindow? Accept(Reading reading, bool emitWindow)
+    /// <summary>Takes the batch's readings from where it stopped; the learning period ending stops it until the calibration is fitted.</summary>
+    private void Continue(SensorBatch batch)
     {
-        _lastSequence = reading.Sequence;
-        _lastTimestampMs = reading.TimestampMs;
         var now = DateTimeOffset.UtcNow;
-        _lastSeen = emitWindow ? now : reading.Timestamp; // history: when it was measured, not now
-        if (emitWindow)
+        while (batch.Next() is { } reading)
         {
-            _lastHeard = now;
-        }
-
-        var changed = false;
-        foreach (var health in _health.Observe(reading, now))
-        {
-            Report(health);
-            changed = true;
-        }
-
-        SensorWindow? window = null;
-        if (_window.MissingSignal(reading) is { } missing)
-        {
-            // A window needs every signal at every step: a reading without one is a hole.
-            if (_incomplete++ == 0)
+            var outcome = _intake.Take(reading, now);
+            batch.Outcomes.Add(new ReadingRecorded(reading.Sequence, outcome.Decision.Verdict, outcome.Decision.Reason));
+            batch.Health.AddRange(outcome.Health);
+            LogIntake(outcome);
+            if (outcome.Row is not { } row)
             {
-                _log.Warning("Sensor {0}: reading {1} lacks '{2}', which its model needs; the window restarts", _sensorId, reading.Sequence, missing);
+                continue;
             }
 
-            _window.Clear();
-        }
-        else if (_window.Append(reading) && emitWindow)
-        {
-            window = _window.Snapshot(_sensorId);
+            if (outcome.Window is { } window)
+            {
+                batch.Windows.Add(_detector.Prepare(window));
+            }
+
+            if (_detector.IsLearning && _detector.Learned == 0)
+            {
+                _log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms",
+                    _sensorId, _detector.Model.Version, _detector.LearningRows);
+            }
+
+            if (_detector.Observe(row) is { } learned)
+            {
+                Fit(learned, batch);
+                return;
+            }
         }
 
-        if (emitWindow && (changed || _window.Count == 1 || reading.Sequence % 10 == 0))
+        Score(batch);
+    }
+
+    private void Score(SensorBatch batch)
+    {
+        if (batch.Windows.Count == 0)
         {
-            _board.Report(Status());
+            Judge(batch, []);
+            return;
         }
 
-        return window;
+        var request = new ScoreWindows(batch.Windows[0].Calibration.ModelVersion, [.. batch.Windows.SelectMany(w => w.Values)], batch.Windows.Count);
+        _services.Inference.Ask<WindowsScored>(request, _services.AskTimeout)
+            .PipeTo(Self, success: scored => new Scored(batch, scored.Scores), failure: e => new BatchFailed(batch, e));
+        Busy(() =>
+        {
+            Receive<Scored>(scored => Judge(scored.Batch, scored.Scores));
+            Receive<BatchFailed>(HandleBatchFailed);
+        });
+    }
+
+    /// <summary>Each window's score against its calibration, then the alarms: health transitions first, then the verdicts in order.</summary>
+    private void Judge(SensorBatch batch, IReadOnlyList<WindowScore> scores)
+    {
+        var alarms = _alarms;
+        var changes = new List<AlarmChange>();
+        foreach (var health in batch.Health)
+        {
+            alarms = Apply(alarms.OnHealth(health), changes);
+        }
+
+        var verdicts = new List<Verdict>(scores.Count);
+        for (var i = 0; i < scores.Count; i++)
+        {
+            var verdict = SensorDetector.Judge(batch.Windows[i], scores[i], _detector.Model.Manifest.Signals);
+            alarms = Apply(alarms.OnVerdict(verdict), changes);
+            verdicts.Add(verdict with { AlarmActive = alarms[AlarmType.Anomaly].IsActive });
+        }
+
+        if (batch.Health.Count > 0 || _intake.LastSequence % 10 == 0)
+        {
+            _services.Board.Report(Status());
+        }
+
+        Commit(alarms, changes, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts));
+    }
+
+    private void HandleBatchFailed(BatchFailed failed)
+    {
+        _log.Error(failed.Cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, failed.Batch.Outcomes.Count);
+        failed.Batch.ReplyTo.Tell(new Status.Failure(failed.Cause));
+        Ready();
     }
 
     private void HandleSilence()
     {
-        var now = DateTimeOffset.UtcNow;
-        if (now - (_lastHeard ?? _started) < _settings.OfflineAfter)
+        if (_intake.CheckSilence(DateTimeOffset.UtcNow, _started) is { } offline)
         {
-            return;
-        }
-
-        if (_health.Silent(now, _lastSeen) is { } offline)
-        {
-            Report(offline);
-            _board.Report(Status());
+            LogHealth(offline);
+            _services.Board.Report(Status());
+            var changes = new List<AlarmChange>();
+            Commit(Apply(_alarms.OnHealth(offline), changes), changes, ActorRefs.Nobody, null);
         }
     }
 
-    private void Report(HealthEvent health)
+    private SensorStatus Status()
     {
-        Context.System.EventStream.Publish(health);
-        if (health.Active)
-        {
-            _log.Warning("Sensor {0} {1}{2}: {3}", _sensorId, health.Condition, health.Signal is null ? string.Empty : $" ({health.Signal})", health.Detail);
-        }
-        else
-        {
-            _log.Info("Sensor {0} {1}{2} cleared: {3}", _sensorId, health.Condition, health.Signal is null ? string.Empty : $" ({health.Signal})", health.Detail);
-        }
+        var status = _intake.Status(_node, DateTimeOffset.UtcNow);
+        var detector = _detector.IsLearning ? $"learning {_detector.Learned}/{_detector.LearningRows}"
+            : _detector.Calibration.Doubt(_detector.Model.Manifest) is not null ? "calibration doubtful (see the log)"
+            : null;
+        return detector is null ? status : status with { Health = status.Health == "ok" ? detector : $"{status.Health}; {detector}" };
     }
 
-    private SensorStatus Status() => new(
-        _sensorId,
-        _lastSeen,
-        _lastSequence,
-        _window.Count,
-        _window.Spec.Length,
-        HealthSummary(),
-        _node,
-        _duplicates,
-        _outOfOrder,
-        _gaps,
-        DateTimeOffset.UtcNow);
 
-    private string HealthSummary()
-    {
-        var parts = new List<string>();
-        if (_health.IsOffline)
-        {
-            parts.Add("offline");
-        }
-
-        if (_health.StuckSignals.Count > 0)
-        {
-            parts.Add("stuck: " + string.Join(",", _health.StuckSignals.Order(StringComparer.Ordinal)));
-        }
-
-        if (_health.OutOfRangeSignals.Count > 0)
-        {
-            parts.Add("out of range: " + string.Join(",", _health.OutOfRangeSignals.Order(StringComparer.Ordinal)));
-        }
-
-        if (_health.PulsatingSignals.Count > 0)
-        {
-            parts.Add("pulsating: " + string.Join(",", _health.PulsatingSignals));
-        }
-
-        return parts.Count == 0 ? "ok" : string.Join("; ", parts);
-    }
-
-    private sealed class CheckSilence
-    {
-        public static readonly CheckSilence Instance = new();
-    }
-
-    private sealed record HistoryLoaded(IReadOnlyList<Reading> Readings);
-
-    private sealed record HistoryFailed(Exception Cause);
 }

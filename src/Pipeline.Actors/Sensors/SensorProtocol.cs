@@ -1,3 +1,5 @@
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 
@@ -9,22 +11,26 @@ public interface IWithSensorId
     string SensorId { get; }
 }
 
-/// <summary>A stored reading for the sensor's window. Replied to with <see cref="ReadingRecorded"/>.</summary>
-public sealed record RecordReading(Reading Reading) : IWithSensorId
+/// <summary>
+/// One sensor's stored readings of one store batch, in receive order. Replied to with <see cref="ReadingsRecorded"/>
+/// once the windows they made due are scored and judged and the alarms they changed are journalled.
+/// </summary>
+public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId
 {
-    public string SensorId => Reading.SensorId;
+    /// <summary>Always a list: between cluster nodes a message is rebuilt from its runtime types, and a collection expression's cannot be.</summary>
+    public IReadOnlyList<Reading> Readings { get; init; } = Readings as List<Reading> ?? Readings.ToList();
 }
 
-/// <summary>
-/// One sensor's stored readings of one store batch, in receive order: one message per sensor and batch instead of one
-/// per reading. Replied to with <see cref="ReadingsRecorded"/>, one outcome per reading, in the same order.
-/// </summary>
-public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId;
+/// <param name="Readings">What the sequence check made of each reading, in order.</param>
+/// <param name="Verdicts">The verdicts of the windows the readings made due, in order.</param>
+public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingRecorded> Readings, IReadOnlyList<Verdict> Verdicts)
+{
+    public IReadOnlyList<ReadingRecorded> Readings { get; init; } = Readings as List<ReadingRecorded> ?? Readings.ToList();
 
-public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingRecorded> Readings);
+    public IReadOnlyList<Verdict> Verdicts { get; init; } = Verdicts as List<Verdict> ?? Verdicts.ToList();
+}
 
-/// <param name="Window">The window that became due with this reading, if any.</param>
-public sealed record ReadingRecorded(string SensorId, long Sequence, SequenceVerdict Verdict, string? Reason, SensorWindow? Window);
+public sealed record ReadingRecorded(long Sequence, SequenceVerdict Verdict, string? Reason);
 
 /// <summary>
 /// The ingest stream restarted: readings this actor took may come again from the broker, their verdicts not stored.
@@ -41,3 +47,12 @@ public sealed record WakeUp(string SensorId) : IWithSensorId;
 
 /// <summary>Replied to with the sensor's <see cref="SensorStatus"/>.</summary>
 public sealed record GetSensorStatus(string SensorId) : IWithSensorId;
+
+/// <summary>An operator's acknowledgement (from SCADA over MQTT, or the CLI). Replied to with <see cref="AlarmCommandOutcome"/>.</summary>
+public sealed record AcknowledgeAlarm(string SensorId, AlarmType Type, string By) : IWithSensorId;
+
+/// <summary>Shelve an alarm for a time. Replied to with <see cref="AlarmCommandOutcome"/>.</summary>
+public sealed record ShelveAlarm(string SensorId, AlarmType Type, TimeSpan Duration, string By) : IWithSensorId;
+
+/// <summary>What became of an operator's command: done, with the alarm's state once journalled, or refused and why.</summary>
+public sealed record AlarmCommandOutcome(bool Done, string Detail, Alarm? Alarm);

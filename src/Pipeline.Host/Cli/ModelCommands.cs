@@ -64,11 +64,11 @@ internal static class ModelCommands
         var model = new Option<string>("--model") { Description = "The bundle to start from.", Required = true };
         var data = DataOption("New normal data: a CSV file or folder, or the node's SQLite store (.db).");
         var output = new Option<string>("--out") { Description = "Bundle folder to write.", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs of further training (0: only refit the scaler and threshold).", DefaultValueFactory = _ => 5 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of further training (0: only refit the scaler and thresholds to the new data).", DefaultValueFactory = _ => 5 };
         var rate = new Option<double>("--learning-rate") { Description = "Learning rate (lower than training's).", DefaultValueFactory = _ => Defaults.LearningRate / 10 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Defaults.Seed };
         var store = StoreSelection(out var sensor, out var from, out var to);
-        var command = new Command("finetune", "Continue from a bundle on new normal data (fewer epochs, lower learning rate) and recalibrate: also how a sensor is commissioned.")
+        var command = new Command("finetune", "Continue from a bundle on new normal data (fewer epochs, lower learning rate) and recalibrate.")
         {
             model, data, output, epochs, rate, seed, sensor, from, to,
         };
@@ -83,17 +83,17 @@ internal static class ModelCommands
             ModelBundle bundle;
             if (epochCount == 0)
             {
-                // Exactly what a node does for a new sensor: Commissioning.Calibrate, in managed code.
-                Console.WriteLine($"Commissioning {start.Version} on {table.Count} rows (scaler and thresholds only, weights kept)");
-                var commissioned = Commissioning.Calibrate(start, table, CommissioningRule.ForNode(start));
+                // The weights kept; the scaler, threshold and normal-operation yardstick refitted to the new data.
+                Console.WriteLine($"Recalibrating {start.Version} on {table.Count} rows (scaler and thresholds only, weights kept)");
+                var recalibrated = Commissioning.Recalibrate(start, table);
                 bundle = new ModelBundle(
-                    commissioned.Manifest with
+                    recalibrated.Manifest with
                     {
                         Name = name,
                         CreatedAt = DateTimeOffset.UtcNow,
                         Training = start.Manifest.Training is { } trained ? trained with { Source = path, Rows = table.Count, Epochs = 0, BaseModel = start.Version } : null,
                     },
-                    commissioned.Weights);
+                    recalibrated.Weights);
             }
             else
             {
@@ -120,10 +120,10 @@ internal static class ModelCommands
     {
         var model = new Option<string>("--model") { Description = "The bundle to evaluate.", Required = true };
         var data = DataOption("A folder (or file) of labelled CSV files.");
-        var protocol = new Option<string>("--protocol") { Description = "plain, or skab: each file's first 400 rows commission the detector, the rest is scored.", DefaultValueFactory = _ => "plain" };
+        var protocol = new Option<string>("--protocol") { Description = $"plain: no learning period, the model's own calibration; skab: each file's first {StreamingEvaluator.SkabLearningRows} rows are the sensor's learning period.", DefaultValueFactory = _ => "plain" };
         protocol.AcceptOnlyFromAmong("plain", "skab");
-        var predictions = new Option<string?>("--predictions") { Description = "CSV to write: file,row,score,flag for every scored row." };
-        var command = new Command("evaluate", "Stream labelled files through the detector causally; print F1, false-alarm and missed-alarm rates (point-wise, pooled).")
+        var predictions = new Option<string?>("--predictions") { Description = "CSV to write: file,row,score,flag for every judged row." };
+        var command = new Command("evaluate", "Replay labelled files through what a node does with a sensor's readings (window, learning, calibration, alarm on-delay); print F1, false- and missed-alarm rates (point-wise, pooled) and NAB scores.")
         {
             model, data, protocol, predictions,
         };
@@ -134,14 +134,12 @@ internal static class ModelCommands
             var files = Directory.Exists(root)
                 ? Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
                 : [root];
-            // Under the SKAB protocol commissioning fits only the scaler, by the default (the recipe's) rule.
-            var evaluator = new StreamingEvaluator(bundle, result.GetValue(protocol) == "skab" ? EvaluationProtocol.Skab : EvaluationProtocol.Plain,
-                new CommissioningRule());
-            if (result.GetValue(protocol) == "skab")
-            {
-                Console.WriteLine($"SKAB protocol: each file's first {StreamingEvaluator.SkabCommissioningRows} rows commission; drifting signals followed: " +
-                    Drifting(bundle.Manifest));
-            }
+            var skab = result.GetValue(protocol) == "skab";
+            var evaluator = new StreamingEvaluator(bundle, skab ? EvaluationProtocol.Skab : EvaluationProtocol.Plain);
+            var rule = CommissioningRule.For(bundle.Manifest);
+            Console.WriteLine(skab
+                ? $"Each file's first {StreamingEvaluator.SkabLearningRows} rows are the learning period ({bundle.Manifest.NormalOrAssumed.OperatingPoints} operating point(s): scaler {rule.ScalerFit}); drifting signals followed: {Drifting(bundle.Manifest)}"
+                : "No learning period: judged by the model's own calibration");
 
             var all = new List<Prediction>();
             foreach (var file in files)
@@ -160,7 +158,7 @@ internal static class ModelCommands
             if (ChangepointScore.Score(all) is { } nab)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"NAB change point scores (window {ChangepointScore.DefaultWindow} rows):  {string.Join("  ", nab.Select(n => $"{n.Key.Name} {n.Value:F2}"))}"));
+                    $"NAB change point scores (SKAB's: {ChangepointScore.DefaultWindow.TotalSeconds:0} s after each change point):  {string.Join("  ", nab.Select(n => $"{n.Key.Name} {n.Value:F2}"))}"));
             }
 
             if (result.GetValue(predictions) is { } output)

@@ -1,8 +1,8 @@
 using Akka.Hosting;
 using Akka.Logger.Serilog;
-using Pipeline.Actors.Alarms;
 using Pipeline.Actors.Hosting;
 using Pipeline.Actors.Inference;
+using Pipeline.Actors.Sensors;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
@@ -44,8 +44,7 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<ClusterNodeOptions>(services, PipelineSections.Cluster);
         AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
         AddValidatedOptions<AlarmSettings>(services, PipelineSections.Alarms);
-        services.AddSingleton(sp => LoadActiveModel(sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
-        services.AddSingleton(sp => LoadPinnedModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
+        services.AddSingleton(sp => LoadModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => PipelineSections.BindCatalog(builder.Configuration, catalog))
             .ValidateOnStart();
@@ -102,33 +101,13 @@ public static class PipelineHostingExtensions
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             })
-            .WithSensorSharding(
-                sp.GetRequiredService<IOptions<ClusterNodeOptions>>().Value,
-                SensorShardingExtensions.SensorProps(
-                    sp.GetRequiredService<SensorCatalog>(),
-                    model => WindowOf(model is null ? sp.GetRequiredService<ModelBundle>() : sp.GetRequiredService<PinnedModels>().Bundles[model]),
-                    sp.GetRequiredService<IReadingStore>(),
-                    sp.GetRequiredService<ISensorStatusBoard>()))
             .WithActors((system, registry) =>
             {
-                var bundle = sp.GetRequiredService<ModelBundle>();
                 var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
-                var catalog = sp.GetRequiredService<SensorCatalog>();
-                IWindowScorer CreateScorer(ModelBundle model) => Detectors.Create(model, options.Backend);
                 registry.Register<InferenceRegistryKey>(system.ActorOf(
-                    InferenceActor.Props(
-                        bundle,
-                        CreateScorer(bundle),
-                        options,
-                        sp.GetRequiredService<ISensorCalibrations>(),
-                        CreateScorer,
-                        sp.GetRequiredService<PinnedModels>().Bundles,
-                        sensor => catalog.For(sensor).Model),
-                    "inference"));
-                registry.Register<AlarmRegistryKey>(system.ActorOf(
-                    AlarmActor.Props(sp.GetRequiredService<IOptions<AlarmSettings>>().Value, sp.GetRequiredService<IAlarmJournal>(),
-                        sp.GetRequiredService<IAlarmPublisher>()), "alarms"));
-            }));
+                    InferenceActor.Props(sp.GetRequiredService<ModelCatalog>(), model => Detectors.Create(model, options.Backend), options), "inference"));
+            })
+            .WithSensorSharding(sp.GetRequiredService<IOptions<ClusterNodeOptions>>().Value, SensorProps(sp)));
 
         services.AddSingleton<CertificateExpiryWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<CertificateExpiryWatch>());
@@ -142,26 +121,54 @@ public static class PipelineHostingExtensions
         return builder;
     }
 
-    /// <summary>The active bundle, checked at start: a bad one stops the node with what is wrong.</summary>
-    private static ModelBundle LoadActiveModel(InferenceOptions options) =>
-        ModelBundle.Load(Path.Combine(options.Directory, options.ActiveModelName()));
-
-    /// <summary>Every bundle a sensor is pinned to (<c>Model</c>), loaded and checked now: a bad one stops the node, naming the setting.</summary>
-    private static PinnedModels LoadPinnedModels(SensorCatalog catalog, InferenceOptions options)
+    /// <summary>
+    /// A sensor's actor, with what it works with on this node. Made when the region first starts a sensor, after the
+    /// inference actor is registered.
+    /// </summary>
+    private static Func<string, Akka.Actor.Props> SensorProps(IServiceProvider sp)
     {
+        var services = new Lazy<SensorServices>(() =>
+        {
+            var models = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            var ingest = sp.GetRequiredService<IOptions<IngestOptions>>().Value;
+            return new SensorServices(
+                sp.GetRequiredService<SensorCatalog>(),
+                sp.GetRequiredService<ModelCatalog>(),
+                sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(),
+                model => Detectors.Create(model, models.Backend),
+                sp.GetRequiredService<IReadingStore>(),
+                sp.GetRequiredService<ISensorStatusBoard>(),
+                sp.GetRequiredService<ISensorCalibrations>(),
+                sp.GetRequiredService<IAlarmJournal>(),
+                sp.GetRequiredService<IAlarmPublisher>(),
+                sp.GetRequiredService<IOptions<AlarmSettings>>().Value,
+                models.LearningReadings,
+                models.CalibrationReload,
+                ingest.AskTimeout);
+        });
+        return sensorId => SensorActor.Props(sensorId, services.Value);
+    }
+
+    /// <summary>
+    /// The active bundle and every bundle a sensor is pinned to (<c>Model</c>), loaded and checked at start: a bad one
+    /// stops the node with what is wrong, naming the setting.
+    /// </summary>
+    private static ModelCatalog LoadModels(SensorCatalog catalog, InferenceOptions options)
+    {
+        var active = ModelBundle.Load(Path.Combine(options.Directory, options.ActiveModelName()));
         var settings = catalog.Sensors.Select(s => (Key: $"{PipelineSections.Sensors}:{s.Key}:Model", s.Value.Model))
             .Prepend(($"{PipelineSections.SensorDefaults}:Model", catalog.Defaults.Model));
-        var bundles = new Dictionary<string, ModelBundle>(StringComparer.Ordinal);
+        var pinned = new Dictionary<string, ModelBundle>(StringComparer.Ordinal);
         foreach (var (key, name) in settings)
         {
-            if (string.IsNullOrEmpty(name) || bundles.ContainsKey(name))
+            if (string.IsNullOrEmpty(name) || pinned.ContainsKey(name))
             {
                 continue;
             }
 
             try
             {
-                bundles[name] = ModelBundle.Load(Path.Combine(options.Directory, name));
+                pinned[name] = ModelBundle.Load(Path.Combine(options.Directory, name));
             }
             catch (ModelBundleException e)
             {
@@ -169,12 +176,8 @@ public static class PipelineHostingExtensions
             }
         }
 
-        return new PinnedModels(bundles);
+        return new ModelCatalog(active, pinned);
     }
-
-    /// <summary>A sensor's window is what the model reads: its length, its signals in its order, its stride.</summary>
-    private static WindowSpec WindowOf(ModelBundle bundle) =>
-        new(bundle.Manifest.Window, bundle.Manifest.Signals, bundle.Manifest.Stride);
 
     private static void AddValidatedOptions<T>(IServiceCollection services, string section)
         where T : class, ISettingsGroup

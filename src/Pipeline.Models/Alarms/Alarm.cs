@@ -2,7 +2,8 @@ namespace Pipeline.Models.Alarms;
 
 /// <summary>
 /// The whole state of one alarm (sensor, type) — what the retained MQTT topic and the <c>alarms</c> table hold.
-/// Times are Unix ms; null when it has not happened.
+/// Times are Unix ms; null when it has not happened. <paramref name="Signal"/>: for a health alarm, the signal whose
+/// condition raised it (so that the condition can be picked up again after a restart).
 /// </summary>
 public sealed record Alarm(
     string Id,
@@ -19,7 +20,8 @@ public sealed record Alarm(
     string? CauseHint,
     string Message,
     long? ShelvedUntil,
-    bool Chattering)
+    bool Chattering,
+    string? Signal = null)
 {
     public static Alarm Normal(string sensorId, AlarmType type) =>
         new(IdOf(sensorId, type), sensorId, type, AlarmState.Normal, AlarmSeverity.Low,

@@ -67,15 +67,19 @@ public static class AlarmPolicy
         return new Outcome(track with { Recent = recent, BelowClear = belowClear }, transitions);
     }
 
-    /// <summary>A condition (limit, offline, stuck) that the sensor reports as it starts or ends.</summary>
-    public static Outcome OnCondition(Track track, AlarmSettings settings, bool active, string message, long nowMs)
+    /// <summary>A condition (limit, offline, stuck, pulsation) that the sensor reports as it starts or ends.</summary>
+    public static Outcome OnCondition(Track track, AlarmSettings settings, bool active, string message, long nowMs, string? signal = null)
     {
         ArgumentNullException.ThrowIfNull(track);
         if (active && !track.Alarm.IsActive)
         {
-            return track.Alarm.IsShelvedAt(nowMs)
-                ? new Outcome(track, [])
-                : Raise(track, settings, AlarmSeverity.Medium, 0, null, message, nowMs);
+            if (track.Alarm.IsShelvedAt(nowMs))
+            {
+                return new Outcome(track, []);
+            }
+
+            var raised = Raise(track, settings, AlarmSeverity.Medium, 0, null, message, nowMs);
+            return raised with { Track = raised.Track with { Alarm = raised.Alarm with { Signal = signal } } };
         }
 
         return !active && track.Alarm.IsActive ? Clear(track, track.Alarm with { Message = message }, nowMs, []) : new Outcome(track, []);

@@ -3,10 +3,9 @@ using Pipeline.Models.Data;
 namespace Pipeline.Models.Detection;
 
 /// <summary>
-/// Adapts a bundle to one sensor from its first stretch of normal data, without touching the weights: the scaler is
-/// refitted on that data and the thresholds recalibrated on its windows, by the same rule as training. By default
-/// plain C# (the portable forward pass), so it runs on the Pi; a node passes its own backend, which on x64 is ten
-/// times faster.
+/// Adapts a model to one sensor from its learning period, without touching the weights (<see cref="Calibrate"/>), and
+/// a bundle to new normal data (<see cref="Recalibrate"/>, <c>pipeline finetune --epochs 0</c>). Plain C# by default
+/// (the portable forward pass), so it runs on the Pi; a node passes its own backend.
 /// </summary>
 public static class Commissioning
 {
@@ -15,60 +14,111 @@ public static class Commissioning
     private const double ResidualTolerance = 0.01;
     private const double SingleSignalTolerance = 1.25;
 
-    public static ModelBundle Calibrate(ModelBundle bundle, SignalTable normal, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
+    /// <summary>
+    /// A sensor's calibration from its learning rows, by the rule for the model's operating points
+    /// (<see cref="CommissioningRule.For"/>): its scaler; then every learning window (stride 1, drifting signals
+    /// followed) is scored, and each signal's residual centre and spread are taken from them — the spread widened by
+    /// what the model saw on held-out normal data — and the threshold is the largest deviation among them (times the
+    /// margin, and for a model of several operating points no lower than the held-out windows' largest).
+    /// </summary>
+    public static SensorCalibration Calibrate(
+        string sensorId, ModelBundle model, SignalTable learned, DateTimeOffset at, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
-        var rescaled = Rescale(bundle, normal, rule, scorer);
-        var table = normal.Select(bundle.Manifest.Signals);
-        using var detector = scorer?.Invoke(rescaled) ?? new PortableDetector(rescaled);
-        var windows = table.Windows(bundle.Manifest.Window, 1, out var count);
-        var own = Thresholds.Calibrate(detector.Score(windows, count), rule.Quantile, rule.Margin, rule.ClearFraction);
-        var model = bundle.Manifest.Threshold;
-        var total = Math.Max(own.Total, (float)(rule.ThresholdFloor * model.Total));
-        var threshold = own with
-        {
-            Rule = rule.ThresholdFloor > 0 ? $"{own.Rule}; no lower than {rule.ThresholdFloor:0.##} x the model's {model.Total:0.####}" : own.Rule,
-            Total = total,
-            Clear = (float)(total * rule.ClearFraction),
-            PerSignal = own.PerSignal.Select((p, f) => Math.Max(p, (float)(rule.ThresholdFloor * model.PerSignal[f]))).ToArray(),
-        };
-        return new ModelBundle(rescaled.Manifest with { Threshold = threshold }, bundle.Weights);
-    }
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(learned);
+        var manifest = model.Manifest;
+        var rule = CommissioningRule.For(manifest);
+        var table = Enough(model, learned);
+        var scaled = WithScaler(model, FitScaler(model, table, rule, scorer));
+        using var detector = scorer?.Invoke(scaled) ?? new PortableDetector(scaled);
+        var windows = DriftTracker.TrackedWindows(table, manifest.Window, Tracker(scaled.Manifest), out var count);
+        var scores = detector.Score(windows, count);
 
-    /// <summary>The bundle with its scaler fitted to <paramref name="normal"/> by the rule; thresholds untouched.</summary>
-    public static ModelBundle Rescale(ModelBundle bundle, SignalTable normal, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
-    {
-        ArgumentNullException.ThrowIfNull(bundle);
-        ArgumentNullException.ThrowIfNull(normal);
-        ArgumentNullException.ThrowIfNull(rule);
-        var table = normal.Select(bundle.Manifest.Signals);
-        if (table.Count < bundle.Manifest.Window + 1)
-        {
-            throw new ArgumentException($"commissioning needs more than {bundle.Manifest.Window} rows, got {table.Count}");
-        }
-
-        var trained = bundle.Manifest.Scaler;
-        var scaler = rule.ScalerFit == ScalerFit.ModelOffset
-            ? new Scaler(OffsetCentre(bundle, table, scorer), trained.Std)
-            : FitScaler(table, trained.Std, rule.SpreadFloor);
-        return new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std) }, bundle.Weights);
+        var normal = manifest.NormalOrAssumed;
+        var own = Scaler.Fit(scores.Select(s => s.Residual).ToList(), manifest.Signals.Length);
+        var spread = own.Std.Select((s, f) => (float)Math.Sqrt((s * s) + Math.Pow(rule.ModelSpread * normal.ResidualSpread[f], 2))).ToArray();
+        var calibration = new SensorCalibration(sensorId, model.Version, scaled.Manifest.Scaler.Mean, scaled.Manifest.Scaler.Std,
+            own.Mean, spread, 0, table.Count, at);
+        var perSignal = new float[manifest.Signals.Length];
+        var largest = scores.Max(s => calibration.Deviation(s, perSignal));
+        var threshold = (float)(largest * rule.Margin);
+        return calibration with { Threshold = rule.AtLeastHeldOut ? Math.Max(threshold, normal.LargestDeviation) : threshold };
     }
 
     /// <summary>
-    /// The model's mean plus the sensor's offset, found as a fixed point: the median over the commissioning windows of
-    /// each window's mean reconstruction residual is added to the centre until it stops moving (the autoencoder follows
-    /// part of an offset, so one step removes only part of it; the median, because a stop or a restart during
-    /// commissioning leaves a few windows with large residuals of their own). Tried with every signal free and with
-    /// each one alone; on 32 evenly spread windows, with the node's backend where it passes one.
+    /// A bundle refitted to new normal data: its scaler by the rule for its operating points, its threshold by its own
+    /// rule (quantile x margin) and its <see cref="ModelManifest.Normal"/> section measured on the new data's windows.
+    /// </summary>
+    public static ModelBundle Recalibrate(ModelBundle bundle, SignalTable normal, Func<ModelBundle, IWindowScorer>? scorer = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(normal);
+        var manifest = bundle.Manifest;
+        var table = Enough(bundle, normal);
+        var scaled = WithScaler(bundle, FitScaler(bundle, table, CommissioningRule.For(manifest), scorer));
+        using var detector = scorer?.Invoke(scaled) ?? new PortableDetector(scaled);
+        var windows = table.Windows(manifest.Window, 1, out var count);
+        var scores = detector.Score(windows, count);
+        var threshold = manifest.Threshold;
+        return new ModelBundle(
+            scaled.Manifest with
+            {
+                Threshold = Thresholds.Calibrate(scores, threshold.Quantile, threshold.Margin, threshold.Clear / threshold.Total),
+                Normal = NormalOperation.Measure(scores, manifest.NormalOrAssumed.OperatingPoints),
+            },
+            bundle.Weights);
+    }
+
+    /// <summary>The drifting signals of <paramref name="manifest"/> followed from its scaler's centre.</summary>
+    public static DriftTracker Tracker(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new DriftTracker(manifest.Scaler.Mean, manifest.Drifting.Select(d => Array.IndexOf(manifest.Signals, d)).Where(i => i >= 0).ToArray());
+    }
+
+    private static SignalTable Enough(ModelBundle model, SignalTable data)
+    {
+        var table = data.Select(model.Manifest.Signals);
+        return table.Count >= model.Manifest.Window + 1
+            ? table
+            : throw new ArgumentException($"commissioning needs more than {model.Manifest.Window} rows (the model's window), got {table.Count}");
+    }
+
+    private static ModelBundle WithScaler(ModelBundle bundle, Scaler scaler) =>
+        new(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std) }, bundle.Weights);
+
+    /// <summary>The scaler <paramref name="rule"/> fits on <paramref name="table"/> (the model's signals, in order).</summary>
+    internal static Scaler FitScaler(ModelBundle bundle, SignalTable table, CommissioningRule rule, Func<ModelBundle, IWindowScorer>? scorer = null)
+    {
+        var trained = bundle.Manifest.Scaler;
+        if (rule.ScalerFit == ScalerFit.Refit)
+        {
+            // The sensor's own spread, but no less than a fraction of the trained one: a few minutes see only a slice of
+            // a slow signal's range (a thermocouple moves 0.03 °C in 400 s and 0.7 °C over a day).
+            var own = Scaler.Fit(table.Rows, table.Signals.Length);
+            return own with { Std = own.Std.Select((s, f) => Math.Max(s, (float)(rule.SpreadFloor * trained.Std[f]))).ToArray() };
+        }
+
+        // Only offsets the model could not have seen in normal operation: smaller ones are the model's own slack, and
+        // taking them out would move the centre with whatever operating point the learning period happened to be at.
+        var spread = bundle.Manifest.NormalOrAssumed.ResidualSpread;
+        var centre = OffsetCentre(bundle, table, scorer);
+        var mean = centre.Select((m, f) => Math.Abs((m - trained.Mean[f]) / trained.Std[f]) > rule.SignificantOffset * spread[f] ? m : trained.Mean[f]).ToArray();
+        return new Scaler(mean, trained.Std);
+    }
+
+    /// <summary>
+    /// The model's mean plus the sensor's offset, found as a fixed point: the median over the learning windows of each
+    /// window's mean reconstruction residual is added to the centre until it stops moving (the autoencoder follows part
+    /// of an offset, so one step removes only part of it; the median, because a stop or a restart while learning leaves
+    /// a few windows with large residuals of their own). Tried with every signal free and with each one alone; on 32
+    /// evenly spread windows.
     /// </summary>
     internal static float[] OffsetCentre(ModelBundle bundle, SignalTable table, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
-        IWindowScorer Scorer(float[] mean)
-        {
-            var centred = new ModelBundle(bundle.Manifest with { Scaler = new ModelManifest.ScalerSection(mean, bundle.Manifest.Scaler.Std) }, bundle.Weights);
-            return scorer?.Invoke(centred) ?? new PortableDetector(centred);
-        }
+        IWindowScorer Scorer(float[] mean) =>
+            scorer?.Invoke(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std))) ?? new PortableDetector(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std)));
 
-        var std = bundle.Manifest.Scaler.Std;
         var window = bundle.Manifest.Window;
         var all = table.Windows(window, 1, out var count);
         var step = Math.Max(1, count / ResidualWindows);
@@ -79,10 +129,11 @@ public static class Commissioning
         // The model can explain an offset on one sensor as the pump at another operating point with part of the offset
         // on every signal, and reconstructs both equally well; a single miscalibrated sensor is the likelier story, so
         // an offset on one signal wins when it reconstructs about as well as the offset on all of them.
-        var joint = FixedPoint(bundle.Manifest.Scaler, Scorer, sample, sampled, Enumerable.Range(0, std.Length).ToArray());
+        var trained = bundle.Manifest.Scaler;
+        var joint = FixedPoint(trained, Scorer, sample, sampled, Enumerable.Range(0, trained.Std.Length).ToArray());
         var jointScore = MedianScore(Scorer, joint, sample, sampled);
-        var single = Enumerable.Range(0, std.Length)
-            .Select(f => FixedPoint(bundle.Manifest.Scaler, Scorer, sample, sampled, [f]))
+        var single = Enumerable.Range(0, trained.Std.Length)
+            .Select(f => FixedPoint(trained, Scorer, sample, sampled, [f]))
             .Select(centre => (Centre: centre, Score: MedianScore(Scorer, centre, sample, sampled)))
             .MinBy(c => c.Score);
         return single.Score <= (SingleSignalTolerance * jointScore) + 1e-9 ? single.Centre : joint;
@@ -121,63 +172,5 @@ public static class Commissioning
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2.0;
-    }
-
-    /// <summary>
-    /// The sensor's own mean, and its own spread but no less than <paramref name="floor"/> x the trained spread: a few
-    /// minutes of commissioning see only a slice of a slow signal's normal range (a thermocouple moves 0.03 °C in 400 s
-    /// and 0.7 °C over a day), and without the floor its later drift reads as tens of standard deviations.
-    /// </summary>
-    internal static Scaler FitScaler(SignalTable table, float[] trainedStd, double floor)
-    {
-        var own = Scaler.Fit(table.Rows, table.Signals.Length);
-        return own with { Std = own.Std.Select((s, f) => Math.Max(s, (float)(floor * trainedStd[f]))).ToArray() };
-    }
-}
-
-/// <summary>How commissioning fits a sensor's scaler.</summary>
-public enum ScalerFit
-{
-    /// <summary>
-    /// The sensor's own mean and spread (the spread no narrower than <see cref="CommissioningRule.SpreadFloor"/> x the
-    /// trained one): the commissioning data's operating point becomes the centre.
-    /// </summary>
-    Refit,
-
-    /// <summary>
-    /// The model's scaler, its centre moved only by what the model cannot reconstruct on the commissioning data: a
-    /// sensor that reads offset gets its offset removed; a sensor at another operating point the model knows keeps the
-    /// model's scaler, so its later set-point changes, stops and starts look to the model as they did in training.
-    /// </summary>
-    ModelOffset,
-}
-
-/// <summary>
-/// How commissioning calibrates: the threshold rule of training (quantile x margin, clear fraction), how the scaler is
-/// fitted (and, when refitted, the floor on its spread as a fraction of the trained spread) and the floor on the
-/// threshold (a fraction of the model's). The defaults are the SKAB recipe's; <see cref="ForNode"/> is what a node and
-/// <c>pipeline finetune --epochs 0</c> use. docs/models.md and docs/sensors.md have the measurements behind both.
-/// </summary>
-public sealed record CommissioningRule(
-    double Quantile = 0.99,
-    double Margin = 1.0,
-    double ClearFraction = 0.75,
-    double SpreadFloor = 0.2,
-    double ThresholdFloor = 0,
-    ScalerFit ScalerFit = ScalerFit.Refit)
-{
-    /// <summary>
-    /// A sensor's learning period is minutes at one or two operating points: it tells neither how wide the sensor's
-    /// normal range is nor where its middle is, only whether it reads offset. So the node keeps the model's scaler and
-    /// takes out the offset (<see cref="ScalerFit.ModelOffset"/>), takes 1.5 x the quantile (the learning windows
-    /// overlap: few independent samples), and never goes below the model's own threshold — a sensor may turn out
-    /// noisier than the fleet, never quieter than the model can tell. Measured on the simulator (docs/sensors.md): with
-    /// the sensor's own mean, set-point changes after learning crossed the threshold in 8 of 20 runs, with the SKAB
-    /// rule in 20; with this rule in none.
-    /// </summary>
-    public static CommissioningRule ForNode(ModelBundle model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return new(model.Manifest.Threshold.Quantile, Margin: 1.5, ThresholdFloor: 1.0, ScalerFit: ScalerFit.ModelOffset);
     }
 }

@@ -33,4 +33,36 @@ public sealed class DriftTracker
             _centre[f] += Rate * (row[f] - _centre[f]);
         }
     }
+
+    /// <summary>Every window of <paramref name="data"/> (stride 1), each with the shift up to the row before its last taken off.</summary>
+    public static float[] TrackedWindows(Data.SignalTable data, int window, DriftTracker tracker, out int count)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(tracker);
+        var windows = data.Windows(window, 1, out count);
+        var features = data.Signals.Length;
+        for (var k = 0; k < count; k++)
+        {
+            tracker.TakeOff(windows.AsSpan(k * window * features, window * features));
+            tracker.Observe(data.Rows[k + window - 1]);
+        }
+
+        return windows;
+    }
+
+    /// <summary>Takes the current shift off raw window values (W x F), in place.</summary>
+    public void TakeOff(Span<float> values)
+    {
+        if (_tracked.Length == 0)
+        {
+            return;
+        }
+
+        var features = _centre.Length;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var f = i % features;
+            values[i] -= (float)(_centre[f] - _start[f]);
+        }
+    }
 }

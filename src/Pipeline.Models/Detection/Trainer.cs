@@ -86,6 +86,7 @@ public static class Trainer
             module.LoadWeights(best.Weights);
 
             var validationScores = Scores(module, validationWindows, validationCount, architecture);
+            var drifting = start is null ? DriftingSignals.Find(table) : start.Manifest.Drifting;
             var manifest = new ModelManifest
             {
                 Name = options.Name,
@@ -97,7 +98,9 @@ public static class Trainer
                 Scaler = new ModelManifest.ScalerSection(scaler.Mean, scaler.Std),
                 Threshold = Thresholds.Calibrate(validationScores, options.ThresholdQuantile, options.ThresholdMargin, options.ClearFraction),
                 // Fine-tuning data is a sensor's few minutes: too short to tell drift from noise, so the base model's say stands.
-                Drifting = start is null ? DriftingSignals.Find(table) : start.Manifest.Drifting,
+                Drifting = drifting,
+                // Likewise whether the data spans several operating points: the base model's data says, not the sensor's minutes.
+                Normal = NormalOperation.Measure(validationScores, start?.Manifest.NormalOrAssumed.OperatingPoints ?? NormalOperation.OperatingPoints(table, drifting)),
                 Training = new ModelManifest.TrainingSection(
                     source, table.Count, trainCount, validationCount, epochsRun, best.Epoch,
                     best.TrainLoss, validationScores.Average(s => s.Total), options.Seed, options.LearningRate, start?.Version),

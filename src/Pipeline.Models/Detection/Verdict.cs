@@ -4,7 +4,9 @@ namespace Pipeline.Models.Detection;
 /// What the detector concluded about one window of one sensor: the time span, total and per-signal scores, the
 /// threshold it was held against, and the model version that scored it. <paramref name="Residual"/> is each signal's
 /// mean of input minus the model's reconstruction, in standard units: which way it is off from what the model expected. <paramref name="Learning"/>: the
-/// sensor is still in its learning period, scored with the model's own calibration; such a verdict raises no anomaly alarm.
+/// sensor is still in its learning period, judged by the model's own calibration; such a verdict raises no anomaly alarm.
+/// <paramref name="AlarmActive"/>: the sensor's anomaly alarm is active once this window is judged (on-delay and clearing
+/// applied) — what <c>pipeline evaluate</c> flags for the row.
 /// </summary>
 public sealed record Verdict(
     string SensorId,
@@ -19,4 +21,5 @@ public sealed record Verdict(
     bool Anomalous,
     string ModelVersion,
     float[] Residual,
-    bool Learning = false);
+    bool Learning = false,
+    bool AlarmActive = false);

@@ -11,24 +11,27 @@ public sealed record NabProfile(string Name, double TruePositive, double FalsePo
 }
 
 /// <summary>
-/// NAB-style change point scores, as SKAB reports them next to F1: the detector's change points are the rows where its
-/// flag flips; each labelled change point opens a window of <c>window</c> rows (cut short where the next one starts).
-/// The first detection inside a window earns the profile's reward scaled by a sigmoid of how late it came (almost the
-/// full reward at the window's start, about half of it at the end); later ones in the same window count nothing; a
-/// detection outside every window costs the false-positive weight; a window without one costs the missed weight.
+/// NAB change point scores as SKAB's current evaluation code computes them (tsad's <c>chp_score</c> with
+/// <c>metric='nab'</c>, <c>window_width='30s'</c>, <c>anomaly_window_destination='righter'</c>, <c>intersection_mode='cut
+/// right window'</c>, <c>scale_func='improved'</c>): a detection is a row where the flag flips (or the first row, when it
+/// is flagged); each labelled change point opens a window from it to 30 s after it — only detections after the change
+/// point count — cut where the previous window ends. The first detection in a window earns the profile's reward scaled
+/// by how late in the window it came (a tanh from the full reward at its start to the false-positive weight at its end);
+/// every detection outside the windows costs the false-positive weight; a window without one costs the missed weight.
 /// Normalised over all files: 100 x (score - null) / (perfect - null), where the null detector flags nothing (0) and
-/// the perfect one earns the full reward in every window (100); below 0 is worse than saying nothing.
+/// the perfect one detects every change point at once (100); below 0 is worse than saying nothing.
 /// </summary>
 public static class ChangepointScore
 {
-    /// <summary>SKAB scores change points within 30 s; its rows are 1 s apart.</summary>
-    public const int DefaultWindow = 30;
+    /// <summary>SKAB's window: 30 s after the change point.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(30);
 
     /// <summary>The normalised score per profile, or null when no file labels change points.</summary>
-    public static IReadOnlyDictionary<NabProfile, double>? Score(IEnumerable<Prediction> predictions, int window = DefaultWindow)
+    public static IReadOnlyDictionary<NabProfile, double>? Score(IEnumerable<Prediction> predictions, TimeSpan? window = null)
     {
         ArgumentNullException.ThrowIfNull(predictions);
-        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        var width = (long)(window ?? DefaultWindow).TotalMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         var files = predictions.Where(p => p.Changepoint is not null).GroupBy(p => p.File).Select(f => f.OrderBy(p => p.Row).ToArray()).ToArray();
         if (files.Length == 0)
         {
@@ -39,9 +42,9 @@ public static class ChangepointScore
         var labelled = 0;
         foreach (var rows in files)
         {
-            var windows = Windows(rows, window);
+            var windows = Windows(rows, width);
             labelled += windows.Count;
-            var detections = rows.Skip(1).Where((p, i) => p.Flag != rows[i].Flag).Select(p => p.Row).ToArray();
+            var detections = rows.Where((p, i) => i == 0 ? p.Flag : p.Flag != rows[i - 1].Flag).Select(p => p.TimestampMs).ToArray();
             foreach (var profile in NabProfile.All)
             {
                 raw[profile] += FileScore(windows, detections, profile);
@@ -53,32 +56,43 @@ public static class ChangepointScore
             r => labelled == 0 ? 0 : 100 * (r.Value - (labelled * r.Key.FalseNegative)) / (labelled * (r.Key.TruePositive - r.Key.FalseNegative)));
     }
 
-    private static List<(int Start, int End)> Windows(Prediction[] rows, int window)
+    /// <summary>From each change point to <paramref name="width"/> after it; a window starts no earlier than the previous one ends.</summary>
+    private static List<(long Start, long End)> Windows(Prediction[] rows, long width)
     {
-        var starts = rows.Where(p => p.Changepoint == true).Select(p => p.Row).ToArray();
-        return starts.Select((s, i) => (s, Math.Min(s + window, i + 1 < starts.Length ? starts[i + 1] : int.MaxValue))).ToList();
-    }
-
-    private static double FileScore(List<(int Start, int End)> windows, int[] detections, NabProfile profile)
-    {
-        var score = 0.0;
-        var hit = new bool[windows.Count];
-        foreach (var row in detections)
+        var windows = rows.Where(p => p.Changepoint == true).Select(p => (Start: p.TimestampMs, End: p.TimestampMs + width)).ToList();
+        for (var i = 1; i < windows.Count; i++)
         {
-            var w = windows.FindIndex(x => row >= x.Start && row < x.End);
-            if (w < 0)
+            if (windows[i - 1].End >= windows[i].Start)
             {
-                score += profile.FalsePositive;
-            }
-            else if (!hit[w])
-            {
-                hit[w] = true;
-                var (start, end) = windows[w];
-                var lateness = (double)(row - (end - 1)) / (end - start); // -1 (window start) .. 0 (window end)
-                score += ((profile.TruePositive - profile.FalsePositive) / (1 + Math.Exp(5 * lateness))) + profile.FalsePositive;
+                windows[i] = (windows[i - 1].End, windows[i].End);
             }
         }
 
-        return score + (hit.Count(h => !h) * profile.FalseNegative);
+        return windows;
+    }
+
+    private static double FileScore(List<(long Start, long End)> windows, long[] detections, NabProfile profile)
+    {
+        var score = 0.0;
+        foreach (var (start, end) in windows)
+        {
+            var first = detections.Where(t => t >= start && t <= end).Cast<long?>().FirstOrDefault();
+            score += first is { } at
+                ? Reward((double)(at - start) / Math.Max(1, end - start), profile)
+                : profile.FalseNegative;
+        }
+
+        var outside = detections.Count(t => !windows.Any(w => t >= w.Start && t <= w.End));
+        return score + (outside * profile.FalsePositive);
+    }
+
+    /// <summary>tsad's "improved" scale: from the reward at the window's start to the false-positive weight at its end.</summary>
+    private static double Reward(double position, NabProfile profile)
+    {
+        const int detail = 1000;
+        var step = Math.Min((int)(position * detail), detail - 1);
+        var x = (-Math.PI / 2) + (Math.PI * step / (detail - 1));
+        var half = (profile.TruePositive - profile.FalsePositive) / 2;
+        return (half * -Math.Tanh(x) / Math.Tanh(Math.PI / 2)) + half + profile.FalsePositive;
     }
 }

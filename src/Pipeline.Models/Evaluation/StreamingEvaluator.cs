@@ -1,112 +1,133 @@
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Models.Evaluation;
 
 /// <summary>How files are evaluated.</summary>
 public enum EvaluationProtocol
 {
-    /// <summary>The bundle as it is; every row with a full window behind it is scored.</summary>
+    /// <summary>No learning period: each file is judged by the model's own calibration from its first full window on.</summary>
     Plain,
 
-    /// <summary>
-    /// SKAB's: each file's first 400 rows commission the detector (scaler, drift tracking, residual statistics and
-    /// threshold); the rest is scored.
-    /// </summary>
+    /// <summary>SKAB's: each file's first 400 rows are the sensor's learning period; the rest is judged.</summary>
     Skab,
 }
 
 /// <summary>
-/// Streams labelled files through the detector causally: the verdict for row t comes from the window of rows
-/// t-W+1..t, with the calibration fixed before row t — nothing after t is ever read for it.
+/// Replays labelled files through exactly what a node does with one sensor's readings — <see cref="SensorIntake"/>
+/// (sequence check, window), <see cref="SensorDetector"/> (learning, calibration, judging) and
+/// <see cref="SensorAlarms"/> (on-delay, clearing) — causally: row t's flag is whether the anomaly alarm is active
+/// after the window ending at t, decided from rows up to t only. Rows are readings one sampling period apart
+/// (the file's median step), numbered from 0.
 /// </summary>
-public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol protocol, CommissioningRule rule)
+public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol protocol, AlarmSettings? alarms = null, Func<ModelBundle, IWindowScorer>? scorer = null)
 {
-    public const int SkabCommissioningRows = 400;
+    public const int SkabLearningRows = 400;
+
+    private const int BatchSize = 256;
+    private const string SensorId = "evaluated";
+
+    private readonly AlarmSettings _alarms = alarms ?? new AlarmSettings();
 
     public IReadOnlyList<Prediction> Evaluate(string file, SignalTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var data = table.Select(bundle.Manifest.Signals);
-        return protocol == EvaluationProtocol.Skab ? EvaluateExperiment(file, data) : EvaluatePlain(file, data);
-    }
-
-    /// <summary>The bundle's scaler and threshold, the window's mean squared error.</summary>
-    private List<Prediction> EvaluatePlain(string file, SignalTable data)
-    {
-        var window = bundle.Manifest.Window;
-        if (data.Count < window)
-        {
-            return [];
-        }
-
-        var windows = data.Windows(window, 1, out var count);
-        using var detector = new PortableDetector(bundle);
-        var scores = detector.Score(windows, count);
-        var threshold = bundle.Manifest.Threshold.Total;
-        return scores.Select((s, k) => Predict(file, data, window - 1 + k, s.Total, threshold)).ToList();
-    }
-
-    /// <summary>
-    /// SKAB's set-up: the first 400 rows commission the detector — the scaler and, for the drifting signals, the start
-    /// of a centre that follows them (<see cref="DriftTracker"/>) — and fix what each signal's residual does normally
-    /// (<see cref="ResidualDeviation"/>); a row is anomalous when its window's most unusual signal is further out than
-    /// on any commissioning window.
-    /// </summary>
-    private List<Prediction> EvaluateExperiment(string file, SignalTable data)
-    {
-        var window = bundle.Manifest.Window;
-        if (window > SkabCommissioningRows - 2)
+        var manifest = bundle.Manifest;
+        var learning = protocol == EvaluationProtocol.Skab ? SkabLearningRows : 0;
+        if (learning > 0 && manifest.Window > learning - 2)
         {
             throw new ArgumentException(
-                $"the SKAB protocol commissions on {SkabCommissioningRows} rows: model '{bundle.Manifest.Name}' reads windows of {window}, which leave fewer than two commissioning windows");
+                $"the SKAB protocol learns on {learning} rows: model '{manifest.Name}' reads windows of {manifest.Window}, which leave fewer than two learning windows");
         }
 
-        if (data.Count <= SkabCommissioningRows)
+        var data = table.Select(manifest.Signals);
+        var settings = new SensorSettings { SamplingPeriod = SamplingPeriod(data), PulsationFactor = 0 };
+        var intake = new SensorIntake(SensorId, settings, new WindowSpec(manifest.Window, manifest.Signals, manifest.Stride));
+        var detector = new SensorDetector(SensorId, bundle, learning);
+        using var network = scorer?.Invoke(bundle) ?? new PortableDetector(bundle);
+        var run = new Run(file, data, detector, network, SensorAlarms.Load(SensorId, _alarms, []));
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(data.Count > 0 ? data.TimestampsMs[0] : 0);
+        for (var row = 0; row < data.Count; row++)
         {
-            return [];
-        }
-
-        // Only the scaler: the threshold comes from the residual statistics below.
-        var commissioned = Commissioning.Rescale(bundle, data.Slice(0, SkabCommissioningRows), rule);
-        var tracked = commissioned.Manifest.Drifting.Select(d => Array.IndexOf(commissioned.Manifest.Signals, d)).ToArray();
-        var windows = TrackedWindows(data, window, new DriftTracker(commissioned.Manifest.Scaler.Mean, tracked), out var count);
-        using var detector = new PortableDetector(commissioned);
-        var scores = detector.Score(windows, count);
-
-        // Window k ends at row k + W - 1: those ending inside the commissioning rows fix the residual statistics.
-        var commissioning = scores.Take(SkabCommissioningRows - window + 1).ToArray();
-        var deviation = ResidualDeviation.Fit(commissioning);
-        var threshold = commissioning.Max(deviation.Score);
-        return Enumerable.Range(SkabCommissioningRows, data.Count - SkabCommissioningRows)
-            .Select(row => Predict(file, data, row, deviation.Score(scores[row - window + 1]), threshold))
-            .ToList();
-    }
-
-    /// <summary>Every window of <paramref name="data"/>, each with the drifting signals' shift up to the row before its last taken off.</summary>
-    private static float[] TrackedWindows(SignalTable data, int window, DriftTracker tracker, out int count)
-    {
-        var windows = data.Windows(window, 1, out count);
-        var features = data.Signals.Length;
-        for (var k = 0; k < count; k++)
-        {
-            var shift = tracker.Shift;
-            var values = windows.AsSpan(k * window * features, window * features);
-            for (var i = 0; i < values.Length; i++)
+            var reading = new Reading(SensorId, data.TimestampsMs[row], row, manifest.Signals.Select((s, f) => (s, (double)data.Rows[row][f])).ToDictionary(x => x.s, x => x.Item2));
+            var outcome = intake.Take(reading, start.AddMilliseconds(data.TimestampsMs[row] - data.TimestampsMs[0]));
+            if (outcome.Row is not { } values)
             {
-                values[i] -= shift[i % features];
+                continue;
             }
 
-            tracker.Observe(data.Rows[k + window - 1]);
+            if (outcome.Window is { } window)
+            {
+                run.Add(window);
+            }
+
+            if (detector.Observe(values) is { } learned)
+            {
+                detector.Calibrate(Commissioning.Calibrate(SensorId, bundle, learned, DateTimeOffset.UnixEpoch, scorer));
+            }
         }
 
-        return windows;
+        run.Flush();
+        return run.Predictions;
     }
-
-    private static Prediction Predict(string file, SignalTable data, int row, double score, double threshold) =>
-        new(file, row, (float)score, score > threshold, data.Labels is null ? null : data.Labels[row] == 1,
-            data.Changepoints is null ? null : data.Changepoints[row] == 1);
 
     public static PointMetrics Metrics(IEnumerable<Prediction> predictions) =>
         predictions.Where(p => p.Actual is not null).Aggregate(PointMetrics.Empty, (m, p) => m.Add(p.Flag, p.Actual!.Value));
+
+    private static TimeSpan SamplingPeriod(SignalTable data)
+    {
+        if (data.Count < 2)
+        {
+            return TimeSpan.FromSeconds(1);
+        }
+
+        var steps = data.TimestampsMs.Zip(data.TimestampsMs.Skip(1), (a, b) => b - a).Order().ToArray();
+        return TimeSpan.FromMilliseconds(Math.Max(1, steps[steps.Length / 2]));
+    }
+
+    /// <summary>One file's windows waiting to be scored together, and what they led to.</summary>
+    private sealed class Run(string file, SignalTable data, SensorDetector detector, IWindowScorer network, SensorAlarms alarms)
+    {
+        private readonly List<PreparedWindow> _pending = [];
+        private SensorAlarms _alarms = alarms;
+
+        public List<Prediction> Predictions { get; } = [];
+
+        public void Add(SensorWindow window)
+        {
+            _pending.Add(detector.Prepare(window));
+            if (_pending.Count == BatchSize)
+            {
+                Flush();
+            }
+        }
+
+        public void Flush()
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            var scores = network.Score(_pending.SelectMany(p => p.Values).ToArray(), _pending.Count);
+            for (var i = 0; i < _pending.Count; i++)
+            {
+                var verdict = SensorDetector.Judge(_pending[i], scores[i], data.Signals);
+                if (verdict.Learning)
+                {
+                    continue;
+                }
+
+                _alarms = _alarms.OnVerdict(verdict).Next;
+                var row = (int)verdict.LastSequence;
+                Predictions.Add(new Prediction(file, row, verdict.EndTimestampMs, verdict.Score, _alarms[AlarmType.Anomaly].IsActive,
+                    data.Labels is null ? null : data.Labels[row] == 1, data.Changepoints is null ? null : data.Changepoints[row] == 1));
+            }
+
+            _pending.Clear();
+        }
+    }
 }

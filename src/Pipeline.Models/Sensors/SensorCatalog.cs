@@ -14,7 +14,7 @@ public sealed class SensorCatalog
 
     public const string SensorsSection = "Pipeline:Sensors";
 
-    private readonly ConcurrentDictionary<string, SensorSettings> _registered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (SensorRegistration Registration, SensorSettings Settings)> _registered = new(StringComparer.Ordinal);
 
     public SensorSettings Defaults { get; set; } = new();
 
@@ -22,7 +22,7 @@ public sealed class SensorCatalog
 
     public SensorSettings For(string sensorId) =>
         Sensors.TryGetValue(sensorId, out var configured) ? configured
-        : _registered.TryGetValue(sensorId, out var registered) ? registered
+        : _registered.TryGetValue(sensorId, out var registered) ? registered.Settings
         : Defaults;
 
     /// <summary>What is wrong with the configured settings: the defaults', and each configured sensor's (and its id).</summary>
@@ -31,10 +31,32 @@ public sealed class SensorCatalog
             (Security.IdentityName.Validate(s.Key) is { } error ? [$"{SensorsSection}:{s.Key}: {error}"] : Enumerable.Empty<string>())
                 .Concat(s.Value.Problems($"{SensorsSection}:{s.Key}"))));
 
-    /// <summary>Adds a registration; returns false when it was known already.</summary>
-    public bool Register(SensorRegistration registration)
+    /// <summary>
+    /// Adds a registration, or replaces one whose names or limits changed (<c>pipeline sensors add</c> again on a
+    /// running node): the sensor's actor takes the new settings with its next readings.
+    /// </summary>
+    public RegistrationChange Register(SensorRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        return _registered.TryAdd(registration.SensorId, registration.ApplyTo(Defaults));
+        if (_registered.TryGetValue(registration.SensorId, out var known))
+        {
+            if (known.Registration.SameSettings(registration))
+            {
+                return RegistrationChange.Unchanged;
+            }
+
+            _registered[registration.SensorId] = (registration, registration.ApplyTo(Defaults));
+            return RegistrationChange.Updated;
+        }
+
+        return _registered.TryAdd(registration.SensorId, (registration, registration.ApplyTo(Defaults))) ? RegistrationChange.Added : RegistrationChange.Unchanged;
     }
+}
+
+/// <summary>What <see cref="SensorCatalog.Register"/> did.</summary>
+public enum RegistrationChange
+{
+    Unchanged,
+    Added,
+    Updated,
 }

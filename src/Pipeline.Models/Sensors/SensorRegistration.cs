@@ -40,6 +40,14 @@ public sealed record SensorRegistration(
             new($"limit '{part}' is not SIGNAL=MIN:MAX with MIN below MAX (e.g. pressure=0.5:10)");
     }
 
+    /// <summary>Whether <paramref name="other"/> gives the same names and limits.</summary>
+    public bool SameSettings(SensorRegistration other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return SensorId == other.SensorId && DisplayName == other.DisplayName && Location == other.Location
+            && Limits.Count == other.Limits.Count && Limits.All(l => other.Limits.TryGetValue(l.Key, out var bounds) && bounds.Min.Equals(l.Value.Min) && bounds.Max.Equals(l.Value.Max));
+    }
+
     /// <summary>The sensor's settings: the defaults with this registration's names and limits.</summary>
     public SensorSettings ApplyTo(SensorSettings defaults)
     {

@@ -84,6 +84,19 @@ public sealed class WindowBuffer
         return true;
     }
 
+    /// <summary>The reading's values of the window's signals, in the window's order.</summary>
+    public float[] Row(Reading reading)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        var row = new float[_spec.Width];
+        for (var s = 0; s < _spec.Width; s++)
+        {
+            row[s] = (float)reading.Values[_spec.Signals[s]];
+        }
+
+        return row;
+    }
+
     /// <summary>Forgets every sample: no window spans a hole in the data.</summary>
     public void Clear()
     {

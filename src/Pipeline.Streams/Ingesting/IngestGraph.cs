@@ -3,7 +3,6 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models.Detection;
-using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
@@ -11,23 +10,16 @@ using Pipeline.Streams.Subscribing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// MQTT source -> decode -> store -> sensors and detector -> verdicts stored, alarms -> ack. A reading's way: the codec
-/// turns each message into a reading or a reject; what arrived while the previous batch was being written is written
-/// in one transaction, one batch at a time, so a slow disk makes the stream wait (and batches grow) while a quiet node
-/// writes each reading at once; the stored batch goes on as one unit (one message per sensor, one for the detector),
-/// its verdicts are stored, and only then is every message of the batch acknowledged, in receive order.
+/// MQTT source -> decode -> store -> sensors -> verdicts stored -> ack. A reading's way: the codec turns each message
+/// into a reading or a reject; what arrived while the previous batch was being written is written in one transaction,
+/// one batch at a time, so a slow disk makes the stream wait (and batches grow) while a quiet node writes each reading
+/// at once; the stored batch goes to the sensors as one unit (one message per sensor), which judge the windows it made
+/// due and journal the alarms they change; their verdicts are stored, and only then is every message of the batch
+/// acknowledged, in receive order.
 /// </summary>
 public static class IngestGraph
 {
-    /// <param name="recordReadings">
-    /// What follows storing, for each stored batch's readings, in receive order: the sensor actors — the task gives the
-    /// windows that became due. Null: store and acknowledge only.
-    /// </param>
-    /// <param name="scoreWindows">
-    /// The detector, for each batch's windows, called in batch order (so a sensor's windows reach it in order): the
-    /// task gives their verdicts, which are stored before the batch's messages are acknowledged.
-    /// </param>
-    /// <param name="recordVerdicts">The alert sink for each stored batch of verdicts; it completes before their readings are acknowledged.</param>
+    /// <param name="sensors">What follows storing: null, to store and acknowledge only.</param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
@@ -36,9 +28,7 @@ public static class IngestGraph
         StoreOptions storeOptions,
         IngestMetrics metrics,
         ILogger logger,
-        Func<IReadOnlyList<Reading>, CancellationToken, Task<IReadOnlyList<SensorWindow>>>? recordReadings = null,
-        Func<IReadOnlyList<SensorWindow>, CancellationToken, Task<IReadOnlyList<Verdict>>>? scoreWindows = null,
-        Func<IReadOnlyList<Verdict>, CancellationToken, Task>? recordVerdicts = null,
+        ISensorFleet? sensors = null,
         int parallelism = 4,
         CancellationToken cancellation = default)
     {
@@ -64,30 +54,18 @@ public static class IngestGraph
                 // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
                 // and the sensor refills from the readings before it, so it scores it again (stored once).
                 var readings = stored.Where(s => s.Reading is not null).Select(s => s.Reading!).ToList();
-                var windows = recordReadings is not null && readings.Count > 0
-                    ? await recordReadings(readings, cancellation).ConfigureAwait(false)
+                var verdicts = sensors is not null && readings.Count > 0
+                    ? await sensors.RecordAsync(readings, cancellation).ConfigureAwait(false)
                     : [];
-                return (Messages: stored.Select(s => s.Message).ToList(), Windows: windows);
+                return new Judged(stored.Select(s => s.Message).ToList(), verdicts.ToList());
             })
-            .SelectAsync(parallelism, async due =>
+            .BatchWeighted(storeOptions.BatchSize, judged => judged.Messages.Count, first => first, (batch, next) => batch.Add(next))
+            .SelectAsync(1, async judged =>
             {
-                var verdicts = scoreWindows is not null && due.Windows.Count > 0
-                    ? await scoreWindows(due.Windows, cancellation).ConfigureAwait(false)
-                    : [];
-                return new Scored(due.Messages, verdicts.ToList());
-            })
-            .BatchWeighted(storeOptions.BatchSize, scored => scored.Messages.Count, first => first, (batch, next) => batch.Add(next))
-            .SelectAsync(1, async scored =>
-            {
-                var verdicts = scored.Verdicts;
+                var verdicts = judged.Verdicts;
                 var stored = await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
-                if (recordVerdicts is not null && verdicts.Count > 0)
-                {
-                    await recordVerdicts(verdicts, cancellation).ConfigureAwait(false); // the alarms they cause, journalled
-                }
-
                 metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
-                return scored.Messages;
+                return judged.Messages;
             })
             .ToMaterialized(Sink.ForEach<List<IncomingMessage>>(messages =>
             {
@@ -150,9 +128,9 @@ public static class IngestGraph
     public sealed record Decoded(IncomingMessage Message, TelemetryDecodeResult Result);
 
     /// <summary>Stored batches' messages, in receive order, and the verdicts their readings led to.</summary>
-    private sealed record Scored(List<IncomingMessage> Messages, List<Verdict> Verdicts)
+    private sealed record Judged(List<IncomingMessage> Messages, List<Verdict> Verdicts)
     {
-        public Scored Add(Scored next)
+        public Judged Add(Judged next)
         {
             Messages.AddRange(next.Messages);
             Verdicts.AddRange(next.Verdicts);

@@ -5,11 +5,7 @@ using Akka.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Pipeline.Actors.Alarms;
-using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
-using Pipeline.Models.Detection;
-using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Publishing;
@@ -19,8 +15,8 @@ using Pipeline.Streams.Subscribing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors -> inference -> verdicts
-/// stored -> alarms journalled -> ack. When the graph
+/// Runs the ingest graph for the life of the host: MQTT -> decode -> store -> sensor actors (windows scored, judged,
+/// alarms journalled) -> verdicts stored -> ack. When the graph
 /// fails (a sensor that does not answer in time, a store error) the failure is logged, the session is closed and the
 /// graph restarts with backoff: the broker delivers everything unacknowledged again, and the store keeps it once.
 /// Stopping drains: intake closes, every message already in the graph is finished and acknowledged.
@@ -28,8 +24,6 @@ namespace Pipeline.Streams.Ingesting;
 public sealed class IngestService(
     ActorSystem system,
     IRequiredActor<SensorRegion> sensors,
-    IRequiredActor<InferenceRegistryKey> inference,
-    IRequiredActor<AlarmRegistryKey> alarms,
     IOptions<MqttOptions> mqttOptions,
     IOptions<StoreOptions> storeOptions,
     IOptions<IngestOptions> ingestOptions,
@@ -79,31 +73,16 @@ public sealed class IngestService(
         var options = ingestOptions.Value;
         var delay = options.RestartDelay;
         var region = await sensors.GetAsync(stopping).ConfigureAwait(false);
-        var detector = await inference.GetAsync(stopping).ConfigureAwait(false);
-        var alarmSink = await alarms.GetAsync(stopping).ConfigureAwait(false);
-        Task RecordVerdicts(IReadOnlyList<Verdict> verdicts, CancellationToken cancellation) =>
-            alarmSink.Ask<AlarmsRecorded>(new RecordVerdicts(verdicts), options.AskTimeout, cancellation);
-        async Task<IReadOnlyList<SensorWindow>> RecordReadings(IReadOnlyList<Reading> readings, CancellationToken cancellation)
-        {
-            // One message per sensor: each gets its readings of the batch in receive order.
-            var recorded = await Task.WhenAll(readings.GroupBy(r => r.SensorId, StringComparer.Ordinal)
-                .Select(sensor => region.Ask<ReadingsRecorded>(new RecordReadings(sensor.Key, [.. sensor]), options.AskTimeout, cancellation)))
-                .ConfigureAwait(false);
-            return recorded.SelectMany(r => r.Readings).Select(r => r.Window).OfType<SensorWindow>().ToList();
-        }
-
-        async Task<IReadOnlyList<Verdict>> ScoreWindows(IReadOnlyList<SensorWindow> windows, CancellationToken cancellation) =>
-            (await detector.Ask<WindowsScored>(new ScoreWindows(windows), options.AskTimeout, cancellation).ConfigureAwait(false)).Verdicts;
-
+        var fleet = new ShardedSensorFleet(region, options.AskTimeout);
         while (!stopping.IsCancellationRequested)
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             link.Attach(_source);
             var completion = IngestGraph.Create(_source.Source, codec, store.Readings, store.Verdicts, storeOptions.Value, metrics, logger,
-                    RecordReadings, ScoreWindows, RecordVerdicts, options.Parallelism, _aborting.Token)
+                    fleet, options.Parallelism, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
-            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> inference -> verdicts -> ack", broker, store.Description);
+            logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> verdicts -> ack", broker, store.Description);
 
             await Task.WhenAny(completion, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)

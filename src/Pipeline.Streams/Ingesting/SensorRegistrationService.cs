@@ -9,8 +9,8 @@ using Pipeline.Streams.Storing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// Starts every registered sensor (so that one that never reports goes offline) and picks up sensors registered
-/// while the node runs (<c>pipeline sensors add</c>), every 30 s.
+/// Starts every registered sensor (so that one that never reports goes offline) and picks up sensors registered or
+/// changed while the node runs (<c>pipeline sensors add</c>), every 30 s.
 /// </summary>
 public sealed class SensorRegistrationService(
     ISensorDirectory sensorDirectory, SensorCatalog catalog, IRequiredActor<SensorRegion> sensors, ILogger<SensorRegistrationService> logger)
@@ -27,10 +27,15 @@ public sealed class SensorRegistrationService(
             var started = 0;
             foreach (var registration in await sensorDirectory.RegisteredSensorsAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (catalog.Register(registration))
+                switch (catalog.Register(registration))
                 {
-                    region.Tell(new WakeUp(registration.SensorId));
-                    started++;
+                    case RegistrationChange.Added:
+                        region.Tell(new WakeUp(registration.SensorId));
+                        started++;
+                        break;
+                    case RegistrationChange.Updated:
+                        logger.LogInformation("Sensor {Sensor}'s registration changed; its new limits apply from its next reading", registration.SensorId);
+                        break;
                 }
             }
 

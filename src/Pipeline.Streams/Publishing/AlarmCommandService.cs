@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Pipeline.Actors.Alarms;
+using Pipeline.Actors.Sensors;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Telemetry;
 using Pipeline.Models.Topics;
@@ -23,11 +23,11 @@ namespace Pipeline.Streams.Publishing;
 /// <c>rejects</c> with the reason, like bad telemetry.
 /// </summary>
 public sealed class AlarmCommandService(
-    NodeMqttLink link, IRequiredActor<AlarmRegistryKey> alarms, IReadingStore rejects, ISensorDirectory sensors, ILogger<AlarmCommandService> logger)
+    NodeMqttLink link, IRequiredActor<SensorRegion> sensors, IReadingStore rejects, ISensorDirectory directory, ILogger<AlarmCommandService> logger)
     : IHostedService
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-    private IActorRef? _alarms;
+    private IActorRef? _sensors;
     private long _rejected;
 
     /// <summary>Commands refused so far (invalid, unknown sensor, nothing to do).</summary>
@@ -35,7 +35,7 @@ public sealed class AlarmCommandService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _alarms = await alarms.GetAsync(cancellationToken).ConfigureAwait(false);
+        _sensors = await sensors.GetAsync(cancellationToken).ConfigureAwait(false);
         link.CommandReceived += HandleAsync;
     }
 
@@ -74,7 +74,7 @@ public sealed class AlarmCommandService(
             return new AlarmCommandOutcome(false, parsed.Rejection!, null);
         }
 
-        var known = await sensors.ListSensorsAsync(CancellationToken.None).ConfigureAwait(false);
+        var known = await directory.ListSensorsAsync(CancellationToken.None).ConfigureAwait(false);
         if (!known.Any(s => s.SensorId == command.SensorId))
         {
             return new AlarmCommandOutcome(false, $"{command.AlarmId}: no sensor '{command.SensorId}' is registered or has ever reported", null);
@@ -85,11 +85,11 @@ public sealed class AlarmCommandService(
             : new ShelveAlarm(command.SensorId, command.Type, command.ShelveFor!.Value, command.By);
         try
         {
-            return await _alarms!.Ask<AlarmCommandOutcome>(message, Timeout).ConfigureAwait(false);
+            return await _sensors!.Ask<AlarmCommandOutcome>(message, Timeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
-            return new AlarmCommandOutcome(false, $"{command.VerbName} of {command.AlarmId}: the alarms did not answer within {Timeout.TotalSeconds:0} s", null);
+            return new AlarmCommandOutcome(false, $"{command.VerbName} of {command.AlarmId}: the sensor did not answer within {Timeout.TotalSeconds:0} s", null);
         }
     }
 

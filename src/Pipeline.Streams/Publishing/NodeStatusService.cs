@@ -1,8 +1,8 @@
-using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Pipeline.Actors.Alarms;
+using Pipeline.Models.Alarms;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
 using Microsoft.Extensions.Options;
@@ -11,18 +11,18 @@ namespace Pipeline.Streams.Publishing;
 
 /// <summary>
 /// Keeps <c>pipeline/status/&lt;node&gt;</c> current (retained "online" with a heartbeat every 30 s; the broker's last will
-/// says "offline"), and on every reconnect has the alarm actor rewrite the retained alarm states.
+/// says "offline"), and on every reconnect rewrites the retained states of the open alarms, as journalled.
 /// </summary>
-public sealed class NodeStatusService(NodeMqttLink link, IRequiredActor<AlarmRegistryKey> alarms, IOptions<MqttOptions> options) : BackgroundService
+public sealed class NodeStatusService(NodeMqttLink link, IAlarmJournal journal, IAlarmPublisher publisher, IOptions<MqttOptions> options, ILogger<NodeStatusService> logger)
+    : BackgroundService
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var alarmActor = await alarms.GetAsync(stoppingToken).ConfigureAwait(false);
         link.Connected += () =>
         {
-            alarmActor.Tell(new RepublishAlarms(), Akka.Actor.ActorRefs.NoSender);
+            _ = RepublishAlarmsAsync();
             _ = PublishOnlineAsync(CancellationToken.None);
         };
         using var timer = new PeriodicTimer(Heartbeat);
@@ -31,6 +31,18 @@ public sealed class NodeStatusService(NodeMqttLink link, IRequiredActor<AlarmReg
             await PublishOnlineAsync(stoppingToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task RepublishAlarmsAsync()
+    {
+        try
+        {
+            publisher.PublishState(await journal.LoadOpenAsync(null, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not read the open alarms to republish them; SCADA keeps the states it has until they change");
+        }
     }
 
     private Task<bool> PublishOnlineAsync(CancellationToken cancellation) =>

@@ -10,16 +10,17 @@ namespace Pipeline.Streams.Storing;
 /// </summary>
 internal static class AlarmColumns
 {
-    private const string Columns = "id, sensor_id, type, state, severity, raised_at, acknowledged_at, cleared_at, last_at, count, peak_score, cause_hint, message, shelved_until, chattering";
+    private const string Columns = "id, sensor_id, type, state, severity, raised_at, acknowledged_at, cleared_at, last_at, count, peak_score, cause_hint, message, shelved_until, chattering, signal";
 
     public static string UpsertState(string p) =>
         $"""
         INSERT INTO alarms ({Columns})
-        VALUES ({p}id, {p}sensor, {p}type, {p}state, {p}severity, {p}raised, {p}acked, {p}cleared, {p}last, {p}count, {p}peak, {p}hint, {p}message, {p}shelved, {p}chattering)
+        VALUES ({p}id, {p}sensor, {p}type, {p}state, {p}severity, {p}raised, {p}acked, {p}cleared, {p}last, {p}count, {p}peak, {p}hint, {p}message, {p}shelved, {p}chattering, {p}signal)
         ON CONFLICT (id) DO UPDATE SET state = excluded.state, severity = excluded.severity, raised_at = excluded.raised_at,
             acknowledged_at = excluded.acknowledged_at, cleared_at = excluded.cleared_at, last_at = excluded.last_at,
             count = excluded.count, peak_score = excluded.peak_score, cause_hint = excluded.cause_hint,
-            message = excluded.message, shelved_until = excluded.shelved_until, chattering = excluded.chattering
+            message = excluded.message, shelved_until = excluded.shelved_until, chattering = excluded.chattering,
+            signal = excluded.signal
         """;
 
     public static string InsertEvent(string p) =>
@@ -50,6 +51,7 @@ internal static class AlarmColumns
         Add("message", a.Message);
         Add("shelved", a.ShelvedUntil);
         Add("chattering", a.Chattering ? 1 : 0);
+        Add("signal", a.Signal);
     }
 
     public static void BindEvent(DbParameterCollection parameters, AlarmChange change, string p, Func<string, object, DbParameter> create)
@@ -78,7 +80,8 @@ internal static class AlarmColumns
             alarms.Add(new Alarm(
                 rows.GetString(0), rows.GetString(1), AlarmNames.ParseType(rows.GetString(2)), AlarmNames.ParseState(rows.GetString(3)),
                 AlarmNames.ParseSeverity(rows.GetString(4)), Nullable(5), Nullable(6), Nullable(7), Nullable(8), rows.GetInt32(9),
-                rows.GetDouble(10), rows.IsDBNull(11) ? null : rows.GetString(11), rows.GetString(12), Nullable(13), rows.GetInt64(14) == 1));
+                rows.GetDouble(10), rows.IsDBNull(11) ? null : rows.GetString(11), rows.GetString(12), Nullable(13), rows.GetInt64(14) == 1,
+                rows.IsDBNull(15) ? null : rows.GetString(15)));
         }
 
         return alarms;

@@ -9,10 +9,10 @@ internal static class CalibrationColumns
 {
     public static string Upsert(string p) =>
         $"""
-        INSERT INTO sensor_calibrations (sensor_id, model_version, mean, std, threshold, per_signal, readings, calibrated_at)
-        VALUES ({p}sensor, {p}model, {p}mean, {p}std, {p}threshold, {p}perSignal, {p}readings, {p}at)
-        ON CONFLICT (sensor_id, model_version) DO UPDATE SET mean = excluded.mean, std = excluded.std, threshold = excluded.threshold,
-            per_signal = excluded.per_signal, readings = excluded.readings, calibrated_at = excluded.calibrated_at
+        INSERT INTO sensor_calibrations (sensor_id, model_version, mean, std, residual_centre, residual_spread, threshold, readings, calibrated_at)
+        VALUES ({p}sensor, {p}model, {p}mean, {p}std, {p}centre, {p}spread, {p}threshold, {p}readings, {p}at)
+        ON CONFLICT (sensor_id, model_version) DO UPDATE SET mean = excluded.mean, std = excluded.std, residual_centre = excluded.residual_centre,
+            residual_spread = excluded.residual_spread, threshold = excluded.threshold, readings = excluded.readings, calibrated_at = excluded.calibrated_at
         """;
 
     public static void Bind(DbParameterCollection parameters, SensorCalibration c, string p, Func<string, object, DbParameter> create)
@@ -22,21 +22,25 @@ internal static class CalibrationColumns
         Add("model", c.ModelVersion);
         Add("mean", JsonSerializer.Serialize(c.Mean, StoreJson.Default.SingleArray));
         Add("std", JsonSerializer.Serialize(c.Std, StoreJson.Default.SingleArray));
+        Add("centre", JsonSerializer.Serialize(c.ResidualCentre, StoreJson.Default.SingleArray));
+        Add("spread", JsonSerializer.Serialize(c.ResidualSpread, StoreJson.Default.SingleArray));
         Add("threshold", (double)c.Threshold);
-        Add("perSignal", JsonSerializer.Serialize(c.PerSignal, StoreJson.Default.SingleArray));
         Add("readings", c.Readings);
         Add("at", c.CalibratedAt.ToUnixTimeMilliseconds());
     }
 
-    /// <summary>Rows of (sensor_id, model_version, mean, std, threshold, per_signal, readings, calibrated_at).</summary>
+    /// <summary>The columns <see cref="Read"/> reads, in its order.</summary>
+    public const string Columns = "sensor_id, model_version, mean, std, residual_centre, residual_spread, threshold, readings, calibrated_at";
+
+    /// <summary>Rows of <see cref="Columns"/>.</summary>
     public static List<SensorCalibration> Read(DbDataReader rows)
     {
         var calibrations = new List<SensorCalibration>();
         while (rows.Read())
         {
             calibrations.Add(new SensorCalibration(
-                rows.GetString(0), rows.GetString(1), Floats(rows.GetString(2)), Floats(rows.GetString(3)), (float)rows.GetDouble(4),
-                Floats(rows.GetString(5)), rows.GetInt32(6), DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(7))));
+                rows.GetString(0), rows.GetString(1), Floats(rows.GetString(2)), Floats(rows.GetString(3)), Floats(rows.GetString(4)),
+                Floats(rows.GetString(5)), (float)rows.GetDouble(6), rows.GetInt32(7), DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(8))));
         }
 
         return calibrations;

@@ -37,9 +37,7 @@ public sealed class IngestHarness : IAsyncDisposable
         string certsDirectory,
         StoreOptions storeOptions,
         MqttOptions? mqtt = null,
-        Func<IReadOnlyList<Reading>, CancellationToken, Task<IReadOnlyList<Pipeline.Models.Sensors.SensorWindow>>>? recordReadings = null,
-        Func<IReadOnlyList<Pipeline.Models.Sensors.SensorWindow>, CancellationToken, Task<IReadOnlyList<Pipeline.Models.Detection.Verdict>>>? scoreWindows = null,
-        Func<IReadOnlyList<Pipeline.Models.Detection.Verdict>, CancellationToken, Task>? recordVerdicts = null)
+        ISensorFleet? sensors = null)
     {
         var logger = new TestLogger();
         var metrics = new IngestMetrics();
@@ -49,7 +47,7 @@ public sealed class IngestHarness : IAsyncDisposable
             mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
             broker,
             logger);
-        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store.Readings, store.Verdicts, storeOptions, metrics, logger, recordReadings, scoreWindows, recordVerdicts)
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store.Readings, store.Verdicts, storeOptions, metrics, logger, sensors)
             .Run(system.Materializer());
         source.Start();
         return new IngestHarness(system, source, store, completion, logger, metrics);

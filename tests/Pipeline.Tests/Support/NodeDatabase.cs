@@ -10,6 +10,26 @@ public static class NodeDatabase
 
     public static string Text(string path, string sql) => (string)Query(path, sql)!;
 
+    /// <summary>The first column of every row of <paramref name="sql"/>; none when the node has not created the file yet.</summary>
+    public static List<string> Strings(string path, string sql)
+    {
+        var values = new List<string>();
+        if (!File.Exists(path))
+        {
+            return values;
+        }
+
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var rows = new SqliteCommand(sql, connection).ExecuteReader();
+        while (rows.Read())
+        {
+            values.Add(rows.GetString(0));
+        }
+
+        return values;
+    }
+
     private static object? Query(string path, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");

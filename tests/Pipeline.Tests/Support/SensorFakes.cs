@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Ingesting;
 
 namespace Pipeline.Tests.Support;
 
@@ -24,5 +26,58 @@ public sealed class RecordingStatusBoard : ISensorStatusBoard
     {
         ArgumentNullException.ThrowIfNull(status);
         _latest[status.SensorId] = status;
+    }
+}
+
+/// <summary>Sensors that answer each batch as a spec says: with verdicts, late, or not at all.</summary>
+public sealed class ScriptedSensorFleet(Func<IReadOnlyList<Reading>, Task<IReadOnlyList<Verdict>>> answer) : ISensorFleet
+{
+    public Task<IReadOnlyList<Verdict>> RecordAsync(IReadOnlyList<Reading> readings, CancellationToken cancellation) => answer(readings);
+}
+
+/// <summary>The store's part, in memory.</summary>
+public sealed class InMemoryCalibrations : ISensorCalibrations
+{
+    public List<SensorCalibration> Saved { get; } = [];
+
+    public IReadOnlyList<SensorCalibration> LoadCalibrations(string modelVersion)
+    {
+        lock (Saved)
+        {
+            return Saved.Where(c => c.ModelVersion == modelVersion).ToList();
+        }
+    }
+
+    public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) =>
+        Task.FromResult(LoadCalibrations(modelVersion));
+
+    public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) =>
+        Task.FromResult(LoadCalibrations(modelVersion).SingleOrDefault(c => c.SensorId == sensorId));
+
+    public Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation)
+    {
+        lock (Saved)
+        {
+            return Task.FromResult(Saved.RemoveAll(c => c.SensorId == sensorId));
+        }
+    }
+
+    public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation)
+    {
+        lock (Saved)
+        {
+            Saved.RemoveAll(c => c.SensorId == calibration.SensorId && c.ModelVersion == calibration.ModelVersion);
+            Saved.Add(calibration);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void Forget(string sensor)
+    {
+        lock (Saved)
+        {
+            Saved.RemoveAll(c => c.SensorId == sensor);
+        }
     }
 }

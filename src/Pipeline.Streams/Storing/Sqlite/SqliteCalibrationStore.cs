@@ -6,12 +6,10 @@ namespace Pipeline.Streams.Storing.Sqlite;
 /// <summary>The <c>sensor_calibrations</c> table in SQLite: each sensor's own calibration per model version.</summary>
 public sealed class SqliteCalibrationStore(SqliteDatabase database) : ISensorCalibrations
 {
-    private const string Columns = "sensor_id, model_version, mean, std, threshold, per_signal, readings, calibrated_at";
-
     public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) =>
         database.ReadAsync(connection =>
         {
-            using var command = new SqliteCommand($"SELECT {Columns} FROM sensor_calibrations WHERE sensor_id = $sensor AND model_version = $model", connection);
+            using var command = new SqliteCommand($"SELECT {CalibrationColumns.Columns} FROM sensor_calibrations WHERE sensor_id = $sensor AND model_version = $model", connection);
             command.Parameters.AddWithValue("$sensor", sensorId);
             command.Parameters.AddWithValue("$model", modelVersion);
             using var rows = command.ExecuteReader();
@@ -21,7 +19,7 @@ public sealed class SqliteCalibrationStore(SqliteDatabase database) : ISensorCal
     public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) =>
         database.ReadAsync<IReadOnlyList<SensorCalibration>>(connection =>
         {
-            using var command = new SqliteCommand($"SELECT {Columns} FROM sensor_calibrations WHERE model_version = $model", connection);
+            using var command = new SqliteCommand($"SELECT {CalibrationColumns.Columns} FROM sensor_calibrations WHERE model_version = $model", connection);
             command.Parameters.AddWithValue("$model", modelVersion);
             using var rows = command.ExecuteReader();
             return CalibrationColumns.Read(rows);

@@ -140,6 +140,28 @@ internal static class SqliteSchema
             WHEN 'ClearedUnacknowledged' THEN 'cleared-unacknowledged' WHEN 'Normal' THEN 'closed' ELSE state END;
         CREATE INDEX alarms_sensor ON alarms (sensor_id);
         """,
+
+        // 7: one detector (#14): a calibration is the sensor's scaler and its window residuals' centre and spread, with a
+        // threshold on their largest deviation; calibrations of the earlier rule mean nothing to it and are dropped (the
+        // sensors learn again). A health alarm keeps the signal that raised it; a verdict, whether the anomaly alarm
+        // was active after it.
+        """
+        DROP TABLE sensor_calibrations;
+        CREATE TABLE sensor_calibrations (
+            sensor_id       TEXT    NOT NULL,
+            model_version   TEXT    NOT NULL,
+            mean            TEXT    NOT NULL,
+            std             TEXT    NOT NULL,
+            residual_centre TEXT    NOT NULL,
+            residual_spread TEXT    NOT NULL,
+            threshold       REAL    NOT NULL,
+            readings        INTEGER NOT NULL,
+            calibrated_at   INTEGER NOT NULL,
+            PRIMARY KEY (sensor_id, model_version)
+        );
+        ALTER TABLE alarms ADD COLUMN signal TEXT;
+        ALTER TABLE verdicts ADD COLUMN alarm INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Version => Migrations.Length;

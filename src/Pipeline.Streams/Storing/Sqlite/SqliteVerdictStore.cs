@@ -20,8 +20,8 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             command.Transaction = transaction;
             command.CommandText =
                 """
-                INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, learning, stored_at)
-                VALUES ($sensor, $first, $last, $start, $end, $score, $perSignal, $threshold, $anomalous, $model, $learning, $stored)
+                INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, learning, alarm, stored_at)
+                VALUES ($sensor, $first, $last, $start, $end, $score, $perSignal, $threshold, $anomalous, $model, $learning, $alarm, $stored)
                 ON CONFLICT (sensor_id, last_seq) DO NOTHING
                 """;
             var sensor = command.Parameters.Add("$sensor", SqliteType.Text);
@@ -35,6 +35,7 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             var anomalous = command.Parameters.Add("$anomalous", SqliteType.Integer);
             var model = command.Parameters.Add("$model", SqliteType.Text);
             var learning = command.Parameters.Add("$learning", SqliteType.Integer);
+            var alarm = command.Parameters.Add("$alarm", SqliteType.Integer);
             command.Parameters.AddWithValue("$stored", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             var inserted = 0;
             foreach (var verdict in verdicts)
@@ -50,6 +51,7 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
                 anomalous.Value = verdict.Anomalous ? 1 : 0;
                 model.Value = verdict.ModelVersion;
                 learning.Value = verdict.Learning ? 1 : 0;
+                alarm.Value = verdict.AlarmActive ? 1 : 0;
                 inserted += command.ExecuteNonQuery();
             }
 

@@ -2,343 +2,170 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Pipeline.Actors.Inference;
 using Pipeline.Models.Detection;
-using Pipeline.Models.Sensors;
 using Pipeline.Tests.Models.Detection;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Actors.Inference;
 
+/// <summary>The node's network: every sensor's windows in shared batches, each request answered once, in order.</summary>
 public sealed class InferenceActorSpecs : TestKit
 {
     private static readonly Lazy<ModelBundle> Bundle = new(() => Trainer.Train(SyntheticPump.Normal(800), TrainerSpecs.Small with { Epochs = 1 }));
 
-    private static SensorWindow Window(string sensor, int seed)
+    /// <summary>One prepared window (20 x 4 values) of the synthetic pump.</summary>
+    private static float[] Window(int seed) => SyntheticPump.Normal(20, seed).Windows(20, 1, out _);
+
+    private static ScoreWindows Request(ModelBundle model, params int[] seeds) => new(model.Version, [.. seeds.SelectMany(Window)], seeds.Length);
+
+    /// <summary>Counts the batches each model sees; <see cref="Gate"/> holds every batch until set.</summary>
+    private sealed class CountingScorers
     {
-        var table = SyntheticPump.Normal(20, seed);
-        return new SensorWindow(sensor, table.Signals, 20, table.Windows(20, 1, out _), 1, 20, 0, 19_000);
-    }
+        public List<(string Version, int Count)> Batches { get; } = [];
 
-    /// <summary>A sensor's successive windows (stride 1) over its readings; <paramref name="flowOffset"/> shifts its flow level.</summary>
-    private static IEnumerable<SensorWindow> Windows(string sensor, int readings, int seed, float flowOffset = 0)
-    {
-        var table = SyntheticPump.Normal(readings, seed);
-        var rows = table.Rows.Select(r => new[] { r[0] + flowOffset, r[1], r[2], r[3] }).ToArray();
-        for (var end = 20; end <= readings; end++)
+        public ManualResetEventSlim Gate { get; } = new(true);
+
+        public IWindowScorer Create(ModelBundle model) => new Counting(this, model.Version, new PortableDetector(model));
+
+        private sealed class Counting(CountingScorers owner, string version, IWindowScorer inner) : IWindowScorer
         {
-            var values = rows[(end - 20)..end].SelectMany(r => r).ToArray();
-            yield return new SensorWindow(sensor, table.Signals, 20, values, end - 19, end, (end - 20) * 1000L, (end - 1) * 1000L);
-        }
-    }
+            public string Backend => inner.Backend;
 
-    /// <summary>The store's part, in memory.</summary>
-    internal sealed class InMemoryCalibrations : ISensorCalibrations
-    {
-        public List<SensorCalibration> Saved { get; } = [];
-
-        public IReadOnlyList<SensorCalibration> LoadCalibrations(string modelVersion)
-        {
-            lock (Saved)
+            public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
             {
-                return Saved.Where(c => c.ModelVersion == modelVersion).ToList();
-            }
-        }
+                lock (owner.Batches)
+                {
+                    owner.Batches.Add((version, count));
+                }
 
-        public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) =>
-            Task.FromResult(LoadCalibrations(modelVersion));
-
-        public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) =>
-            Task.FromResult(LoadCalibrations(modelVersion).SingleOrDefault(c => c.SensorId == sensorId));
-
-        public Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation)
-        {
-            lock (Saved)
-            {
-                return Task.FromResult(Saved.RemoveAll(c => c.SensorId == sensorId));
-            }
-        }
-
-        public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation)
-        {
-            lock (Saved)
-            {
-                Saved.RemoveAll(c => c.SensorId == calibration.SensorId && c.ModelVersion == calibration.ModelVersion);
-                Saved.Add(calibration);
+                owner.Gate.Wait(TimeSpan.FromSeconds(10));
+                return inner.Score(windows, count);
             }
 
-            return Task.CompletedTask;
-        }
-
-        public void Forget(string sensor)
-        {
-            lock (Saved)
-            {
-                Saved.RemoveAll(c => c.SensorId == sensor);
-            }
+            public void Dispose() => inner.Dispose();
         }
     }
 
-    private static InferenceOptions Learning(int readings) =>
-        new() { BatchSize = 1, MaxBatchDelay = TimeSpan.FromMilliseconds(1), LearningReadings = readings, CalibrationReload = TimeSpan.FromMilliseconds(200) };
-
-    /// <summary>Sends the windows one by one and returns their verdicts.</summary>
-    private List<Verdict> Score(IActorRef inference, IEnumerable<SensorWindow> windows) =>
-        windows.Select(w =>
-        {
-            inference.Tell(new ScoreWindow(w), TestActor);
-            return ExpectMsg<Verdict>();
-        }).ToList();
+    private IActorRef Start(CountingScorers scorers, InferenceOptions options, ModelCatalog? catalog = null) =>
+        Sys.ActorOf(InferenceActor.Props(catalog ?? new ModelCatalog(Bundle.Value), scorers.Create, options));
 
     [Fact]
-    public void Should_learn_a_new_sensor_then_score_it_with_its_own_calibration_and_store_that()
+    public void Should_score_a_full_batch_at_once_and_answer_each_sender_with_its_own_scores()
     {
-        var store = new InMemoryCalibrations();
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(100), store));
-
-        // The sensor runs 30 l/min above what the model was trained on: normal for it, anomalous to the model.
-        var learning = Score(inference, Windows("esp32-07", 100, seed: 31, flowOffset: 30).Take(81));
-        AwaitCondition(() => store.LoadCalibrations(Bundle.Value.Version).Count == 1, TimeSpan.FromSeconds(10));
-        var after = Score(inference, Windows("esp32-07", 100, seed: 32, flowOffset: 30));
-
-        Assert.All(learning, v => Assert.True(v.Learning));
-        Assert.True(learning.Count(v => v.Anomalous) > 70, "the model's own calibration finds the offset sensor anomalous");
-        var calibration = store.Saved.Single();
-        Assert.Equal(("esp32-07", 100), (calibration.SensorId, calibration.Readings));
-        var flowCentreMoved = calibration.Mean[0] - Bundle.Value.Manifest.Scaler.Mean[0];
-        Assert.True(flowCentreMoved > 15, $"the offset is taken out of the flow's centre: moved by {flowCentreMoved:F1}");
-        Assert.All(after, v => Assert.False(v.Learning));
-        Assert.All(after, v => Assert.Equal(calibration.Threshold, v.Threshold));
-        Assert.True(after.Count(v => v.Anomalous) <= 4, $"{after.Count(v => v.Anomalous)} of {after.Count} normal windows anomalous after commissioning");
-    }
-
-    [Fact]
-    public void Should_use_a_stored_calibration_from_the_start_so_that_it_survives_a_restart()
-    {
-        var store = new InMemoryCalibrations();
-        var first = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(50), store));
-        Score(first, Windows("esp32-08", 51, seed: 33).Take(32));
-        AwaitCondition(() => store.Saved.Count == 1, TimeSpan.FromSeconds(10));
-        Sys.Stop(first);
-
-        var restarted = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(50), store));
-        var verdict = Score(restarted, Windows("esp32-08", 20, seed: 34)).Single();
-
-        Assert.False(verdict.Learning);
-        Assert.Equal(store.Saved.Single().Threshold, verdict.Threshold);
-    }
-
-    [Fact]
-    public void Should_learn_again_when_the_stored_calibration_is_removed_or_belongs_to_another_model()
-    {
-        var store = new InMemoryCalibrations();
-        store.Saved.Add(new SensorCalibration("esp32-09", Bundle.Value.Version, Bundle.Value.Manifest.Scaler.Mean, Bundle.Value.Manifest.Scaler.Std, 5f, [5, 5, 5, 5], 400, DateTimeOffset.UtcNow.AddMinutes(-1)));
-        store.Saved.Add(new SensorCalibration("esp32-10", "other@20260101T000000Z", Bundle.Value.Manifest.Scaler.Mean, Bundle.Value.Manifest.Scaler.Std, 5f, [5, 5, 5, 5], 400, DateTimeOffset.UtcNow.AddMinutes(-1)));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(400), store));
-
-        var calibrated = Score(inference, Windows("esp32-09", 20, seed: 35)).Single();
-        var otherModel = Score(inference, Windows("esp32-10", 20, seed: 36)).Single();
-        store.Forget("esp32-09"); // what 'pipeline sensors recommission esp32-09' does
-        AwaitAssert(() => Assert.True(Score(inference, Windows("esp32-09", 20, seed: 37)).Single().Learning), TimeSpan.FromSeconds(5));
-
-        Assert.False(calibrated.Learning);
-        Assert.Equal(5f, calibrated.Threshold);
-        Assert.True(otherModel.Learning);
-        Assert.Equal(Bundle.Value.Manifest.Threshold.Total, otherModel.Threshold);
-    }
-
-    [Fact]
-    public void Should_not_learn_when_learning_is_off()
-    {
-        var store = new InMemoryCalibrations();
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), Learning(0), store));
-
-        var verdicts = Score(inference, Windows("esp32-11", 60, seed: 38));
-
-        Assert.All(verdicts, v => Assert.False(v.Learning));
-        Assert.Empty(store.Saved);
-    }
-
-    /// <summary>Counts the batches the model sees.</summary>
-    private sealed class CountingScorer(IWindowScorer inner) : IWindowScorer
-    {
-        public List<int> Batches { get; } = [];
-
-        public string Backend => inner.Backend;
-
-        public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
-        {
-            Batches.Add(count);
-            return inner.Score(windows, count);
-        }
-
-        public void Dispose() => inner.Dispose();
-    }
-
-    [Fact]
-    public void Should_score_a_full_batch_at_once_and_answer_each_sender_with_its_own_verdict()
-    {
-        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.FromMinutes(1) }, new InMemoryCalibrations()));
+        var scorers = new CountingScorers();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.FromMinutes(1) });
         var probes = Enumerable.Range(0, 4).Select(_ => CreateTestProbe()).ToList();
+        using var alone = new PortableDetector(Bundle.Value);
 
         for (var i = 0; i < 4; i++)
         {
-            inference.Tell(new ScoreWindow(Window($"s{i}", i)), probes[i]);
+            inference.Tell(Request(Bundle.Value, i), probes[i]);
         }
 
         for (var i = 0; i < 4; i++)
         {
-            var verdict = probes[i].ExpectMsg<Verdict>();
-            Assert.Equal($"s{i}", verdict.SensorId);
-            Assert.Equal(Bundle.Value.Version, verdict.ModelVersion);
-            Assert.Equal(verdict.Score > verdict.Threshold, verdict.Anomalous);
+            var scored = Assert.Single(probes[i].ExpectMsg<WindowsScored>().Scores);
+            Assert.Equal(alone.Score(Window(i), 1)[0].Total, scored.Total, 5);
         }
 
-        Assert.Equal([4], scorer.Batches);
-    }
-
-    /// <summary>Holds its first batch until released, so that windows pile up in the actor's mailbox meanwhile.</summary>
-    private sealed class GatedScorer(IWindowScorer inner) : IWindowScorer
-    {
-        public ManualResetEventSlim Release { get; } = new(false);
-
-        public List<int> Batches { get; } = [];
-
-        public string Backend => inner.Backend;
-
-        public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
-        {
-            Batches.Add(count);
-            Release.Wait(TimeSpan.FromSeconds(10));
-            return inner.Score(windows, count);
-        }
-
-        public void Dispose() => inner.Dispose();
+        Assert.Equal([(Bundle.Value.Version, 4)], scorers.Batches);
     }
 
     [Fact]
     public void Should_score_a_lone_window_at_once_and_batch_what_arrived_meanwhile_without_a_delay()
     {
-        var scorer = new GatedScorer(new PortableDetector(Bundle.Value));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.Zero, LearningReadings = 0 }, new InMemoryCalibrations()));
+        var scorers = new CountingScorers();
+        scorers.Gate.Reset();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.Zero });
 
-        inference.Tell(new ScoreWindow(Window("s0", 0)), TestActor);
-        AwaitCondition(() => scorer.Batches.Count == 1); // scoring the lone window, not waiting for more
+        inference.Tell(Request(Bundle.Value, 0), TestActor);
+        AwaitCondition(() => scorers.Batches.Count == 1); // scoring the lone window, not waiting for more
         for (var i = 1; i <= 4; i++)
         {
-            inference.Tell(new ScoreWindow(Window($"s{i}", i)), TestActor);
+            inference.Tell(Request(Bundle.Value, i), TestActor);
         }
 
-        scorer.Release.Set();
-        var verdicts = Enumerable.Range(0, 5).Select(_ => ExpectMsg<Verdict>()).ToList();
+        scorers.Gate.Set();
+        Enumerable.Range(0, 5).ToList().ForEach(_ => ExpectMsg<WindowsScored>());
 
-        Assert.Equal([1, 4], scorer.Batches);
-        Assert.Equal(["s0", "s1", "s2", "s3", "s4"], verdicts.Select(v => v.SensorId));
+        Assert.Equal([1, 4], scorers.Batches.Select(b => b.Count));
     }
 
     [Fact]
-    public void Should_score_a_pinned_sensor_with_its_model_in_the_same_batch_as_the_others()
+    public void Should_score_a_pinned_sensors_windows_with_its_model_in_the_same_flush_as_the_others()
     {
         var pinned = new ModelBundle(Bundle.Value.Manifest with { Name = "outlet" }, Bundle.Value.Weights);
-        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 3, MaxBatchDelay = TimeSpan.FromMinutes(1), LearningReadings = 0 }, new InMemoryCalibrations(),
-            pinned: new Dictionary<string, ModelBundle> { ["outlet"] = pinned },
-            modelOf: sensor => sensor == "s1" ? "outlet" : null));
+        var scorers = new CountingScorers();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 3, MaxBatchDelay = TimeSpan.FromMinutes(1) },
+            new ModelCatalog(Bundle.Value, new Dictionary<string, ModelBundle> { ["outlet"] = pinned }));
 
-        for (var i = 0; i < 3; i++)
-        {
-            inference.Tell(new ScoreWindow(Window($"s{i}", i)), TestActor);
-        }
+        inference.Tell(Request(Bundle.Value, 0), TestActor);
+        inference.Tell(Request(pinned, 1), TestActor);
+        inference.Tell(Request(Bundle.Value, 2), TestActor);
 
-        var verdicts = Enumerable.Range(0, 3).Select(_ => ExpectMsg<Verdict>()).ToDictionary(v => v.SensorId, v => v.ModelVersion);
-        Assert.Equal(pinned.Version, verdicts["s1"]);
-        Assert.Equal(Bundle.Value.Version, verdicts["s0"]);
-        Assert.Equal(Bundle.Value.Version, verdicts["s2"]);
-        Assert.Equal([2], scorer.Batches); // the active model's share of the batch; the pinned one has its own scorer
+        Enumerable.Range(0, 3).ToList().ForEach(_ => ExpectMsg<WindowsScored>());
+        Assert.Equal([(Bundle.Value.Version, 2), (pinned.Version, 1)], scorers.Batches.OrderBy(b => b.Version == pinned.Version));
     }
 
     [Fact]
     public void Should_not_hold_a_window_longer_than_the_batch_delay()
     {
-        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromMilliseconds(50) }, new InMemoryCalibrations()));
+        var scorers = new CountingScorers();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromMilliseconds(50) });
 
-        inference.Tell(new ScoreWindow(Window("s", 1)), TestActor);
-        inference.Tell(new ScoreWindow(Window("s", 2)), TestActor);
+        inference.Tell(Request(Bundle.Value, 1), TestActor);
+        inference.Tell(Request(Bundle.Value, 2), TestActor);
 
-        ExpectMsg<Verdict>(TimeSpan.FromSeconds(3));
-        ExpectMsg<Verdict>();
-        Assert.Equal([2], scorer.Batches);
+        ExpectMsg<WindowsScored>(TimeSpan.FromSeconds(3));
+        ExpectMsg<WindowsScored>();
+        Assert.Equal([2], scorers.Batches.Select(b => b.Count));
     }
 
     [Fact]
-    public void Should_switch_models_between_batches_and_refuse_one_of_another_shape()
+    public void Should_score_windows_prepared_for_the_previous_model_with_it_after_a_switch()
     {
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value),
-            new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.FromSeconds(2) }, new InMemoryCalibrations()));
+        var catalog = new ModelCatalog(Bundle.Value);
+        var scorers = new CountingScorers();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 64 }, catalog);
         var next = new ModelBundle(Bundle.Value.Manifest with { Name = "next" }, Bundle.Value.Weights);
-        var wider = Trainer.Train(SyntheticPump.Normal(400), TrainerSpecs.Small with { Epochs = 1, Window = 25 });
 
-        inference.Tell(new ScoreWindow(Window("s", 1)), TestActor);   // waits for its batch ...
-        inference.Tell(new ActivateModel(next, new PortableDetector(next)), TestActor);
-        var before = ExpectMsg<Verdict>();                              // ... which is scored by the old model first
-        var activated = ExpectMsg<ModelActivated>();
-        inference.Tell(new ActivateModel(wider, new PortableDetector(wider)), TestActor);
-        var refused = ExpectMsg<Status.Failure>();
-        inference.Tell(new ScoreWindow(Window("s", 2)), TestActor);
-        inference.Tell(new ScoreWindow(Window("s", 3)), TestActor);
+        catalog.Activate(next);
+        inference.Tell(Request(Bundle.Value, 1), TestActor);
+        ExpectMsg<WindowsScored>();
+        inference.Tell(Request(next, 2), TestActor);
+        ExpectMsg<WindowsScored>();
 
-        Assert.Equal(Bundle.Value.Version, before.ModelVersion);
-        Assert.Equal(next.Version, activated.Current);
-        Assert.Contains("restart the node to change the window", refused.Cause.Message, StringComparison.Ordinal);
-        Assert.Equal(next.Version, ExpectMsg<Verdict>(TimeSpan.FromSeconds(10)).ModelVersion);
+        Assert.Equal([Bundle.Value.Version, next.Version], scorers.Batches.Select(b => b.Version));
     }
 
     [Fact]
-    public void Should_refuse_a_window_that_does_not_fit_the_model()
+    public void Should_refuse_windows_of_a_model_it_does_not_have_or_that_do_not_fit_and_answer_an_empty_request_at_once()
     {
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions(), new InMemoryCalibrations()));
-        var wrong = Window("s", 1) with { Signals = ["flow", "pressure", "temperature", "current"] };
+        var inference = Start(new CountingScorers(), new InferenceOptions());
 
-        inference.Tell(new ScoreWindow(wrong), TestActor);
+        inference.Tell(new ScoreWindows("other@20260101T000000Z", Window(1), 1), TestActor);
+        var unknown = ExpectMsg<Status.Failure>();
+        inference.Tell(new ScoreWindows(Bundle.Value.Version, Window(1), 2), TestActor);
+        var misfit = ExpectMsg<Status.Failure>();
+        inference.Tell(new ScoreWindows(Bundle.Value.Version, [], 0), TestActor);
 
-        var failure = ExpectMsg<Status.Failure>();
-        Assert.Contains("does not fit model", failure.Cause.Message, StringComparison.Ordinal);
+        Assert.Contains("model other@20260101T000000Z is not loaded on this node", unknown.Cause.Message, StringComparison.Ordinal);
+        Assert.Contains("2 windows of 80 values do not fit model", misfit.Cause.Message, StringComparison.Ordinal);
+        Assert.Empty(ExpectMsg<WindowsScored>().Scores);
     }
-    [Fact]
-    public void Should_answer_a_store_batchs_windows_with_one_reply_in_their_order_even_across_model_batches()
-    {
-        var scorer = new CountingScorer(new PortableDetector(Bundle.Value));
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, scorer,
-            new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.Zero, LearningReadings = 0 }, new InMemoryCalibrations()));
-        var windows = Enumerable.Range(0, 10).Select(i => Window($"s{i}", i)).ToList();
-        var one = Score(Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value),
-            new InferenceOptions { LearningReadings = 0 }, new InMemoryCalibrations())), windows);
 
-        inference.Tell(new ScoreWindows(windows), TestActor);
+    [Fact]
+    public void Should_answer_a_request_with_one_reply_in_its_order_even_across_batches()
+    {
+        var scorers = new CountingScorers();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 4, MaxBatchDelay = TimeSpan.Zero });
+        var seeds = Enumerable.Range(0, 10).ToArray();
+        using var alone = new PortableDetector(Bundle.Value);
+
+        inference.Tell(Request(Bundle.Value, seeds), TestActor);
 
         var scored = ExpectMsg<WindowsScored>();
-        Assert.Equal([4, 4, 2], scorer.Batches);
-        Assert.Equal(windows.Select(w => w.SensorId), scored.Verdicts.Select(v => v.SensorId));
-        Assert.Equal(one.Select(v => v.Score), scored.Verdicts.Select(v => v.Score)); // as if sent one by one
+        Assert.Equal([4, 4, 2], scorers.Batches.Select(b => b.Count));
+        Assert.Equal(seeds.Select(s => alone.Score(Window(s), 1)[0].Total), scored.Scores.Select(s => s.Total), new Tolerance(1e-5f));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-    }
-
-    [Fact]
-    public void Should_refuse_a_store_batch_with_a_window_that_does_not_fit_and_answer_an_empty_one_at_once()
-    {
-        var inference = Sys.ActorOf(InferenceActor.Props(Bundle.Value, new PortableDetector(Bundle.Value), new InferenceOptions(), new InMemoryCalibrations()));
-        var wrong = Window("s", 1) with { Signals = ["flow", "pressure", "temperature", "current"] };
-
-        inference.Tell(new ScoreWindows([Window("s0", 0), wrong]), TestActor);
-        var failure = ExpectMsg<Status.Failure>();
-        inference.Tell(new ScoreWindows([]), TestActor);
-
-        Assert.Contains("window of s (20 x flow,pressure,temperature,current) does not fit model", failure.Cause.Message, StringComparison.Ordinal);
-        Assert.Empty(ExpectMsg<WindowsScored>().Verdicts);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the good window of the refused batch is not scored either
     }
 }

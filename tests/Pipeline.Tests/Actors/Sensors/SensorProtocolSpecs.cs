@@ -1,6 +1,8 @@
 using System.Text;
 using Akka.TestKit.Xunit2;
 using Pipeline.Actors.Sensors;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 
@@ -23,31 +25,38 @@ public sealed class SensorProtocolSpecs : TestKit
         .Decode("pipeline/esp32-01/telemetry", Encoding.UTF8.GetBytes($$"""{"ts":{{At.ToUnixTimeMilliseconds() + seq}},"seq":{{seq}},"flow":1.5,"temperature":20,"pressure":4,"current":8,"vibration":0.1}"""), At)).Reading;
 
     [Fact]
-    public void Should_carry_a_decoded_reading()
+    public void Should_carry_a_batch_of_decoded_readings()
     {
-        var sent = new RecordReading(Decoded(7));
+        var sent = new RecordReadings("esp32-01", new List<Reading> { Decoded(7), Decoded(8) });
 
         var received = RoundTrip(sent);
 
-        Assert.Equal(sent.Reading.Sequence, received.Reading.Sequence);
-        Assert.Equal(sent.Reading.Values.OrderBy(v => v.Key), received.Reading.Values.OrderBy(v => v.Key));
+        Assert.Equal(sent.Readings.Select(r => r.Sequence), received.Readings.Select(r => r.Sequence));
+        Assert.Equal(sent.Readings[0].Values.OrderBy(v => v.Key), received.Readings[0].Values.OrderBy(v => v.Key));
     }
 
     [Fact]
-    public void Should_carry_a_window_made_from_the_default_spec()
+    public void Should_carry_what_a_batch_came_to_with_its_verdicts()
     {
-        var buffer = new WindowBuffer(WindowSpec.Default);
-        for (var seq = 1; seq <= WindowSpec.Default.Length; seq++)
-        {
-            buffer.Append(Decoded(seq));
-        }
+        var verdict = new Verdict("esp32-01", 1, 60, 0, 59_000, 3.5f, [3.5f, 0.1f], ["flow", "pressure"], 2f, true, "default@1", [0.4f, -0.1f], false, true);
+        var sent = new ReadingsRecorded("esp32-01", new List<ReadingRecorded> { new(60, SequenceVerdict.Next, null), new(3, SequenceVerdict.OutOfOrder, "older") }, new List<Verdict> { verdict });
 
-        var sent = new ReadingRecorded("esp32-01", 60, SequenceVerdict.Next, null, buffer.Snapshot("esp32-01"));
         var received = RoundTrip(sent);
 
-        Assert.Equal(sent.Window!.Values, received.Window!.Values);
-        Assert.Equal(sent.Window.Signals, received.Window.Signals);
-        Assert.Equal((1L, 60L), (received.Window.FirstSequence, received.Window.LastSequence));
+        Assert.Equal(sent.Readings, received.Readings);
+        var back = Assert.Single(received.Verdicts);
+        Assert.Equal((verdict.Score, verdict.AlarmActive, verdict.ModelVersion), (back.Score, back.AlarmActive, back.ModelVersion));
+        Assert.Equal(verdict.Residual, back.Residual);
+    }
+
+    [Fact]
+    public void Should_carry_operators_commands_and_their_outcome()
+    {
+        var alarm = Alarm.Normal("esp32-01", AlarmType.Limit) with { State = AlarmState.ActiveUnacknowledged, Signal = "pressure" };
+
+        Assert.Equal(new AcknowledgeAlarm("esp32-01", AlarmType.Limit, "scada"), RoundTrip(new AcknowledgeAlarm("esp32-01", AlarmType.Limit, "scada")));
+        Assert.Equal(new ShelveAlarm("esp32-01", AlarmType.Limit, TimeSpan.FromHours(1), "scada"), RoundTrip(new ShelveAlarm("esp32-01", AlarmType.Limit, TimeSpan.FromHours(1), "scada")));
+        Assert.Equal(alarm, RoundTrip(new AlarmCommandOutcome(true, "acknowledged", alarm)).Alarm);
     }
 
     [Fact]

@@ -4,21 +4,26 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Actors.Hosting;
+using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Actors.Sensors;
 
 /// <summary>Two actor systems in this process form a cluster on loopback and share the sensors.</summary>
-public sealed class SensorShardingSpecs : IAsyncLifetime
+public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly WindowSpec Spec = new(5, ["flow"]);
     private static readonly string[] SensorIds = Enumerable.Range(1, 40).Select(i => $"esp32-{i:D2}").ToArray();
 
+    private readonly TempDirectory _temp = new();
     private readonly RecordingStatusBoard _board = new();
+    private PipelineStore _store = null!;
     private readonly InMemoryHistory _history = new(SensorIds.SelectMany(id => Enumerable.Range(1, 10).Select(seq => Sample(id, seq))).ToArray());
     private IHost _first = null!;
     private IHost _second = null!;
@@ -26,20 +31,32 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
     private static readonly DateTimeOffset Base = DateTimeOffset.UtcNow.AddMinutes(-1);
 
     private static Reading Sample(string sensor, long seq) =>
-        new(sensor, Base.AddSeconds(seq).ToUnixTimeMilliseconds(), seq, new Dictionary<string, double> { ["flow"] = seq });
+        new(sensor, Base.AddSeconds(seq).ToUnixTimeMilliseconds(), seq, new Dictionary<string, double> { ["flow"] = 100 + seq, ["pressure"] = 4 });
+
+    private static Task<ReadingsRecorded> Record(IActorRef region, string sensor, long seq) =>
+        region.Ask<ReadingsRecorded>(new RecordReadings(sensor, [Sample(sensor, seq)]), Patience);
 
     private IHost StartNode(int port, params string[] seeds)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Services.AddAkka("pipeline", (akka, _) => akka.WithSensorSharding(
-            new ClusterNodeOptions { Hostname = "127.0.0.1", Port = port, SeedNodes = [.. seeds], NumberOfShards = 20 },
-            SensorShardingExtensions.SensorProps(new SensorCatalog(), _ => Spec, _history, _board)));
+        // A window due with every reading, so that each one the specs send is judged.
+        var models = new ModelCatalog(new ModelBundle(SensorHarness.Tiny.Value.Manifest with { Stride = 1 }, SensorHarness.Tiny.Value.Weights));
+        builder.Services.AddAkka("pipeline", (akka, sp) => akka
+            .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(
+                system.ActorOf(InferenceActor.Props(models, b => new PortableDetector(b), new InferenceOptions()), "inference")))
+            .WithSensorSharding(
+                new ClusterNodeOptions { Hostname = "127.0.0.1", Port = port, SeedNodes = [.. seeds], NumberOfShards = 20 },
+                sensorId => SensorActor.Props(sensorId, new SensorServices(
+                    new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => new PortableDetector(b),
+                    _history, _board, _store.Calibrations, _store.Alarms, new RecordingPublisher(), new AlarmSettings(), 0,
+                    TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)))));
         var host = builder.Build();
         return host;
     }
 
     public async Task InitializeAsync()
     {
+        _store = PipelineStore.Open(new StoreOptions { Path = _temp.Combine("node.db") });
         var firstPort = FreePort.Next();
         _first = StartNode(firstPort);
         await _first.StartAsync();
@@ -65,9 +82,9 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
         for (var i = 0; i < SensorIds.Length; i++)
         {
             var via = i % 2 == 0 ? first : second;
-            var recorded = await via.Ask<ReadingRecorded>(new RecordReading(Sample(SensorIds[i], 11)), Patience);
-            Assert.Equal(SequenceVerdict.Next, recorded.Verdict);
-            Assert.NotNull(recorded.Window); // warm-started from history: a full window at once
+            var recorded = await Record(via, SensorIds[i], 11);
+            Assert.Equal(SequenceVerdict.Next, recorded.Readings[0].Verdict);
+            Assert.Equal(11, Assert.Single(recorded.Verdicts).LastSequence); // warm-started from history: a full window at once
         }
 
         // Each sensor answers the same from either node, and lives on one of them.
@@ -90,11 +107,10 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
         await _second.StopAsync();
         foreach (var id in homes.Where(h => h.Value == secondAddress).Select(h => h.Key))
         {
-            var recorded = await first.Ask<ReadingRecorded>(new RecordReading(Sample(id, 12)), Patience);
+            var recorded = await Record(first, id, 12);
             var status = await first.Ask<SensorStatus>(new GetSensorStatus(id), Patience);
             Assert.Equal(firstAddress, status.Node);
-            Assert.NotNull(recorded.Window);
-            Assert.Equal(12, recorded.Window.LastSequence);
+            Assert.Equal(12, Assert.Single(recorded.Verdicts).LastSequence);
         }
     }
 
@@ -105,17 +121,16 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
         var id = SensorIds[^1];
         foreach (var seq in new[] { 11, 12, 13 })
         {
-            await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, seq)), Patience);
+            await Record(region, id, seq);
         }
 
-        var beforeRewind = await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, 11)), Patience); // redelivered
+        var beforeRewind = await Record(region, id, 11); // redelivered
         await region.Ask<Rewound>(new Rewind(id), Patience);
-        var afterRewind = await region.Ask<ReadingRecorded>(new RecordReading(Sample(id, 11)), Patience);
+        var afterRewind = await Record(region, id, 11);
 
-        Assert.Equal(SequenceVerdict.OutOfOrder, beforeRewind.Verdict);
-        Assert.Equal(SequenceVerdict.Next, afterRewind.Verdict);
-        Assert.NotNull(afterRewind.Window); // refilled with the stored readings before it: a full window, scored again
-        Assert.Equal(11, afterRewind.Window.LastSequence);
+        Assert.Equal(SequenceVerdict.OutOfOrder, beforeRewind.Readings[0].Verdict);
+        Assert.Equal(SequenceVerdict.Next, afterRewind.Readings[0].Verdict);
+        Assert.Equal(11, Assert.Single(afterRewind.Verdicts).LastSequence); // refilled with the stored readings before it: judged again
     }
 
     public async Task DisposeAsync()
@@ -124,5 +139,8 @@ public sealed class SensorShardingSpecs : IAsyncLifetime
         await _first.StopAsync();
         _second.Dispose();
         _first.Dispose();
+        _store.Dispose();
     }
+
+    public void Dispose() => _temp.Dispose();
 }

@@ -41,7 +41,7 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         var payloads = SimulatedTelemetry.Payloads(pump, 800);
         var device = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
         await device.PublishAsync(1, 220, default, payloads);
-        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} commissioned on 200 readings", Patience);
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} calibrated on 200 readings", Patience);
         await device.PublishAsync(221, 800, default, payloads);
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 800 - 59, Patience, () => node.Output);

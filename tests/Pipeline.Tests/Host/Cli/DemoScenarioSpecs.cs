@@ -48,8 +48,8 @@ public sealed class DemoScenarioSpecs : IDisposable
 
         // Each pump's first 300 readings are its learning period; the rest is scored with its own calibration.
         await Task.WhenAll(device1.PublishAsync(1, 320, default, normal), device2.PublishAsync(1, 320, default, blocked));
-        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} commissioned on 300 readings", Patience);
-        await node.WaitForOutputAsync($"Sensor {TestPki.Device2} commissioned on 300 readings", Patience);
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device1} calibrated on 300 readings", Patience);
+        await node.WaitForOutputAsync($"Sensor {TestPki.Device2} calibrated on 300 readings", Patience);
         await Task.WhenAll(device1.PublishAsync(321, readings, default, normal), device2.PublishAsync(321, readings, default, blocked));
 
         await Eventually.HoldsAsync(() => Scalar("SELECT count(*) FROM verdicts") >= 2 * (readings - 59), Patience, () => node.Output);

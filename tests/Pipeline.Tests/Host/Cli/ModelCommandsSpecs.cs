@@ -45,9 +45,10 @@ public sealed class ModelCommandsSpecs : IDisposable
         var bundle = ModelBundle.Load(model);
         Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
-        Assert.Contains("SKAB protocol: each file's first 400 rows commission; drifting signals followed: ", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Each file's first 400 rows are the learning period (", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("drifting signals followed: ", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Contains("pooled over 2 files", evaluate.Stdout, StringComparison.Ordinal);
-        Assert.Contains("NAB change point scores (window 30 rows):  standard ", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("NAB change point scores (SKAB's: 30 s after each change point):  standard ", evaluate.Stdout, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predictions);
         Assert.Equal("file,row,score,flag", lines[0]);
         Assert.Equal(300 + 250, lines.Length - 1);
@@ -81,7 +82,7 @@ public sealed class ModelCommandsSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_commission_with_zero_epochs_exactly_as_a_node_does()
+    public async Task Should_refit_only_the_scaler_and_thresholds_with_zero_epochs()
     {
         var newData = WriteSkabCsv("b.csv", 400, 6, null);
         var model = await TrainBaseAsync();
@@ -92,10 +93,11 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(finetune.ExitCode == 0, finetune.Stderr + finetune.Stdout);
         var before = ModelBundle.Load(model);
         var after = ModelBundle.Load(commissioned);
-        var expected = Commissioning.Calibrate(before, Pipeline.Models.Data.SignalCsv.ReadFile(newData), CommissioningRule.ForNode(before));
+        var expected = Commissioning.Recalibrate(before, Pipeline.Models.Data.SignalCsv.ReadFile(newData));
         Assert.Equal(before.Weights["output.weight"], after.Weights["output.weight"]);
         Assert.Equal(expected.Manifest.Scaler, after.Manifest.Scaler, (a, b) => a.Mean.SequenceEqual(b.Mean) && a.Std.SequenceEqual(b.Std));
         Assert.Equal(expected.Manifest.Threshold.Total, after.Manifest.Threshold.Total);
+        Assert.Equal(expected.Manifest.Normal!.LargestDeviation, after.Manifest.Normal!.LargestDeviation);
         Assert.Equal("sensor-7", after.Manifest.Name);
         Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
     }

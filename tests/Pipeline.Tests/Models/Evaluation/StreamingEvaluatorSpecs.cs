@@ -9,7 +9,9 @@ public sealed class StreamingEvaluatorSpecs
 {
     private static readonly Lazy<ModelBundle> Bundle = new(() => Trainer.Train(SyntheticPump.Normal(1200), TrainerSpecs.Small with { Epochs = 3 }));
 
-    private static ModelBundle Drifting(params string[] signals) => new(Bundle.Value.Manifest with { Drifting = signals }, Bundle.Value.Weights);
+    /// <summary>The bundle as a model of one steady state (SKAB's kind) whose <paramref name="signals"/> drift.</summary>
+    private static ModelBundle Drifting(params string[] signals) =>
+        new(Bundle.Value.Manifest with { Drifting = signals, Normal = Bundle.Value.Manifest.Normal! with { OperatingPoints = ModelManifest.OneOperatingPoint } }, Bundle.Value.Weights);
 
     [Theory]
     [InlineData(EvaluationProtocol.Plain)]
@@ -17,7 +19,7 @@ public sealed class StreamingEvaluatorSpecs
     public void Should_predict_each_row_from_rows_up_to_it_only(EvaluationProtocol protocol)
     {
         var file = SyntheticPump.Warming(SyntheticPump.Normal(700, seed: 21, leakFrom: 550), 0.002);
-        var evaluator = new StreamingEvaluator(Drifting("temperature"), protocol, new CommissioningRule());
+        var evaluator = new StreamingEvaluator(Drifting("temperature"), protocol);
         var full = evaluator.Evaluate("f.csv", file);
 
         foreach (var cut in new[] { 430, 551, 600, 699 })
@@ -28,11 +30,11 @@ public sealed class StreamingEvaluatorSpecs
     }
 
     [Fact]
-    public void Should_commission_on_the_first_400_rows_and_score_the_rest_under_the_skab_protocol()
+    public void Should_learn_on_the_first_400_rows_and_judge_the_rest_under_the_skab_protocol()
     {
         var file = SyntheticPump.Normal(700, seed: 22, leakFrom: 550);
 
-        var predictions = new StreamingEvaluator(Bundle.Value, EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file);
+        var predictions = new StreamingEvaluator(Drifting(), EvaluationProtocol.Skab).Evaluate("f.csv", file);
 
         Assert.Equal(Enumerable.Range(400, 300), predictions.Select(p => p.Row));
         var metrics = StreamingEvaluator.Metrics(predictions);
@@ -40,25 +42,25 @@ public sealed class StreamingEvaluatorSpecs
     }
 
     [Fact]
-    public void Should_follow_a_drifting_signal_after_commissioning_and_still_flag_a_leak_under_the_skab_protocol()
+    public void Should_follow_a_drifting_signal_after_learning_and_still_flag_a_leak_under_the_skab_protocol()
     {
-        var file = SyntheticPump.Warming(SyntheticPump.Normal(700, seed: 23, leakFrom: 550), 0.002); // 30 x its noise after commissioning
+        var file = SyntheticPump.Warming(SyntheticPump.Normal(700, seed: 23, leakFrom: 550), 0.002); // 30 x its noise after learning
 
-        var tracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting("temperature"), EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file));
-        var untracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting(), EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", file));
+        var tracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting("temperature"), EvaluationProtocol.Skab).Evaluate("f.csv", file));
+        var untracked = StreamingEvaluator.Metrics(new StreamingEvaluator(Drifting(), EvaluationProtocol.Skab).Evaluate("f.csv", file));
 
         Assert.True(tracked.FalseAlarmRate < 0.1 && tracked.MissedAlarmRate < 0.1, $"tracked: FAR {tracked.FalseAlarmRate:P1}, MAR {tracked.MissedAlarmRate:P1}");
         Assert.True(untracked.FalseAlarmRate > 0.5, $"untracked: FAR {untracked.FalseAlarmRate:P1}");
     }
 
     [Fact]
-    public void Should_refuse_a_model_whose_windows_leave_too_few_commissioning_windows()
+    public void Should_refuse_a_model_whose_windows_leave_too_few_learning_windows()
     {
         var wide = new ModelBundle(Bundle.Value.Manifest with { Window = 399 }, Bundle.Value.Weights);
 
-        var refused = Assert.Throws<ArgumentException>(() => new StreamingEvaluator(wide, EvaluationProtocol.Skab, new CommissioningRule()).Evaluate("f.csv", SyntheticPump.Normal(700)));
+        var refused = Assert.Throws<ArgumentException>(() => new StreamingEvaluator(wide, EvaluationProtocol.Skab).Evaluate("f.csv", SyntheticPump.Normal(700)));
 
-        Assert.Contains("reads windows of 399, which leave fewer than two commissioning windows", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("reads windows of 399, which leave fewer than two learning windows", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

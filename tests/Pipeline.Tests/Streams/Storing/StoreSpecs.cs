@@ -178,7 +178,7 @@ public abstract class StoreSpecs : IDisposable
     {
         using var store = Open();
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
-        var calibration = new SensorCalibration("esp32-01", "default@1", [1.5f, 20f], [0.25f, 0.5f], 0.75f, [0.5f, 1f], 400, at);
+        var calibration = new SensorCalibration("esp32-01", "default@1", [1.5f, 20f], [0.25f, 0.5f], [0.01f, -0.02f], [0.1f, 0.2f], 12.5f, 400, at);
         await store.Calibrations.SaveCalibrationAsync(calibration, default);
         await store.Calibrations.SaveCalibrationAsync(calibration with { Threshold = 0.8f }, default); // refitted: replaces
         await store.Calibrations.SaveCalibrationAsync(calibration with { SensorId = "esp32-02" }, default);
@@ -192,7 +192,8 @@ public abstract class StoreSpecs : IDisposable
         Assert.Equal(0.8f, loaded[0].Threshold);
         Assert.Equal(calibration.Mean, loaded[0].Mean);
         Assert.Equal(calibration.Std, loaded[0].Std);
-        Assert.Equal(calibration.PerSignal, loaded[0].PerSignal);
+        Assert.Equal(calibration.ResidualCentre, loaded[0].ResidualCentre);
+        Assert.Equal(calibration.ResidualSpread, loaded[0].ResidualSpread);
         Assert.Equal((400, at), (loaded[0].Readings, loaded[0].CalibratedAt));
         Assert.Equal("other@2", one!.ModelVersion);
         Assert.Equal(2, deleted); // both models' calibrations of esp32-01

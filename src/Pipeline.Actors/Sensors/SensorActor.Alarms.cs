@@ -1,0 +1,87 @@
+using Akka.Actor;
+using Akka.Event;
+using Pipeline.Models.Alarms;
+
+namespace Pipeline.Actors.Sensors;
+
+/// <summary>The sensor's alarms: operators' commands, and every change journalled before it is kept, published or answered.</summary>
+public sealed partial class SensorActor
+{
+    private void HandleAcknowledge(AcknowledgeAlarm acknowledge)
+    {
+        var change = _alarms.Acknowledge(acknowledge.Type, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var alarm = change.Next[acknowledge.Type];
+        if (change.Refusal is { } refusal)
+        {
+            Sender.Tell(new AlarmCommandOutcome(false, refusal, alarm));
+            return;
+        }
+
+        _log.Info("Alarm {0} acknowledged by {1}", alarm.Id, acknowledge.By);
+        Commit(change.Next, [.. change.Changes], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} acknowledged by {acknowledge.By}", alarm));
+    }
+
+    private void HandleShelve(ShelveAlarm shelve)
+    {
+        var change = _alarms.Shelve(shelve.Type, shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var alarm = change.Next[shelve.Type];
+        _log.Info("Alarm {0} shelved for {1} by {2}", alarm.Id, shelve.Duration, shelve.By);
+        Commit(change.Next, [.. change.Changes], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} shelved for {shelve.Duration.TotalMinutes:0.#} min by {shelve.By}", alarm));
+    }
+
+    /// <summary>
+    /// Journals the alarm changes, then keeps the new alarms, publishes the changes and answers: SCADA never sees an
+    /// alarm the node could forget, and a batch is answered only once its alarms are stored.
+    /// </summary>
+    private void Commit(SensorAlarms next, List<AlarmChange> changes, IActorRef replyTo, object? answer)
+    {
+        if (changes.Count == 0)
+        {
+            _alarms = next;
+            Answer(replyTo, answer);
+            Ready();
+            return;
+        }
+
+        _services.Journal.RecordAsync(changes, CancellationToken.None).PipeTo(Self,
+            success: () => new Journalled(next, changes, replyTo, answer),
+            failure: e => new JournalFailed(e, replyTo));
+        Busy(() =>
+        {
+            Receive<Journalled>(HandleJournalled);
+            Receive<JournalFailed>(failed =>
+            {
+                _log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
+                failed.ReplyTo.Tell(new Status.Failure(failed.Cause));
+                Ready();
+            });
+        });
+    }
+
+    private void HandleJournalled(Journalled journalled)
+    {
+        _alarms = journalled.Next;
+        _services.Publisher.Publish(journalled.Changes);
+        foreach (var change in journalled.Changes)
+        {
+            LogTransition(change);
+        }
+
+        Answer(journalled.ReplyTo, journalled.Answer);
+        Ready();
+    }
+
+    private static void Answer(IActorRef replyTo, object? answer)
+    {
+        if (answer is not null)
+        {
+            replyTo.Tell(answer);
+        }
+    }
+
+    private static SensorAlarms Apply(SensorAlarmsChange change, List<AlarmChange> changes)
+    {
+        changes.AddRange(change.Changes);
+        return change.Next;
+    }
+}

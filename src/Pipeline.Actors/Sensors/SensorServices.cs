@@ -1,0 +1,30 @@
+using Akka.Actor;
+using Pipeline.Actors.Inference;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+
+namespace Pipeline.Actors.Sensors;
+
+/// <summary>What a sensor's actor works with, one set per node.</summary>
+/// <param name="Settings">Each sensor's settings; a change (<c>pipeline sensors add</c> on a running node) applies from its next batch.</param>
+/// <param name="Models">The model each sensor scores with; a switch applies from its next batch.</param>
+/// <param name="Inference">The node's <see cref="InferenceActor"/>: it scores every sensor's windows in shared batches.</param>
+/// <param name="CreateScorer">The node's backend, for fitting a calibration.</param>
+/// <param name="LearningReadings">A new sensor's learning period (<see cref="InferenceOptions.LearningReadings"/>).</param>
+/// <param name="CalibrationCheck">How often a calibrated sensor looks whether its calibration is still stored (a recommission deletes it).</param>
+/// <param name="AskTimeout">Longest wait for the inference actor.</param>
+public sealed record SensorServices(
+    SensorCatalog Settings,
+    ModelCatalog Models,
+    IActorRef Inference,
+    Func<ModelBundle, IWindowScorer> CreateScorer,
+    IReadingHistory History,
+    ISensorStatusBoard Board,
+    ISensorCalibrations Calibrations,
+    IAlarmJournal Journal,
+    IAlarmPublisher Publisher,
+    AlarmSettings Alarms,
+    int LearningReadings,
+    TimeSpan CalibrationCheck,
+    TimeSpan AskTimeout);

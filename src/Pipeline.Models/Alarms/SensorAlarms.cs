@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+
+namespace Pipeline.Models.Alarms;
+
+/// <summary>
+/// The alarms of one sensor — one per type — as a value: each event gives the next value and the transitions it caused.
+/// Whoever holds it keeps the next value only once those transitions are journalled, so an alarm is never raised in
+/// memory and lost on disk (#15). Decisions are <see cref="AlarmPolicy"/>'s.
+/// </summary>
+public sealed class SensorAlarms
+{
+    /// <summary>The health alarm raised by each condition.</summary>
+    private static readonly Dictionary<AlarmType, HealthCondition> Conditions = new()
+    {
+        [AlarmType.Offline] = HealthCondition.Offline,
+        [AlarmType.Stuck] = HealthCondition.Stuck,
+        [AlarmType.Pulsation] = HealthCondition.Pulsating,
+        [AlarmType.Limit] = HealthCondition.OutOfRange,
+    };
+
+    private readonly ImmutableDictionary<AlarmType, AlarmPolicy.Track> _tracks;
+    private readonly long _judgedThrough;
+
+    private SensorAlarms(string sensorId, AlarmSettings settings, ImmutableDictionary<AlarmType, AlarmPolicy.Track> tracks, long judgedThrough)
+    {
+        SensorId = sensorId;
+        Settings = settings;
+        _tracks = tracks;
+        _judgedThrough = judgedThrough;
+    }
+
+    public string SensorId { get; }
+
+    public AlarmSettings Settings { get; }
+
+    /// <summary>The alarms not in the normal state (or shelved), as journalled.</summary>
+    public IEnumerable<Alarm> Open => _tracks.Values.Select(t => t.Alarm).Where(a => a.State != AlarmState.Normal || a.ShelvedUntil is not null);
+
+    /// <summary>The sensor's alarms as the journal left them (<see cref="IAlarmJournal.LoadOpenAsync"/>); the others are normal.</summary>
+    public static SensorAlarms Load(string sensorId, AlarmSettings settings, IEnumerable<Alarm> open)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(open);
+        var tracks = open.Where(a => a.SensorId == sensorId)
+            .ToImmutableDictionary(a => a.Type, a => AlarmPolicy.Track.Start(sensorId, a.Type) with { Alarm = a });
+        return new SensorAlarms(sensorId, settings, tracks, long.MinValue);
+    }
+
+    /// <summary>The health conditions behind the active health alarms, with their signals: what a restarted sensor picks up again.</summary>
+    public IEnumerable<(HealthCondition Condition, string? Signal)> ActiveConditions() =>
+        Open.Where(a => a.IsActive && Conditions.ContainsKey(a.Type)).Select(a => (Conditions[a.Type], a.Signal));
+
+    public Alarm this[AlarmType type] => Track(type).Alarm;
+
+    /// <summary>
+    /// A scored window. A learning window raises nothing (it was not judged against the sensor's own calibration), and a
+    /// window judged before — its readings redelivered — counts once.
+    /// </summary>
+    public SensorAlarmsChange OnVerdict(Verdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        if (verdict.Learning || verdict.LastSequence <= _judgedThrough)
+        {
+            return Unchanged();
+        }
+
+        var hint = verdict.Anomalous ? CauseHint.Describe(verdict.Signals, verdict.PerSignal, verdict.Residual, verdict.Threshold) : null;
+        var outcome = AlarmPolicy.OnScore(Track(AlarmType.Anomaly), Settings, verdict.Score, verdict.Threshold, verdict.Threshold * Settings.ClearFraction, hint, verdict.EndTimestampMs);
+        return Next(outcome, verdict.EndTimestampMs, verdict.LastSequence);
+    }
+
+    /// <summary>A health condition starting or ending.</summary>
+    public SensorAlarmsChange OnHealth(HealthEvent health)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        var type = Conditions.First(c => c.Value == health.Condition).Key;
+        var message = health.Signal is null ? health.Detail : $"{health.Signal}: {health.Detail}";
+        var at = health.At.ToUnixTimeMilliseconds();
+        return Next(AlarmPolicy.OnCondition(Track(type), Settings, health.Active, message, at, health.Signal), at, _judgedThrough);
+    }
+
+    /// <summary>An operator acknowledges; refused (with why) when the alarm is not waiting for it.</summary>
+    public SensorAlarmsChange Acknowledge(AlarmType type, long nowMs)
+    {
+        var alarm = this[type];
+        if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ClearedUnacknowledged))
+        {
+            var state = alarm.RaisedAt is null ? "it has never been raised" : $"it is {AlarmNames.Of(alarm.State)}";
+            return new SensorAlarmsChange(this, [], $"{alarm.Id} is not waiting for an acknowledgement: {state}");
+        }
+
+        return Next(AlarmPolicy.Acknowledge(Track(type), nowMs), nowMs, _judgedThrough);
+    }
+
+    /// <summary>An operator shelves an alarm for a time: no (re-)raise until then.</summary>
+    public SensorAlarmsChange Shelve(AlarmType type, TimeSpan duration, long nowMs) =>
+        Next(AlarmPolicy.Shelve(Track(type), duration, nowMs), nowMs, _judgedThrough);
+
+    private AlarmPolicy.Track Track(AlarmType type) => _tracks.TryGetValue(type, out var track) ? track : AlarmPolicy.Track.Start(SensorId, type);
+
+    private SensorAlarmsChange Unchanged() => new(this, []);
+
+    private SensorAlarmsChange Next(AlarmPolicy.Outcome outcome, long at, long judgedThrough) => new(
+        new SensorAlarms(SensorId, Settings, _tracks.SetItem(outcome.Alarm.Type, outcome.Track), Math.Max(judgedThrough, _judgedThrough)),
+        [.. outcome.Transitions.Select(t => new AlarmChange(outcome.Alarm, t, at))]);
+}
+
+/// <param name="Next">The alarms after the event: keep them once <paramref name="Changes"/> are journalled.</param>
+/// <param name="Refusal">Why an operator's command did nothing, when it did nothing.</param>
+public sealed record SensorAlarmsChange(SensorAlarms Next, IReadOnlyList<AlarmChange> Changes, string? Refusal = null);

@@ -1,0 +1,140 @@
+using Pipeline.Models.Data;
+using Pipeline.Models.Sensors;
+
+namespace Pipeline.Models.Detection;
+
+/// <summary>
+/// One sensor's side of the detector, without I/O: it prepares each due window for the model (drifting signals'
+/// shift taken off, the sensor's scaler applied through the model's), judges the model's score against the sensor's
+/// calibration, and runs the learning period — collecting rows until there are enough to calibrate on. The network
+/// itself runs elsewhere (the node's inference actor, or the evaluator's scorer), batched across sensors.
+/// <para>
+/// Call order per reading that enters the window: <see cref="Prepare"/> for the window it made due (if any), then
+/// <see cref="Observe"/> with the reading's row — so a window's shift comes from the rows before its newest.
+/// </para>
+/// </summary>
+public sealed class SensorDetector
+{
+    private readonly List<float[]> _learned = [];
+    private DriftTracker _tracker;
+    private bool _fitting;
+
+    /// <param name="learningReadings">Rows to learn on before calibrating (at least the window plus one); 0: never learn, use the provisional calibration.</param>
+    /// <param name="calibration">The sensor's stored calibration of <paramref name="model"/>, when it has one.</param>
+    public SensorDetector(string sensorId, ModelBundle model, int learningReadings, SensorCalibration? calibration = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        SensorId = sensorId;
+        Model = model;
+        LearningRows = learningReadings == 0 ? 0 : Math.Max(learningReadings, model.Manifest.Window + 1);
+        Calibration = calibration is not null && calibration.ModelVersion == model.Version ? calibration : SensorCalibration.Provisional(sensorId, model);
+        IsLearning = LearningRows > 0 && Calibration.Readings == 0;
+        _tracker = Commissioning.Tracker(Model.Manifest with { Scaler = new ModelManifest.ScalerSection(Calibration.Mean, Calibration.Std) });
+    }
+
+    public string SensorId { get; }
+
+    public ModelBundle Model { get; }
+
+    public SensorCalibration Calibration { get; private set; }
+
+    /// <summary>Verdicts are marked learning (no alarm) until the sensor's own calibration is in place.</summary>
+    public bool IsLearning { get; private set; }
+
+    public int LearningRows { get; }
+
+    /// <summary>Rows collected so far in the learning period.</summary>
+    public int Learned => _learned.Count;
+
+    /// <summary>
+    /// The window's values as the model should see them — raw, the drifting signals' shift taken off, rescaled to the
+    /// model's scaler — with the calibration it is to be judged by (the one in place now, whenever its score comes).
+    /// </summary>
+    public PreparedWindow Prepare(SensorWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var values = window.Values.ToArray();
+        _tracker.TakeOff(values);
+        Calibration.Rescale(values, Model.Manifest.Scaler);
+        return new PreparedWindow(window, values, Calibration, IsLearning);
+    }
+
+    /// <summary>
+    /// A reading's row (the model's signals, in order) that entered the window. Returns the learned rows once, when the
+    /// learning period is complete: calibrate on them (<see cref="Commissioning.Calibrate"/>, off the caller's thread if
+    /// it must not wait) and hand the result to <see cref="Calibrate"/>.
+    /// </summary>
+    public SignalTable? Observe(float[] row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        _tracker.Observe(row);
+        if (!IsLearning)
+        {
+            return null;
+        }
+
+        _learned.Add(row);
+        if (_fitting || _learned.Count < LearningRows)
+        {
+            return null;
+        }
+
+        _fitting = true;
+        return new SignalTable([.. Model.Manifest.Signals], [.. _learned], new long[_learned.Count]);
+    }
+
+    /// <summary>
+    /// The sensor's own calibration, fitted (or loaded) for this model: from the next window on it is judged by it. The
+    /// drifting signals are followed from its centre through the rows learned since the window before the fit, as the
+    /// fit itself followed them.
+    /// </summary>
+    public void Calibrate(SensorCalibration calibration)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        if (calibration.ModelVersion != Model.Version)
+        {
+            throw new ArgumentException($"calibration of {calibration.ModelVersion} given to a detector of {Model.Version}");
+        }
+
+        Calibration = calibration;
+        _tracker = Commissioning.Tracker(Model.Manifest with { Scaler = new ModelManifest.ScalerSection(calibration.Mean, calibration.Std) });
+        foreach (var row in _learned.Skip(Model.Manifest.Window - 1))
+        {
+            _tracker.Observe(row);
+        }
+
+        _learned.Clear();
+        _fitting = false;
+        IsLearning = false;
+    }
+
+    /// <summary>A fit that failed: learning starts over from the next row.</summary>
+    public void LearnAgain()
+    {
+        _learned.Clear();
+        _fitting = false;
+        IsLearning = LearningRows > 0;
+        Calibration = SensorCalibration.Provisional(SensorId, Model);
+        _tracker = Commissioning.Tracker(Model.Manifest);
+    }
+
+    /// <summary>The model's score of a prepared window, judged against the calibration it was prepared with.</summary>
+    public static Verdict Judge(PreparedWindow prepared, WindowScore score, IReadOnlyList<string> signals)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(signals);
+        var (window, calibration) = (prepared.Window, prepared.Calibration);
+        var perSignal = new float[signals.Count];
+        var deviation = calibration.Deviation(score, perSignal);
+        return new Verdict(
+            window.SensorId, window.FirstSequence, window.LastSequence, window.StartTimestampMs, window.EndTimestampMs,
+            deviation, perSignal, [.. signals], calibration.Threshold, deviation > calibration.Threshold, calibration.ModelVersion,
+            score.Residual, prepared.Learning);
+    }
+}
+
+/// <summary>
+/// A window ready for the model: <paramref name="Values"/> in the model's input space, and the calibration (and
+/// learning state) its score is to be judged by.
+/// </summary>
+public sealed record PreparedWindow(SensorWindow Window, float[] Values, SensorCalibration Calibration, bool Learning);

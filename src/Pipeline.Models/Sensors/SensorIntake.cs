@@ -1,0 +1,162 @@
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>
+/// What one sensor makes of its readings, in order: the sequence check (<see cref="SequenceDecision"/>), the sliding
+/// window (<see cref="WindowBuffer"/>) and the health conditions (<see cref="HealthTracker"/>), with the counts a
+/// person looks at. No I/O: the sensor actor feeds it, and <c>pipeline evaluate</c> replays files through it, so both
+/// build the same windows.
+/// </summary>
+public sealed class SensorIntake
+{
+    private WindowBuffer _window;
+
+    public SensorIntake(string sensorId, SensorSettings settings, WindowSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        SensorId = sensorId;
+        Health = new HealthTracker(sensorId, settings);
+        _window = new WindowBuffer(spec);
+    }
+
+    public string SensorId { get; }
+
+    public HealthTracker Health { get; }
+
+    public WindowSpec Spec => _window.Spec;
+
+    /// <summary>Samples in the window, up to its length.</summary>
+    public int WindowFill => _window.Count;
+
+    public long? LastSequence { get; private set; }
+
+    public long LastTimestampMs { get; private set; }
+
+    /// <summary>When the last reading was measured (a refill's) or arrived (a live one's).</summary>
+    public DateTimeOffset? LastSeen { get; private set; }
+
+    /// <summary>When the last live reading arrived: what silence is measured from.</summary>
+    public DateTimeOffset? LastHeard { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public long OutOfOrder { get; private set; }
+
+    public long Gaps { get; private set; }
+
+    /// <summary>Readings that lacked a signal the window needs (each restarted the window).</summary>
+    public long Incomplete { get; private set; }
+
+    /// <summary>
+    /// Takes the readings before the first live one (from the store, on a (re)start) into the window and the sequence
+    /// bookkeeping, without emitting windows: they were scored before. Returns the rows that entered the window, for
+    /// the detector to follow.
+    /// </summary>
+    public IReadOnlyList<float[]> Refill(IEnumerable<Reading> history, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var rows = new List<float[]>();
+        foreach (var reading in history)
+        {
+            if (Accept(reading, now, live: false).Row is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>A live reading: what the sequence check decided, the window it made due (if any) and the health transitions.</summary>
+    public IntakeOutcome Take(Reading reading, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        var decision = SequenceDecision.Decide(LastSequence, LastTimestampMs, reading.Sequence, reading.TimestampMs, Health.Settings.SamplingPeriod, Health.Settings.GapFactor);
+        switch (decision.Verdict)
+        {
+            case SequenceVerdict.Duplicate:
+                Duplicates++;
+                return new IntakeOutcome(reading, decision, null, null, [], null);
+            case SequenceVerdict.OutOfOrder:
+                OutOfOrder++;
+                return new IntakeOutcome(reading, decision, null, null, [], null);
+            case SequenceVerdict.Gap or SequenceVerdict.Reset:
+                Gaps++;
+                _window.Clear();
+                break;
+        }
+
+        var (row, window, health, missing) = Accept(reading, now, live: true);
+        return new IntakeOutcome(reading, decision, row, window, health, missing);
+    }
+
+    /// <summary>No live reading for the sensor's <see cref="SensorSettings.OfflineAfter"/>: the offline transition, once.</summary>
+    public HealthEvent? CheckSilence(DateTimeOffset now, DateTimeOffset startedAt)
+    {
+        var silent = now - (LastHeard ?? startedAt) >= Health.Settings.OfflineAfter;
+        return silent ? Health.Silent(now, LastSeen) : null;
+    }
+
+    /// <summary>Starts an empty window of another shape (the sensor's model changed); the next readings fill it.</summary>
+    public void Reshape(WindowSpec spec) => _window = new WindowBuffer(spec);
+
+    /// <summary>What <c>pipeline sensors list</c> shows for the sensor's health: "ok", or its conditions.</summary>
+    public string HealthSummary()
+    {
+        var parts = new List<string>();
+        if (Health.IsOffline)
+        {
+            parts.Add("offline");
+        }
+
+        if (Health.StuckSignals.Count > 0)
+        {
+            parts.Add("stuck: " + string.Join(",", Health.StuckSignals.Order(StringComparer.Ordinal)));
+        }
+
+        if (Health.OutOfRangeSignals.Count > 0)
+        {
+            parts.Add("out of range: " + string.Join(",", Health.OutOfRangeSignals.Order(StringComparer.Ordinal)));
+        }
+
+        if (Health.PulsatingSignals.Count > 0)
+        {
+            parts.Add("pulsating: " + string.Join(",", Health.PulsatingSignals));
+        }
+
+        return parts.Count == 0 ? "ok" : string.Join("; ", parts);
+    }
+
+    public SensorStatus Status(string node, DateTimeOffset now) =>
+        new(SensorId, LastSeen, LastSequence, _window.Count, _window.Spec.Length, HealthSummary(), node, Duplicates, OutOfOrder, Gaps, now);
+
+    private (float[]? Row, SensorWindow? Window, IReadOnlyList<HealthEvent> Health, string? Missing) Accept(Reading reading, DateTimeOffset now, bool live)
+    {
+        LastSequence = reading.Sequence;
+        LastTimestampMs = reading.TimestampMs;
+        LastSeen = live ? now : reading.Timestamp; // history: when it was measured, not now
+        if (live)
+        {
+            LastHeard = now;
+        }
+
+        var health = Health.Observe(reading, now);
+        if (_window.MissingSignal(reading) is { } missing)
+        {
+            // A window needs every signal at every step: a reading without one is a hole.
+            Incomplete++;
+            _window.Clear();
+            return (null, null, health, missing);
+        }
+
+        var due = _window.Append(reading) && live;
+        return (_window.Row(reading), due ? _window.Snapshot(SensorId) : null, health, null);
+    }
+}
+
+/// <param name="Row">The reading's values in the window's signal order, when it entered the window.</param>
+/// <param name="Window">The window that became due with this reading, if any.</param>
+/// <param name="Health">Conditions that started or ended with it.</param>
+/// <param name="MissingSignal">A signal the window needs that the reading lacked (the window restarted).</param>
+public sealed record IntakeOutcome(Reading Reading, SequenceDecision Decision, float[]? Row, SensorWindow? Window, IReadOnlyList<HealthEvent> Health, string? MissingSignal);
