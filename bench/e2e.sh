@@ -54,9 +54,9 @@ trap cleanup EXIT
 max_fleet=100
 for n in $fleets; do [ "$n" -gt "$max_fleet" ] && max_fleet=$n; done
 [ "$max_fleet" -lt 1000 ] && max_fleet=1000
-devices() { # the simulator's names for a fleet of $1
-  local n=$1 i fmt="%02d"; [ "$n" -gt 99 ] && fmt="%03d"
-  for ((i = 1; i <= n; i++)); do printf "esp32-$fmt\n" "$i"; done
+devices() { # the simulator's names for a fleet of $1: esp32-01 .. esp32-99, esp32-100, ...
+  local n=$1 i
+  for ((i = 1; i <= n; i++)); do printf "esp32-%02d\n" "$i"; done
 }
 
 echo "Certificates (CA, broker, node, devices) in $work/certs ..."

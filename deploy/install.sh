@@ -4,9 +4,18 @@
 #   sudo deploy/install.sh PUBLISH_DIR --server-ip 192.168.1.50 --server-dns pipeline-pi.local
 # Run it again to update the binaries; the PKI, settings and data are kept.
 set -euo pipefail
+usage="usage: sudo install.sh PUBLISH_DIR [--server-ip IP ...] [--server-dns NAME ...]
+  PUBLISH_DIR  a self-contained bundle: dotnet publish src/Pipeline.Host -c Release -r linux-arm64 --self-contained true -o PUBLISH_DIR
+  --server-ip, --server-dns  every address and name the devices use to reach this machine (the broker certificate's SANs;
+               used only when the PKI is created, on the first run)"
+case "${1:-}" in
+  -h|--help) echo "$usage"; exit 0 ;;
+  ""|-*) echo "$usage" >&2; exit 2 ;;
+esac
 [ "$(id -u)" -eq 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
-publish="${1:?usage: install.sh PUBLISH_DIR [--server-ip IP ...] [--server-dns NAME ...]}"; shift
-[ -x "$publish/pipeline" ] || { echo "$publish/pipeline not found: dotnet publish src/Pipeline.Host -c Release -r linux-arm64 -o $publish" >&2; exit 1; }
+publish="$1"; shift
+# The script installs no .NET runtime: the bundle must bring its own.
+[ -x "$publish/pipeline" ] || { echo "$publish/pipeline not found: dotnet publish src/Pipeline.Host -c Release -r linux-arm64 --self-contained true -o $publish" >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 
 apt-get update -qq
@@ -24,9 +33,11 @@ if [ ! -f /etc/pipeline/certs/ca.crt ]; then
 fi
 chown -R pipeline:pipeline /etc/pipeline/certs
 
-# Mosquitto gets its own copy of what it needs, owned by its user, and runs our generated config.
+# Mosquitto gets its own copy of what it needs, owned by its user, and runs our generated config: the CA, its CRL, the
+# server's certificate and key, and the node's and SCADA identities' certificates (the ACL names them; devices are
+# covered by a pattern and need nothing here).
 install -d -m 0700 -o mosquitto -g mosquitto /etc/mosquitto/pipeline/certs
-for f in ca.crt server.crt server.key crl.pem node.crt; do install -m 0600 -o mosquitto -g mosquitto "/etc/pipeline/certs/$f" /etc/mosquitto/pipeline/certs/; done
+for f in ca.crt server.crt server.key crl.pem; do install -m 0600 -o mosquitto -g mosquitto "/etc/pipeline/certs/$f" /etc/mosquitto/pipeline/certs/; done
 for f in /etc/pipeline/certs/*.crt; do install -m 0600 -o mosquitto -g mosquitto "$f" /etc/mosquitto/pipeline/certs/; done
 /opt/pipeline/pipeline broker config --certs /etc/mosquitto/pipeline/certs --out /etc/mosquitto/pipeline --data /var/lib/mosquitto/
 install -d /etc/systemd/system/mosquitto.service.d

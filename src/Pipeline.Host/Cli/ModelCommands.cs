@@ -51,6 +51,10 @@ internal static class ModelCommands
                 ThresholdMargin = result.GetValue(margin),
             };
             Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
+            foreach (var finding in TrainingData.Review(options.Signals.Count > 0 ? table.Select(options.Signals) : table, options.Window))
+            {
+                Console.WriteLine(finding);
+            }
             var bundle = Trainer.Train(table, options, new EpochPrinter(), source: path);
             bundle.Save(outDir);
             Report(bundle, outDir);

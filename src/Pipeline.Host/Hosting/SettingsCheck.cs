@@ -28,8 +28,16 @@ internal static class SettingsCheck
         }
 
         var catalog = new SensorCatalog();
-        PipelineSections.BindCatalog(configuration, catalog);
-        problems.AddRange(catalog.Problems());
+        try
+        {
+            PipelineSections.BindCatalog(configuration, catalog);
+            problems.AddRange(catalog.Problems());
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add(e.Message); // "Failed to convert configuration value 'abc' at 'Pipeline:SensorDefaults:OfflineAfter' to type ..."
+        }
+
         return problems;
     }
 
@@ -52,7 +60,7 @@ internal static class SettingsCheck
         catch (InvalidOperationException e)
         {
             // The binder's own words name the key and the value it could not convert.
-            problems.Add($"{name}: {e.GetBaseException().Message}");
+            problems.Add(e.Message.StartsWith("Failed to convert", StringComparison.Ordinal) ? e.Message : $"{name}: {e.GetBaseException().Message}");
         }
     }
 

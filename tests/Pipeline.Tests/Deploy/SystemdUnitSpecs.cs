@@ -45,5 +45,18 @@ public sealed class SystemdUnitSpecs : IDisposable
         Assert.Contains("Unknown key 'ProtectSystm'", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_point_its_documentation_at_a_file_the_installed_bundle_has()
+    {
+        // #20: Documentation=file:///opt/pipeline/README.md named a file the bundle lacked. install.sh copies the
+        // published folder to /opt/pipeline; the build output here is that folder's content.
+        var documentation = Unit.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("Documentation=file:///opt/pipeline/", StringComparison.Ordinal));
+
+        var file = documentation["Documentation=file:///opt/pipeline/".Length..];
+
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, file)), $"{file} is not in the bundle");
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "docs", "models.md")));
+    }
+
     public void Dispose() => _temp.Dispose();
 }

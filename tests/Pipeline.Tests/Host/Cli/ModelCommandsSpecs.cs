@@ -42,6 +42,9 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Contains("epoch   3/3", train.Stdout, StringComparison.Ordinal);
         Assert.Contains("Training report", train.Stdout, StringComparison.Ordinal);
         Assert.Contains("drifting       ", train.Stdout, StringComparison.Ordinal);
+        // #20: too little data is said, with what would be enough.
+        Assert.Contains("warning: only 1500 rows", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"at least {TrainingData.EnoughRows} rows of normal operation", train.Stdout, StringComparison.Ordinal);
         var bundle = ModelBundle.Load(model);
         Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
