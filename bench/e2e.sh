@@ -67,7 +67,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=$(shuf -i 20000-60000 -n 1)
 while listening "$port"; do port=$(shuf -i 20000-60000 -n 1); done
 "$pipeline" broker config --certs "$work/certs" --out "$work/mosquitto" --port "$port" --bind 127.0.0.1 \
-  --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 >/dev/null
+  --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 --snapshot-persistence >/dev/null
 mkdir -p "$work/mosquitto/data"
 mosquitto -c "$work/mosquitto/mosquitto.conf" 2>"$work/mosquitto/stderr" & pids+=($!)
 for _ in $(seq 50); do listening "$port" && break; sleep 0.1; done

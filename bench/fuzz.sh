@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 export FUZZ_PAYLOADS="${1:-100000}" FUZZ_COMMANDS="${2:-10000}"
 dotnet build tests/Pipeline.Tests -c Release -v q -nologo >/dev/null
 dotnet test tests/Pipeline.Tests -c Release --no-build --filter "FullyQualifiedName~NodeFuzzSpecs" \
-  --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(sent|malformed|rejects:|Passed|Failed|Error Message|  )" | grep -v "^\s*$"
+  --logger "console;verbosity=detailed" 2>&1 | tee /tmp/fuzz-raw.log | grep -a -E "^\s*(sent|malformed|rejects:|Passed|Failed|Error Message|  )" | grep -v "^\s*$"

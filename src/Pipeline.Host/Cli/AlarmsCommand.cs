@@ -57,7 +57,8 @@ internal static class AlarmsCommand
         var certs = new Option<string>("--certs") { Description = "PKI folder with ca.crt and the SCADA identity's certificate.", DefaultValueFactory = _ => "certs" };
         var identity = new Option<string>("--as") { Description = "The SCADA identity to send as (role scada; only it may command).", Required = true };
         var minutes = new Option<double>("--minutes") { Description = "How long to shelve.", DefaultValueFactory = _ => 60 };
-        var command = new Command(verb, description) { alarm, broker, certs, identity };
+        var passwordFile = new Option<string?>("--password-file") { Description = "A file whose first line is the identity's password, for a broker that also asks for one (docs/mqtt.md)." };
+        var command = new Command(verb, description) { alarm, broker, certs, identity, passwordFile };
         if (withMinutes)
         {
             command.Options.Add(minutes);
@@ -70,7 +71,7 @@ internal static class AlarmsCommand
             var payload = withMinutes
                 ? JsonSerializer.Serialize(new Dictionary<string, object> { ["alarm"] = id, ["minutes"] = result.GetValue(minutes), ["by"] = by }, CommandJson.Default.DictionaryStringObject)
                 : JsonSerializer.Serialize(new Dictionary<string, object> { ["alarm"] = id, ["by"] = by }, CommandJson.Default.DictionaryStringObject);
-            var answer = await SendAsync(BrokerEndpoint.Parse(result.GetValue(broker)!), result.GetValue(certs)!, by, AlarmCommand.Prefix + verb, payload, cancellation);
+            var answer = await SendAsync(BrokerEndpoint.Parse(result.GetValue(broker)!), result.GetValue(certs)!, by, result.GetValue(passwordFile), AlarmCommand.Prefix + verb, payload, cancellation);
             if (answer is null)
             {
                 return CliAction.Failed;
@@ -96,7 +97,7 @@ internal static class AlarmsCommand
     /// Publishes the command with <c>pipeline/replies/&lt;identity&gt;</c> as its MQTT 5 response topic and waits for the
     /// node's answer; null (with the reason on stderr) when the broker refuses it or the node does not answer.
     /// </summary>
-    private static async Task<byte[]?> SendAsync(BrokerEndpoint broker, string certs, string identity, string topic, string payload, CancellationToken cancellation)
+    private static async Task<byte[]?> SendAsync(BrokerEndpoint broker, string certs, string identity, string? passwordFile, string topic, string payload, CancellationToken cancellation)
     {
         var replies = TopicContract.Replies(identity);
         var correlation = Guid.NewGuid().ToByteArray();
@@ -111,7 +112,7 @@ internal static class AlarmsCommand
 
             return Task.CompletedTask;
         };
-        await client.ConnectAsync(MutualTlsClientOptions.For(broker, certs, identity).Build(), cancellation);
+        await client.ConnectAsync(MutualTlsClientOptions.For(broker, certs, identity).WithPasswordFrom(identity, passwordFile).Build(), cancellation);
         try
         {
             var subscribed = await client.SubscribeAsync(replies, MqttQualityOfServiceLevel.AtLeastOnce, cancellation);

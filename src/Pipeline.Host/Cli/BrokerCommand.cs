@@ -29,14 +29,19 @@ internal static class BrokerCommand
         var data = new Option<string>("--data") { Description = "Persistence folder.", DefaultValueFactory = _ => "/var/lib/mosquitto/" };
         var user = new Option<string>("--user") { Description = "User Mosquitto runs as (must read the certs and server.key).", DefaultValueFactory = _ => "mosquitto" };
         var log = new Option<string?>("--log") { Description = "Log file (default: stderr, i.e. the journal)." };
+        var snapshot = new Option<bool>("--snapshot-persistence")
+        {
+            Description = "Save Mosquitto's persistence every 60 s instead of after every change: faster under a backlog, but a killed broker loses what it queued since (docs/reliability.md).",
+        };
         var command = new Command("config", "Write mosquitto.conf and its ACL: mTLS on 8883, CRL, CN as identity, persistence, sized queues.")
         {
-            certs, output, port, bind, queued, connections, data, user, log,
+            certs, output, port, bind, queued, connections, data, user, log, snapshot,
         };
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             var (config, acl) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
             {
+                SaveEveryChange = !result.GetValue(snapshot),
                 CertsDirectory = result.GetValue(certs)!,
                 OutDirectory = result.GetValue(output)!,
                 Port = result.GetValue(port),

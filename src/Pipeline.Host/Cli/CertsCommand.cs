@@ -16,6 +16,7 @@ internal static class CertsCommand
         Revoke(),
         List(),
         ExportEsp32(),
+        PasswordCommand.Create(DirOption(), NameArgument()),
     };
 
     private static Option<string> DirOption() => new("--dir")

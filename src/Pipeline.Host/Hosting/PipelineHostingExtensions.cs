@@ -10,6 +10,7 @@ using Pipeline.Models.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Brokering;
@@ -55,7 +56,7 @@ public static class PipelineHostingExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new TelemetryCodec(sp.GetRequiredService<IOptions<TelemetryLimits>>().Value));
-        services.AddSingleton(sp => PipelineStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton(sp => PipelineStore.Open(sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<ILogger<PipelineStore>>()));
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Readings);
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Verdicts);
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Sensors);

@@ -27,6 +27,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly GuardedTlsListener _listener;
     private readonly ServerCertificateSource _serverCertificate;
     private readonly ILogger _logger;
+    private readonly PasswordCheck? _passwords;
     private readonly ConcurrentDictionary<string, X509Certificate2> _sessions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private long _refusedConnections;
@@ -49,6 +50,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 folder.ServerCertificate);
         }
 
+        _passwords = options.RequirePasswords ? new PasswordCheck(Path.Combine(folder.Directory, PasswordFile.FileName)) : null;
         _serverCertificate = new ServerCertificateSource(folder, logger);
         _ = _serverCertificate.Current; // a missing or unreadable key is a start-up error
         _listener = new GuardedTlsListener(options, _serverCertificate, ValidateClientCertificate, logger);
@@ -198,6 +200,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         {
             Refuse(e, MqttConnectReasonCode.ClientIdentifierNotValid,
                 $"client id '{e.ClientId}' must be the certificate's name '{identity.Name}'");
+            return Task.CompletedTask;
+        }
+
+        if (_passwords?.Refusal(identity, e.UserName, e.RawPassword) is { } wrong)
+        {
+            Refuse(e, MqttConnectReasonCode.BadUserNameOrPassword, wrong);
             return Task.CompletedTask;
         }
 

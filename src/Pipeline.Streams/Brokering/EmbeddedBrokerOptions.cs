@@ -38,6 +38,12 @@ public sealed class EmbeddedBrokerOptions : ISettingsGroup
     /// </summary>
     public int MaxPacketBytes { get; set; } = 65_536;
 
+    /// <summary>
+    /// The optional password layer (docs/mqtt.md): every client must also give its certificate's name as user name and
+    /// the password set with <c>pipeline certs password</c> (hashed in <c>CertsDirectory/passwords</c>). Default off.
+    /// </summary>
+    public bool RequirePasswords { get; set; }
+
     public IEnumerable<string> Problems(string section) =>
         SettingRules.When(!System.Net.IPAddress.TryParse(BindAddress, out _), $"{section}:BindAddress '{BindAddress}' is not an IP address")
             .Concat(SettingRules.Range($"{section}:Port", Port, 1, 65_535))

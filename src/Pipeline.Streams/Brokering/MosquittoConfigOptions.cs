@@ -26,6 +26,14 @@ public sealed record MosquittoConfigOptions
     /// <summary>Unacknowledged QoS 1 messages in flight per client (Mosquitto's default of 20 caps QoS 1 at ~23k msg/s).</summary>
     public int MaxInflightMessages { get; init; } = 1000;
 
+    /// <summary>
+    /// Save the persistence database after every change (default), so that a reading Mosquitto acknowledged to a device
+    /// survives Mosquitto being killed before it reached the node. False: a snapshot every 60 s and on a clean stop —
+    /// faster under a backlog, but a kill loses whatever was queued since the last snapshot (docs/reliability.md measures
+    /// both).
+    /// </summary>
+    public bool SaveEveryChange { get; init; } = true;
+
     /// <summary>Where Mosquitto keeps its persistence database (sessions and queued messages survive a restart).</summary>
     public string PersistenceDirectory { get; init; } = "/var/lib/mosquitto/";
 

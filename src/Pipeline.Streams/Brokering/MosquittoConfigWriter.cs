@@ -54,10 +54,20 @@ public static class MosquittoConfigWriter
         Line("per_listener_settings false");
         Setting("user", options.RunAsUser);
         Line(string.Empty);
-        Line("# Sessions and queued QoS 1 messages survive a broker restart (saved on shutdown and every 60 s).");
         Line("persistence true");
         Setting("persistence_location", persistence);
-        Line("autosave_interval 60");
+        if (options.SaveEveryChange)
+        {
+            Line("# Sessions and queued QoS 1 messages survive a broker restart, also a kill: saved after every change.");
+            Line("autosave_on_changes true");
+            Line("autosave_interval 1");
+        }
+        else
+        {
+            Line("# Sessions and queued QoS 1 messages survive a clean restart (saved on shutdown and every 60 s); a kill loses");
+            Line("# what was queued since the last save.");
+            Line("autosave_interval 60");
+        }
         Line("# A client that never comes back gives up its queue after a week.");
         Line("persistent_client_expiration 7d");
         Line(string.Empty);

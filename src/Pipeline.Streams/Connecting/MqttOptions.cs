@@ -33,6 +33,12 @@ public sealed class MqttOptions : ISettingsGroup
     /// <summary>Longest delay between reconnect attempts. Default 30 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A file whose first line is this identity's password, for a broker that also asks for one (the optional password
+    /// layer, docs/mqtt.md). Default none: no password is sent.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
     /// <summary>MQTT keep-alive. Default 15 s.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -57,6 +63,7 @@ public sealed class MqttOptions : ISettingsGroup
             .Concat(SettingRules.Positive($"{section}:SessionExpiry", SessionExpiry))
             .Concat(SettingRules.Positive($"{section}:ReconnectMinDelay", ReconnectMinDelay))
             .Concat(SettingRules.When(ReconnectMaxDelay < ReconnectMinDelay, $"{section}:ReconnectMaxDelay ({ReconnectMaxDelay}) must not be below ReconnectMinDelay ({ReconnectMinDelay})"))
+            .Concat(SettingRules.When(!string.IsNullOrEmpty(PasswordFile) && !File.Exists(PasswordFile), $"{section}:PasswordFile '{PasswordFile}' does not exist"))
             .Concat(SettingRules.When(!Directory.Exists(CertsDirectory),
                 $"{section}:CertsDirectory '{CertsDirectory}' does not exist; create it with 'pipeline certs init --dir {CertsDirectory}'"));
     }

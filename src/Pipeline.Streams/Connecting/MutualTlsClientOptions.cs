@@ -68,4 +68,21 @@ public static class MutualTlsClientOptions
 
         return X509CertificateLoader.LoadCertificateFromFile(folder.CaCertificate);
     }
+
+    /// <summary>
+    /// The optional password layer (docs/mqtt.md): the identity's name as user name and the password kept in
+    /// <paramref name="passwordFile"/> (its first line). Without a file nothing is added.
+    /// </summary>
+    public static MqttClientOptionsBuilder WithPasswordFrom(this MqttClientOptionsBuilder builder, string identity, string? passwordFile)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(passwordFile))
+        {
+            return builder;
+        }
+
+        var password = File.ReadLines(passwordFile).FirstOrDefault()?.TrimEnd('\r')
+            ?? throw new InvalidDataException($"{passwordFile} is empty; it should hold {identity}'s password on its first line");
+        return builder.WithCredentials(identity, password);
+    }
 }

@@ -42,10 +42,11 @@ public sealed class PipelineStore : IDisposable
 
     public ISensorCalibrations Calibrations { get; }
 
-    public static PipelineStore Open(StoreOptions options)
+    /// <param name="logger">Where a full disk is reported (the node's log); none for the CLI.</param>
+    public static PipelineStore Open(StoreOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout);
+        var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout, logger);
         return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
             new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
     }

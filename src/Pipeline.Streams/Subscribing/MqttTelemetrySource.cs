@@ -92,6 +92,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     /// </summary>
     private MqttClientOptions ClientOptions() =>
         MutualTlsClientOptions.For(_endpoint, _options.CertsDirectory, _options.Identity)
+            .WithPasswordFrom(_options.Identity, _options.PasswordFile)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
             .WithReceiveMaximum((ushort)_options.MaxInFlight)

@@ -3,7 +3,8 @@ namespace Pipeline.Tests.Support;
 public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="because"/> after <paramref name="timeout"/>.</summary>
-    public static async Task HoldsAsync(Func<bool> condition, TimeSpan timeout, Func<string> because)
+    /// <param name="every">How often to look (default 50 ms): a condition about something settling needs longer.</param>
+    public static async Task HoldsAsync(Func<bool> condition, TimeSpan timeout, Func<string> because, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
@@ -13,7 +14,7 @@ public static class Eventually
                 Assert.Fail($"Not within {timeout}: {because()}");
             }
 
-            await Task.Delay(50);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }

@@ -28,7 +28,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
 
-    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null, int maxConnections = 1000)
+    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null, int maxConnections = 1000, bool saveEveryChange = true)
     {
         var chosen = port ?? FreePort.Next();
         Directory.CreateDirectory(workDirectory);
@@ -43,6 +43,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
             RunAsUser = Environment.UserName,
             LogFile = logFile,
             MaxConnections = maxConnections,
+            SaveEveryChange = saveEveryChange,
         });
         Directory.CreateDirectory(Path.Combine(workDirectory, "data"));
 
@@ -79,6 +80,16 @@ public sealed class MosquittoProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>SIGKILL: a crash or a power cut — it saves nothing on the way out.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
         }
     }
 

@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Pipeline.Streams.Storing.Sqlite;
 
@@ -7,22 +9,28 @@ namespace Pipeline.Streams.Storing.Sqlite;
 /// the writer, off the caller's thread, in its own transaction, and is synced before it returns
 /// (<c>synchronous=FULL</c>: a power cut must not take back a reading the broker was told is stored). A lock held by
 /// another process (<c>sqlite3</c>, a CLI command) beyond the busy timeout is waited out with backoff rather than
-/// failing the write: what is behind it simply waits, which is the backpressure. Readers get their own connections.
+/// failing the write: what is behind it simply waits, which is the backpressure. A full disk is waited out the same
+/// way (#15): nothing is acknowledged meanwhile, the log says so once, and writing resumes by itself when space is
+/// freed. Readers get their own connections.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
     private readonly SqliteConnection _writer;
+    private readonly ILogger _logger;
+    private DateTimeOffset? _fullSince;
+    private long _fullRetries;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly string _readConnectionString;
     private long _busyRetries;
 
-    private SqliteDatabase(string path, SqliteConnection writer, string readConnectionString)
+    private SqliteDatabase(string path, SqliteConnection writer, string readConnectionString, ILogger logger)
     {
         Path = path;
         _writer = writer;
         _readConnectionString = readConnectionString;
+        _logger = logger;
     }
 
     public string Path { get; }
@@ -30,8 +38,11 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Writes that found the file locked and were retried.</summary>
     public long BusyRetries => Interlocked.Read(ref _busyRetries);
 
+    /// <summary>Since when writes are waiting for disk space, or null.</summary>
+    public DateTimeOffset? FullSince => _fullSince;
+
     /// <summary>Opens (creating if needed) the database and brings its schema up to date.</summary>
-    public static SqliteDatabase Open(string path, TimeSpan busyTimeout)
+    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -51,7 +62,7 @@ public sealed class SqliteDatabase : IDisposable
             }
 
             SqliteSchema.Migrate(connection);
-            return new SqliteDatabase(path, connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly));
+            return new SqliteDatabase(path, connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger ?? NullLogger.Instance);
         }
         catch
         {
@@ -91,13 +102,21 @@ public sealed class SqliteDatabase : IDisposable
             {
                 try
                 {
-                    return await Task.Run(() =>
+                    var written = await Task.Run(() =>
                     {
                         using var transaction = _writer.BeginTransaction(deferred: false);
                         var result = write(_writer, transaction);
                         transaction.Commit();
                         return result;
                     }, cancellation).ConfigureAwait(false);
+                    SpaceIsBack();
+                    return written;
+                }
+                catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_FULL)
+                {
+                    DiskFull(e);
+                    await Task.Delay(delay, cancellation).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
                 }
                 catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
                 {
@@ -110,6 +129,27 @@ public sealed class SqliteDatabase : IDisposable
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    private void DiskFull(SqliteException e)
+    {
+        Interlocked.Increment(ref _fullRetries);
+        if (_fullSince is null)
+        {
+            _fullSince = DateTimeOffset.UtcNow;
+            _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",
+                Path, e.Message);
+        }
+    }
+
+    private void SpaceIsBack()
+    {
+        if (_fullSince is { } since)
+        {
+            _fullSince = null;
+            _logger.LogInformation("Space is back on the disk holding {Store}: writing resumed after {Waited} ({Retries} retries)",
+                Path, DateTimeOffset.UtcNow - since, Interlocked.Exchange(ref _fullRetries, 0));
         }
     }
 

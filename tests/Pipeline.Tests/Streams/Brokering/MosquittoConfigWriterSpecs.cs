@@ -34,6 +34,8 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
             "use_username_as_clientid true",
             "allow_anonymous false",
             "persistence true",
+            "autosave_on_changes true", // #15: a killed broker keeps what it acknowledged (BrokerCrashSpecs)
+            "autosave_interval 1",
             "max_queued_messages 250000",
             "set_tcp_nodelay true",
             "max_connections 300",
