@@ -41,8 +41,11 @@ for f in ca.crt server.crt server.key crl.pem; do install -m 0600 -o mosquitto -
 for f in /etc/pipeline/certs/*.crt; do install -m 0600 -o mosquitto -g mosquitto "$f" /etc/mosquitto/pipeline/certs/; done
 /opt/pipeline/pipeline broker config --certs /etc/mosquitto/pipeline/certs --out /etc/mosquitto/pipeline --data /var/lib/mosquitto/
 install -d /etc/systemd/system/mosquitto.service.d
+# LimitNOFILE bounds the sockets Mosquitto holds: its max_connections (1000) can be pushed past by dropping TLS
+# handshakes midway (2.0.11, docs/mqtt.md).
 cat > /etc/systemd/system/mosquitto.service.d/pipeline.conf <<'CONF'
 [Service]
+LimitNOFILE=1100
 ExecStart=
 ExecStart=/usr/sbin/mosquitto -c /etc/mosquitto/pipeline/mosquitto.conf
 CONF

@@ -131,9 +131,11 @@ internal static class SensorMemoryBenchmark
 
     private sealed class NoJournal : IAlarmJournal
     {
-        public Task RecordAsync(IReadOnlyList<AlarmChange> changes, CancellationToken cancellation) => Task.CompletedTask;
+        public Task RecordAsync(IReadOnlyList<AlarmChange> changes, IReadOnlyList<Verdict> judged, CancellationToken cancellation) => Task.CompletedTask;
 
         public Task<IReadOnlyList<Alarm>> LoadOpenAsync(string? sensorId, CancellationToken cancellation) => Task.FromResult<IReadOnlyList<Alarm>>([]);
+
+        public Task<IReadOnlyList<JudgedWindow>> LoadJudgedAsync(string sensorId, int count, CancellationToken cancellation) => Task.FromResult<IReadOnlyList<JudgedWindow>>([]);
     }
 
     private sealed class NoPublisher : IAlarmPublisher

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 
 namespace Pipeline.Actors.Sensors;
 
@@ -18,7 +19,7 @@ public sealed partial class SensorActor
         }
 
         _log.Info("Alarm {0} acknowledged by {1}", alarm.Id, acknowledge.By);
-        Commit(change.Next, [.. change.Changes], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} acknowledged by {acknowledge.By}", alarm));
+        Commit(change.Next, [.. change.Changes], [], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} acknowledged by {acknowledge.By}", alarm));
     }
 
     private void HandleShelve(ShelveAlarm shelve)
@@ -26,14 +27,15 @@ public sealed partial class SensorActor
         var change = _alarms.Shelve(shelve.Type, shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var alarm = change.Next[shelve.Type];
         _log.Info("Alarm {0} shelved for {1} by {2}", alarm.Id, shelve.Duration, shelve.By);
-        Commit(change.Next, [.. change.Changes], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} shelved for {shelve.Duration.TotalMinutes:0.#} min by {shelve.By}", alarm));
+        Commit(change.Next, [.. change.Changes], [], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} shelved for {shelve.Duration.TotalMinutes:0.#} min by {shelve.By}", alarm));
     }
 
     /// <summary>
-    /// Journals the alarm changes, then keeps the new alarms, publishes the changes and answers: SCADA never sees an
-    /// alarm the node could forget, and a batch is answered only once its alarms are stored.
+    /// Journals the alarm changes with the verdicts that caused them, then keeps the new alarms, publishes the changes
+    /// and answers: SCADA never sees an alarm the node could forget, a batch is answered only once its alarms are
+    /// stored, and a window judged again after a crash finds its verdict stored and changes no alarm twice.
     /// </summary>
-    private void Commit(SensorAlarms next, List<AlarmChange> changes, IActorRef replyTo, object? answer)
+    private void Commit(SensorAlarms next, List<AlarmChange> changes, IReadOnlyList<Verdict> judged, IActorRef replyTo, object? answer)
     {
         if (changes.Count == 0)
         {
@@ -43,7 +45,7 @@ public sealed partial class SensorActor
             return;
         }
 
-        _services.Journal.RecordAsync(changes, CancellationToken.None).PipeTo(Self,
+        _services.Journal.RecordAsync(changes, judged, CancellationToken.None).PipeTo(Self,
             success: () => new Journalled(next, changes, replyTo, answer),
             failure: e => new JournalFailed(e, replyTo));
         Busy(() =>

@@ -74,8 +74,9 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         {
             var history = refill ? await services.History.LatestAsync(id, length, beforeSequence, CancellationToken.None).ConfigureAwait(false) : [];
             var open = await services.Journal.LoadOpenAsync(id, CancellationToken.None).ConfigureAwait(false);
+            var judged = await services.Journal.LoadJudgedAsync(id, services.Alarms.RememberedWindows, CancellationToken.None).ConfigureAwait(false);
             var calibration = await services.Calibrations.LoadCalibrationAsync(id, model, CancellationToken.None).ConfigureAwait(false);
-            return new Loaded(history, open, calibration);
+            return new Loaded(history, open, judged, calibration);
         }
     }
 
@@ -92,7 +93,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     private void HandleLoaded(Loaded loaded)
     {
-        _alarms = SensorAlarms.Load(_sensorId, _services.Alarms, loaded.Open);
+        _alarms = SensorAlarms.Load(_sensorId, _services.Alarms, loaded.Open, loaded.Judged);
         foreach (var (condition, signal) in _alarms.ActiveConditions())
         {
             // The conditions behind open health alarms carry over, so that each clears when the sensor shows it is over.
@@ -136,7 +137,6 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             Receive<ShelveAlarm>(HandleShelve);
             Receive<Rewind>(HandleRewind);
             Receive<WakeUp>(_ => { });
-            Receive<GetSensorStatus>(_ => Sender.Tell(Status()));
             Receive<CheckSilence>(_ => HandleSilence());
             Receive<CheckCalibration>(_ => HandleCheckCalibration());
             Receive<CalibrationChecked>(HandleCalibrationChecked);
@@ -245,7 +245,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             _services.Board.Report(Status());
         }
 
-        Commit(alarms, changes, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts));
+        Commit(alarms, changes, verdicts, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts));
     }
 
     private void HandleBatchFailed(BatchFailed failed)
@@ -262,7 +262,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             LogHealth(offline);
             _services.Board.Report(Status());
             var changes = new List<AlarmChange>();
-            Commit(Apply(_alarms.OnHealth(offline), changes), changes, ActorRefs.Nobody, null);
+            Commit(Apply(_alarms.OnHealth(offline), changes), changes, [], ActorRefs.Nobody, null);
         }
     }
 

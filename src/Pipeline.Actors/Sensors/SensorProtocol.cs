@@ -45,9 +45,6 @@ public sealed record Rewound(string SensorId);
 /// <summary>Starts a registered sensor's actor without a reading, so that it can go offline if none ever comes.</summary>
 public sealed record WakeUp(string SensorId) : IWithSensorId;
 
-/// <summary>Replied to with the sensor's <see cref="SensorStatus"/>.</summary>
-public sealed record GetSensorStatus(string SensorId) : IWithSensorId;
-
 /// <summary>An operator's acknowledgement (from SCADA over MQTT, or the CLI). Replied to with <see cref="AlarmCommandOutcome"/>.</summary>
 public sealed record AcknowledgeAlarm(string SensorId, AlarmType Type, string By) : IWithSensorId;
 

@@ -33,6 +33,12 @@ public sealed class AlarmSettings : ISettingsGroup
     /// <summary>Default 1 minute.</summary>
     public TimeSpan ChatterPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How many of its newest verdicts a restarted sensor reads back so its on-delay and off-delay go on where they
+    /// stopped (an off-delay longer than 1,000 windows starts counting again after a restart).
+    /// </summary>
+    public int RememberedWindows => Math.Max(OnDelayWindows, Math.Min(ClearWindows, 1000));
+
     public IEnumerable<string> Problems(string section) =>
         SettingRules.Range($"{section}:OnDelayWindows", OnDelayWindows, 1, 1000)
             .Concat(SettingRules.Range($"{section}:OnDelayAnomalous", OnDelayAnomalous, 1, OnDelayWindows))

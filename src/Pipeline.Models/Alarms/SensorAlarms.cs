@@ -38,14 +38,31 @@ public sealed class SensorAlarms
     /// <summary>The alarms not in the normal state (or shelved), as journalled.</summary>
     public IEnumerable<Alarm> Open => _tracks.Values.Select(t => t.Alarm).Where(a => a.State != AlarmState.Normal || a.ShelvedUntil is not null);
 
-    /// <summary>The sensor's alarms as the journal left them (<see cref="IAlarmJournal.LoadOpenAsync"/>); the others are normal.</summary>
-    public static SensorAlarms Load(string sensorId, AlarmSettings settings, IEnumerable<Alarm> open)
+    /// <summary>
+    /// The sensor's alarms as the journal left them (<see cref="IAlarmJournal.LoadOpenAsync"/>); the others are normal.
+    /// With its newest stored verdicts (<see cref="IAlarmJournal.LoadJudgedAsync"/>, at least
+    /// <see cref="AlarmSettings.RememberedWindows"/>), the anomaly alarm also goes on where it stopped: windows judged
+    /// before count once, and its on-delay and off-delay remember the windows before the restart.
+    /// </summary>
+    public static SensorAlarms Load(string sensorId, AlarmSettings settings, IEnumerable<Alarm> open, IReadOnlyList<JudgedWindow>? judged = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(open);
         var tracks = open.Where(a => a.SensorId == sensorId)
             .ToImmutableDictionary(a => a.Type, a => AlarmPolicy.Track.Start(sensorId, a.Type) with { Alarm = a });
-        return new SensorAlarms(sensorId, settings, tracks, long.MinValue);
+        if (judged is not { Count: > 0 })
+        {
+            return new SensorAlarms(sensorId, settings, tracks, long.MinValue);
+        }
+
+        var scored = judged.Where(w => !w.Learning).ToList();
+        var anomaly = tracks.TryGetValue(AlarmType.Anomaly, out var track) ? track : AlarmPolicy.Track.Start(sensorId, AlarmType.Anomaly);
+        anomaly = anomaly with
+        {
+            Recent = scored.TakeLast(settings.OnDelayWindows).Select(w => w.Score > w.Threshold).ToList(),
+            BelowClear = scored.AsEnumerable().Reverse().TakeWhile(w => w.Score < w.Threshold * settings.ClearFraction).Count(),
+        };
+        return new SensorAlarms(sensorId, settings, tracks.SetItem(AlarmType.Anomaly, anomaly), judged.Max(w => w.LastSequence));
     }
 
     /// <summary>The health conditions behind the active health alarms, with their signals: what a restarted sensor picks up again.</summary>

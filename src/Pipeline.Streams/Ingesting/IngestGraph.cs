@@ -63,8 +63,8 @@ public static class IngestGraph
             .SelectAsync(1, async judged =>
             {
                 var verdicts = judged.Verdicts;
-                var stored = await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
-                metrics.OnVerdicts(verdicts, stored, verdicts.Count(v => v.Anomalous));
+                await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                metrics.OnVerdicts(verdicts, verdicts.Count(v => v.Anomalous));
                 return judged.Messages;
             })
             .ToMaterialized(Sink.ForEach<List<IncomingMessage>>(messages =>

@@ -29,7 +29,7 @@ public sealed class IngestMetrics
 
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
-    /// <summary>Verdicts stored (one per scored window).</summary>
+    /// <summary>Windows judged (one verdict each; a window judged again after a crash counts again, its verdict is stored once).</summary>
     public long Verdicts => Interlocked.Read(ref _verdicts);
 
     /// <summary>Verdicts whose score exceeded the threshold.</summary>
@@ -61,14 +61,14 @@ public sealed class IngestMetrics
         Interlocked.Add(ref _rejected, rejected);
     }
 
-    internal void OnVerdicts(IEnumerable<Verdict> verdicts, int stored, int anomalous)
+    internal void OnVerdicts(IReadOnlyList<Verdict> verdicts, int anomalous)
     {
         foreach (var verdict in verdicts)
         {
             _latest[verdict.SensorId] = verdict;
         }
 
-        Interlocked.Add(ref _verdicts, stored);
+        Interlocked.Add(ref _verdicts, verdicts.Count);
         Interlocked.Add(ref _anomalous, anomalous);
     }
 

@@ -8,6 +8,7 @@ namespace Pipeline.Tests.Bench;
 /// bench/e2e.sh in its quick form, with the binary under test: the harness runs start to finish and writes every
 /// figure it promises. Its numbers are not checked here — timing goals belong to the benchmark, not to tests.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class EndToEndBenchSpecs : IDisposable
 {
     private readonly TempDirectory _results = new();

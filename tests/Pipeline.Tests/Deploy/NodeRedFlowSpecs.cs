@@ -14,6 +14,7 @@ namespace Pipeline.Tests.Deploy;
 /// against a real Mosquitto: it connects with the SCADA identity over mTLS, shows the retained alarms, and sends an
 /// acknowledgement the node receives.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class NodeRedFlowSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -11,6 +11,7 @@ namespace Pipeline.Tests.Deploy;
 /// directory as working and home directory. The node must connect, store and score, and stop cleanly on SIGTERM —
 /// so nothing it does at run time writes outside its state directory.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
 {
     private const int Nobody = 65534;

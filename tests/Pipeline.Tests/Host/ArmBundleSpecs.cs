@@ -12,6 +12,7 @@ namespace Pipeline.Tests.Host;
 /// readings from a device over mTLS and scores them — with the portable backend, since no libtorch exists for arm64.
 /// test.sh installs qemu-user-static and the arm64 C libraries it needs.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class ArmBundleSpecs(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);

@@ -11,6 +11,7 @@ namespace Pipeline.Tests.Host;
 /// 60 s) what it had queued since the last save is lost — measured, not asserted (docs/reliability.md). Either way
 /// nothing is stored twice and the node carries on.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class BrokerCrashSpecs(ITestOutputHelper output) : IDisposable
 {
     private const int Readings = 6000;

@@ -8,6 +8,7 @@ namespace Pipeline.Tests.Host;
 /// (the broker keeps the readings), says why once, stays up, and when space is freed stores every reading and judges
 /// every window by itself. The disk is a 16 MiB tmpfs mounted for the spec (it runs as root).
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class DiskFullSpecs : IAsyncLifetime, IDisposable
 {
     private const int Readings = 3000;
@@ -36,11 +37,10 @@ public sealed class DiskFullSpecs : IAsyncLifetime, IDisposable
         var publishing = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1)
             .PublishAsync(1, Readings, default, seq => Telemetry.Payload(seq, DateTimeOffset.UtcNow.AddSeconds(seq - Readings - 60), 120 + (seq % 7)));
         await node.WaitForOutputAsync("is full", Patience);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // a while of being full: still up, still waiting
+        await publishing; // every reading is with the broker now, waiting for the node
         var storedWhileFull = NodeDatabase.Scalar(db, "SELECT count(*) FROM readings");
 
         File.Delete(filler);
-        await publishing;
         await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM verdicts") >= Readings - 59, Patience, () => node.Output);
 
         Assert.False(node.HasExited);

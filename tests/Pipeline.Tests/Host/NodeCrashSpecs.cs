@@ -12,6 +12,7 @@ namespace Pipeline.Tests.Host;
 /// as the verdicts. The suite kills it 6 times in 6,000 readings; bench/chaos.sh 20 times in 100,000 (CHAOS_KILLS,
 /// CHAOS_READINGS).
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class NodeCrashSpecs(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
@@ -19,16 +20,13 @@ public sealed class NodeCrashSpecs(ITestOutputHelper output) : IAsyncLifetime, I
     private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
     private MosquittoProcess _mosquitto = null!;
 
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
-
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
     [Fact]
     public async Task Should_lose_nothing_store_nothing_twice_and_keep_the_alarm_journal_true_when_killed_at_random()
     {
-        var kills = Setting("CHAOS_KILLS", 6);
-        var perDevice = Setting("CHAOS_READINGS", 6_000) / 2;
+        var kills = RunSize.From("CHAOS_KILLS", 6);
+        var perDevice = RunSize.From("CHAOS_READINGS", 6_000) / 2;
         var db = _pki.Scratch("node.db");
         string[] devices = [TestPki.Device1, TestPki.Device2];
         string[] arguments = ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db];

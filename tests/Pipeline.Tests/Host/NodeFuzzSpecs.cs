@@ -12,6 +12,7 @@ namespace Pipeline.Tests.Host;
 /// bad message in <c>rejects</c> with its reason. The suite sends 2,000 payloads and 200 commands; bench/fuzz.sh sends
 /// 100,000 and 10,000 (FUZZ_PAYLOADS, FUZZ_COMMANDS).
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class NodeFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
@@ -19,16 +20,13 @@ public sealed class NodeFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime, ID
     private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
     private MosquittoProcess _mosquitto = null!;
 
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
-
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
     [Fact]
     public async Task Should_keep_every_valid_reading_and_every_bad_message_with_its_reason_and_never_restart()
     {
-        var payloads = Setting("FUZZ_PAYLOADS", 2_000);
-        var commands = Setting("FUZZ_COMMANDS", 200);
+        var payloads = RunSize.From("FUZZ_PAYLOADS", 2_000);
+        var commands = RunSize.From("FUZZ_COMMANDS", 200);
         var random = new Random(15);
         var start = DateTimeOffset.UtcNow.AddSeconds(-payloads / 10.0 - 120);
         var device = new List<(string Topic, byte[] Payload)>();

@@ -28,7 +28,7 @@ public sealed class MosquittoProcess : IAsyncDisposable
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
 
-    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null, int maxConnections = 1000, bool saveEveryChange = true)
+    public static async Task<MosquittoProcess> StartAsync(string certsDirectory, string workDirectory, int? port = null, int maxConnections = 1000, bool saveEveryChange = true, int? openFiles = null)
     {
         var chosen = port ?? FreePort.Next();
         Directory.CreateDirectory(workDirectory);
@@ -47,7 +47,9 @@ public sealed class MosquittoProcess : IAsyncDisposable
         });
         Directory.CreateDirectory(Path.Combine(workDirectory, "data"));
 
-        var process = Process.Start(new ProcessStartInfo("mosquitto", ["-c", config])
+        // prlimit sets the limit and execs Mosquitto, as systemd's LimitNOFILE does (deploy/install.sh).
+        string[] command = openFiles is { } limit ? ["prlimit", $"--nofile={limit}", "mosquitto", "-c", config] : ["mosquitto", "-c", config];
+        var process = Process.Start(new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

@@ -1,21 +1,24 @@
 using Microsoft.Data.Sqlite;
 using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 
 namespace Pipeline.Streams.Storing.Sqlite;
 
 /// <summary>The <c>alarms</c> table (current state, one row per sensor and type) and <c>alarm_events</c> (every transition) in SQLite.</summary>
 public sealed class SqliteAlarmJournal(SqliteDatabase database) : IAlarmJournal
 {
-    public Task RecordAsync(IReadOnlyList<AlarmChange> changes, CancellationToken cancellation)
+    public Task RecordAsync(IReadOnlyList<AlarmChange> changes, IReadOnlyList<Verdict> judged, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
+        ArgumentNullException.ThrowIfNull(judged);
+        if (changes.Count == 0 && judged.Count == 0)
         {
             return Task.CompletedTask;
         }
 
         return database.WriteAsync((connection, transaction) =>
         {
+            SqliteVerdictStore.Insert(connection, transaction, judged);
             foreach (var change in changes)
             {
                 using var upsert = connection.CreateCommand();
@@ -47,4 +50,25 @@ public sealed class SqliteAlarmJournal(SqliteDatabase database) : IAlarmJournal
             using var rows = command.ExecuteReader();
             return AlarmColumns.Read(rows);
         }, cancellation);
+
+    public Task<IReadOnlyList<JudgedWindow>> LoadJudgedAsync(string sensorId, int count, CancellationToken cancellation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sensorId);
+        return database.ReadAsync<IReadOnlyList<JudgedWindow>>(connection =>
+        {
+            using var command = new SqliteCommand(
+                "SELECT last_seq, score, threshold, learning FROM verdicts WHERE sensor_id = $sensor ORDER BY last_seq DESC LIMIT $count", connection);
+            command.Parameters.AddWithValue("$sensor", sensorId);
+            command.Parameters.AddWithValue("$count", count);
+            using var rows = command.ExecuteReader();
+            var judged = new List<JudgedWindow>(count);
+            while (rows.Read())
+            {
+                judged.Add(new JudgedWindow(rows.GetInt64(0), rows.GetDouble(1), rows.GetDouble(2), rows.GetInt64(3) != 0));
+            }
+
+            judged.Reverse();
+            return judged;
+        }, cancellation);
+    }
 }

@@ -14,7 +14,12 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             return Task.FromResult(0);
         }
 
-        return database.WriteAsync((connection, transaction) =>
+        return database.WriteAsync((connection, transaction) => Insert(connection, transaction, verdicts), cancellation);
+    }
+
+    /// <summary>Inserts the verdicts not stored yet; returns how many were new.</summary>
+    internal static int Insert(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Verdict> verdicts)
+    {
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -56,6 +61,6 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             }
 
             return inserted;
-        }, cancellation);
+        }
     }
 }

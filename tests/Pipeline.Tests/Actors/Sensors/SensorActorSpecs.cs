@@ -79,9 +79,7 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         Assert.Equal([SequenceVerdict.Duplicate, SequenceVerdict.OutOfOrder, SequenceVerdict.Next], recorded.Readings.Select(r => r.Verdict));
         Assert.Equal("sequence 1 is older than the last accepted 2", recorded.Readings[1].Reason);
         Assert.Equal(3, Assert.Single(recorded.Verdicts).LastSequence); // neither disturbed the window
-        sensor.Tell(new GetSensorStatus(Sensor));
-        var status = ExpectMsg<SensorStatus>();
-        Assert.Equal((1L, 1L, 3L), (status.Duplicates, status.OutOfOrder, status.LastSequence));
+        AwaitCondition(() => _node.Board.Latest.TryGetValue(Sensor, out var status) && (status.Duplicates, status.OutOfOrder, status.LastSequence) == (1L, 1L, 3L));
     }
 
     [Fact]

@@ -66,6 +66,6 @@ public sealed class SensorProtocolSpecs : TestKit
 
         Assert.Equal(status, RoundTrip(status));
         Assert.Equal(new WakeUp("esp32-01"), RoundTrip(new WakeUp("esp32-01")));
-        Assert.Equal(new GetSensorStatus("esp32-01"), RoundTrip(new GetSensorStatus("esp32-01")));
+        Assert.Equal(new Rewind("esp32-01"), RoundTrip(new Rewind("esp32-01")));
     }
 }

@@ -13,6 +13,7 @@ namespace Pipeline.Tests.Host.Cli;
 /// SCADA client: one alarm is raised with a cause hint, its state is retained on the broker, it clears after the
 /// leak, and every scored window has its verdict row.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -88,7 +89,6 @@ public sealed class AlarmEndToEndSpecs : IAsyncLifetime, IDisposable
         Assert.Equal(3, Scalar("SELECT count(*) FROM rejects WHERE reason = 'InvalidCommand'"));
         var shelve = await Cli("alarms", "shelve", $"{TestPki.Device1}/anomaly", "--minutes", "30"); // and the alarms still answer
         Assert.True(shelve.ExitCode == 0, shelve.Stderr);
-        await Task.Delay(500);
         await using var afterClose = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Scada);
         await afterClose.SubscribeAsync("pipeline/alarms/#");
         var stillRetained = await afterClose.NextAsync(TimeSpan.FromSeconds(2));

@@ -3,6 +3,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary>The certificate workflow of the README, run through the real command line.</summary>
+[Trait("Category", "Process")]
 public sealed class CertsCommandSpecs : IDisposable
 {
     private readonly TempDirectory _temp = new();

@@ -7,6 +7,7 @@ namespace Pipeline.Tests.Host.Cli;
 /// set points) in one process; the scripted leak is raised and cleared, the scripted cavitation raises a pulsation
 /// alarm, no other anomaly is raised, and SIGTERM (as a terminal's Ctrl-C or systemd) stops it cleanly.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class DemoCommandSpecs : IDisposable
 {
     private static readonly TimeSpan TwoMinutes = TimeSpan.FromMinutes(2);

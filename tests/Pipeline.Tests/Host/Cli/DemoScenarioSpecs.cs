@@ -12,6 +12,7 @@ namespace Pipeline.Tests.Host.Cli;
 /// Simulator -> the node's embedded broker -> node, both pumps with a learning period: an injected blockage raises one
 /// alarm with the right hint; a pump beside it whose operator changes the set point now and then raises none.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class DemoScenarioSpecs : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);

@@ -11,6 +11,7 @@ namespace Pipeline.Tests.Host.Cli;
 /// while — is evaluated from a CSV file and sent to a node over MQTT as a device's readings; row by row, the node's
 /// anomaly alarm is on exactly where evaluate's flag is.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class EvaluateMatchesNodeSpecs : IAsyncLifetime, IDisposable
 {
     private const int Rows = 1200;

@@ -6,6 +6,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary>Model hot swap in a running node: a good bundle is switched to, a bad one is refused and the old keeps scoring.</summary>
+[Trait("Category", "Process")]
 public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -5,6 +5,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary>train, finetune and evaluate through the real command line, on CSV files in both formats.</summary>
+[Trait("Category", "Process")]
 public sealed class ModelCommandsSpecs : IDisposable
 {
     private readonly TempDirectory _temp = new();

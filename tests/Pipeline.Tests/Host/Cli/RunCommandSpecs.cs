@@ -5,6 +5,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary><c>pipeline run</c> as a process against a real Mosquitto: what the node promises across crashes.</summary>
+[Trait("Category", "Process")]
 public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

@@ -4,6 +4,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary>Adding sensors and watching them, through the real command line and a running node.</summary>
+[Trait("Category", "Process")]
 public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

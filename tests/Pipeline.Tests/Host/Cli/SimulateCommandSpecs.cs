@@ -7,6 +7,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host.Cli;
 
 /// <summary><c>pipeline simulate</c> as a user runs it, against a real Mosquitto.</summary>
+[Trait("Category", "Process")]
 public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
 {
     private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);

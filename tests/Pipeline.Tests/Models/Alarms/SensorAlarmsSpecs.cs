@@ -66,6 +66,33 @@ public sealed class SensorAlarmsSpecs
     }
 
     [Fact]
+    public void Should_after_a_restart_change_nothing_for_windows_already_stored_and_remember_the_on_delay()
+    {
+        // Before the crash: windows 60-62 judged and stored; raised at 61 (2 of the last 3), still active.
+        var (before, _) = Judge(Fresh(), Window(60, 2), Window(61, 2), Window(62, 0.1f));
+        JudgedWindow[] stored = [new(60, 2, 1, false), new(61, 2, 1, false), new(62, 0.1, 1, false)];
+        var restarted = SensorAlarms.Load(Sensor, Settings, before.Open.ToList(), stored);
+
+        var (_, redelivered) = Judge(restarted, Window(61, 2), Window(62, 0.1f)); // judged again: stored, so counted once
+        var (_, cleared) = Judge(restarted, Window(63, 0.1f)); // the off-delay remembers window 62 below the clear threshold
+
+        Assert.Empty(redelivered);
+        Assert.Equal(AlarmTransition.Cleared, Assert.Single(cleared).Transition);
+    }
+
+    [Fact]
+    public void Should_after_a_restart_raise_on_the_first_new_window_when_the_stored_ones_filled_the_on_delay()
+    {
+        JudgedWindow[] stored = [new(60, 0.2, 1, false), new(61, 0.2, 1, true), new(62, 3, 1, false)];
+        var restarted = SensorAlarms.Load(Sensor, Settings, [], stored);
+
+        var (alarms, raised) = Judge(restarted, Window(63, 3f));
+
+        Assert.Equal(AlarmTransition.Raised, Assert.Single(raised).Transition);
+        Assert.True(alarms[AlarmType.Anomaly].IsActive);
+    }
+
+    [Fact]
     public void Should_raise_and_clear_health_alarms_and_name_the_conditions_to_resume_after_a_restart()
     {
         var alarms = Fresh();

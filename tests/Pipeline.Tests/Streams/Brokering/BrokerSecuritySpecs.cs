@@ -14,6 +14,7 @@ namespace Pipeline.Tests.Streams.Brokering;
 /// Only devices holding a certificate from our CA can talk to the broker, and each only for itself. The same
 /// specifications run against the generated Mosquitto config and against the embedded broker.
 /// </summary>
+[Trait("Category", "Process")]
 public abstract class BrokerSecuritySpecs(IBrokerFixture fixture)
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(10);
@@ -313,6 +314,7 @@ public sealed class EmbeddedBrokerSecuritySpecs(EmbeddedBrokerFixture fixture)
     }
 }
 
+[Trait("Category", "Process")]
 public sealed class MosquittoSecuritySpecs(MosquittoFixture fixture)
     : BrokerSecuritySpecs(fixture), IClassFixture<MosquittoFixture>
 {

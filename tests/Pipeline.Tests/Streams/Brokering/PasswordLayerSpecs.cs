@@ -13,6 +13,7 @@ namespace Pipeline.Tests.Streams.Brokering;
 /// (whose name stays the identity) and that identity's password. Mosquitto 2.0 cannot: with the certificate's name as
 /// identity (<c>use_identity_as_username</c>) it does not look at passwords at all — pinned here so docs/mqtt.md stays true.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class PasswordLayerSpecs : IDisposable
 {
     private const string DevicePassword = "correct horse battery staple";

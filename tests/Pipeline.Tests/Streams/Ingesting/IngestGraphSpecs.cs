@@ -11,6 +11,7 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Streams.Ingesting;
 
 /// <summary>At-least-once ingest against a real Mosquitto: every reading stored exactly once, acknowledged only after.</summary>
+[Trait("Category", "Process")]
 public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -96,7 +97,7 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
             other.Open();
             using var hold = other.BeginTransaction(deferred: false); // another process holds the write lock
             await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 1000, default);
-            await Task.Delay(1500);
+            await Eventually.HoldsAsync(() => node.Store.BusyRetries >= 3, Patience, () => "the store never found the file locked"); // it tried, and waits
 
             Assert.Equal(0, node.Metrics.Stored);
             Assert.Equal(0, node.Metrics.Acknowledged);
@@ -170,7 +171,7 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
 
         await Eventually.HoldsAsync(() => node.Metrics.Stored >= 500, Patience, () => $"stored {node.Metrics.Stored}");
         await _mosquitto.StopAsync();
-        await Task.Delay(500);
+        await Eventually.HoldsAsync(() => !node.IsConnected, Patience, () => "the node did not notice the broker going");
         _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), _mosquitto.Endpoint.Port);
         await publish;
 

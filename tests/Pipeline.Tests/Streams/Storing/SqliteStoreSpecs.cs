@@ -62,7 +62,7 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         {
             "readings" => store.Readings.WriteAsync([Telemetry.Reading("s", 1)], [], DateTimeOffset.UtcNow, default),
             "verdicts" => store.Verdicts.WriteVerdictsAsync([new("s", 1, 2, 0, 1, 0f, [0f], ["flow"], 1f, false, "m", [0f])], default),
-            "alarms" => store.Alarms.RecordAsync([new(Alarm.Normal("s", AlarmType.Stuck), AlarmTransition.Shelved, 1)], default),
+            "alarms" => store.Alarms.RecordAsync([new(Alarm.Normal("s", AlarmType.Stuck), AlarmTransition.Shelved, 1)], [], default),
             "calibrations" => store.Calibrations.SaveCalibrationAsync(new("s", "m", [0f], [1f], [0f], [1f], 1f, 400, DateTimeOffset.UtcNow), default),
             _ => store.Sensors.UpsertSensorStatusAsync([new("s", null, null, 0, 60, "ok", "n", 0, 0, 0, DateTimeOffset.UtcNow)], default),
         };

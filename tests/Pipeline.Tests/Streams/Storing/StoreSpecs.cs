@@ -161,8 +161,8 @@ public abstract class StoreSpecs : IDisposable
         using var store = Open();
         var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
         var offline = Alarm.Normal("esp32-02", AlarmType.Offline) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 6, Message = "silent" };
-        await store.Alarms.RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5), new AlarmChange(offline, AlarmTransition.Raised, 6)], default);
-        await store.Alarms.RecordAsync([new AlarmChange(raised with { State = AlarmState.ActiveAcknowledged, AcknowledgedAt = 7 }, AlarmTransition.Acknowledged, 7)], default);
+        await store.Alarms.RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5), new AlarmChange(offline, AlarmTransition.Raised, 6)], [], default);
+        await store.Alarms.RecordAsync([new AlarmChange(raised with { State = AlarmState.ActiveAcknowledged, AcknowledgedAt = 7 }, AlarmTransition.Acknowledged, 7)], [], default);
 
         var all = await store.Alarms.LoadOpenAsync(null, default);
         var one = await store.Alarms.LoadOpenAsync("esp32-01", default);
@@ -171,6 +171,24 @@ public abstract class StoreSpecs : IDisposable
         Assert.Equal(AlarmState.ActiveAcknowledged, one.Single().State);
         Assert.Equal(3, Scalar("SELECT count(*) FROM alarm_events"));
         Assert.Equal("active-acknowledged|acknowledged", Text("SELECT state || '|' || transition FROM alarm_events WHERE at = 7"));
+    }
+
+    [Fact]
+    public async Task Should_journal_alarm_changes_with_the_verdicts_behind_them_and_read_the_newest_back_oldest_first()
+    {
+        using var store = Open();
+        var verdict = new Verdict("esp32-01", 1, 60, 0, 59_000, 2.5f, [0.1f, 0.9f], ["flow", "pressure"], 1f, true, "m@1", [0f, 0f]);
+        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1 };
+        Verdict[] batch = [verdict, verdict with { FirstSequence = 2, LastSequence = 61, Score = 0.5f, Anomalous = false, Learning = true }, verdict with { FirstSequence = 3, LastSequence = 62 }];
+        await store.Alarms.RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], batch, default);
+
+        var writtenAfter = await store.Verdicts.WriteVerdictsAsync(batch, default); // the stream's write that follows
+        var newest = await store.Alarms.LoadJudgedAsync("esp32-01", 2, default);
+
+        Assert.Equal(0, writtenAfter);
+        Assert.Equal(3, Scalar("SELECT count(*) FROM verdicts"));
+        Assert.Equal([new JudgedWindow(61, 0.5, 1, true), new JudgedWindow(62, 2.5, 1, false)], newest);
+        Assert.Empty(await store.Alarms.LoadJudgedAsync("esp32-02", 2, default));
     }
 
     [Fact]
