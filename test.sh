@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests need that the
-# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, qemu-user with arm64 libraries, Node.js and
-# Node-RED), then runs every test.
+# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, Prometheus, qemu-user with arm64 libraries,
+# Node.js and Node-RED), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The node's /metrics is scraped by a real Prometheus and checked with promtool (both in Debian's prometheus).
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # The systemd unit in deploy/ is checked with systemd-analyze verify.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js.

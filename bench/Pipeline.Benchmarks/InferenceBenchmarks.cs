@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Pipeline.Host.Training;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 

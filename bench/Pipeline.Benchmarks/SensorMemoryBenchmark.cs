@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Actors.Hosting;
 using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
+using Pipeline.Host.Training;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
@@ -30,7 +31,7 @@ internal static class SensorMemoryBenchmark
         var models = new ModelCatalog(new ModelBundle(model.Manifest with { Window = window }, model.Weights));
         var spec = new WindowSpec(window, model.Manifest.Signals);
 
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddAkka("pipeline", (akka, sp) => akka
             .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)

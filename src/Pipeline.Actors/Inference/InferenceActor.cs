@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Event;
 using Pipeline.Models.Detection;
@@ -14,6 +15,12 @@ namespace Pipeline.Actors.Inference;
 /// </summary>
 public sealed class InferenceActor : ReceiveActor, IWithTimers
 {
+    public const string MeterName = "Pipeline.Inference";
+
+    /// <summary>How full the batches are: a busy node scores in big ones (Prometheus: pipeline_inference_batch_windows).</summary>
+    private static readonly Histogram<int> BatchWindows = new Meter(MeterName).CreateHistogram("pipeline.inference.batch.windows", "{window}",
+        "Windows scored together in one pass of the network.", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+
     private readonly ModelCatalog _catalog;
     private readonly Func<ModelBundle, IWindowScorer> _createScorer;
     private readonly InferenceOptions _options;
@@ -120,6 +127,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             }
 
             var scores = Scorer(batch.Key).Score(values, windows.Count);
+            BatchWindows.Record(windows.Count);
             for (var i = 0; i < windows.Count; i++)
             {
                 windows[i].Reply.Deliver(windows[i].Index, scores[i]);

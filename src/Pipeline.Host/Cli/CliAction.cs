@@ -32,7 +32,9 @@ internal static class CliAction
         }
         catch (Exception e)
         {
-            Log.Fatal(e, "Unexpected failure");
+            // Never silent: the node's logger may not be up (or may be gone) when this happens.
+            await Console.Error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {MessageOf(e)} (the stack trace is in the log at debug level)");
+            Log.Debug(e, "Unexpected failure");
             return Failed;
         }
     }
@@ -44,6 +46,8 @@ internal static class CliAction
         ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
         Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
         AggregateException { InnerExceptions.Count: 1 } one => MessageOf(one.InnerException!),
+        System.Net.HttpListenerException listener => $"Pipeline:Http:Urls: cannot listen there: {listener.Message}",
+        InvalidOperationException { InnerException: System.Net.HttpListenerException listener } => MessageOf(listener), // the metrics exporter's
         _ => e.Message,
     };
 
@@ -52,5 +56,6 @@ internal static class CliAction
         || e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException
             or InsecurePrivateKeyException or CryptographicException or AsnContentException or FormatException
             or Microsoft.Extensions.Options.OptionsValidationException or Hosting.SettingsException
-            or MQTTnet.Exceptions.MqttCommunicationException or Pipeline.Models.Detection.ModelBundleException;
+            or MQTTnet.Exceptions.MqttCommunicationException or Pipeline.Models.Detection.ModelBundleException
+            or System.Net.HttpListenerException or InvalidOperationException { InnerException: System.Net.HttpListenerException };
 }

@@ -53,6 +53,7 @@ internal static class DemoCommand
         var database = Path.Combine(root, "pipeline.db");
         PrepareCertificates(certs);
         var port = FreeLoopbackPort();
+        var http = $"http://127.0.0.1:{FreeLoopbackPort()}/";
 
         using var host = PipelineHost.Build(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -60,6 +61,7 @@ internal static class DemoCommand
             [$"{PipelineSections.EmbeddedBroker}:BindAddress"] = "127.0.0.1",
             [$"{PipelineSections.EmbeddedBroker}:Port"] = port.ToString(CultureInfo.InvariantCulture),
             [$"{PipelineSections.Store}:Path"] = database,
+            [$"{PipelineSections.Http}:Urls"] = http,
             [$"{PipelineSections.SensorDefaults}:OfflineAfter"] = "00:00:10",
             [$"{PipelineSections.SensorDefaults}:SamplingPeriod"] = "00:00:00.200",
             [$"{PipelineSections.SensorDefaults}:StuckCount"] = "30",
@@ -75,6 +77,7 @@ internal static class DemoCommand
         Console.WriteLine($"Pipeline demo — certificates in {certs}");
         Console.WriteLine($"SQLite store: {database}  (try: sqlite3 {database} \"select * from readings order by id desc limit 5\")");
         Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");
+        Console.WriteLine($"Health: {http}health/ready  Prometheus metrics: {http}metrics  (try: curl -s {http}metrics | grep ^pipeline_)");
         Console.WriteLine("Each pump first learns for 100 readings (20 s): its own calibration, no anomaly alarms meanwhile.");
         Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06; esp32-01 cavitates from 1:20 to 1:40. Ctrl-C stops.");
         Console.WriteLine();

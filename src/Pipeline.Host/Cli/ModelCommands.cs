@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Pipeline.Host.Training;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Evaluation;

@@ -14,9 +14,10 @@ internal static class RunCommand
         var broker = new Option<string?>("--broker") { Description = "HOST:PORT of an external broker (Pipeline:Mqtt:Broker). None: start the embedded broker." };
         var certs = new Option<string?>("--certs") { Description = "PKI folder with ca.crt and the node identity (Pipeline:Mqtt:CertsDirectory)." };
         var store = new Option<string?>("--store") { Description = "SQLite database file (Pipeline:Store:Path)." };
-        var command = new Command("run", "Run the node: MQTT (mTLS) -> decode -> SQLite -> ack. Settings: appsettings.json, --config, Pipeline__* environment variables, flags.")
+        var http = new Option<string?>("--http") { Description = "HOST:PORT for /health/live, /health/ready and /metrics (Pipeline:Http:Urls), e.g. 127.0.0.1:9464. None: no HTTP." };
+        var command = new Command("run", "Run the node: MQTT (mTLS) -> decode -> SQLite -> per-sensor windows -> LSTM scoring -> alarms (journalled, published) -> ack. Settings: appsettings.json, --config, Pipeline__* environment variables, flags.")
         {
-            config, broker, certs, store,
+            config, broker, certs, store, http,
         };
         command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
         {
@@ -30,6 +31,7 @@ internal static class RunCommand
             Set(flags, $"{PipelineSections.Mqtt}:Broker", result.GetValue(broker));
             Set(flags, $"{PipelineSections.Mqtt}:CertsDirectory", result.GetValue(certs));
             Set(flags, $"{PipelineSections.Store}:Path", result.GetValue(store));
+            Set(flags, $"{PipelineSections.Http}:Urls", result.GetValue(http) is { } endpoint ? $"http://{endpoint}" : null);
             using var host = PipelineHost.Build(configuration =>
             {
                 if (file is not null)

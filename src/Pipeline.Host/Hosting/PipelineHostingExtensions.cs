@@ -1,17 +1,19 @@
 using Akka.Hosting;
 using Akka.Logger.Serilog;
-using Pipeline.Actors.Hosting;
-using Pipeline.Actors.Inference;
-using Pipeline.Actors.Sensors;
-using Pipeline.Models.Alarms;
-using Pipeline.Models.Detection;
-using Pipeline.Models.Sensors;
-using Pipeline.Models.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Actors.Hosting;
+using Pipeline.Actors.Inference;
+using Pipeline.Actors.Sensors;
+using Pipeline.Host.Observing;
+using Pipeline.Host.Training;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Sensors;
+using Pipeline.Models.Settings;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
@@ -45,6 +47,7 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<ClusterNodeOptions>(services, PipelineSections.Cluster);
         AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
         AddValidatedOptions<AlarmSettings>(services, PipelineSections.Alarms);
+        AddValidatedOptions<HttpOptions>(services, PipelineSections.Http);
         services.AddSingleton(sp => LoadModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => PipelineSections.BindCatalog(builder.Configuration, catalog))
@@ -64,7 +67,9 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Calibrations);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
-        services.AddSingleton<IAlarmPublisher, MqttAlarmPublisher>();
+        services.AddSingleton<MqttAlarmPublisher>();
+        services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));
+        services.AddSingleton<IAlarmPublisher>(sp => sp.GetRequiredService<ObservedAlarms>());
         services.AddSingleton<SensorStatusBoard>();
         services.AddSingleton<ISensorStatusBoard>(sp => sp.GetRequiredService<SensorStatusBoard>());
 
@@ -89,6 +94,9 @@ public static class PipelineHostingExtensions
                 }
             });
         }
+
+        // Before the actor system: a port in use stops the node before anything else has started.
+        services.AddPipelineObserving(builder.Configuration, PipelineSections.Http);
 
         services.AddAkka("pipeline", (akka, sp) => akka
             // The host stops things in order (ingest drains before the actor system goes); Akka's own exit hook
@@ -119,6 +127,7 @@ public static class PipelineHostingExtensions
         services.AddHostedService<NodeStatusService>();
         services.AddHostedService<AlarmCommandService>();
         services.AddHostedService<ModelWatcher>();
+
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Pipeline.Actors.Hosting;
 using Pipeline.Actors.Inference;
+using Pipeline.Host.Observing;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
@@ -22,6 +23,7 @@ internal static class PipelineSections
     public const string Cluster = "Pipeline:Cluster";
     public const string Models = "Pipeline:Models";
     public const string Alarms = "Pipeline:Alarms";
+    public const string Http = "Pipeline:Http";
     public const string SensorDefaults = SensorCatalog.DefaultsSection;
     public const string Sensors = SensorCatalog.SensorsSection;
 
@@ -36,6 +38,7 @@ internal static class PipelineSections
         (Cluster, typeof(ClusterNodeOptions)),
         (Models, typeof(InferenceOptions)),
         (Alarms, typeof(AlarmSettings)),
+        (Http, typeof(HttpOptions)),
     ];
 
     /// <summary>Each configured sensor starts from the defaults and overrides what its own section sets.</summary>

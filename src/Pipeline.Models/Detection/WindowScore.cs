@@ -10,7 +10,7 @@ public readonly record struct WindowScore(float Total, float[] PerSignal, float[
     public static WindowScore FromPerSignal(float[] perSignal, float[] residual) => new(perSignal.Average(), perSignal, residual);
 
     /// <summary>Checks that <paramref name="windows"/> holds <paramref name="count"/> raw windows and returns them standardised.</summary>
-    internal static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)
+    public static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)
     {
         if (windows.Length != count * architecture.Window * architecture.Features)
         {

@@ -64,7 +64,8 @@ public static class IngestGraph
             {
                 var verdicts = judged.Verdicts;
                 await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
-                metrics.OnVerdicts(verdicts, verdicts.Count(v => v.Anomalous));
+                // Each message's delay to its verdict (a reading that completed no window yet counts when it is acked).
+                metrics.OnVerdicts(verdicts, verdicts.Count(v => v.Anomalous), judged.Messages.Select(m => m.ReceivedAt), DateTimeOffset.UtcNow);
                 return judged.Messages;
             })
             .ToMaterialized(Sink.ForEach<List<IncomingMessage>>(messages =>
@@ -104,7 +105,7 @@ public static class IngestGraph
         }
 
         var written = await store.WriteAsync(readings, rejects, DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
-        metrics.OnStored(written.Inserted, written.Duplicates, written.Rejects);
+        metrics.OnStored(written.Inserted, written.Duplicates, rejects.Select(r => r.Reason.ToString()), items.Select(i => i.Message.ReceivedAt), DateTimeOffset.UtcNow);
         LogRejects(logger, rejects, metrics.Rejected);
 
         return items.Select(item => new Stored(item.Message, item.Result is DecodedReading { Reading: var r } ? r : null)).ToList();

@@ -12,13 +12,15 @@ public sealed class PipelineStore : IDisposable
 {
     private readonly IDisposable _database;
     private readonly Func<long> _busyRetries;
+    private readonly Func<DateTimeOffset?> _fullSince;
 
-    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, IReadingStore readings, IVerdictStore verdicts,
+    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, Func<DateTimeOffset?> fullSince, IReadingStore readings, IVerdictStore verdicts,
         ISensorDirectory sensors, IAlarmJournal alarms, ISensorCalibrations calibrations)
     {
         Description = description;
         _database = database;
         _busyRetries = busyRetries;
+        _fullSince = fullSince;
         Readings = readings;
         Verdicts = verdicts;
         Sensors = sensors;
@@ -31,6 +33,9 @@ public sealed class PipelineStore : IDisposable
 
     /// <summary>Writes that found the store locked or in conflict and were retried (they wait; they never fail for it).</summary>
     public long BusyRetries => _busyRetries();
+
+    /// <summary>Since when writes wait for disk space (nothing is stored or acknowledged meanwhile), or null.</summary>
+    public DateTimeOffset? FullSince => _fullSince();
 
     public IReadingStore Readings { get; }
 
@@ -47,7 +52,7 @@ public sealed class PipelineStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout, logger);
-        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
+        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, () => sqlite.FullSince, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
             new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
     }
 

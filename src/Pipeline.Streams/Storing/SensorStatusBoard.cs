@@ -15,12 +15,17 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
 
     private ConcurrentDictionary<string, SensorStatus> _dirty = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SensorStatus> _latest = new(StringComparer.Ordinal);
     private int _failures;
+
+    /// <summary>The last status each sensor on this node reported (for the node's metrics).</summary>
+    public IReadOnlyDictionary<string, SensorStatus> Latest => _latest;
 
     public void Report(SensorStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         _dirty[status.SensorId] = status;
+        _latest[status.SensorId] = status;
     }
 
     public async Task FlushAsync(CancellationToken cancellation)

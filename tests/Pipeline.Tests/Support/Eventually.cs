@@ -17,4 +17,19 @@ public static class Eventually
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(50));
         }
     }
+
+    /// <summary>The same for a condition that has to ask something over the network (every 200 ms).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> because)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Not within {timeout}: {because()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Pipeline.Actors.Inference;
 using Pipeline.Actors.Sensors;
+using Pipeline.Host.Training;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;

@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Pipeline.Actors.Inference;
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
+using Pipeline.Tests.Host.Training;
 using Pipeline.Tests.Models.Detection;
 using Pipeline.Tests.Support;
 

@@ -76,6 +76,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
     [InlineData("Pipeline__Mqtt__Identity", "no/de", "Pipeline:Mqtt:Identity 'no/de'")]
     [InlineData("Pipeline__Mqtt__Broker", "host:notaport", "Pipeline:Mqtt:Broker")]
     [InlineData("Pipeline__SensorDefaults__PulsationFactor", "1.5", "Pipeline:SensorDefaults:PulsationFactor is 1.5; it must be 0 (off) or at least 2")]
+    [InlineData("Pipeline__Http__Urls", "127.0.0.1:9464", "Pipeline:Http:Urls is '127.0.0.1:9464'; give one http://HOST:PORT")]
     public async Task Should_refuse_to_start_with_invalid_config_naming_the_key(string variable, string value, string message)
     {
         await using var node = NodeProcess.Start(Arguments.Where(a => a != "--broker" && a != _mosquitto.Endpoint.ToString()),
@@ -121,6 +122,20 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
         var line = Assert.Single(Lines(node.Output));
         Assert.StartsWith($"error: Pipeline:EmbeddedBroker: 0.0.0.0:{port} is in use by another program", line, StringComparison.Ordinal);
         Assert.Contains("Pipeline__EmbeddedBroker__Port", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_stop_when_the_http_port_is_taken_with_one_line_naming_the_setting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var node = NodeProcess.Start([.. Arguments, "--http", $"127.0.0.1:{port}"]);
+
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
+        // Akka's "Remoting shut down" may come before it (printed after the node's logger is gone); nothing else does.
+        Assert.Equal("error: Pipeline:Http:Urls: cannot listen there: Address already in use", Lines(node.Output)[^1]);
+        Assert.All(Lines(node.Output)[..^1], line => Assert.Contains("Remoting shut down", line, StringComparison.Ordinal));
     }
 
     private static List<string> Lines(string output) => [.. output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];

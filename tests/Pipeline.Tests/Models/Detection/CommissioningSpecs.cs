@@ -1,6 +1,8 @@
+using Pipeline.Host.Training;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Simulation;
+using Pipeline.Tests.Host.Training;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Detection;

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
+using Pipeline.Tests.Host.Training;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Detection;

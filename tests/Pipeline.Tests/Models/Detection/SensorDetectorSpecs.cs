@@ -1,5 +1,7 @@
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
+using Pipeline.Tests.Host.Training;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Detection;

@@ -1,5 +1,7 @@
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Evaluation;
+using Pipeline.Tests.Host.Training;
 using Pipeline.Tests.Models.Detection;
 using Pipeline.Tests.Support;
 

@@ -1,7 +1,8 @@
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Models.Detection;
+namespace Pipeline.Tests.Host.Training;
 
 public sealed class TrainerSpecs
 {

@@ -1,6 +1,7 @@
+using Pipeline.Models.Detection;
 using static TorchSharp.torch;
 
-namespace Pipeline.Models.Detection;
+namespace Pipeline.Host.Training;
 
 /// <summary>
 /// Scores with TorchSharp (libtorch): batched, in inference mode. The reference implementation; where libtorch cannot

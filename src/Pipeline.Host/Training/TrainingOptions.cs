@@ -1,4 +1,6 @@
-namespace Pipeline.Models.Detection;
+using Pipeline.Models.Detection;
+
+namespace Pipeline.Host.Training;
 
 /// <summary>How <see cref="Trainer"/> trains; the defaults are the settings the SKAB recipe uses (docs/models.md).</summary>
 public sealed record TrainingOptions

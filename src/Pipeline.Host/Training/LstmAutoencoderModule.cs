@@ -1,8 +1,9 @@
-using TorchSharp;
+using Pipeline.Models.Detection;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Pipeline.Models.Detection;
+namespace Pipeline.Host.Training;
 
 /// <summary>The LSTM autoencoder as a TorchSharp module; its parameter names are the bundle's tensor names.</summary>
 internal sealed class LstmAutoencoderModule : nn.Module<Tensor, Tensor>

@@ -1,7 +1,8 @@
+using Pipeline.Host.Training;
 using Pipeline.Models.Detection;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Models.Detection;
+namespace Pipeline.Tests.Host.Training;
 
 /// <summary>The portable forward pass (what the Pi runs) equals TorchSharp on the same bundle.</summary>
 public sealed class DetectorEquivalenceSpecs

@@ -1,4 +1,6 @@
-namespace Pipeline.Models.Detection;
+using Pipeline.Models.Detection;
+
+namespace Pipeline.Host.Training;
 
 /// <summary>Which backend scores: TorchSharp where it loads, else the portable forward pass (or as configured).</summary>
 public static class Detectors

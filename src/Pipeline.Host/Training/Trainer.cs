@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Pipeline.Models.Data;
+using Pipeline.Models.Detection;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Pipeline.Models.Detection;
+namespace Pipeline.Host.Training;
 
 /// <summary>
 /// Trains (or fine-tunes) the LSTM autoencoder with TorchSharp on normal data: scaler fitted on the training part,
