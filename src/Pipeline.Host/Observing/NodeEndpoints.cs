@@ -9,8 +9,8 @@ namespace Pipeline.Host.Observing;
 
 /// <summary>
 /// The node's HTTP endpoints (<see cref="HttpOptions"/>): <c>/health/live</c> (200 while the process runs),
-/// <c>/health/ready</c> (200 when the broker session is up, the store writable and a model loaded; 503 with each failing
-/// check named) and <c>/metrics</c> (Prometheus text: every <see cref="System.Diagnostics.Metrics"/> instrument of the
+/// <c>/health/ready</c> (200 when the broker session is up, the store writable, a model loaded and no certificate
+/// expired; 503 with each failing check named; a certificate expiring within 30 days shows as degraded, still 200) and <c>/metrics</c> (Prometheus text: every <see cref="System.Diagnostics.Metrics"/> instrument of the
 /// node — its meters are named <c>Pipeline.*</c> — and the runtime's, through OpenTelemetry's Prometheus exporter, see
 /// <see cref="ObservingExtensions"/>). Both on the runtime's own HTTP listener, one port: no web framework in the Pi bundle.
 /// </summary>
@@ -91,10 +91,12 @@ public sealed class NodeEndpoints(IOptions<HttpOptions> options, HealthCheckServ
     {
         var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadyTag), cancellation).ConfigureAwait(false);
         var checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description });
-        return (report.Status == HealthStatus.Healthy ? 200 : 503, new
+        // As ASP.NET Core maps them: degraded (a certificate to renew soon) is still ready.
+        return (report.Status == HealthStatus.Unhealthy ? 503 : 200, new
         {
             status = report.Status.ToString(),
-            failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key).ToArray(),
+            failing = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key).ToArray(),
+            degraded = report.Entries.Where(e => e.Value.Status == HealthStatus.Degraded).Select(e => e.Key).ToArray(),
             checks,
         });
     }

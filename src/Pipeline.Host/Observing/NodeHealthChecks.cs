@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Pipeline.Actors.Inference;
+using Pipeline.Models.Security;
+using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 
@@ -30,4 +33,30 @@ public sealed class ModelLoadedCheck(ModelCatalog models) : IHealthCheck
         Task.FromResult(models.Active is { } active
             ? HealthCheckResult.Healthy(active.Version)
             : HealthCheckResult.Unhealthy("no model loaded"));
+}
+
+/// <summary>
+/// The certificates in the PKI folder, as of the daily look (<see cref="CertificateExpiryWatch"/>). Unhealthy once the
+/// node's own chain has expired (the CA, the broker's server certificate, the node's identity): it cannot connect.
+/// Degraded while any certificate expires within 30 days or a device's has expired — it works, someone must renew —
+/// so still ready.
+/// </summary>
+public sealed class CertificateExpiryCheck(CertificateExpiryWatch watch, IOptions<MqttOptions> mqtt) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var expiring = watch.Expiring;
+        if (expiring.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("none expires within 30 days"));
+        }
+
+        string[] own = ["ca", "server", mqtt.Value.Identity];
+        var names = string.Join(", ", expiring.Select(c => $"{FileName(c)} ({(c.Expired ? "expired" : $"{c.DaysLeft} days left")})"));
+        return Task.FromResult(expiring.Any(c => c.Expired && own.Contains(FileName(c), StringComparer.Ordinal))
+            ? HealthCheckResult.Unhealthy($"the node's own certificates have expired: {names}; renew with 'pipeline certs renew NAME'")
+            : HealthCheckResult.Degraded($"to renew: {names}; with 'pipeline certs renew NAME'"));
+    }
+
+    private static string FileName(CertificateSummary certificate) => Path.GetFileNameWithoutExtension(certificate.File);
 }

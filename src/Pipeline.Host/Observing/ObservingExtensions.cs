@@ -18,7 +18,8 @@ public static class ObservingExtensions
         services.AddHealthChecks()
             .AddCheck<BrokerSessionCheck>("broker", tags: [NodeEndpoints.ReadyTag])
             .AddCheck<StoreWritableCheck>("store", tags: [NodeEndpoints.ReadyTag])
-            .AddCheck<ModelLoadedCheck>("model", tags: [NodeEndpoints.ReadyTag]);
+            .AddCheck<ModelLoadedCheck>("model", tags: [NodeEndpoints.ReadyTag])
+            .AddCheck<CertificateExpiryCheck>("certificates", tags: [NodeEndpoints.ReadyTag]);
         services.AddHostedService<NodeEndpoints>();
 
         // The exporter's listener is made when the meter provider is; an invalid setting is reported by the settings
