@@ -48,6 +48,7 @@ public static class PipelineHostingExtensions
         AddValidatedOptions<InferenceOptions>(services, PipelineSections.Models);
         AddValidatedOptions<AlarmSettings>(services, PipelineSections.Alarms);
         AddValidatedOptions<HttpOptions>(services, PipelineSections.Http);
+        AddValidatedOptions<ScoreOptions>(services, PipelineSections.Scores);
         services.AddSingleton(sp => LoadModels(sp.GetRequiredService<SensorCatalog>(), sp.GetRequiredService<IOptions<InferenceOptions>>().Value));
         services.AddOptions<SensorCatalog>()
             .Configure(catalog => PipelineSections.BindCatalog(builder.Configuration, catalog))
@@ -68,6 +69,7 @@ public static class PipelineHostingExtensions
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
         services.AddSingleton<MqttAlarmPublisher>();
+        services.AddSingleton<MqttScorePublisher>();
         services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));
         services.AddSingleton<IAlarmPublisher>(sp => sp.GetRequiredService<ObservedAlarms>());
         services.AddSingleton<SensorStatusBoard>();

@@ -8,6 +8,7 @@ using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Ingesting;
+using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 
 namespace Pipeline.Host.Hosting;
@@ -24,6 +25,7 @@ internal static class PipelineSections
     public const string Models = "Pipeline:Models";
     public const string Alarms = "Pipeline:Alarms";
     public const string Http = "Pipeline:Http";
+    public const string Scores = "Pipeline:Scores";
     public const string SensorDefaults = SensorCatalog.DefaultsSection;
     public const string Sensors = SensorCatalog.SensorsSection;
 
@@ -39,6 +41,7 @@ internal static class PipelineSections
         (Models, typeof(InferenceOptions)),
         (Alarms, typeof(AlarmSettings)),
         (Http, typeof(HttpOptions)),
+        (Scores, typeof(ScoreOptions)),
     ];
 
     /// <summary>Each configured sensor starts from the defaults and overrides what its own section sets.</summary>

@@ -31,6 +31,8 @@ public static class TopicPolicy
                 new(TopicAccess.Read, TopicContract.Events),
                 new(TopicAccess.Read, "pipeline/status/#"),
                 new(TopicAccess.Read, "pipeline/scores/#"),
+                // The dashboard's live charts of each sensor's signals (#18): reading them is all it may do with them.
+                new(TopicAccess.Read, TopicContract.AllTelemetry),
                 new(TopicAccess.Read, "pipeline/replies/{id}"),
                 new(TopicAccess.Write, "pipeline/commands/ack"),
                 new(TopicAccess.Write, "pipeline/commands/shelve"),

@@ -4,6 +4,7 @@ using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
 
@@ -20,6 +21,7 @@ namespace Pipeline.Streams.Ingesting;
 public static class IngestGraph
 {
     /// <param name="sensors">What follows storing: null, to store and acknowledge only.</param>
+    /// <param name="scores">Where the stored verdicts' score points go for the dashboard (best effort, QoS 0); null: nowhere.</param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
@@ -30,6 +32,7 @@ public static class IngestGraph
         ILogger logger,
         ISensorFleet? sensors = null,
         int parallelism = 4,
+        MqttScorePublisher? scores = null,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -66,6 +69,7 @@ public static class IngestGraph
                 await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
                 // Each message's delay to its verdict (a reading that completed no window yet counts when it is acked).
                 metrics.OnVerdicts(verdicts, verdicts.Count(v => v.Anomalous), judged.Messages.Select(m => m.ReceivedAt), DateTimeOffset.UtcNow);
+                scores?.Publish(verdicts);
                 return judged.Messages;
             })
             .ToMaterialized(Sink.ForEach<List<IncomingMessage>>(messages =>

@@ -32,6 +32,7 @@ public sealed class IngestService(
     TelemetryCodec codec,
     IngestMetrics metrics,
     NodeMqttLink link,
+    MqttScorePublisher scores,
     ILogger<IngestService> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
@@ -79,7 +80,7 @@ public sealed class IngestService(
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             link.Attach(_source);
             var completion = IngestGraph.Create(_source.Source, codec, store.Readings, store.Verdicts, storeOptions.Value, metrics, logger,
-                    fleet, options.Parallelism, _aborting.Token)
+                    fleet, options.Parallelism, scores, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
             logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> verdicts -> ack", broker, store.Description);

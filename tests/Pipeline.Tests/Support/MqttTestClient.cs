@@ -65,6 +65,14 @@ public sealed class MqttTestClient : IAsyncDisposable
         Assert.NotNull(result);
     }
 
+    /// <summary>Subscribes and says whether the broker granted it (a refused filter gets a failure reason code).</summary>
+    public async Task<bool> TrySubscribeAsync(string filter)
+    {
+        var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        return result.Items.Single().ResultCode is MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1;
+    }
+
     public Task<MqttClientPublishResult> PublishAsync(string topic, string payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce) =>
         _client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(topic)

@@ -43,8 +43,13 @@ public sealed class TopicPolicySpecs
     [InlineData("pipeline/alarms/+/anomaly", true)]
     [InlineData("pipeline/events", true)]
     [InlineData("pipeline/status/#", true)]
-    [InlineData("pipeline/+/telemetry", false)]
-    public void Should_let_scada_read_alarms_events_and_status(string filter, bool allowed) =>
+    [InlineData("pipeline/scores/#", true)]
+    [InlineData("pipeline/scores/esp32-01", true)]
+    [InlineData("pipeline/+/telemetry", true)] // the dashboard's live charts (#18)
+    [InlineData("pipeline/esp32-01/telemetry", true)]
+    [InlineData("pipeline/#", false)]
+    [InlineData("pipeline/commands/#", false)]
+    public void Should_let_scada_read_alarms_events_status_scores_and_telemetry(string filter, bool allowed) =>
         Assert.Equal(allowed, TopicPolicy.MaySubscribe(Scada, filter));
 
     [Theory]

@@ -211,6 +211,28 @@ public abstract class BrokerSecuritySpecs(IBrokerFixture fixture)
         Assert.True(received is not null, "the alarm did not arrive\n" + fixture.Diagnostics);
         Assert.Equal(TopicContract.Alarm(TestPki.Device1, "anomaly"), received.Topic);
     }
+
+    [Fact]
+    public async Task Should_let_scada_read_scores_and_telemetry_for_its_dashboard_and_nothing_more()
+    {
+        await using var scada = await MqttTestClient.ConnectAsync(Broker, Certs, TestPki.Scada);
+        Assert.True(await scada.TrySubscribeAsync("pipeline/scores/#"), "scores refused\n" + fixture.Diagnostics);
+        Assert.True(await scada.TrySubscribeAsync("pipeline/+/telemetry"), "telemetry refused\n" + fixture.Diagnostics);
+        Assert.False(await scada.TrySubscribeAsync("pipeline/commands/#"), "commands granted\n" + fixture.Diagnostics);
+        Assert.False(await scada.TrySubscribeAsync("pipeline/#"), "everything granted\n" + fixture.Diagnostics);
+        await using var node = await MqttTestClient.ConnectAsync(Broker, Certs, PkiFolder.NodeIdentity);
+        await using var device = await MqttTestClient.ConnectAsync(Broker, Certs, TestPki.Device1);
+
+        await node.PublishAsync(TopicContract.Scores(TestPki.Device1), """{"score":0.4}""", MqttQualityOfServiceLevel.AtMostOnce);
+        var score = await scada.NextAsync(Delivery);
+        await device.PublishAsync(TopicContract.Telemetry(TestPki.Device1), """{"seq":1}""");
+        var telemetry = await scada.NextAsync(Delivery);
+        var forged = await scada.PublishAsync(TopicContract.Scores(TestPki.Device1), """{"score":99}""");
+
+        Assert.Equal(TopicContract.Scores(TestPki.Device1), score?.Topic);
+        Assert.Equal(TopicContract.Telemetry(TestPki.Device1), telemetry?.Topic);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, forged.ReasonCode);
+    }
 }
 
 public sealed class EmbeddedBrokerSecuritySpecs(EmbeddedBrokerFixture fixture)

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Pipeline.Models.Detection;
+using Pipeline.Models.Topics;
+
+namespace Pipeline.Streams.Publishing;
+
+/// <summary>
+/// Each sensor's score against its threshold for the SCADA dashboard, on <c>pipeline/scores/&lt;sensor&gt;</c>: QoS 0, not
+/// retained — a live view, never a record (the verdicts table is). Thinned per sensor by <see cref="ScoreOptions.Every"/>.
+/// Sent after the verdicts are stored, from the stream's last stage: it never holds a reading back.
+/// </summary>
+public sealed class MqttScorePublisher(NodeMqttLink link, IOptions<ScoreOptions> options, ILogger<MqttScorePublisher> logger)
+{
+    private readonly ConcurrentDictionary<string, Verdict> _last = new(StringComparer.Ordinal);
+    private long _skipped;
+
+    /// <summary>Points not sent because the session was down (counted; the next ones go out when it is back).</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    public void Publish(IReadOnlyList<Verdict> verdicts)
+    {
+        ArgumentNullException.ThrowIfNull(verdicts);
+        var settings = options.Value;
+        if (!settings.Enabled || verdicts.Count == 0)
+        {
+            return;
+        }
+
+        var session = link.Current;
+        foreach (var verdict in verdicts)
+        {
+            if (!Due(verdict, (long)settings.Every.TotalMilliseconds))
+            {
+                continue;
+            }
+
+            _last[verdict.SensorId] = verdict;
+            if (session is not { IsConnected: true })
+            {
+                Interlocked.Increment(ref _skipped);
+                continue;
+            }
+
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(TopicContract.Scores(verdict.SensorId))
+                .WithPayload(Json(verdict))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+                .Build();
+            _ = session.PublishAsync(message, CancellationToken.None).ContinueWith(
+                t => logger.LogDebug(t.Exception?.GetBaseException(), "Could not publish a score point for {Sensor}", verdict.SensorId),
+                CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// The first point, one past the interval, and every one whose state differs from the last sent (anomalous or not,
+    /// learning, alarm): the chart shows each change at once, and a sensor that stays anomalous does not flood it.
+    /// </summary>
+    private bool Due(Verdict verdict, long everyMs) =>
+        !_last.TryGetValue(verdict.SensorId, out var last)
+        || verdict.EndTimestampMs - last.EndTimestampMs >= everyMs
+        || verdict.Anomalous != last.Anomalous
+        || verdict.Learning != last.Learning
+        || verdict.AlarmActive != last.AlarmActive;
+
+    /// <summary>The point of docs/mqtt.md ("Scores").</summary>
+    public static byte[] Json(Verdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("sensor", verdict.SensorId);
+            json.WriteNumber("ts", verdict.EndTimestampMs);
+            json.WriteNumber("seq", verdict.LastSequence);
+            json.WriteNumber("score", Math.Round(verdict.Score, 5));
+            json.WriteNumber("threshold", Math.Round(verdict.Threshold, 5));
+            json.WriteBoolean("anomalous", verdict.Anomalous);
+            json.WriteBoolean("learning", verdict.Learning);
+            json.WriteBoolean("alarm", verdict.AlarmActive);
+            json.WriteString("model", verdict.ModelVersion);
+            json.WriteStartObject("signals");
+            for (var i = 0; i < verdict.Signals.Length && i < verdict.PerSignal.Length; i++)
+            {
+                json.WriteNumber(verdict.Signals[i], Math.Round(verdict.PerSignal[i], 5));
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
