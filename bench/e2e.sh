@@ -109,8 +109,16 @@ start_node() { # name, extra environment
 }
 stop_node() { kill -TERM "$node"; wait "$node" 2>/dev/null || true; }
 
+# The node's own meters (/metrics, docs/operations.md): CPU seconds and bytes allocated, read before and after.
+http_port=$(shuf -i 20000-60000 -n 1)
+while listening "$http_port" || [ "$http_port" = "$port" ]; do http_port=$(shuf -i 20000-60000 -n 1); done
+meter() { # metric name prefix -> the sum of its series
+  curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" 'index($0, m) == 1 {sum += $NF} END {printf "%.6f", sum}'
+}
+
 echo "2/4 The node: the same $messages messages through decode, window, score, alarm, store, ack ..."
-start_node throughput
+start_node throughput Pipeline__Http__Urls="http://127.0.0.1:$http_port"
+cpu_before=$(meter dotnet_process_cpu_time_seconds_total); alloc_before=$(meter dotnet_gc_heap_total_allocated_bytes_total)
 simulate 100 0 "$per_device"
 wait_for_count throughput "SELECT count(*) FROM readings" "$messages" 600
 done_ms=$(now_ms)
@@ -119,6 +127,8 @@ node_ms=$(( done_ms - $(count throughput "SELECT min(received_at) FROM readings"
 node_rate=$(( (messages - 1) * 1000 / node_ms ))
 wait_for_count throughput "SELECT count(*) FROM verdicts" $(( messages - 100 * 59 )) 120
 throughput_rss=$(rss_peak_mb "$node")
+cpu_us_per_reading=$(awk -v a="$cpu_before" -v b="$(meter dotnet_process_cpu_time_seconds_total)" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')
+bytes_per_reading=$(awk -v a="$alloc_before" -v b="$(meter dotnet_gc_heap_total_allocated_bytes_total)" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) / n}')
 backend=$(grep -o "on the [a-z]* backend" "$work/throughput.log" | head -1 | awk '{print $3}')
 stop_node
 
@@ -185,6 +195,7 @@ cat >"$out" <<JSON
   "p50_ms_at_1000": $p50_1k, "p95_ms_at_1000": $p95_1k, "p99_ms_at_1000": $p99_1k, "node_p99_ms_at_1000": $node99_1k, "cpu_percent_at_1000": $cpu_1k,
   "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "node_p99_ms_at_10000": $node99_10k, "cpu_percent_at_10000": $cpu_10k,
   "rss_mb": $throughput_rss,
+  "cpu_us_per_reading": $cpu_us_per_reading, "bytes_allocated_per_reading": $bytes_per_reading,
   "rss_mb_at_1000": $rss_1k, "rss_mb_at_10000": $rss_10k,
   "fleets": [$(IFS=,; echo "${fleet_json[*]}")]
 }
@@ -197,5 +208,6 @@ printf '%-40s %12s\n' "ratio node / broker" "$ratio"
 printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_1k ms, p99 $p99_1k ms (node's part $node99_1k ms); CPU $cpu_1k %; RSS $rss_1k MB"
 printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms (node's part $node99_10k ms); CPU $cpu_10k %; RSS $rss_10k MB"
 printf '%-40s %12s\n' "peak RSS during the throughput run" "$throughput_rss MB"
+printf '%-40s %s\n' "node CPU and allocation per reading" "$cpu_us_per_reading µs, $bytes_per_reading bytes (its own meters)"
 printf '%s\n' "${fleet_rows[@]}"
 echo "JSON: $out"
