@@ -20,7 +20,9 @@ public sealed class NodeFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime, ID
     private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
     private MosquittoProcess _mosquitto = null!;
 
-    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+    // Snapshot persistence: the broker is not killed here, and saving after every change held a full-size run to ~53
+    // messages/s (measured: 32,000 in 10 min).
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), saveEveryChange: false);
 
     [Fact]
     public async Task Should_keep_every_valid_reading_and_every_bad_message_with_its_reason_and_never_restart()
