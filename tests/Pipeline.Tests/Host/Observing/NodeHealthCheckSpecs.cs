@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Observing;
+using Pipeline.Models.Security;
 using Pipeline.Streams.Connecting;
 using Pipeline.Tests.Support;
 
@@ -9,7 +10,7 @@ namespace Pipeline.Tests.Host.Observing;
 
 public sealed class NodeHealthCheckSpecs : IDisposable
 {
-    private readonly TestPki _pki = new();
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256); // ECDSA keys: quick to make, and the key type does not matter here
 
     [Theory]
     [InlineData(0, "Degraded")] // the test PKI holds an expired device certificate: to renew, but the node works

@@ -8,7 +8,7 @@ namespace Pipeline.Tests.Models.Security;
 /// <summary>Every component that loads a private key refuses one that group or others can read, naming file and fix.</summary>
 public sealed class PrivateKeyFileSpecs : IDisposable
 {
-    private readonly TestPki _pki = new();
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256); // ECDSA keys: quick to make, and the key type does not matter here
 
     [Fact]
     public void Should_write_keys_owner_only()

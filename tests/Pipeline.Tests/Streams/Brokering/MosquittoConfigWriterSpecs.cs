@@ -1,3 +1,4 @@
+using Pipeline.Models.Security;
 using Pipeline.Streams.Brokering;
 using Pipeline.Tests.Support;
 
@@ -5,7 +6,7 @@ namespace Pipeline.Tests.Streams.Brokering;
 
 public sealed class MosquittoConfigWriterSpecs : IDisposable
 {
-    private readonly TestPki _pki = new();
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256); // ECDSA keys: quick to make, and the key type does not matter here
 
     [Fact]
     public void Should_write_an_mtls_listener_with_crl_identity_persistence_and_sized_queues()
