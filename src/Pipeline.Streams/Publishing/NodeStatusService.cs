@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Topics;
 using Pipeline.Streams.Connecting;
-using Microsoft.Extensions.Options;
 
 namespace Pipeline.Streams.Publishing;
 
@@ -28,7 +28,10 @@ public sealed class NodeStatusService(NodeMqttLink link, IAlarmJournal journal, 
         using var timer = new PeriodicTimer(Heartbeat);
         do
         {
-            await PublishOnlineAsync(stoppingToken).ConfigureAwait(false);
+            if (!await PublishOnlineAsync(stoppingToken).ConfigureAwait(false))
+            {
+                logger.LogDebug("The heartbeat did not go out (no session); the next connect publishes it");
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -73,7 +73,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     /// <summary>Raised after every successful (re)connect and subscribe.</summary>
     public event Action? Connected;
 
-    /// <summary>Publishes on the node's own session (the client id is bound to the identity, so there is only one).</summary>
+    /// <summary>
+    /// Publishes on the node's own session (the client id is bound to the identity, so there is only one). False when
+    /// it did not go out — also when the connection drops while it waits for the broker's answer: that is the
+    /// reconnect loop's business, never a caller's crash (a fresh-clone run once stopped the node on it, #15).
+    /// </summary>
     public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -82,8 +86,17 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             return false;
         }
 
-        var result = await _client.PublishAsync(message, cancellation).ConfigureAwait(false);
-        return result.IsSuccess;
+        try
+        {
+            var result = await _client.PublishAsync(message, cancellation).ConfigureAwait(false);
+            return result.IsSuccess;
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or ObjectDisposedException
+                                       || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
+        {
+            _logger.LogDebug(e, "Could not publish {Topic}: the connection went away", message.Topic);
+            return false;
+        }
     }
 
     /// <summary>
