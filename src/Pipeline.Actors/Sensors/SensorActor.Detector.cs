@@ -153,6 +153,15 @@ public sealed partial class SensorActor
         }
     }
 
+    private void LogReordered(long before)
+    {
+        if (_intake.Reordered > before && (before == 0 || _intake.Reordered / 100 > before / 100))
+        {
+            _log.Info("Sensor {0}: {1} reading(s) came after later ones and were put back in order ({2} so far; {3} waiting)",
+                _sensorId, _intake.Reordered - before, _intake.Reordered, _intake.Waiting);
+        }
+    }
+
     private void LogHealth(HealthEvent health)
     {
         var signal = health.Signal is null ? string.Empty : $" ({health.Signal})";

@@ -168,14 +168,29 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         Continue(new SensorBatch(record.Readings, Sender));
     }
 
-    /// <summary>Takes the batch's readings from where it stopped; the learning period ending stops it until the calibration is fitted.</summary>
+    /// <summary>
+    /// Takes the batch's readings from where it stopped, in sequence order: one that came before a missing predecessor
+    /// waits for it (<see cref="ReorderBuffer"/>) and is taken, and answered, with the batch that brings it or the first
+    /// batch after the wait. The learning period ending stops the batch until the calibration is fitted.
+    /// </summary>
     private void Continue(SensorBatch batch)
     {
         var now = DateTimeOffset.UtcNow;
-        while (batch.Next() is { } reading)
+        var reordered = _intake.Reordered;
+        while (true)
         {
-            var outcome = _intake.Take(reading, now);
-            batch.Outcomes.Add(new ReadingRecorded(reading.Sequence, outcome.Decision.Verdict, outcome.Decision.Reason));
+            if (_intake.Next(now) is not { } outcome)
+            {
+                if (batch.Next() is not { } reading)
+                {
+                    break;
+                }
+
+                _intake.Offer(reading, now);
+                continue;
+            }
+
+            batch.Outcomes.Add(new ReadingRecorded(outcome.Reading.Sequence, outcome.Decision.Verdict, outcome.Decision.Reason));
             batch.Health.AddRange(outcome.Health);
             LogIntake(outcome);
             if (outcome.Row is not { } row)
@@ -201,6 +216,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             }
         }
 
+        LogReordered(reordered);
         Score(batch);
     }
 

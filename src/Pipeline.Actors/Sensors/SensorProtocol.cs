@@ -21,7 +21,10 @@ public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Read
     public IReadOnlyList<Reading> Readings { get; init; } = Readings as List<Reading> ?? Readings.ToList();
 }
 
-/// <param name="Readings">What the sequence check made of each reading, in order.</param>
+/// <param name="Readings">
+/// What the sequence check made of each reading the sensor took with this batch, in sequence order: one that came
+/// before a missing predecessor is taken (and listed) with the batch that brings it, or the first one after its wait.
+/// </param>
 /// <param name="Verdicts">The verdicts of the windows the readings made due, in order.</param>
 public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingRecorded> Readings, IReadOnlyList<Verdict> Verdicts)
 {

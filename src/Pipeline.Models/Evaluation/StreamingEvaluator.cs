@@ -53,20 +53,24 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
         for (var row = 0; row < data.Count; row++)
         {
             var reading = new Reading(SensorId, data.TimestampsMs[row], row, manifest.Signals.Select((s, f) => (s, (double)data.Rows[row][f])).ToDictionary(x => x.s, x => x.Item2));
-            var outcome = intake.Take(reading, start.AddMilliseconds(data.TimestampsMs[row] - data.TimestampsMs[0]));
-            if (outcome.Row is not { } values)
+            var now = start.AddMilliseconds(data.TimestampsMs[row] - data.TimestampsMs[0]);
+            intake.Offer(reading, now);
+            while (intake.Next(now) is { } outcome) // in order: each reading is taken as it comes
             {
-                continue;
-            }
+                if (outcome.Row is not { } values)
+                {
+                    continue;
+                }
 
-            if (outcome.Window is { } window)
-            {
-                run.Add(window);
-            }
+                if (outcome.Window is { } window)
+                {
+                    run.Add(window);
+                }
 
-            if (detector.Observe(values) is { } learned)
-            {
-                detector.Calibrate(Commissioning.Calibrate(SensorId, bundle, learned, DateTimeOffset.UnixEpoch, scorer));
+                if (detector.Observe(values) is { } learned)
+                {
+                    detector.Calibrate(Commissioning.Calibrate(SensorId, bundle, learned, DateTimeOffset.UnixEpoch, scorer));
+                }
             }
         }
 

@@ -3,13 +3,14 @@ using Pipeline.Models.Telemetry;
 namespace Pipeline.Models.Sensors;
 
 /// <summary>
-/// What one sensor makes of its readings, in order: the sequence check (<see cref="SequenceDecision"/>), the sliding
+/// What one sensor makes of its readings, in order: back in sequence order (<see cref="ReorderBuffer"/>), the sequence check (<see cref="SequenceDecision"/>), the sliding
 /// window (<see cref="WindowBuffer"/>) and the health conditions (<see cref="HealthTracker"/>), with the counts a
 /// person looks at. No I/O: the sensor actor feeds it, and <c>pipeline evaluate</c> replays files through it, so both
 /// build the same windows.
 /// </summary>
 public sealed class SensorIntake
 {
+    private readonly ReorderBuffer _reorder = new();
     private WindowBuffer _window;
 
     public SensorIntake(string sensorId, SensorSettings settings, WindowSpec spec)
@@ -45,6 +46,12 @@ public sealed class SensorIntake
 
     public long Gaps { get; private set; }
 
+    /// <summary>Readings that came after a later one and were put back in order.</summary>
+    public long Reordered => _reorder.Reordered;
+
+    /// <summary>Readings waiting for a missing predecessor.</summary>
+    public int Waiting => _reorder.Count;
+
     /// <summary>Readings that lacked a signal the window needs (each restarted the window).</summary>
     public long Incomplete { get; private set; }
 
@@ -68,10 +75,18 @@ public sealed class SensorIntake
         return rows;
     }
 
-    /// <summary>A live reading: what the sequence check decided, the window it made due (if any) and the health transitions.</summary>
-    public IntakeOutcome Take(Reading reading, DateTimeOffset now)
+    /// <summary>A live reading comes: <see cref="Next"/> takes it, and the ones that waited for it, in sequence order.</summary>
+    public void Offer(Reading reading, DateTimeOffset now) => _reorder.Add(reading, now);
+
+    /// <summary>
+    /// Takes the next offered reading that need wait no longer (<see cref="ReorderBuffer"/>): what the sequence check
+    /// decided, the window it made due (if any) and the health transitions. Null when none is ready.
+    /// </summary>
+    public IntakeOutcome? Next(DateTimeOffset now) =>
+        _reorder.Next(LastSequence, Health.Settings.ReorderWait, now) is { } reading ? Take(reading, now) : null;
+
+    private IntakeOutcome Take(Reading reading, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(reading);
         var decision = SequenceDecision.Decide(LastSequence, LastTimestampMs, reading.Sequence, reading.TimestampMs, Health.Settings.SamplingPeriod, Health.Settings.GapFactor);
         switch (decision.Verdict)
         {

@@ -19,6 +19,12 @@ public sealed class SensorSettings
     /// <summary>A gap longer than this many sampling periods (or this many missing readings) restarts the window. Default 3.</summary>
     public double GapFactor { get; set; } = 3;
 
+    /// <summary>
+    /// How long a reading that came before a missing predecessor waits for it (<see cref="ReorderBuffer"/>): a broker's
+    /// redelivery or a second node may bring the sensor's readings out of order. Default 2 s; zero takes each as it comes.
+    /// </summary>
+    public TimeSpan ReorderWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>No reading for this long: the sensor is offline. Default 30 s.</summary>
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -47,6 +53,7 @@ public sealed class SensorSettings
     public IEnumerable<string> Problems(string key) =>
         SettingRules.Positive($"{key}:SamplingPeriod", SamplingPeriod)
             .Concat(SettingRules.Positive($"{key}:OfflineAfter", OfflineAfter))
+            .Concat(SettingRules.When(ReorderWait < TimeSpan.Zero || ReorderWait > TimeSpan.FromMinutes(1), $"{key}:ReorderWait is {ReorderWait}; it must be between 00:00:00 (off) and 00:01:00"))
             .Concat(SettingRules.Range($"{key}:StuckCount", StuckCount, 2, 1_000_000))
             .Concat(SettingRules.Range($"{key}:PulsationBaseline", PulsationBaseline, 1, 1_000_000))
             .Concat(SettingRules.When(PulsationFactor != 0 && !(PulsationFactor >= 2), $"{key}:PulsationFactor is {PulsationFactor}; it must be 0 (off) or at least 2"))
@@ -59,6 +66,7 @@ public sealed class SensorSettings
         Location = Location,
         SamplingPeriod = SamplingPeriod,
         GapFactor = GapFactor,
+        ReorderWait = ReorderWait,
         OfflineAfter = OfflineAfter,
         StuckCount = StuckCount,
         PulsationFactor = PulsationFactor,

@@ -83,6 +83,51 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public void Should_put_readings_that_came_after_later_ones_back_in_order_so_that_every_window_is_judged()
+    {
+        // A broker redelivering what a node had not acknowledged sends it behind newer readings.
+        var inOrder = Sensor_();
+        var expected = Enumerable.Range(1, 9).SelectMany(seq => Record(inOrder, Sample(seq)).Verdicts).ToList();
+        _node.Dispose();
+        _node = new SensorHarness(Sys);
+        var sensor = Sensor_();
+
+        var first = Record(sensor, Sample(1), Sample(2));
+        var ahead = Record(sensor, Sample(6), Sample(7)); // 3, 4 and 5 are still on their way
+        var late = Record(sensor, Sample(4), Sample(3), Sample(5), Sample(8), Sample(9));
+
+        Assert.Empty(ahead.Readings);
+        Assert.Equal([3L, 4L, 5L, 6L, 7L, 8L, 9L], late.Readings.Select(r => r.Sequence));
+        Assert.All(late.Readings, r => Assert.Equal(SequenceVerdict.Next, r.Verdict));
+        Assert.Equal(
+            expected.Select(v => (v.FirstSequence, v.LastSequence, v.Score)),
+            first.Verdicts.Concat(ahead.Verdicts).Concat(late.Verdicts).Select(v => (v.FirstSequence, v.LastSequence, v.Score)));
+        AwaitCondition(() => _node.Board.Latest.TryGetValue(Sensor, out var status) && (status.OutOfOrder, status.LastSequence) == (0L, 9L));
+    }
+
+    [Fact]
+    public void Should_go_on_across_a_hole_that_is_never_filled()
+    {
+        var sensor = Sensor_(new SensorSettings { ReorderWait = TimeSpan.FromMilliseconds(200), GapFactor = 10 });
+        Record(sensor, Sample(1), Sample(2));
+        var waiting = Record(sensor, Sample(4)); // 3 never comes
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var after = new List<ReadingRecorded>();
+        for (var seq = 5; after.Count == 0; seq++)
+        {
+            // Each later reading waits behind the hole until the wait is over (or too many wait); then all go on.
+            after.AddRange(Record(sensor, Sample(seq)).Readings);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), "the readings behind the hole never went on");
+        }
+
+        Assert.Empty(waiting.Readings);
+        Assert.Equal(4, after[0].Sequence);
+        Assert.Equal(SequenceVerdict.Next, after[0].Verdict); // one missing: the gap rules tolerate it
+        Assert.Equal(after.Select(r => r.Sequence).Order(), after.Select(r => r.Sequence));
+    }
+
+    [Fact]
     public void Should_restart_the_window_after_a_gap_so_that_no_window_spans_the_hole()
     {
         var sensor = Sensor_();

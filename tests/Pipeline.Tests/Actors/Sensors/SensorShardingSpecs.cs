@@ -24,7 +24,8 @@ public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
     private readonly TempDirectory _temp = new();
     private readonly RecordingStatusBoard _board = new();
     private PipelineStore _store = null!;
-    private readonly InMemoryHistory _history = new(SensorIds.SelectMany(id => Enumerable.Range(1, 10).Select(seq => Sample(id, seq))).ToArray());
+    // 11 is what the specs send first: the stream stores each reading before its sensor takes it.
+    private readonly InMemoryHistory _history = new(SensorIds.SelectMany(id => Enumerable.Range(1, 11).Select(seq => Sample(id, seq))).ToArray());
     private IHost _first = null!;
     private IHost _second = null!;
 

@@ -1,0 +1,74 @@
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Models.Sensors;
+
+/// <summary>
+/// Puts one sensor's live readings back in sequence order before the sequence check sees them. Readings arrive out of
+/// order when the broker redelivers what a node had not acknowledged behind newer ones (after a reconnect), or when
+/// several nodes share the sensor's telemetry (a shared subscription): without this, the late ones would be rejected
+/// as out of order and the windows ending with them never judged.
+/// <para>
+/// A reading that leaves a hole after the last one taken waits, at most the sensor's
+/// <see cref="SensorSettings.ReorderWait"/> (from when the first of the waiting readings came) and at most <see cref="Capacity"/> readings, for the missing ones; then it goes on
+/// across the hole and the gap rules decide (<see cref="SequenceDecision"/>). Waiting is only noticed when the sensor
+/// takes readings, so the readings behind a real hole go on with the sensor's next readings after the wait.
+/// </para>
+/// </summary>
+public sealed class ReorderBuffer
+{
+    /// <summary>Readings one sensor holds at most (about 200 bytes each): a burst past a hole goes on once it is this long.</summary>
+    public const int Capacity = 256;
+
+    private readonly PriorityQueue<Reading, long> _waiting = new();
+    private DateTimeOffset _waitingSince;
+    private long _highestWaiting;
+
+    /// <summary>Readings waiting for a missing predecessor.</summary>
+    public int Count => _waiting.Count;
+
+    /// <summary>Readings that came after a later one of the sensor and were put back before it (a count for a person, not a fault).</summary>
+    public long Reordered { get; private set; }
+
+    public void Add(Reading reading, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        if (_waiting.Count == 0)
+        {
+            _waitingSince = now;
+            _highestWaiting = reading.Sequence;
+        }
+        else if (reading.Sequence < _highestWaiting)
+        {
+            Reordered++;
+        }
+        else
+        {
+            _highestWaiting = reading.Sequence;
+        }
+
+        _waiting.Enqueue(reading, reading.Sequence);
+    }
+
+    /// <summary>
+    /// The lowest waiting reading, when it may be taken after <paramref name="lastSequence"/> (the last one taken):
+    /// it follows it, it is older (a duplicate or a late one: the sequence check decides), or it has waited long
+    /// enough (<paramref name="wait"/>; zero takes every reading as it comes). Null while it still waits for a missing
+    /// predecessor.
+    /// </summary>
+    public Reading? Next(long? lastSequence, TimeSpan wait, DateTimeOffset now)
+    {
+        if (!_waiting.TryPeek(out var lowest, out var sequence))
+        {
+            return null;
+        }
+
+        var follows = lastSequence is not { } last || sequence <= last + 1;
+        if (!follows && _waiting.Count <= Capacity && now - _waitingSince < wait)
+        {
+            return null;
+        }
+
+        _waiting.Dequeue();
+        return lowest;
+    }
+}
