@@ -55,6 +55,7 @@ public sealed partial class SensorActor
             {
                 _log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
                 failed.ReplyTo.Tell(new Status.Failure(failed.Cause));
+                FailHeld(failed.Cause);
                 Ready();
             });
         });
@@ -73,9 +74,13 @@ public sealed partial class SensorActor
         Ready();
     }
 
-    private static void Answer(IActorRef replyTo, object? answer)
+    private void Answer(IActorRef replyTo, object? answer)
     {
-        if (answer is not null)
+        if (answer is ReadingsRecorded recorded)
+        {
+            AnswerBatch(replyTo, recorded);
+        }
+        else if (answer is not null)
         {
             replyTo.Tell(answer);
         }

@@ -137,6 +137,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             Receive<ShelveAlarm>(HandleShelve);
             Receive<Rewind>(HandleRewind);
             Receive<WakeUp>(_ => { });
+            Receive<ReorderDue>(_ => HandleReorderDue());
             Receive<CheckSilence>(_ => HandleSilence());
             Receive<CheckCalibration>(_ => HandleCheckCalibration());
             Receive<CalibrationChecked>(HandleCalibrationChecked);
@@ -169,9 +170,9 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>
-    /// Takes the batch's readings from where it stopped, in sequence order: one that came before a missing predecessor
-    /// waits for it (<see cref="ReorderBuffer"/>) and is taken, and answered, with the batch that brings it or the first
-    /// batch after the wait. The learning period ending stops the batch until the calibration is fitted.
+    /// Takes the batch's readings from where it stopped, in sequence order: one that came after a missing predecessor
+    /// waits for it (<see cref="ReorderBuffer"/>), and its batch's answer with it (<see cref="AnswerBatch"/>). The
+    /// learning period ending stops the batch until the calibration is fitted.
     /// </summary>
     private void Continue(SensorBatch batch)
     {
@@ -268,6 +269,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
     {
         _log.Error(failed.Cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, failed.Batch.Outcomes.Count);
         failed.Batch.ReplyTo.Tell(new Status.Failure(failed.Cause));
+        FailHeld(failed.Cause);
         Ready();
     }
 
