@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests need that the
 # machine lacks (a real Mosquitto and its clients, sqlite3, openssl, Prometheus, qemu-user with arm64 libraries,
-# Node.js and Node-RED), then runs every test.
+# Node.js, Node-RED with FlowFuse Dashboard 2.0, a headless Chromium), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,8 +14,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # The systemd unit in deploy/ is checked with systemd-analyze verify.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
-# The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js.
+# The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js, and its dashboard in a real browser.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The Raspberry Pi bundle is checked under emulation: qemu-user and the arm64 C libraries the .NET runtime loads.
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 if ! dpkg -s libssl3:arm64 >/dev/null 2>&1; then
@@ -32,10 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 export PATH="$PATH:/usr/sbin"
 
-# Node-RED 4 for the flow's spec, in the work tree (git-ignored), not system-wide.
-if [ ! -f .tools/node-red/node_modules/node-red/red.js ]; then
-  echo "Installing Node-RED 4 into .tools/node-red ..."
-  npm install --prefix .tools/node-red --no-audit --no-fund --loglevel=error node-red@4 >/dev/null
+# Node-RED 4 and FlowFuse Dashboard 2.0 for the flow's specs, in the work tree (git-ignored), not system-wide.
+if [ ! -f .tools/node-red/node_modules/node-red/red.js ] || [ ! -d .tools/node-red/node_modules/@flowfuse/node-red-dashboard ]; then
+  echo "Installing Node-RED 4 and @flowfuse/node-red-dashboard into .tools/node-red ..."
+  npm install --prefix .tools/node-red --no-audit --no-fund --loglevel=error node-red@4 @flowfuse/node-red-dashboard@1.31 >/dev/null
 fi
 
 log="$(mktemp)"

@@ -27,6 +27,9 @@ internal static class DemoCommand
 {
     private static readonly string[] Devices = ["esp32-01", "esp32-02", "esp32-03"];
 
+    /// <summary>The SCADA identity the dashboard connects with.</summary>
+    private const string Scada = "nodered";
+
     public static Command Create()
     {
         var dir = new Option<string?>("--dir") { Description = "Folder for the demo's certificates and database (default: a new temp folder)." };
@@ -79,6 +82,9 @@ internal static class DemoCommand
         Console.WriteLine($"Embedded mTLS broker on 127.0.0.1:{port}; {Devices.Length} simulated pumps at 5 readings/s (1 s of pump time each).");
         Console.WriteLine($"Health: {http}health/ready  Prometheus metrics: {http}metrics  (try: curl -s {http}metrics | grep ^pipeline_)");
         Console.WriteLine("Each pump first learns for 100 readings (20 s): its own calibration, no anomaly alarms meanwhile.");
+        var folder = new PkiFolder(certs);
+        Console.WriteLine($"SCADA dashboard (Node-RED 4 with @flowfuse/node-red-dashboard, deploy/README.md): PIPELINE_BROKER_HOST=127.0.0.1 PIPELINE_BROKER_PORT={port} " +
+            $"PIPELINE_SCADA_ID={Scada} PIPELINE_CA={folder.CaCertificate} PIPELINE_CERT={folder.Certificate(Scada)} PIPELINE_KEY={folder.Key(Scada)} node-red deploy/node-red/flow.json, then open http://127.0.0.1:1880/dashboard");
         Console.WriteLine("Script: esp32-02 leaks from 0:24 to 0:48; esp32-03's pressure sensor sticks from 0:48 to 1:06; esp32-01 cavitates from 1:20 to 1:40. Ctrl-C stops.");
         Console.WriteLine();
 
@@ -100,6 +106,11 @@ internal static class DemoCommand
         foreach (var device in Devices.Where(d => !File.Exists(ca.Folder.Certificate(d))))
         {
             ca.Issue(device, IdentityRole.Device).Dispose();
+        }
+
+        if (!File.Exists(ca.Folder.Certificate(Scada)))
+        {
+            ca.Issue(Scada, IdentityRole.Scada).Dispose(); // for the dashboard
         }
     }
 

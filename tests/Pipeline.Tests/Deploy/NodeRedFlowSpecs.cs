@@ -28,23 +28,8 @@ public sealed class NodeRedFlowSpecs : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Should_show_retained_alarms_and_send_acknowledgements_over_mtls()
     {
-        var root = Repository.Root;
-        var userDir = _pki.Scratch("node-red");
-        Directory.CreateDirectory(userDir);
-        File.Copy(Path.Combine(root, "deploy", "node-red", "flow.json"), Path.Combine(userDir, "flows.json"));
         var port = FreePort.Next();
-        var folder = _pki.Folder;
-        await using var nodeRed = NodeProcess.Start("node",
-            [Path.Combine(root, ".tools", "node-red", "node_modules", "node-red", "red.js"), "-u", userDir, "-p", port.ToString(CultureInfo.InvariantCulture), "flows.json"],
-            new Dictionary<string, string>
-            {
-                ["PIPELINE_BROKER_HOST"] = "127.0.0.1",
-                ["PIPELINE_BROKER_PORT"] = _mosquitto.Endpoint.Port.ToString(CultureInfo.InvariantCulture),
-                ["PIPELINE_SCADA_ID"] = TestPki.Scada,
-                ["PIPELINE_CA"] = folder.CaCertificate,
-                ["PIPELINE_CERT"] = folder.Certificate(TestPki.Scada),
-                ["PIPELINE_KEY"] = folder.Key(TestPki.Scada),
-            });
+        await using var nodeRed = ShippedFlow.Start(_pki, _mosquitto.Endpoint, port);
         await nodeRed.WaitForOutputAsync("Connected to broker", Patience);
 
         await using var node = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, PkiFolder.NodeIdentity);
