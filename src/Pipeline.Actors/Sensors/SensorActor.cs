@@ -178,19 +178,14 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
     {
         var now = DateTimeOffset.UtcNow;
         var reordered = _intake.Reordered;
-        while (true)
+        // All of the batch first: readings out of order within it need not wait for anything.
+        while (batch.Next() is { } reading)
         {
-            if (_intake.Next(now) is not { } outcome)
-            {
-                if (batch.Next() is not { } reading)
-                {
-                    break;
-                }
+            _intake.Offer(reading, now);
+        }
 
-                _intake.Offer(reading, now);
-                continue;
-            }
-
+        while (_intake.Next(now) is { } outcome)
+        {
             batch.Outcomes.Add(new ReadingRecorded(outcome.Reading.Sequence, outcome.Decision.Verdict, outcome.Decision.Reason));
             batch.Health.AddRange(outcome.Health);
             LogIntake(outcome);

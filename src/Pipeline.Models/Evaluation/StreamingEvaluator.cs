@@ -44,7 +44,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
         }
 
         var data = table.Select(manifest.Signals);
-        var settings = new SensorSettings { SamplingPeriod = SamplingPeriod(data), PulsationFactor = 0 };
+        var settings = new SensorSettings { SamplingPeriod = SamplingPeriod(data), PulsationFactor = 0, ReorderWait = TimeSpan.Zero }; // a file is in order
         var intake = new SensorIntake(SensorId, settings, new WindowSpec(manifest.Window, manifest.Signals, manifest.Stride));
         var detector = new SensorDetector(SensorId, bundle, learning);
         using var network = scorer?.Invoke(bundle) ?? new PortableDetector(bundle);
@@ -55,7 +55,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
             var reading = new Reading(SensorId, data.TimestampsMs[row], row, manifest.Signals.Select((s, f) => (s, (double)data.Rows[row][f])).ToDictionary(x => x.s, x => x.Item2));
             var now = start.AddMilliseconds(data.TimestampsMs[row] - data.TimestampsMs[0]);
             intake.Offer(reading, now);
-            while (intake.Next(now) is { } outcome) // in order: each reading is taken as it comes
+            while (intake.Next(now) is { } outcome) // no reorder wait: each reading is taken as it comes
             {
                 if (outcome.Row is not { } values)
                 {

@@ -8,10 +8,10 @@ namespace Pipeline.Models.Sensors;
 /// several nodes share the sensor's telemetry (a shared subscription): without this, the late ones would be rejected
 /// as out of order and the windows ending with them never judged.
 /// <para>
-/// A reading that leaves a hole after the last one taken waits, at most the sensor's
-/// <see cref="SensorSettings.ReorderWait"/> (from when the first of the waiting readings came) and at most <see cref="Capacity"/> readings, for the missing ones; then it goes on
-/// across the hole and the gap rules decide (<see cref="SequenceDecision"/>). Waiting is only noticed when the sensor
-/// takes readings, so the readings behind a real hole go on with the sensor's next readings after the wait.
+/// A reading that leaves a hole after the last one taken — or any reading of a sensor that has taken none yet — waits,
+/// at most the sensor's <see cref="SensorSettings.ReorderWait"/> (from when the first of the waiting readings came) and
+/// at most <see cref="Capacity"/> readings, for the missing ones; then it goes on across the hole and the gap rules
+/// decide (<see cref="SequenceDecision"/>). The sensor actor looks again when the wait is over.
 /// </para>
 /// </summary>
 public sealed class ReorderBuffer
@@ -62,7 +62,8 @@ public sealed class ReorderBuffer
             return null;
         }
 
-        var follows = lastSequence is not { } last || sequence <= last + 1;
+        // A sensor's very first reading waits too: with several nodes, its predecessors may be on their way through another.
+        var follows = lastSequence is { } last && sequence <= last + 1;
         if (!follows && _waiting.Count <= Capacity && now - _waitingSince < wait)
         {
             return null;

@@ -23,6 +23,12 @@ public static class TopicContract
     /// <summary>A sensor's score points for the dashboard: <c>pipeline/scores/&lt;sensor&gt;</c>.</summary>
     public static string Scores(string sensorId) => $"{Root}/scores/{sensorId}";
 
+    /// <summary>
+    /// <paramref name="filter"/> as an MQTT 5 shared subscription of <paramref name="group"/>: the broker gives each
+    /// message to one subscriber of the group (<c>$share/&lt;group&gt;/&lt;filter&gt;</c>).
+    /// </summary>
+    public static string Shared(string group, string filter) => $"$share/{group}/{filter}";
+
     /// <summary>The sensor id of a telemetry topic, or null when <paramref name="topic"/> is not one.</summary>
     public static string? SensorIdOfTelemetry(string topic)
     {

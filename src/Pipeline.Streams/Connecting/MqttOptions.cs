@@ -39,6 +39,18 @@ public sealed class MqttOptions : ISettingsGroup
     /// </summary>
     public string? PasswordFile { get; set; }
 
+    /// <summary>
+    /// Several nodes share the fleet's telemetry and the operators' commands: each node subscribes through the MQTT 5
+    /// shared subscription <c>$share/&lt;SharedGroup&gt;/…</c>, so the broker gives each message to one of them. Same
+    /// name on every node of a cluster; each node keeps its own <see cref="Identity"/>. Needs Mosquitto (the embedded
+    /// broker has no shared subscriptions). Default none: the node reads everything itself.
+    /// </summary>
+    public string? SharedGroup { get; set; }
+
+    /// <summary>The filter the node subscribes <paramref name="filter"/> with: shared when <see cref="SharedGroup"/> is set.</summary>
+    public string Subscription(string filter) =>
+        string.IsNullOrEmpty(SharedGroup) ? filter : Pipeline.Models.Topics.TopicContract.Shared(SharedGroup, filter);
+
     /// <summary>MQTT keep-alive. Default 15 s.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -59,6 +71,7 @@ public sealed class MqttOptions : ISettingsGroup
 
         return broker
             .Concat(Pipeline.Models.Security.IdentityName.Validate(Identity) is { } error ? [$"{section}:Identity '{Identity}': {error}"] : Enumerable.Empty<string>())
+            .Concat(SharedGroupProblems(section))
             .Concat(SettingRules.Range($"{section}:MaxInFlight", MaxInFlight, 1, 65_535))
             .Concat(SettingRules.Positive($"{section}:SessionExpiry", SessionExpiry))
             .Concat(SettingRules.Positive($"{section}:ReconnectMinDelay", ReconnectMinDelay))
@@ -66,5 +79,23 @@ public sealed class MqttOptions : ISettingsGroup
             .Concat(SettingRules.When(!string.IsNullOrEmpty(PasswordFile) && !File.Exists(PasswordFile), $"{section}:PasswordFile '{PasswordFile}' does not exist"))
             .Concat(SettingRules.When(!Directory.Exists(CertsDirectory),
                 $"{section}:CertsDirectory '{CertsDirectory}' does not exist; create it with 'pipeline certs init --dir {CertsDirectory}'"));
+    }
+
+    private IEnumerable<string> SharedGroupProblems(string section)
+    {
+        if (string.IsNullOrEmpty(SharedGroup))
+        {
+            yield break;
+        }
+
+        if (Pipeline.Models.Security.IdentityName.Validate(SharedGroup) is { } error)
+        {
+            yield return $"{section}:SharedGroup '{SharedGroup}': {error}";
+        }
+
+        if (string.IsNullOrWhiteSpace(Broker))
+        {
+            yield return $"{section}:SharedGroup '{SharedGroup}' needs Mosquitto ({section}:Broker or --broker): the embedded broker has no MQTT 5 shared subscriptions";
+        }
     }
 }

@@ -228,8 +228,8 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
 
                 var subscribed = await _client.SubscribeAsync(
                     new MqttClientSubscribeOptionsBuilder()
-                        .WithTopicFilter(TopicContract.AllTelemetry, MqttQualityOfServiceLevel.AtLeastOnce)
-                        .WithTopicFilter(AlarmCommand.Prefix + "#", MqttQualityOfServiceLevel.AtLeastOnce)
+                        .WithTopicFilter(_options.Subscription(TopicContract.AllTelemetry), MqttQualityOfServiceLevel.AtLeastOnce)
+                        .WithTopicFilter(_options.Subscription(AlarmCommand.Prefix + "#"), MqttQualityOfServiceLevel.AtLeastOnce)
                         .Build(),
                     stopping).ConfigureAwait(false);
                 // Every filter must be granted at QoS 1: a refused command subscription would leave operators' commands
@@ -243,8 +243,9 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                     }
                 }
 
-                _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight)",
-                    _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight);
+                _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight{Shared})",
+                    _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight,
+                    string.IsNullOrEmpty(_options.SharedGroup) ? string.Empty : $"; sharing the fleet in group '{_options.SharedGroup}'");
                 failures = 0;
                 delay = _options.ReconnectMinDelay;
                 Connected?.Invoke();

@@ -20,6 +20,12 @@ public sealed class SensorHarness : IDisposable
         SyntheticPump.Normal(300),
         new TrainingOptions { Name = "tiny", Signals = ["flow", "pressure"], Window = 3, Stride = 2, Hidden = 4, Epochs = 1, Seed = 1 }));
 
+    /// <summary>
+    /// A new sensor's first batch waits this long for predecessors that may be on their way (<see cref="ReorderBuffer"/>);
+    /// short here, so that specs do not wait two seconds for readings that are not coming.
+    /// </summary>
+    public static readonly TimeSpan ReorderWait = TimeSpan.FromMilliseconds(100);
+
     private readonly ActorSystem _system;
     private readonly TempDirectory _temp = new();
 
@@ -29,7 +35,7 @@ public sealed class SensorHarness : IDisposable
         _system = system;
         Store = PipelineStore.Open(new StoreOptions { Path = _temp.Combine("node.db") });
         Models = new ModelCatalog(model ?? Tiny.Value);
-        Settings = settings ?? new SensorCatalog();
+        Settings = settings ?? new SensorCatalog { Defaults = new SensorSettings { ReorderWait = ReorderWait } };
         Inference = system.ActorOf(InferenceActor.Props(Models, b => new PortableDetector(b), new InferenceOptions()));
         Services = new SensorServices(
             Settings, Models, Inference, b => new PortableDetector(b), Store.Readings, Board, Store.Calibrations, Store.Alarms, Published,

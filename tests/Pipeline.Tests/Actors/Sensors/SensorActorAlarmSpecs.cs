@@ -76,7 +76,7 @@ public sealed class SensorActorAlarmSpecs : TestKit
     public void Should_clear_an_offline_alarm_carried_over_a_restart_when_the_sensor_reports_again()
     {
         // #20: after a node restart an offline alarm was reloaded and never cleared.
-        using var node = new SensorHarness(Sys, settings: new SensorCatalog { Defaults = new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300) } });
+        using var node = new SensorHarness(Sys, settings: new SensorCatalog { Defaults = new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300), ReorderWait = SensorHarness.ReorderWait } });
         var sensor = node.Start(Sensor);
         sensor.Tell(new WakeUp(Sensor));
         AwaitCondition(() => node.Journal().Count == 1, TimeSpan.FromSeconds(5));
@@ -91,7 +91,7 @@ public sealed class SensorActorAlarmSpecs : TestKit
     public void Should_clear_a_limit_alarm_carried_over_a_restart_when_the_value_is_back_inside()
     {
         var limits = new Dictionary<string, SignalBounds>(StringComparer.Ordinal) { ["pressure"] = new(0, 5) };
-        using var node = new SensorHarness(Sys, settings: new SensorCatalog { Defaults = new SensorSettings { Limits = limits } });
+        using var node = new SensorHarness(Sys, settings: new SensorCatalog { Defaults = new SensorSettings { Limits = limits, ReorderWait = SensorHarness.ReorderWait } });
         var sensor = node.Start(Sensor);
         Record(sensor, Sample(1, pressure: 9));
 

@@ -64,7 +64,8 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         var first = Record(batched, readings[..4]);
         var second = Record(batched, readings[4..]);
 
-        Assert.Equal(expected.SelectMany(e => e.Readings), first.Readings.Concat(second.Readings));
+        // A batch is taken in sequence order: the late 2 is rejected before 4 (not after 5), for the same verdict.
+        Assert.Equal(expected.SelectMany(e => e.Readings).Select(r => (r.Sequence, r.Verdict)).Order(), first.Readings.Concat(second.Readings).Select(r => (r.Sequence, r.Verdict)).Order());
         Assert.Equal(expected.SelectMany(e => e.Verdicts).Select(v => (v.LastSequence, v.Score)), first.Verdicts.Concat(second.Verdicts).Select(v => (v.LastSequence, v.Score)));
     }
 
@@ -76,8 +77,9 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
 
         var recorded = Record(sensor, Sample(2), Sample(1), Sample(3));
 
-        Assert.Equal([SequenceVerdict.Duplicate, SequenceVerdict.OutOfOrder, SequenceVerdict.Next], recorded.Readings.Select(r => r.Verdict));
-        Assert.Equal("sequence 1 is older than the last accepted 2", recorded.Readings[1].Reason);
+        // A batch is taken in sequence order.
+        Assert.Equal([(1L, SequenceVerdict.OutOfOrder), (2L, SequenceVerdict.Duplicate), (3L, SequenceVerdict.Next)], recorded.Readings.Select(r => (r.Sequence, r.Verdict)));
+        Assert.Equal("sequence 1 is older than the last accepted 2", recorded.Readings[0].Reason);
         Assert.Equal(3, Assert.Single(recorded.Verdicts).LastSequence); // neither disturbed the window
         AwaitCondition(() => _node.Board.Latest.TryGetValue(Sensor, out var status) && (status.Duplicates, status.OutOfOrder, status.LastSequence) == (1L, 1L, 3L));
     }
@@ -88,11 +90,9 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         // A broker redelivering what a node had not acknowledged sends it behind newer readings.
         var inOrder = Sensor_();
         var expected = Enumerable.Range(1, 9).SelectMany(seq => Record(inOrder, Sample(seq)).Verdicts).ToList();
-        _node.Dispose();
-        _node = new SensorHarness(Sys);
-        var sensor = Sensor_();
+        var sensor = Sensor_(new SensorSettings { ReorderWait = TimeSpan.FromSeconds(1) });
 
-        var first = Record(sensor, Sample(1), Sample(2));
+        var first = Record(sensor, Sample(1), Sample(2)); // a new sensor's first readings wait out the ReorderWait
         sensor.Tell(new RecordReadings(Sensor, [Sample(6), Sample(7)]), TestActor); // 3, 4 and 5 are still on their way
         sensor.Tell(new RecordReadings(Sensor, [Sample(4), Sample(3), Sample(5), Sample(8), Sample(9)]), TestActor);
         var ahead = ExpectMsg<ReadingsRecorded>(TimeSpan.FromSeconds(10));
@@ -182,7 +182,7 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_raise_offline_after_silence_and_clear_it_with_the_next_reading()
     {
-        var sensor = Sensor_(new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300) });
+        var sensor = Sensor_(new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300), ReorderWait = SensorHarness.ReorderWait });
         Record(sensor, Sample(1));
 
         AwaitCondition(() => _node.Journal().Count == 1, TimeSpan.FromSeconds(5));
@@ -195,7 +195,7 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
     [Fact]
     public void Should_go_offline_when_woken_but_never_reporting()
     {
-        var sensor = Sensor_(new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300) });
+        var sensor = Sensor_(new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300), ReorderWait = SensorHarness.ReorderWait });
 
         sensor.Tell(new WakeUp(Sensor));
 
@@ -212,6 +212,7 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         {
             StuckCount = 3,
             Limits = new(StringComparer.Ordinal) { ["pressure"] = new SignalBounds(0, 5) },
+            ReorderWait = SensorHarness.ReorderWait,
         });
 
         Record(sensor, Sample(1, flow: 50), Sample(2, flow: 50), Sample(3, flow: 50));

@@ -19,4 +19,24 @@ public sealed class SettingsCheckSpecs
         Assert.Contains(problems, p => p.Contains("'abc' at 'Pipeline:SensorDefaults:OfflineAfter'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("'soon' at 'Pipeline:Ingest:AskTimeout'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Should_refuse_a_shared_group_on_the_embedded_broker_which_has_no_shared_subscriptions()
+    {
+        var certs = Directory.CreateTempSubdirectory("pipeline-certs").FullName;
+        try
+        {
+            var embedded = Problems(("Pipeline:Mqtt:SharedGroup", "fleet"), ("Pipeline:Mqtt:CertsDirectory", certs));
+            var mosquitto = Problems(("Pipeline:Mqtt:SharedGroup", "fleet"), ("Pipeline:Mqtt:CertsDirectory", certs), ("Pipeline:Mqtt:Broker", "127.0.0.1:8883"));
+            var wildcard = Problems(("Pipeline:Mqtt:SharedGroup", "fl+eet"), ("Pipeline:Mqtt:CertsDirectory", certs), ("Pipeline:Mqtt:Broker", "127.0.0.1:8883"));
+
+            Assert.Contains("Pipeline:Mqtt:SharedGroup 'fleet' needs Mosquitto (Pipeline:Mqtt:Broker or --broker): the embedded broker has no MQTT 5 shared subscriptions", embedded);
+            Assert.DoesNotContain(mosquitto, p => p.Contains("SharedGroup", StringComparison.Ordinal));
+            Assert.Contains(wildcard, p => p.StartsWith("Pipeline:Mqtt:SharedGroup 'fl+eet':", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(certs, recursive: true);
+        }
+    }
 }

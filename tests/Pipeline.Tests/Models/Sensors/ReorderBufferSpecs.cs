@@ -31,11 +31,22 @@ public sealed class ReorderBufferSpecs
     public void Should_pass_readings_in_order_straight_through()
     {
         var buffer = new ReorderBuffer();
-        long? last = null;
+        long? last = 4;
 
         Assert.Equal([5L, 6L, 7L], Take(buffer, ref last, T0, 5, 6, 7));
         Assert.Equal(0, buffer.Count);
         Assert.Equal(0, buffer.Reordered);
+    }
+
+    [Fact]
+    public void Should_hold_a_new_sensors_first_readings_for_the_wait_since_their_predecessors_may_come_through_another_node()
+    {
+        var buffer = new ReorderBuffer();
+        long? last = null;
+
+        Assert.Empty(Take(buffer, ref last, T0, 6, 7));
+        Assert.Equal([5L, 6L, 7L, 8L], Take(buffer, ref last, T0 + Wait, 5, 8));
+        Assert.Equal(1, buffer.Reordered);
     }
 
     [Fact]

@@ -1,0 +1,73 @@
+using System.Globalization;
+using Pipeline.Models.Security;
+using Pipeline.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Host;
+
+/// <summary>
+/// #19: two nodes in one cluster share the fleet through an MQTT 5 shared subscription on a real Mosquitto. The broker
+/// splits each sensor's readings between them, so they reach the sensor's actor out of order from two streams: every
+/// reading is stored once, every window judged once.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+    private const int Readings = 300;
+    private const string SecondNode = "node2";
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+
+    [Fact]
+    public async Task Should_split_the_fleet_between_two_nodes_and_still_store_and_judge_every_reading_once()
+    {
+        using (var ca = CertificateAuthority.Open(_pki.CertsDirectory))
+        {
+            ca.Issue(SecondNode, IdentityRole.Node).Dispose();
+        }
+
+        await using var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
+        var (firstPort, secondPort) = (FreePort.Next(), FreePort.Next());
+        var seed = $"akka.tcp://pipeline@127.0.0.1:{firstPort}";
+        var (firstDb, secondDb) = (_pki.Scratch("first.db"), _pki.Scratch("second.db"));
+        await using var first = StartNode(mosquitto, firstDb, PkiFolder.NodeIdentity, firstPort, seed);
+        await using var second = StartNode(mosquitto, secondDb, SecondNode, secondPort, seed);
+        await first.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
+        await second.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
+
+        var start = DateTimeOffset.UtcNow.AddSeconds(-Readings - 60);
+        await Task.WhenAll(new[] { TestPki.Device1, TestPki.Device2 }.Select(device =>
+            new TelemetryPublisher(mosquitto.Endpoint, _pki.CertsDirectory, device)
+                .PublishAsync(1, Readings, default, seq => Telemetry.Payload(seq, start.AddSeconds(seq), 120 + (seq % 7)))));
+
+        long Total(string sql) => NodeDatabase.Scalar(firstDb, sql) + NodeDatabase.Scalar(secondDb, sql);
+        await Eventually.HoldsAsync(() => Total("SELECT count(*) FROM readings") == 2 * Readings, Patience, () => first.Output + "\n---\n" + second.Output);
+        await Eventually.HoldsAsync(() => Total("SELECT count(*) FROM verdicts") >= 2 * (Readings - 59), Patience, () => first.Output + "\n---\n" + second.Output);
+
+        var split = (NodeDatabase.Scalar(firstDb, "SELECT count(*) FROM readings"), NodeDatabase.Scalar(secondDb, "SELECT count(*) FROM readings"));
+        var windows = Verdicts(firstDb).Concat(Verdicts(secondDb)).ToList();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"readings stored by the first node {split.Item1}, by the second {split.Item2}; verdicts {windows.Count}"));
+        Assert.True(split.Item1 > 0 && split.Item2 > 0, $"the broker did not split the readings: {split}");
+        Assert.Equal(2 * (Readings - 59), windows.Count);
+        Assert.Equal(windows.Count, windows.Distinct().Count()); // no window judged twice
+        Assert.Equal(
+            new[] { TestPki.Device1, TestPki.Device2 }.SelectMany(d => Enumerable.Range(60, Readings - 59).Select(seq => $"{d}/{seq}")).Order(StringComparer.Ordinal),
+            windows.Order(StringComparer.Ordinal)); // every window, none lost to the readings' disorder
+        Assert.DoesNotContain("out of order so far", first.Output + second.Output, StringComparison.Ordinal);
+    }
+
+    private static List<string> Verdicts(string db) => NodeDatabase.Strings(db, "SELECT sensor_id || '/' || last_seq FROM verdicts");
+
+    private NodeProcess StartNode(MosquittoProcess mosquitto, string db, string identity, int clusterPort, string seed) =>
+        NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
+            new Dictionary<string, string>
+            {
+                ["Pipeline__Mqtt__Identity"] = identity,
+                ["Pipeline__Mqtt__SharedGroup"] = "fleet",
+                ["Pipeline__Cluster__Port"] = clusterPort.ToString(CultureInfo.InvariantCulture),
+                ["Pipeline__Cluster__SeedNodes__0"] = seed,
+            });
+
+    public void Dispose() => _pki.Dispose();
+}
