@@ -79,7 +79,7 @@ public sealed class InstallSandboxSpecs(ITestOutputHelper output) : IDisposable
     {
         var bundle = LinkedBundle();
         var (exitCode, log) = CommandLine.Run("unshare", ["--mount", "--net", "--fork", "bash", "-c", Machine, "machine",
-            _work.Path, bundle, DotnetRoot, Path.Combine(Repository.Root, "deploy")]);
+            _work.Path, bundle, DotnetInstall.Root, Path.Combine(Repository.Root, "deploy")]);
         var asked = File.Exists(_work.Combine("asked")) ? File.ReadAllText(_work.Combine("asked")) : string.Empty;
         output.WriteLine(log);
         output.WriteLine("asked:\n" + asked);
@@ -112,13 +112,6 @@ public sealed class InstallSandboxSpecs(ITestOutputHelper output) : IDisposable
 
         return bundle;
     }
-
-    private static string DotnetRoot => Path.GetDirectoryName(
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
-            .Select(folder => new FileInfo(Path.Combine(folder, "dotnet")))
-            .Where(file => file.Exists)
-            .Select(file => file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName)
-            .First())!;
 
     public void Dispose()
     {

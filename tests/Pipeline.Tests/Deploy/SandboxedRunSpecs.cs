@@ -75,7 +75,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
         Run("chown", "-R", $"{Nobody}:{Nobody}", _state.Path);
 
         await using var node = NodeProcess.Start("unshare", [
-            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot,
+            "--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetInstall.Root,
             "/opt/dotnet/dotnet", "/opt/pipeline/pipeline.dll", "run",
             "--broker", _mosquitto.Endpoint.ToString(), "--certs", "/var/lib/pipeline/certs", "--store", "/var/lib/pipeline/pipeline.db",
         ], null);
@@ -94,15 +94,7 @@ public sealed class SandboxedRunSpecs : IAsyncLifetime, IDisposable
     }
 
     private (int ExitCode, string Output) Sandboxed(params string[] command) =>
-        CommandLine.Run("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetRoot, .. command]);
-
-    /// <summary>The folder of the <c>dotnet</c> host on PATH, symbolic links resolved.</summary>
-    private static string DotnetRoot => Path.GetDirectoryName(
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
-            .Select(folder => new FileInfo(Path.Combine(folder, "dotnet")))
-            .Where(file => file.Exists)
-            .Select(file => file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName)
-            .First())!;
+        CommandLine.Run("unshare", ["--mount", "sh", "-c", Sandbox, "sandbox", _state.Path, AppContext.BaseDirectory, DotnetInstall.Root, .. command]);
 
     private static int OwnerOf(string path) => int.Parse(Run("stat", "-c", "%u", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
