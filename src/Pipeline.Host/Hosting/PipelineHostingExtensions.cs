@@ -106,7 +106,7 @@ public static class PipelineHostingExtensions
             .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
             // What Akka prints before its logger is up and after it is gone (remoting start-up and shutdown) is not for
             // an operator; warnings and errors still show.
-            .AddHocon("akka.stdout-loglevel = WARNING\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
+            .AddHocon($"akka.stdout-loglevel = WARNING\nakka.stdout-logger-class = \"{typeof(QuietStandardOutLogger).AssemblyQualifiedName}\"\nakka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();

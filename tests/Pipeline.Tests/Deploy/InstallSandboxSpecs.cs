@@ -88,6 +88,7 @@ public sealed class InstallSandboxSpecs(ITestOutputHelper output) : IDisposable
         Assert.Contains("readings 100 verdicts 41", log, StringComparison.Ordinal);
         Assert.Contains("store owner pipeline mode 700", log, StringComparison.Ordinal);
         Assert.Contains("node exit 0", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Remoting shut down", log, StringComparison.Ordinal); // Akka's own shutdown chatter (#16)
         Assert.Contains("apt-get install -y -qq mosquitto mosquitto-clients sqlite3", asked, StringComparison.Ordinal);
         Assert.Contains("systemctl enable --now pipeline", asked, StringComparison.Ordinal);
         // Everything it wrote is in the overlays: the settings, the PKI, Mosquitto's config, the units.
