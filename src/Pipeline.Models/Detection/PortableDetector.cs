@@ -3,9 +3,14 @@ using System.Numerics.Tensors;
 namespace Pipeline.Models.Detection;
 
 /// <summary>
-/// The LSTM autoencoder's forward pass in plain C# (SIMD dot products from System.Numerics.Tensors), reading the same
-/// bundle as TorchSharp. No native dependency: this is what scores on linux-arm64, where no libtorch exists.
-/// Specs keep it equal to TorchSharp.
+/// The LSTM autoencoder's forward pass in plain C#, reading the same bundle as TorchSharp. No native dependency: this is
+/// what scores on linux-arm64, where no libtorch exists. Specs keep it equal to TorchSharp.
+/// <para>
+/// Vectorised with System.Numerics.Tensors (AVX on x64, NEON on arm64): the weights are kept transposed, so a step's
+/// 4 x hidden gates are built by one multiply-add of a whole weight row per input element (long vectors, no horizontal
+/// sums), and the gates' sigmoid and tanh run over whole spans. One thread: spreading a batch over the cores was
+/// measured unstable on a busy 2-core machine (bench/README.md), and the node's other stages need those cores too.
+/// </para>
 /// </summary>
 public sealed class PortableDetector : IWindowScorer
 {
@@ -87,7 +92,7 @@ public sealed class PortableDetector : IWindowScorer
             ReadOnlySpan<float> input = window.Slice(t * features, features);
             for (var l = 0; l < _encoder.Length; l++)
             {
-                Step(_encoder[l], input, state.H[l], state.C[l], state.Gates);
+                Step(_encoder[l], input, state.H[l], state.C[l], state.Gates, state.Scratch);
                 input = state.H[l];
             }
         }
@@ -106,11 +111,11 @@ public sealed class PortableDetector : IWindowScorer
 
         for (var t = 0; t < _arch.Window; t++)
         {
-            Step(first, latentGates, state.H[0], state.C[0], state.Gates, inputGatesPrecomputed: true);
+            Step(first, latentGates, state.H[0], state.C[0], state.Gates, state.Scratch, inputGatesPrecomputed: true);
             ReadOnlySpan<float> input = state.H[0];
             for (var l = 1; l < _decoder.Length; l++)
             {
-                Step(_decoder[l], input, state.H[l], state.C[l], state.Gates);
+                Step(_decoder[l], input, state.H[l], state.C[l], state.Gates, state.Scratch);
                 input = state.H[l];
             }
 
@@ -123,39 +128,70 @@ public sealed class PortableDetector : IWindowScorer
     }
 
     /// <summary>One LSTM step (PyTorch gate order i, f, g, o).</summary>
-    private static void Step(Layer layer, ReadOnlySpan<float> input, float[] h, float[] c, float[] gates, bool inputGatesPrecomputed = false)
+    private static void Step(Layer layer, ReadOnlySpan<float> input, float[] h, float[] c, float[] gates, float[] scratch, bool inputGatesPrecomputed = false)
     {
         var hidden = h.Length;
-        for (var j = 0; j < 4 * hidden; j++)
+        var width = 4 * hidden;
+        Span<float> g = gates;
+        if (inputGatesPrecomputed)
         {
-            var fromInput = inputGatesPrecomputed
-                ? input[j]
-                : TensorPrimitives.Dot(layer.InputWeights.AsSpan(j * layer.InputSize, layer.InputSize), input) + layer.Bias[j];
-            gates[j] = fromInput + TensorPrimitives.Dot(layer.HiddenWeights.AsSpan(j * hidden, hidden), h);
+            input.CopyTo(g);
+        }
+        else
+        {
+            layer.Bias.CopyTo(g);
+            for (var k = 0; k < layer.InputSize; k++)
+            {
+                TensorPrimitives.MultiplyAdd(layer.InputWeightsT.AsSpan(k * width, width), input[k], g, g);
+            }
         }
 
         for (var k = 0; k < hidden; k++)
         {
-            var i = Sigmoid(gates[k]);
-            var f = Sigmoid(gates[hidden + k]);
-            var g = MathF.Tanh(gates[(2 * hidden) + k]);
-            var o = Sigmoid(gates[(3 * hidden) + k]);
-            c[k] = (f * c[k]) + (i * g);
-            h[k] = o * MathF.Tanh(c[k]);
+            TensorPrimitives.MultiplyAdd(layer.HiddenWeightsT.AsSpan(k * width, width), h[k], g, g);
         }
-    }
 
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+        var inputGate = g[..hidden];
+        var forgetGate = g.Slice(hidden, hidden);
+        var cellGate = g.Slice(2 * hidden, hidden);
+        var outputGate = g.Slice(3 * hidden, hidden);
+        TensorPrimitives.Sigmoid(g[..(2 * hidden)], g[..(2 * hidden)]);
+        TensorPrimitives.Tanh(cellGate, cellGate);
+        TensorPrimitives.Sigmoid(outputGate, outputGate);
+        TensorPrimitives.Multiply(forgetGate, c, c);
+        TensorPrimitives.MultiplyAdd(inputGate, cellGate, c, c);
+        TensorPrimitives.Tanh(c, scratch);
+        TensorPrimitives.Multiply(outputGate, scratch, h);
+    }
 
     private Layer[] Layers(ModelBundle bundle, string prefix) => Enumerable.Range(0, _arch.Layers).Select(l =>
     {
         var inputSize = l == 0 ? (prefix == "encoder" ? _arch.Features : _arch.Hidden) : _arch.Hidden;
         var bias = bundle.Weights[$"{prefix}.bias_ih_l{l}"].ToArray();
         TensorPrimitives.Add(bias, bundle.Weights[$"{prefix}.bias_hh_l{l}"], bias);
-        return new Layer(bundle.Weights[$"{prefix}.weight_ih_l{l}"], bundle.Weights[$"{prefix}.weight_hh_l{l}"], bias, inputSize);
+        var inputWeights = bundle.Weights[$"{prefix}.weight_ih_l{l}"];
+        return new Layer(inputWeights, Transpose(inputWeights, 4 * _arch.Hidden, inputSize), Transpose(bundle.Weights[$"{prefix}.weight_hh_l{l}"], 4 * _arch.Hidden, _arch.Hidden), bias, inputSize);
     }).ToArray();
 
-    private sealed record Layer(float[] InputWeights, float[] HiddenWeights, float[] Bias, int InputSize);
+    /// <summary>A row-major rows x columns matrix as columns x rows.</summary>
+    private static float[] Transpose(float[] matrix, int rows, int columns)
+    {
+        var transposed = new float[matrix.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var k = 0; k < columns; k++)
+            {
+                transposed[(k * rows) + r] = matrix[(r * columns) + k];
+            }
+        }
+
+        return transposed;
+    }
+
+    /// <param name="InputWeights">As PyTorch keeps them (4 x hidden rows of InputSize): the decoder's constant latent input uses them once per window.</param>
+    /// <param name="InputWeightsT">Transposed: InputSize rows of 4 x hidden.</param>
+    /// <param name="HiddenWeightsT">Transposed: hidden rows of 4 x hidden.</param>
+    private sealed record Layer(float[] InputWeights, float[] InputWeightsT, float[] HiddenWeightsT, float[] Bias, int InputSize);
 
     /// <summary>Scratch space for one window, reused across a batch.</summary>
     private sealed class State
@@ -167,6 +203,7 @@ public sealed class PortableDetector : IWindowScorer
             Gates = new float[4 * arch.Hidden];
             LatentGates = new float[4 * arch.Hidden];
             Latent = new float[arch.Hidden];
+            Scratch = new float[arch.Hidden];
             Output = new float[arch.Window * arch.Features];
         }
 
@@ -179,6 +216,8 @@ public sealed class PortableDetector : IWindowScorer
         public float[] LatentGates { get; }
 
         public float[] Latent { get; }
+
+        public float[] Scratch { get; }
 
         public float[] Output { get; }
 
