@@ -39,7 +39,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         _services = services;
         _settings = services.Settings.For(sensorId);
         var model = services.Models.For(_settings.Model);
-        _intake = new SensorIntake(sensorId, _settings, WindowOf(model));
+        _intake = new SensorIntake(sensorId, _settings, WindowOf(model)) { FirstReadingsWait = services.SharedIntake };
         _detector = new SensorDetector(sensorId, model, services.LearningReadings);
         _alarms = SensorAlarms.Load(sensorId, services.Alarms, []);
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();

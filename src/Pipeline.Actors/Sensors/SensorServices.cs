@@ -14,6 +14,10 @@ namespace Pipeline.Actors.Sensors;
 /// <param name="LearningReadings">A new sensor's learning period (<see cref="InferenceOptions.LearningReadings"/>).</param>
 /// <param name="CalibrationCheck">How often a calibrated sensor looks whether its calibration is still stored (a recommission deletes it).</param>
 /// <param name="AskTimeout">Longest wait for the inference actor.</param>
+/// <param name="SharedIntake">
+/// Several nodes share the telemetry (<c>Pipeline:Mqtt:SharedGroup</c>): a sensor's first readings may have
+/// predecessors on their way through another node, so they wait for them too (<see cref="ReorderBuffer"/>).
+/// </param>
 public sealed record SensorServices(
     SensorCatalog Settings,
     ModelCatalog Models,
@@ -27,4 +31,5 @@ public sealed record SensorServices(
     AlarmSettings Alarms,
     int LearningReadings,
     TimeSpan CalibrationCheck,
-    TimeSpan AskTimeout);
+    TimeSpan AskTimeout,
+    bool SharedIntake = false);

@@ -156,7 +156,8 @@ public static class PipelineHostingExtensions
                 sp.GetRequiredService<IOptions<AlarmSettings>>().Value,
                 models.LearningReadings,
                 models.CalibrationReload,
-                ingest.AskTimeout);
+                ingest.AskTimeout,
+                SharedIntake: !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<MqttOptions>>().Value.SharedGroup));
         });
         return sensorId => SensorActor.Props(sensorId, services.Value);
     }

@@ -8,7 +8,8 @@ namespace Pipeline.Models.Sensors;
 /// several nodes share the sensor's telemetry (a shared subscription): without this, the late ones would be rejected
 /// as out of order and the windows ending with them never judged.
 /// <para>
-/// A reading that leaves a hole after the last one taken — or any reading of a sensor that has taken none yet — waits,
+/// A reading that leaves a hole after the last one taken — or, when asked, any reading of a sensor that has taken none
+/// yet — waits,
 /// at most the sensor's <see cref="SensorSettings.ReorderWait"/> (from when the first of the waiting readings came) and
 /// at most <see cref="Capacity"/> readings, for the missing ones; then it goes on across the hole and the gap rules
 /// decide (<see cref="SequenceDecision"/>). The sensor actor looks again when the wait is over.
@@ -53,17 +54,17 @@ public sealed class ReorderBuffer
     /// The lowest waiting reading, when it may be taken after <paramref name="lastSequence"/> (the last one taken):
     /// it follows it, it is older (a duplicate or a late one: the sequence check decides), or it has waited long
     /// enough (<paramref name="wait"/>; zero takes every reading as it comes). Null while it still waits for a missing
-    /// predecessor.
+    /// predecessor. With <paramref name="firstWaits"/>, nothing follows "no reading yet": the first readings wait too.
     /// </summary>
-    public Reading? Next(long? lastSequence, TimeSpan wait, DateTimeOffset now)
+    public Reading? Next(long? lastSequence, TimeSpan wait, DateTimeOffset now, bool firstWaits = false)
     {
         if (!_waiting.TryPeek(out var lowest, out var sequence))
         {
             return null;
         }
 
-        // A sensor's very first reading waits too: with several nodes, its predecessors may be on their way through another.
-        var follows = lastSequence is { } last && sequence <= last + 1;
+        // With several nodes, a sensor's very first reading may have predecessors on their way through another one.
+        var follows = lastSequence is { } last ? sequence <= last + 1 : !firstWaits;
         if (!follows && _waiting.Count <= Capacity && now - _waitingSince < wait)
         {
             return null;

@@ -46,6 +46,12 @@ public sealed class SensorIntake
 
     public long Gaps { get; private set; }
 
+    /// <summary>
+    /// A sensor that has taken no reading yet holds its first ones for the reorder wait too: with several nodes sharing
+    /// the telemetry, their predecessors may be on their way through another node. Off for a node that reads alone.
+    /// </summary>
+    public bool FirstReadingsWait { get; init; }
+
     /// <summary>Readings that came after a later one and were put back in order.</summary>
     public long Reordered => _reorder.Reordered;
 
@@ -83,7 +89,7 @@ public sealed class SensorIntake
     /// decided, the window it made due (if any) and the health transitions. Null when none is ready.
     /// </summary>
     public IntakeOutcome? Next(DateTimeOffset now) =>
-        _reorder.Next(LastSequence, Health.Settings.ReorderWait, now) is { } reading ? Take(reading, now) : null;
+        _reorder.Next(LastSequence, Health.Settings.ReorderWait, now, FirstReadingsWait) is { } reading ? Take(reading, now) : null;
 
     private IntakeOutcome Take(Reading reading, DateTimeOffset now)
     {
