@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests need that the
-# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, Prometheus, qemu-user with arm64 libraries,
-# Node.js, Node-RED with FlowFuse Dashboard 2.0, a headless Chromium), then runs every test.
+# machine lacks (a real Mosquitto and its clients, sqlite3, openssl, Prometheus, PostgreSQL, qemu-user with arm64
+# libraries, Node.js, Node-RED with FlowFuse Dashboard 2.0, a headless Chromium), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +17,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The shipped Node-RED flow is checked in a real Node-RED, which needs Node.js, and its dashboard in a real browser.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The PostgreSQL store is checked against a private cluster in a temp folder (Debian's postgresql: initdb, pg_ctl).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # The Raspberry Pi bundle is checked under emulation: qemu-user and the arm64 C libraries the .NET runtime loads.
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 if ! dpkg -s libssl3:arm64 >/dev/null 2>&1; then

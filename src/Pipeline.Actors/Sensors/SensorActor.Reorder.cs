@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 
@@ -62,6 +63,23 @@ public sealed partial class SensorActor
         {
             Continue(new SensorBatch([], ActorRefs.Nobody));
         }
+    }
+
+    /// <summary>
+    /// Stopped with batches held (its shard moved to another node, or it was rewound): they fail, so the stream
+    /// restarts at once and the broker delivers them again to the sensor's next incarnation — answering them would
+    /// acknowledge readings whose windows were never judged, and not answering would leave the stream waiting for
+    /// its ask timeout.
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (_held.Count > 0)
+        {
+            _log.Warning("Sensor {0} stopped with {1} batch(es) waiting for missing readings; they are delivered again", _sensorId, _held.Count);
+            FailHeld(new InvalidOperationException($"sensor {_sensorId} stopped with readings waiting for their predecessors"));
+        }
+
+        base.PostStop();
     }
 
     /// <summary>A batch failed: the held ones fail with it, and the stream delivers them all again.</summary>

@@ -25,17 +25,12 @@ internal static class AlarmsCommand
 
     private static Command List()
     {
-        var store = new Option<string>("--store") { Description = "The node's SQLite file.", DefaultValueFactory = _ => "pipeline.db" };
+        var store = new Option<string>("--store") { Description = "The node's store: its SQLite file, or a postgres:// URI.", DefaultValueFactory = _ => "pipeline.db" };
         var command = new Command("list", "Every alarm not closed, with state, severity, count, peak score and cause hint.") { store };
         command.SetAction(result => CliAction.RunAsync(async () =>
         {
             var path = result.GetValue(store)!;
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
-            }
-
-            using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            using var database = PipelineStore.OpenExisting(path);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             Console.WriteLine($"{"ALARM",-26} {"STATE",-22} {"SHELVED UNTIL (UTC)",-20} {"SEVERITY",-8} {"COUNT",5} {"PEAK",7}  RAISED (UTC)          HINT / MESSAGE");
             foreach (var a in (await database.Alarms.LoadOpenAsync(null, CancellationToken.None)).OrderBy(a => a.Id, StringComparer.Ordinal))

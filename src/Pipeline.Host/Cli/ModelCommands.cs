@@ -192,17 +192,12 @@ internal static class ModelCommands
         (sensor, from, to) = (sensorOption, fromOption, toOption);
         return (path, result) =>
         {
-            if (!path.EndsWith(".db", StringComparison.OrdinalIgnoreCase))
+            if (!path.EndsWith(".db", StringComparison.OrdinalIgnoreCase) && !Pipeline.Streams.Storing.Postgres.PostgresDatabase.IsUri(path))
             {
                 return SignalCsv.Read(path);
             }
 
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"No store at '{path}'.", path);
-            }
-
-            using var store = PipelineStore.Open(new StoreOptions { Path = path });
+            using var store = PipelineStore.OpenExisting(path);
             return store.Readings.ReadSignalTableAsync(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption), CancellationToken.None)
                 .GetAwaiter().GetResult();
         };

@@ -13,7 +13,7 @@ internal static class RunCommand
         var config = new Option<string?>("--config") { Description = "A JSON settings file, read after appsettings.json and before environment variables." };
         var broker = new Option<string?>("--broker") { Description = "HOST:PORT of an external broker (Pipeline:Mqtt:Broker). None: start the embedded broker." };
         var certs = new Option<string?>("--certs") { Description = "PKI folder with ca.crt and the node identity (Pipeline:Mqtt:CertsDirectory)." };
-        var store = new Option<string?>("--store") { Description = "SQLite database file (Pipeline:Store:Path)." };
+        var store = new Option<string?>("--store") { Description = "SQLite database file, or a postgres://user@host:port/database URI for a store several nodes share (Pipeline:Store:Path)." };
         var http = new Option<string?>("--http") { Description = "HOST:PORT for /health/live, /health/ready and /metrics (Pipeline:Http:Urls), e.g. 127.0.0.1:9464. None: no HTTP." };
         var command = new Command("run", "Run the node: MQTT (mTLS) -> decode -> SQLite -> per-sensor windows -> LSTM scoring -> alarms (journalled, published) -> ack. Settings: appsettings.json, --config, Pipeline__* environment variables, flags.")
         {

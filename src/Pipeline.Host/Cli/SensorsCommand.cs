@@ -18,7 +18,7 @@ internal static class SensorsCommand
 
     private static Option<string> StoreOption() => new("--store")
     {
-        Description = "The node's SQLite file (Pipeline:Store:Path).",
+        Description = "The node's store: its SQLite file, or a postgres://user@host:port/database URI (Pipeline:Store:Path).",
         DefaultValueFactory = _ => "pipeline.db",
     };
 
@@ -76,12 +76,7 @@ internal static class SensorsCommand
         command.SetAction(result => CliAction.RunAsync(async () =>
         {
             var path = result.GetValue(store)!;
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
-            }
-
-            using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            using var database = PipelineStore.OpenExisting(path);
             var now = DateTimeOffset.UtcNow;
             Console.WriteLine($"{"SENSOR",-20} {"NAME",-18} {"REGISTERED",-10} {"LAST SEEN",-12} {"WINDOW",-9} {"HEALTH",-24} NODE");
             foreach (var sensor in await database.Sensors.ListSensorsAsync(CancellationToken.None))
@@ -109,12 +104,7 @@ internal static class SensorsCommand
         {
             var sensor = IdentityName.EnsureValid(result.GetValue(name));
             var path = result.GetValue(store)!;
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"No store at '{path}'; pass the node's --store.", path);
-            }
-
-            using var database = PipelineStore.Open(new StoreOptions { Path = path });
+            using var database = PipelineStore.OpenExisting(path);
             if (!(await database.Sensors.ListSensorsAsync(CancellationToken.None)).Any(s => s.SensorId == sensor))
             {
                 Console.Error.WriteLine($"error: no sensor '{sensor}' is registered in or has ever reported to '{path}'; 'pipeline sensors list --store {path}' shows those that have.");

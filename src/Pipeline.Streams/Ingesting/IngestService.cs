@@ -132,6 +132,11 @@ public sealed class IngestService(
 
     private async Task DrainAsync(MqttTelemetrySource source, Task completion)
     {
+        using (var leaving = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await source.LeaveGroupAsync(leaving.Token).ConfigureAwait(false);
+        }
+
         source.CompleteIntake();
         try
         {

@@ -51,9 +51,32 @@ public sealed class PipelineStore : IDisposable
     public static PipelineStore Open(StoreOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.IsPostgres)
+        {
+            var postgres = Postgres.PostgresDatabase.Open(options.PostgresConnectionString);
+            return new PipelineStore(postgres.Description, postgres, () => 0, () => null, new Postgres.PostgresReadingStore(postgres),
+                new Postgres.PostgresVerdictStore(postgres), new Postgres.PostgresSensorDirectory(postgres), new Postgres.PostgresAlarmJournal(postgres),
+                new Postgres.PostgresCalibrationStore(postgres));
+        }
+
         var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout, logger);
         return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, () => sqlite.FullSince, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
             new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
+    }
+
+    /// <summary>
+    /// A store a command reads (<c>--store</c>: a SQLite file or a <c>postgres://</c> URI) that must exist already: a
+    /// missing SQLite file is an error naming it, not a new empty store.
+    /// </summary>
+    public static PipelineStore OpenExisting(string store)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(store);
+        if (!Postgres.PostgresDatabase.IsUri(store) && !File.Exists(store))
+        {
+            throw new FileNotFoundException($"No store at '{store}'; pass the node's --store.", store);
+        }
+
+        return Open(new StoreOptions { Path = store });
     }
 
     public void Dispose() => _database.Dispose();

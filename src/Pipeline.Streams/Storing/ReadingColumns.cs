@@ -53,6 +53,26 @@ internal static class ReadingColumns
         }
     }
 
+    /// <summary>The current row of (seq, ts, flow, temperature, pressure, current, extra) as a reading of <paramref name="sensorId"/>.</summary>
+    public static Reading Read(DbDataReader rows, string sensorId)
+    {
+        var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
+        for (var i = 0; i < Signals.Standard.Count; i++)
+        {
+            if (!rows.IsDBNull(2 + i))
+            {
+                values[Signals.Standard[i]] = rows.GetDouble(2 + i);
+            }
+        }
+
+        if (!rows.IsDBNull(6))
+        {
+            AddExtra(values, rows.GetString(6));
+        }
+
+        return new Reading(sensorId, rows.GetInt64(1), rows.GetInt64(0), values);
+    }
+
     /// <summary>The one sensor of a store, when there is exactly one; otherwise why one must be named.</summary>
     public static string OnlySensor(IReadOnlyList<string> firstTwoSensors, string store) => firstTwoSensors.Count == 1
         ? firstTwoSensors[0]

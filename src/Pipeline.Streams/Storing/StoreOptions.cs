@@ -2,11 +2,29 @@ using Pipeline.Models.Settings;
 
 namespace Pipeline.Streams.Storing;
 
-/// <summary>The SQLite store (<c>Pipeline:Store</c>).</summary>
+/// <summary>The store (<c>Pipeline:Store</c>): a SQLite file (the default), or PostgreSQL for several nodes.</summary>
 public sealed record StoreOptions : ISettingsGroup
 {
-    /// <summary>Database file. Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.</summary>
+    /// <summary>
+    /// The SQLite file; or a <c>postgres://user:password@host:port/database</c> URI, which means PostgreSQL (what
+    /// <c>--store</c> sets). Default <c>pipeline.db</c>. Env: <c>Pipeline__Store__Path</c>.
+    /// </summary>
     public string Path { get; set; } = "pipeline.db";
+
+    /// <summary><c>sqlite</c> (the default) or <c>postgres</c>: one store shared by several nodes (#19).</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>PostgreSQL: an Npgsql connection string (or a <c>postgres://</c> URI); overrides a URI in <see cref="Path"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary>Whether these options name PostgreSQL: the provider, or a <c>postgres://</c> URI as the path.</summary>
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase) || Storing.Postgres.PostgresDatabase.IsUri(Path);
+
+    /// <summary>The Npgsql connection string of a PostgreSQL store.</summary>
+    public string PostgresConnectionString => Storing.Postgres.PostgresDatabase.ConnectionString(ConnectionString ?? Path);
 
     /// <summary>
     /// Readings written per transaction at most. A batch is whatever arrived while the previous one was being written
@@ -25,6 +43,10 @@ public sealed record StoreOptions : ISettingsGroup
 
     public IEnumerable<string> Problems(string section) =>
         SettingRules.When(string.IsNullOrWhiteSpace(Path), $"{section}:Path is empty")
+            .Concat(SettingRules.When(!string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase) && !string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase),
+                $"{section}:Provider is '{Provider}'; it must be {Sqlite} or {Postgres}"))
+            .Concat(SettingRules.When(string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(ConnectionString) && !Storing.Postgres.PostgresDatabase.IsUri(Path),
+                $"{section}:Provider is {Postgres}: set {section}:ConnectionString, or a postgres:// URI as {section}:Path (--store)"))
             .Concat(SettingRules.Range($"{section}:BatchSize", BatchSize, 1, 10_000))
             .Concat(SettingRules.Positive($"{section}:BusyTimeout", BusyTimeout))
             .Concat(SettingRules.Positive($"{section}:RetentionInterval", RetentionInterval))

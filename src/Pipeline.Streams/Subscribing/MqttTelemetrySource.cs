@@ -133,6 +133,34 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     public void Start() => _connectLoop ??= Task.Run(() => KeepConnectedAsync(_stopping.Token));
 
     /// <summary>
+    /// A node of a shared group that stops unsubscribes first, so that the broker gives the group's messages to the
+    /// nodes that stay: Mosquitto keeps routing a member's share to its session while the session lives, also when the
+    /// member is gone (measured, SharedFleetSpecs). What the broker had sent before its answer is in the intake by then
+    /// and drains as usual. A no-op without a shared group or a connection.
+    /// </summary>
+    public async Task LeaveGroupAsync(CancellationToken cancellation)
+    {
+        if (string.IsNullOrEmpty(_options.SharedGroup) || !_client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder()
+                .WithTopicFilter(_options.Subscription(TopicContract.AllTelemetry))
+                .WithTopicFilter(_options.Subscription(AlarmCommand.Prefix + "#"))
+                .Build(), cancellation).ConfigureAwait(false);
+            _logger.LogInformation("Left the shared group '{Group}': the broker gives its messages to the other nodes", _options.SharedGroup);
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+        {
+            _logger.LogWarning("Could not leave the shared group '{Group}' ({Reason}): the broker may keep a share of the messages for this node's session until it is back",
+                _options.SharedGroup, e.Message);
+        }
+    }
+
+    /// <summary>
     /// Stops taking messages in, so that the stream can drain and ack what it holds. Anything the broker sends
     /// after this is left unacknowledged: it stays in the session and is delivered again next time.
     /// </summary>

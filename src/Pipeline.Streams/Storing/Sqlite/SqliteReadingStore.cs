@@ -47,21 +47,7 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             var readings = new List<Reading>(count);
             while (rows.Read())
             {
-                var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
-                for (var i = 0; i < Signals.Standard.Count; i++)
-                {
-                    if (!rows.IsDBNull(2 + i))
-                    {
-                        values[Signals.Standard[i]] = rows.GetDouble(2 + i);
-                    }
-                }
-
-                if (!rows.IsDBNull(6))
-                {
-                    ReadingColumns.AddExtra(values, rows.GetString(6));
-                }
-
-                readings.Add(new Reading(sensorId, rows.GetInt64(1), rows.GetInt64(0), values));
+                readings.Add(ReadingColumns.Read(rows, sensorId));
             }
 
             readings.Reverse();

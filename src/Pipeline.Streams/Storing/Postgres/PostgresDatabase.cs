@@ -1,0 +1,102 @@
+using Npgsql;
+
+namespace Pipeline.Streams.Storing.Postgres;
+
+/// <summary>
+/// A PostgreSQL database shared by several nodes (#19): a pooled data source, every write in its own transaction
+/// (committed before it returns: a reading is acknowledged only once it is durable), the schema brought up to date at
+/// open — under an advisory lock, so that nodes starting together migrate it once.
+/// </summary>
+public sealed class PostgresDatabase : IDisposable
+{
+    private readonly NpgsqlDataSource _source;
+
+    private PostgresDatabase(NpgsqlDataSource source, string description)
+    {
+        _source = source;
+        Description = description;
+    }
+
+    /// <summary>Host, port and database, without credentials: what the log and the CLI may show.</summary>
+    public string Description { get; }
+
+    public static PostgresDatabase Open(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var description = $"postgres://{builder.Host}:{builder.Port}/{builder.Database}";
+        var source = NpgsqlDataSource.Create(builder);
+        try
+        {
+            using var connection = source.OpenConnection();
+            PostgresSchema.Migrate(connection);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+
+        return new PostgresDatabase(source, description);
+    }
+
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
+        return await read(connection).ConfigureAwait(false);
+    }
+
+    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation).ConfigureAwait(false);
+        var result = await write(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellation).ConfigureAwait(false);
+        return result;
+    }
+
+    public void Dispose() => _source.Dispose();
+
+    /// <summary>
+    /// A <c>postgres://user:password@host:port/database?key=value</c> URI (what <c>--store</c> takes) as an Npgsql
+    /// connection string; anything else is taken to be one already.
+    /// </summary>
+    public static string ConnectionString(string store)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(store);
+        if (!IsUri(store))
+        {
+            return store;
+        }
+
+        var uri = new Uri(store);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/')),
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var user = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(user[0]);
+            if (user.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(user[1]);
+            }
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (key, value) = pair.Split('=', 2) is [var k, var v] ? (k, v) : (pair, string.Empty);
+            builder[Uri.UnescapeDataString(key)] = Uri.UnescapeDataString(value);
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Whether a <c>--store</c> value names PostgreSQL rather than a SQLite file.</summary>
+    public static bool IsUri(string store) =>
+        store.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || store.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
+}

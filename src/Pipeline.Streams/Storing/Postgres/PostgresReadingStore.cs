@@ -1,0 +1,172 @@
+using Npgsql;
+using NpgsqlTypes;
+using Pipeline.Models.Data;
+using Pipeline.Models.Telemetry;
+
+namespace Pipeline.Streams.Storing.Postgres;
+
+/// <summary>
+/// The <c>readings</c> and <c>rejects</c> tables in PostgreSQL. A batch is one statement (<c>unnest</c> of column
+/// arrays, <c>ON CONFLICT DO NOTHING RETURNING</c>): one round trip however many readings, and the ones another node
+/// or a redelivery stored already come back as duplicates.
+/// </summary>
+public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingStore
+{
+    private const int DeleteChunk = 5000;
+
+    public Task<StoreWriteResult> WriteAsync(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ArgumentNullException.ThrowIfNull(rejects);
+        return database.WriteAsync(async (connection, transaction) =>
+        {
+            var inserted = readings.Count == 0 ? [] : await InsertReadingsAsync(connection, transaction, readings, receivedAt, cancellation).ConfigureAwait(false);
+            if (rejects.Count > 0)
+            {
+                await InsertRejectsAsync(connection, transaction, rejects, cancellation).ConfigureAwait(false);
+            }
+
+            return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
+        }, cancellation);
+    }
+
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sensorId);
+        return database.ReadAsync<IReadOnlyList<Reading>>(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings
+                WHERE sensor_id = @sensor AND seq < @before ORDER BY seq DESC LIMIT @count
+                """, connection);
+            command.Parameters.AddWithValue("sensor", sensorId);
+            command.Parameters.AddWithValue("before", beforeSequence ?? long.MaxValue);
+            command.Parameters.AddWithValue("count", count);
+            await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+            var latest = new List<Reading>(count);
+            while (await rows.ReadAsync(cancellation).ConfigureAwait(false))
+            {
+                latest.Add(ReadingColumns.Read(rows, sensorId));
+            }
+
+            latest.Reverse();
+            return latest;
+        }, cancellation);
+    }
+
+    public Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation) =>
+        database.ReadAsync(async connection =>
+        {
+            if (sensorId is null)
+            {
+                await using var sensors = new NpgsqlCommand("SELECT DISTINCT sensor_id FROM readings LIMIT 2", connection);
+                await using var ids = await sensors.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+                var found = new List<string>();
+                while (await ids.ReadAsync(cancellation).ConfigureAwait(false))
+                {
+                    found.Add(ids.GetString(0));
+                }
+
+                sensorId = ReadingColumns.OnlySensor(found, database.Description);
+            }
+
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT ts, flow, temperature, pressure, current FROM readings
+                WHERE sensor_id = @sensor AND ts >= @from AND ts < @to ORDER BY seq
+                """, connection);
+            command.Parameters.AddWithValue("sensor", sensorId);
+            command.Parameters.AddWithValue("from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
+            command.Parameters.AddWithValue("to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+            await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+            return ReadingColumns.ToSignalTable(rows);
+        }, cancellation);
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation)
+    {
+        var limit = cutoff.ToUnixTimeMilliseconds();
+        long deleted = 0;
+        foreach (var sql in new[]
+                 {
+                     $"DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE ts < @cutoff LIMIT {DeleteChunk})",
+                     $"DELETE FROM rejects WHERE id IN (SELECT id FROM rejects WHERE received_at < @cutoff LIMIT {DeleteChunk})",
+                 })
+        {
+            int chunk;
+            do
+            {
+                chunk = await database.WriteAsync(async (connection, transaction) =>
+                {
+                    await using var command = new NpgsqlCommand(sql, connection, transaction);
+                    command.Parameters.AddWithValue("cutoff", limit);
+                    return await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+                }, cancellation).ConfigureAwait(false);
+                deleted += chunk;
+            }
+            while (chunk > 0 && !cancellation.IsCancellationRequested);
+        }
+
+        return deleted;
+    }
+
+    private static async Task<List<Reading>> InsertReadingsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt, CancellationToken cancellation)
+    {
+        double? Signal(Reading reading, string name) => reading.Values.TryGetValue(name, out var value) ? value : null;
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO readings (sensor_id, seq, ts, received_at, flow, temperature, pressure, current, extra)
+            SELECT s, q, t, @received, f, te, p, c, x
+            FROM unnest(@sensor, @seq, @ts, @flow, @temperature, @pressure, @current, @extra) AS r(s, q, t, f, te, p, c, x)
+            ON CONFLICT (sensor_id, seq) DO NOTHING
+            RETURNING sensor_id, seq
+            """, connection, transaction);
+        insert.Parameters.AddWithValue("received", receivedAt.ToUnixTimeMilliseconds());
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("sensor", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. readings.Select(r => r.SensorId)] });
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. readings.Select(r => r.Sequence)] });
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("ts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. readings.Select(r => r.TimestampMs)] });
+        foreach (var signal in Signals.Standard)
+        {
+            insert.Parameters.Add(new NpgsqlParameter<double?[]>(signal, NpgsqlDbType.Array | NpgsqlDbType.Double) { TypedValue = [.. readings.Select(r => Signal(r, signal))] });
+        }
+
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("extra", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. readings.Select(ReadingColumns.ExtraJson)] });
+        var stored = new HashSet<(string, long)>();
+        await using (var rows = await insert.ExecuteReaderAsync(cancellation).ConfigureAwait(false))
+        {
+            while (await rows.ReadAsync(cancellation).ConfigureAwait(false))
+            {
+                stored.Add((rows.GetString(0), rows.GetInt64(1)));
+            }
+        }
+
+        // In the batch's order; a reading twice in one batch is stored (and counted) once.
+        var inserted = new List<Reading>(stored.Count);
+        foreach (var reading in readings)
+        {
+            if (stored.Remove((reading.SensorId, reading.Sequence)))
+            {
+                inserted.Add(reading);
+            }
+        }
+
+        return inserted;
+    }
+
+    private static async Task InsertRejectsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RejectedMessage> rejects, CancellationToken cancellation)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var message in rejects)
+        {
+            var reject = new NpgsqlBatchCommand("INSERT INTO rejects (received_at, topic, reason, detail, payload) VALUES ($1, $2, $3, $4, $5)");
+            reject.Parameters.Add(new NpgsqlParameter<long> { TypedValue = message.ReceivedAt.ToUnixTimeMilliseconds() });
+            reject.Parameters.Add(new NpgsqlParameter<string> { TypedValue = message.Topic });
+            reject.Parameters.Add(new NpgsqlParameter<string> { TypedValue = message.Reason.ToString() });
+            reject.Parameters.Add(new NpgsqlParameter<string> { TypedValue = message.Detail });
+            reject.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = message.Payload.ToArray() });
+            batch.BatchCommands.Add(reject);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+    }
+}
