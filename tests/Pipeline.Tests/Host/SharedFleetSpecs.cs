@@ -120,6 +120,9 @@ public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
                 ["Pipeline__Cluster__Port"] = clusterPort.ToString(CultureInfo.InvariantCulture),
                 ["Pipeline__Cluster__SeedNodes__0"] = seed,
                 ["Serilog__MinimumLevel__Override__Akka.Cluster"] = "Information", // to see the node join
+                // In a full-suite run on 2 busy cores one node's half came more than the default 2 s behind the other's:
+                // a site sets the wait to its nodes' lag (docs/sensors.md).
+                ["Pipeline__SensorDefaults__ReorderWait"] = "00:00:15",
             });
 
     public void Dispose() => _pki.Dispose();
