@@ -17,6 +17,12 @@ namespace Pipeline.Streams.Subscribing;
 /// device's telemetry at QoS 1 with manual acknowledgement. At most <see cref="MqttOptions.MaxInFlight"/> messages
 /// are unacknowledged (Receive Maximum), so a slow stream slows the broker and never grows memory here. The
 /// connection is kept up with exponential backoff and jitter; a broker that is down at start is waited for.
+/// <para>
+/// Over 300 lines on purpose: it is the node's one MQTT session (one client id per identity, so there is only one),
+/// and connecting, subscribing (shared or not), leaving a group, the intake's backpressure and publishing all act on
+/// that one client and its state; what others do with the session lives elsewhere (NodeMqttLink, the publishers,
+/// AlarmCommandService).
+/// </para>
 /// </summary>
 public sealed class MqttTelemetrySource : IAsyncDisposable
 {
