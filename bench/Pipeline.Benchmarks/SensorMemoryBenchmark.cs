@@ -110,6 +110,9 @@ internal static class SensorMemoryBenchmark
     {
         public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation) =>
             Task.FromResult<IReadOnlyList<Reading>>([]);
+
+        public Task<IReadOnlyList<Reading>> FromAsync(string sensorId, long fromSequence, int count, CancellationToken cancellation) =>
+            Task.FromResult<IReadOnlyList<Reading>>([]);
     }
 
     private sealed class NoBoard : ISensorStatusBoard

@@ -11,6 +11,9 @@ namespace Pipeline.Actors.Hosting;
 
 public static class SensorShardingExtensions
 {
+    /// <summary>Largest message between nodes (Akka's default is 128,000 bytes).</summary>
+    public const int MaxFrameBytes = 16 * 1024 * 1024;
+
     /// <summary>
     /// Remoting, clustering and the sensors' shard region. Without seed nodes the node joins itself, so a single
     /// Pi needs no cluster configuration at all.
@@ -31,7 +34,17 @@ public static class SensorShardingExtensions
                   rebalance-relative-limit = {{cluster.RebalanceRelativeLimit}}
                 }
                 """), HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, Port = cluster.Port })
+            // A sensor's batch and its answer cross nodes whole: a store batch of one sensor, or the readings it took
+            // when a hole filled (up to its ReorderCapacity) with their verdicts, are larger than Akka's 128 kB default
+            // frame, and a frame over it is dropped (measured: a 148 kB answer, the stream waited out its ask timeout).
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = cluster.Hostname,
+                Port = cluster.Port,
+                MaxFrameSize = MaxFrameBytes,
+                SendBufferSize = 2 * MaxFrameBytes,
+                ReceiveBufferSize = 2 * MaxFrameBytes,
+            })
             .WithClustering(new ClusterOptions { SeedNodes = [.. cluster.SeedNodes] })
             .WithShardRegion<SensorRegion>(
                 "sensor",

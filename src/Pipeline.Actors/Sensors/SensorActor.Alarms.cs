@@ -37,7 +37,12 @@ public sealed partial class SensorActor
     /// </summary>
     private void Commit(SensorAlarms next, List<AlarmChange> changes, IReadOnlyList<Verdict> judged, IActorRef replyTo, object? answer)
     {
-        if (changes.Count == 0)
+        // The journal stores the verdicts itself when no batch carries them to the store (taken when a reorder wait
+        // ran out), and on a node of a shared group always: there each node's stream stores the verdicts its batches
+        // carry, so a sensor's would land out of order, and after a node dies the sensor's next incarnation could not
+        // tell from the newest stored verdict that every window before it was judged.
+        var storeHere = answer is ReadingsRecorded { Verdicts.Count: > 0 } && (replyTo.IsNobody() || _services.SharedIntake);
+        if (changes.Count == 0 && !storeHere)
         {
             _alarms = next;
             Answer(replyTo, answer);
@@ -55,7 +60,6 @@ public sealed partial class SensorActor
             {
                 _log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
                 failed.ReplyTo.Tell(new Status.Failure(failed.Cause));
-                FailHeld(failed.Cause);
                 Ready();
             });
         });

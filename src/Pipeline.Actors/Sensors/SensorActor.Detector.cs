@@ -191,7 +191,7 @@ public sealed partial class SensorActor
         public static readonly CheckSilence Instance = new();
     }
 
-    private sealed record Loaded(IReadOnlyList<Reading> History, IReadOnlyList<Alarm> Open, IReadOnlyList<JudgedWindow> Judged, SensorCalibration? Calibration);
+    private sealed record Loaded(IReadOnlyList<Reading> History, IReadOnlyList<Reading> Unjudged, IReadOnlyList<Alarm> Open, IReadOnlyList<JudgedWindow> Judged, SensorCalibration? Calibration);
 
     private sealed record LoadFailed(Exception Cause);
 

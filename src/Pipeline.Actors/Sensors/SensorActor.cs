@@ -52,73 +52,6 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     public static Props Props(string sensorId, SensorServices services) => Akka.Actor.Props.Create(() => new SensorActor(sensorId, services));
 
-    /// <summary>
-    /// Until its state is loaded. Woken without readings (a registered sensor at node start), it does not refill its
-    /// window: readings already stored but still on their way here would come as duplicates and never be scored.
-    /// </summary>
-    private void Starting()
-    {
-        Receive<RecordReadings>(record => Load(record.Readings.Count > 0 ? record.Readings[0].Sequence : null, refill: true));
-        Receive<Rewind>(HandleRewind);
-        ReceiveAny(_ => Load(null, refill: false));
-    }
-
-    private void Load(long? beforeSequence, bool refill)
-    {
-        Stash.Stash();
-        var (id, services, model, length) = (_sensorId, _services, _detector.Model.Version, _intake.Spec.Length);
-        LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
-        Become(Loading);
-
-        async Task<Loaded> LoadAsync()
-        {
-            var history = refill ? await services.History.LatestAsync(id, length, beforeSequence, CancellationToken.None).ConfigureAwait(false) : [];
-            var open = await services.Journal.LoadOpenAsync(id, CancellationToken.None).ConfigureAwait(false);
-            var judged = await services.Journal.LoadJudgedAsync(id, services.Alarms.RememberedWindows, CancellationToken.None).ConfigureAwait(false);
-            var calibration = await services.Calibrations.LoadCalibrationAsync(id, model, CancellationToken.None).ConfigureAwait(false);
-            return new Loaded(history, open, judged, calibration);
-        }
-    }
-
-    private void Loading()
-    {
-        Receive<Loaded>(HandleLoaded);
-        Receive<LoadFailed>(failed =>
-        {
-            _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
-            Run();
-        });
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    private void HandleLoaded(Loaded loaded)
-    {
-        _alarms = SensorAlarms.Load(_sensorId, _services.Alarms, loaded.Open, loaded.Judged);
-        foreach (var (condition, signal) in _alarms.ActiveConditions())
-        {
-            // The conditions behind open health alarms carry over, so that each clears when the sensor shows it is over.
-            _intake.Health.Resume(condition, signal);
-        }
-
-        if (loaded.Calibration is { } calibration && calibration.ModelVersion == _detector.Model.Version)
-        {
-            _detector.Calibrate(calibration);
-            _log.Info("Sensor {0} resumes with its calibration of {1} (threshold {2:0.##}, from {3:u})", _sensorId, calibration.ModelVersion, calibration.Threshold, calibration.CalibratedAt);
-        }
-
-        foreach (var row in _intake.Refill(loaded.History, DateTimeOffset.UtcNow))
-        {
-            _detector.Observe(row); // fewer rows than a learning period: never completes one
-        }
-
-        if (loaded.History.Count > 0 || _alarms.Open.Any())
-        {
-            _log.Debug("Sensor {0} started with {1} readings up to seq {2} and {3} open alarm(s)", _sensorId, loaded.History.Count, _intake.LastSequence, _alarms.Open.Count());
-        }
-
-        Run();
-    }
-
     private void Run()
     {
         _services.Board.Report(Status());
@@ -181,7 +114,10 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         // All of the batch first: readings out of order within it need not wait for anything.
         while (batch.Next() is { } reading)
         {
-            _intake.Offer(reading, now);
+            if (_intake.Offer(reading, now) is { } duplicate)
+            {
+                batch.Outcomes.Add(new ReadingRecorded(reading.Sequence, duplicate.Decision.Verdict, null));
+            }
         }
 
         while (_intake.Next(now) is { } outcome)
@@ -264,7 +200,6 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
     {
         _log.Error(failed.Cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, failed.Batch.Outcomes.Count);
         failed.Batch.ReplyTo.Tell(new Status.Failure(failed.Cause));
-        FailHeld(failed.Cause);
         Ready();
     }
 

@@ -16,7 +16,8 @@ namespace Pipeline.Actors.Sensors;
 /// <param name="AskTimeout">Longest wait for the inference actor.</param>
 /// <param name="SharedIntake">
 /// Several nodes share the telemetry (<c>Pipeline:Mqtt:SharedGroup</c>): a sensor's first readings may have
-/// predecessors on their way through another node, so they wait for them too (<see cref="ReorderBuffer"/>).
+/// predecessors on their way through another node, so they wait for them too (<see cref="ReorderBuffer"/>); and the
+/// sensor journals its verdicts in order before it answers, since the nodes' streams store them in no common order.
 /// </param>
 public sealed record SensorServices(
     SensorCatalog Settings,

@@ -2,7 +2,7 @@ using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Models.Sensors;
 
-/// <summary>Where a sensor refills its window from on (re)start: the store's latest readings.</summary>
+/// <summary>Where a sensor refills on (re)start: the store's latest readings, and those it had not judged yet.</summary>
 public interface IReadingHistory
 {
     /// <summary>
@@ -10,4 +10,10 @@ public interface IReadingHistory
     /// <paramref name="beforeSequence"/> (all, when null), oldest first.
     /// </summary>
     Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation);
+
+    /// <summary>
+    /// The oldest <paramref name="count"/> readings of <paramref name="sensorId"/> from <paramref name="fromSequence"/>
+    /// on, oldest first: those stored, and perhaps acknowledged, whose windows a previous incarnation had not judged yet.
+    /// </summary>
+    Task<IReadOnlyList<Reading>> FromAsync(string sensorId, long fromSequence, int count, CancellationToken cancellation);
 }

@@ -17,10 +17,11 @@ namespace Pipeline.Models.Sensors;
 /// </summary>
 public sealed class ReorderBuffer
 {
-    /// <summary>Readings one sensor holds at most (about 200 bytes each): a burst past a hole goes on once it is this long.</summary>
-    public const int Capacity = 256;
+    /// <summary>Readings one sensor holds at most by default (about 200 bytes each): a burst past a hole goes on once it is this long.</summary>
+    public const int DefaultCapacity = 256;
 
     private readonly PriorityQueue<Reading, long> _waiting = new();
+    private readonly HashSet<long> _waitingSequences = [];
     private DateTimeOffset _waitingSince;
     private long _highestWaiting;
 
@@ -30,9 +31,15 @@ public sealed class ReorderBuffer
     /// <summary>Readings that came after a later one of the sensor and were put back before it (a count for a person, not a fault).</summary>
     public long Reordered { get; private set; }
 
-    public void Add(Reading reading, DateTimeOffset now)
+    /// <summary>Adds a reading to wait; false when one with its sequence waits already (a redelivery: a duplicate).</summary>
+    public bool Add(Reading reading, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(reading);
+        if (!_waitingSequences.Add(reading.Sequence))
+        {
+            return false;
+        }
+
         if (_waiting.Count == 0)
         {
             _waitingSince = now;
@@ -48,6 +55,7 @@ public sealed class ReorderBuffer
         }
 
         _waiting.Enqueue(reading, reading.Sequence);
+        return true;
     }
 
     /// <summary>
@@ -55,8 +63,9 @@ public sealed class ReorderBuffer
     /// it follows it, it is older (a duplicate or a late one: the sequence check decides), or it has waited long
     /// enough (<paramref name="wait"/>; zero takes every reading as it comes). Null while it still waits for a missing
     /// predecessor. With <paramref name="firstWaits"/>, nothing follows "no reading yet": the first readings wait too.
+    /// More than <paramref name="capacity"/> waiting: the lowest goes on at once.
     /// </summary>
-    public Reading? Next(long? lastSequence, TimeSpan wait, DateTimeOffset now, bool firstWaits = false)
+    public Reading? Next(long? lastSequence, TimeSpan wait, DateTimeOffset now, bool firstWaits = false, int capacity = DefaultCapacity)
     {
         if (!_waiting.TryPeek(out var lowest, out var sequence))
         {
@@ -64,13 +73,15 @@ public sealed class ReorderBuffer
         }
 
         // With several nodes, a sensor's very first reading may have predecessors on their way through another one.
-        var follows = lastSequence is { } last ? sequence <= last + 1 : !firstWaits;
-        if (!follows && _waiting.Count <= Capacity && now - _waitingSince < wait)
+        // A device counts from 0 or 1: nothing comes before those, so they need not wait for a predecessor.
+        var follows = lastSequence is { } last ? sequence <= last + 1 : !firstWaits || sequence <= 1;
+        if (!follows && _waiting.Count <= capacity && now - _waitingSince < wait)
         {
             return null;
         }
 
         _waiting.Dequeue();
+        _waitingSequences.Remove(sequence);
         return lowest;
     }
 }

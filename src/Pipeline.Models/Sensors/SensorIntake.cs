@@ -11,6 +11,7 @@ namespace Pipeline.Models.Sensors;
 public sealed class SensorIntake
 {
     private readonly ReorderBuffer _reorder = new();
+    private readonly TakenSequences _taken = new();
     private WindowBuffer _window;
 
     public SensorIntake(string sensorId, SensorSettings settings, WindowSpec spec)
@@ -63,11 +64,17 @@ public sealed class SensorIntake
 
     /// <summary>
     /// Takes the readings before the first live one (from the store, on a (re)start) into the window and the sequence
-    /// bookkeeping, without emitting windows: they were scored before. Returns the rows that entered the window, for
-    /// the detector to follow.
+    /// bookkeeping, without emitting windows: they were scored before. With <paramref name="judgedThrough"/>, every
+    /// older reading that comes again counts as a duplicate. Returns the rows that entered the window, for the
+    /// detector to follow.
     /// </summary>
-    public IReadOnlyList<float[]> Refill(IEnumerable<Reading> history, DateTimeOffset now)
+    public IReadOnlyList<float[]> Refill(IEnumerable<Reading> history, DateTimeOffset now, long? judgedThrough = null)
     {
+        if (judgedThrough is { } through)
+        {
+            _taken.Through(through);
+        }
+
         ArgumentNullException.ThrowIfNull(history);
         var rows = new List<float[]>();
         foreach (var reading in history)
@@ -81,15 +88,27 @@ public sealed class SensorIntake
         return rows;
     }
 
-    /// <summary>A live reading comes: <see cref="Next"/> takes it, and the ones that waited for it, in sequence order.</summary>
-    public void Offer(Reading reading, DateTimeOffset now) => _reorder.Add(reading, now);
+    /// <summary>
+    /// A live reading comes: <see cref="Next"/> takes it, and the ones that waited for it, in sequence order. One whose
+    /// sequence waits already is a duplicate: counted, and its outcome returned at once.
+    /// </summary>
+    public IntakeOutcome? Offer(Reading reading, DateTimeOffset now)
+    {
+        if (_reorder.Add(reading, now))
+        {
+            return null;
+        }
+
+        Duplicates++;
+        return new IntakeOutcome(reading, SequenceDecision.Duplicate, null, null, [], null);
+    }
 
     /// <summary>
     /// Takes the next offered reading that need wait no longer (<see cref="ReorderBuffer"/>): what the sequence check
     /// decided, the window it made due (if any) and the health transitions. Null when none is ready.
     /// </summary>
     public IntakeOutcome? Next(DateTimeOffset now) =>
-        _reorder.Next(LastSequence, Health.Settings.ReorderWait, now, FirstReadingsWait) is { } reading ? Take(reading, now) : null;
+        _reorder.Next(LastSequence, Health.Settings.ReorderWait, now, FirstReadingsWait, Health.Settings.ReorderCapacity) is { } reading ? Take(reading, now) : null;
 
     private IntakeOutcome Take(Reading reading, DateTimeOffset now)
     {
@@ -99,6 +118,9 @@ public sealed class SensorIntake
             case SequenceVerdict.Duplicate:
                 Duplicates++;
                 return new IntakeOutcome(reading, decision, null, null, [], null);
+            case SequenceVerdict.OutOfOrder when _taken.Contains(reading.Sequence):
+                Duplicates++;
+                return new IntakeOutcome(reading, SequenceDecision.Duplicate, null, null, [], null);
             case SequenceVerdict.OutOfOrder:
                 OutOfOrder++;
                 return new IntakeOutcome(reading, decision, null, null, [], null);
@@ -156,6 +178,7 @@ public sealed class SensorIntake
     {
         LastSequence = reading.Sequence;
         LastTimestampMs = reading.TimestampMs;
+        _taken.Add(reading.Sequence);
         LastSeen = live ? now : reading.Timestamp; // history: when it was measured, not now
         if (live)
         {

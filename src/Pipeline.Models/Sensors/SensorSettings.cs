@@ -25,6 +25,12 @@ public sealed class SensorSettings
     /// </summary>
     public TimeSpan ReorderWait { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Most readings that wait for a missing predecessor (about 200 bytes each); past it the sensor goes on across the
+    /// hole at once. Default 256. With several nodes, size it to the readings a sensor sends while a node restarts.
+    /// </summary>
+    public int ReorderCapacity { get; set; } = ReorderBuffer.DefaultCapacity;
+
     /// <summary>No reading for this long: the sensor is offline. Default 30 s.</summary>
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -54,6 +60,7 @@ public sealed class SensorSettings
         SettingRules.Positive($"{key}:SamplingPeriod", SamplingPeriod)
             .Concat(SettingRules.Positive($"{key}:OfflineAfter", OfflineAfter))
             .Concat(SettingRules.When(ReorderWait < TimeSpan.Zero || ReorderWait > TimeSpan.FromMinutes(1), $"{key}:ReorderWait is {ReorderWait}; it must be between 00:00:00 (off) and 00:01:00"))
+            .Concat(SettingRules.Range($"{key}:ReorderCapacity", ReorderCapacity, 1, 100_000))
             .Concat(SettingRules.Range($"{key}:StuckCount", StuckCount, 2, 1_000_000))
             .Concat(SettingRules.Range($"{key}:PulsationBaseline", PulsationBaseline, 1, 1_000_000))
             .Concat(SettingRules.When(PulsationFactor != 0 && !(PulsationFactor >= 2), $"{key}:PulsationFactor is {PulsationFactor}; it must be 0 (off) or at least 2"))
@@ -67,6 +74,7 @@ public sealed class SensorSettings
         SamplingPeriod = SamplingPeriod,
         GapFactor = GapFactor,
         ReorderWait = ReorderWait,
+        ReorderCapacity = ReorderCapacity,
         OfflineAfter = OfflineAfter,
         StuckCount = StuckCount,
         PulsationFactor = PulsationFactor,

@@ -22,6 +22,10 @@ public static class IngestGraph
 {
     /// <param name="sensors">What follows storing: null, to store and acknowledge only.</param>
     /// <param name="scores">Where the stored verdicts' score points go for the dashboard (best effort, QoS 0); null: nowhere.</param>
+    /// <param name="sensorsStoreVerdicts">
+    /// The sensors journal their verdicts before they answer (a node of a shared group: each sensor's must be stored
+    /// in its order, which several nodes' streams cannot keep); the stream then only counts and publishes them.
+    /// </param>
     public static IRunnableGraph<Task> Create(
         Source<IncomingMessage, NotUsed> source,
         TelemetryCodec codec,
@@ -33,6 +37,7 @@ public static class IngestGraph
         ISensorFleet? sensors = null,
         int parallelism = 4,
         MqttScorePublisher? scores = null,
+        bool sensorsStoreVerdicts = false,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -66,7 +71,11 @@ public static class IngestGraph
             .SelectAsync(1, async judged =>
             {
                 var verdicts = judged.Verdicts;
-                await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                if (!sensorsStoreVerdicts)
+                {
+                    await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                }
+
                 // Each message's delay to its verdict (a reading that completed no window yet counts when it is acked).
                 metrics.OnVerdicts(verdicts, verdicts.Count(v => v.Anomalous), judged.Messages.Select(m => m.ReceivedAt), DateTimeOffset.UtcNow);
                 scores?.Publish(verdicts);

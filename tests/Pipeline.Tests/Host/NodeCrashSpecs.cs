@@ -40,13 +40,7 @@ public sealed class NodeCrashSpecs(ITestOutputHelper output) : IAsyncLifetime, I
         // it is down. (Before it ever connected, nothing is kept for it: MQTT has no session to keep them in.)
         var first = NodeProcess.Start(arguments);
         await first.WaitForOutputAsync("Connected to", TimeSpan.FromSeconds(90));
-        var leakFrom = TimeSpan.FromSeconds(perDevice / 2);
-        var publishing = devices.Select((device, i) =>
-        {
-            var faults = i == 0 ? new[] { new FaultSpec(FaultKind.Leak, device, leakFrom, TimeSpan.FromSeconds(300)) } : [];
-            var payloads = SimulatedTelemetry.Payloads(new PumpSimulator(device, 40 + i, faults), perDevice);
-            return new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, device).PublishAsync(1, perDevice, default, payloads);
-        }).ToList();
+        var publishing = SimulatedTelemetry.PublishWithLeakOnFirst(_mosquitto.Endpoint, _pki.CertsDirectory, devices, perDevice, seed: 40);
         await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 3000)));
         await first.KillAsync();
         logs.Add(first.Output);

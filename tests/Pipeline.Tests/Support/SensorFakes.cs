@@ -13,6 +13,11 @@ public sealed class InMemoryHistory(params Reading[] readings) : IReadingHistory
         Task.FromResult<IReadOnlyList<Reading>>(readings
             .Where(r => r.SensorId == sensorId && r.Sequence < (beforeSequence ?? long.MaxValue))
             .OrderBy(r => r.Sequence).TakeLast(count).ToList());
+
+    public Task<IReadOnlyList<Reading>> FromAsync(string sensorId, long fromSequence, int count, CancellationToken cancellation) =>
+        Task.FromResult<IReadOnlyList<Reading>>(readings
+            .Where(r => r.SensorId == sensorId && r.Sequence >= fromSequence)
+            .OrderBy(r => r.Sequence).Take(count).ToList());
 }
 
 /// <summary>Keeps the last status each sensor reported.</summary>

@@ -30,28 +30,36 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
         }, cancellation);
     }
 
-    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation)
+    public Task<IReadOnlyList<Reading>> FromAsync(string sensorId, long fromSequence, int count, CancellationToken cancellation) =>
+        ReadRangeAsync(sensorId, "seq >= @bound ORDER BY seq", fromSequence, count, newestFirst: false, cancellation);
+
+    public Task<IReadOnlyList<Reading>> LatestAsync(string sensorId, int count, long? beforeSequence, CancellationToken cancellation) =>
+        ReadRangeAsync(sensorId, "seq < @bound ORDER BY seq DESC", beforeSequence ?? long.MaxValue, count, newestFirst: true, cancellation);
+
+    /// <summary>At most <paramref name="count"/> of one sensor's readings on one side of <paramref name="bound"/>, oldest first.</summary>
+    private Task<IReadOnlyList<Reading>> ReadRangeAsync(string sensorId, string rangeAndOrder, long bound, int count, bool newestFirst, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(sensorId);
         return database.ReadAsync<IReadOnlyList<Reading>>(async connection =>
         {
             await using var command = new NpgsqlCommand(
-                """
-                SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings
-                WHERE sensor_id = @sensor AND seq < @before ORDER BY seq DESC LIMIT @count
-                """, connection);
+                $"SELECT seq, ts, flow, temperature, pressure, current, extra FROM readings WHERE sensor_id = @sensor AND {rangeAndOrder} LIMIT @count", connection);
             command.Parameters.AddWithValue("sensor", sensorId);
-            command.Parameters.AddWithValue("before", beforeSequence ?? long.MaxValue);
+            command.Parameters.AddWithValue("bound", bound);
             command.Parameters.AddWithValue("count", count);
             await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-            var latest = new List<Reading>(count);
+            var readings = new List<Reading>();
             while (await rows.ReadAsync(cancellation).ConfigureAwait(false))
             {
-                latest.Add(ReadingColumns.Read(rows, sensorId));
+                readings.Add(ReadingColumns.Read(rows, sensorId));
             }
 
-            latest.Reverse();
-            return latest;
+            if (newestFirst)
+            {
+                readings.Reverse();
+            }
+
+            return readings;
         }, cancellation);
     }
 

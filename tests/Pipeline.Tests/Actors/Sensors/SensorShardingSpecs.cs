@@ -34,8 +34,13 @@ public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
     private static Reading Sample(string sensor, long seq) =>
         new(sensor, Base.AddSeconds(seq).ToUnixTimeMilliseconds(), seq, new Dictionary<string, double> { ["flow"] = 100 + seq, ["pressure"] = 4 });
 
-    private static Task<ReadingsRecorded> Record(IActorRef region, string sensor, long seq) =>
-        region.Ask<ReadingsRecorded>(new RecordReadings(sensor, [Sample(sensor, seq)]), Patience);
+    /// <summary>As the stream does: the verdicts stored once the sensor answers.</summary>
+    private async Task<ReadingsRecorded> Record(IActorRef region, string sensor, long seq)
+    {
+        var recorded = await region.Ask<ReadingsRecorded>(new RecordReadings(sensor, [Sample(sensor, seq)]), Patience);
+        await _store.Verdicts.WriteVerdictsAsync(recorded.Verdicts, default);
+        return recorded;
+    }
 
     private IHost StartNode(int port, params string[] seeds)
     {
@@ -58,6 +63,8 @@ public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _store = PipelineStore.Open(new StoreOptions { Path = _temp.Combine("node.db") });
+        // The history's windows were judged before, up to 10.
+        await _store.Verdicts.WriteVerdictsAsync([.. SensorIds.Select(id => Judged(id, 10))], default);
         var firstPort = FreePort.Next();
         _first = StartNode(firstPort);
         await _first.StartAsync();
@@ -67,6 +74,9 @@ public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 2, Patience,
             () => string.Join(", ", cluster.State.Members));
     }
+
+    internal static Verdict Judged(string sensor, long lastSequence) =>
+        new(sensor, lastSequence - 2, lastSequence, 0, 0, 0, [], [], 1, false, "earlier", []);
 
     private static Task<IActorRef> Region(IHost host) => host.Services.GetRequiredService<IRequiredActor<SensorRegion>>().GetAsync();
 
@@ -114,22 +124,26 @@ public sealed class SensorShardingSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Should_take_readings_it_already_took_again_after_a_rewind_refilled_from_the_store()
+    public async Task Should_judge_again_after_a_rewind_the_readings_whose_verdicts_were_not_stored_and_no_others()
     {
         var region = await Region(_first);
         var id = SensorIds[^1];
-        foreach (var seq in new[] { 11, 12, 13 })
+        await Record(region, id, 11);
+        foreach (var seq in new[] { 12, 13 })
         {
-            await Record(region, id, seq);
+            // Judged, but the stream failed before it stored their verdicts: the broker delivers them again.
+            await region.Ask<ReadingsRecorded>(new RecordReadings(id, [Sample(id, seq)]), Patience);
         }
 
-        var beforeRewind = await Record(region, id, 11); // redelivered
+        var beforeRewind = await Record(region, id, 12); // redelivered
         await region.Ask<Rewound>(new Rewind(id), Patience);
-        var afterRewind = await Record(region, id, 11);
+        var judgedBefore = await Record(region, id, 11);
+        var notStored = await Record(region, id, 12);
 
-        Assert.Equal(SequenceVerdict.OutOfOrder, beforeRewind.Readings[0].Verdict);
-        Assert.Equal(SequenceVerdict.Next, afterRewind.Readings[0].Verdict);
-        Assert.Equal(11, Assert.Single(afterRewind.Verdicts).LastSequence); // refilled with the stored readings before it: judged again
+        Assert.Equal(SequenceVerdict.Duplicate, beforeRewind.Readings[0].Verdict); // taken already: ignored, counted
+        Assert.Equal(SequenceVerdict.Duplicate, judgedBefore.Readings[0].Verdict); // its verdict is stored
+        Assert.Equal(SequenceVerdict.Next, notStored.Readings[0].Verdict);
+        Assert.Equal(12, Assert.Single(notStored.Verdicts).LastSequence); // refilled with the stored readings before it: judged again
     }
 
     public async Task DisposeAsync()

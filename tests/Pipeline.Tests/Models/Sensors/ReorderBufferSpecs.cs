@@ -50,6 +50,18 @@ public sealed class ReorderBufferSpecs
     }
 
     [Fact]
+    public void Should_not_hold_a_devices_first_count_since_nothing_comes_before_it()
+    {
+        var buffer = new ReorderBuffer();
+
+        buffer.Add(Sample(2), T0);
+        buffer.Add(Sample(1), T0);
+
+        Assert.Equal(1, buffer.Next(null, Wait, T0, firstWaits: true)?.Sequence);
+        Assert.Equal(2, buffer.Next(1, Wait, T0, firstWaits: true)?.Sequence);
+    }
+
+    [Fact]
     public void Should_take_a_new_sensors_first_reading_at_once_on_a_node_that_reads_alone()
     {
         var buffer = new ReorderBuffer();
@@ -96,9 +108,9 @@ public sealed class ReorderBufferSpecs
         var buffer = new ReorderBuffer();
         long? last = 0;
 
-        var taken = Take(buffer, ref last, T0, [.. Enumerable.Range(2, ReorderBuffer.Capacity + 1).Select(s => (long)s)]);
+        var taken = Take(buffer, ref last, T0, [.. Enumerable.Range(2, ReorderBuffer.DefaultCapacity + 1).Select(s => (long)s)]);
 
-        Assert.Equal(Enumerable.Range(2, ReorderBuffer.Capacity + 1).Select(s => (long)s), taken);
+        Assert.Equal(Enumerable.Range(2, ReorderBuffer.DefaultCapacity + 1).Select(s => (long)s), taken);
     }
 
     [Fact]

@@ -77,6 +77,17 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_give_the_oldest_readings_from_a_sequence_on_oldest_first()
+    {
+        using var store = Open();
+        await store.Readings.WriteAsync([.. Enumerable.Range(1, 20).Where(i => i != 17).Select(i => Telemetry.Reading("s", i)), Telemetry.Reading("t", 16)], [], DateTimeOffset.UtcNow, default);
+
+        var from = await store.Readings.FromAsync("s", 15, 4, default);
+
+        Assert.Equal([15L, 16, 18, 19], from.Select(r => r.Sequence));
+    }
+
+    [Fact]
     public async Task Should_keep_a_reject_with_its_raw_payload_topic_reason_and_time()
     {
         using var store = Open();
