@@ -9,7 +9,7 @@ namespace Pipeline.Tests.Host;
 /// <summary>
 /// #19: three nodes share the fleet (an MQTT 5 shared subscription on a real Mosquitto, one PostgreSQL store); one is
 /// SIGKILLed mid-stream and started again, as systemd does. Every reading stored once, every window judged once, and
-/// the leak on one device raises one alarm in the whole cluster.
+/// the leak on one device raises one alarm in the whole cluster; the commands that read the store read the shared one.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed class NodeDeathSpecs(ITestOutputHelper output) : IDisposable
@@ -100,6 +100,18 @@ public sealed class NodeDeathSpecs(ITestOutputHelper output) : IDisposable
             Assert.Equal(Devices.Length * perDevice, Count("SELECT count(*) FROM readings")); // none twice
             Assert.Equal(Devices.Length * (perDevice - 59), Count("SELECT count(*) FROM verdicts"));
             Assert.DoesNotContain("out of order so far", string.Join("\n", logs.Concat(nodes.Select(n => n.Output))), StringComparison.Ordinal);
+
+            // The commands that read the store read the shared one as they read a node's SQLite file.
+            var store = postgres.Uri(database);
+            var sensors = await PipelineCli.RunAsync("sensors", "list", "--store", store);
+            Assert.True(sensors.ExitCode == 0, sensors.Stderr);
+            Assert.All(Devices, d => Assert.Contains(d, sensors.Stdout, StringComparison.Ordinal));
+            var alarms = await PipelineCli.RunAsync("alarms", "list", "--store", store);
+            Assert.True(alarms.ExitCode == 0, alarms.Stderr);
+            Assert.Contains($"{Devices[0]}/anomaly", alarms.Stdout, StringComparison.Ordinal);
+            var trained = await PipelineCli.RunAsync("train", "--data", store, "--sensor", Devices[1], "--out", _pki.Scratch("trained"), "--epochs", "1", "--window", "20", "--hidden", "8");
+            Assert.True(trained.ExitCode == 0, trained.Stderr + trained.Stdout);
+            Assert.True(File.Exists(Path.Combine(_pki.Scratch("trained"), "model.json")), trained.Stdout);
         }
         finally
         {
