@@ -30,16 +30,12 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 for tool in mosquitto mosquitto_sub sqlite3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto mosquitto-clients sqlite3" >&2; exit 1; }
 done
 
-if [ -z "$pipeline" ]; then
-  case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
-  echo "Building the pipeline command (Release, $rid) ..."
-  dotnet build src/Pipeline.Host -c Release -v q -nologo >/dev/null
-  pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
-fi
+build_pipeline
 
 work=$(mktemp -d /tmp/pipeline-e2e-XXXXXX)
 pids=()
@@ -63,9 +59,7 @@ echo "Certificates (CA, broker, node, devices) in $work/certs ..."
 "$pipeline" certs init --dir "$work/certs" --server-ip 127.0.0.1 --key ecdsa-p256 >/dev/null
 { devices 100; devices "$max_fleet"; for n in $fleets; do devices "$n"; done; } | sort -u | xargs -r -n 2000 "$pipeline" certs issue --dir "$work/certs" >/dev/null
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=$(shuf -i 20000-60000 -n 1)
-while listening "$port"; do port=$(shuf -i 20000-60000 -n 1); done
+port=$(free_port)
 "$pipeline" broker config --certs "$work/certs" --out "$work/mosquitto" --port "$port" --bind 127.0.0.1 \
   --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 --snapshot-persistence >/dev/null
 mkdir -p "$work/mosquitto/data"
@@ -110,8 +104,8 @@ start_node() { # name, extra environment
 stop_node() { kill -TERM "$node"; wait "$node" 2>/dev/null || true; }
 
 # The node's own meters (/metrics, docs/operations.md): CPU seconds and bytes allocated, read before and after.
-http_port=$(shuf -i 20000-60000 -n 1)
-while listening "$http_port" || [ "$http_port" = "$port" ]; do http_port=$(shuf -i 20000-60000 -n 1); done
+http_port=$(free_port)
+while [ "$http_port" = "$port" ]; do http_port=$(free_port); done
 meter() { # metric name prefix -> the sum of its series
   curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" 'index($0, m) == 1 {sum += $NF} END {printf "%.6f", sum}'
 }

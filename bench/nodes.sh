@@ -29,18 +29,14 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. bench/lib.sh
 for tool in mosquitto sqlite3 runuser; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto sqlite3 util-linux" >&2; exit 1; }
 done
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL is missing: apt-get install -y postgresql" >&2; exit 1; }
 
-if [ -z "$pipeline" ]; then
-  case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
-  echo "Building the pipeline command (Release, $rid) ..."
-  dotnet build src/Pipeline.Host -c Release -v q -nologo >/dev/null
-  pipeline="$root/src/Pipeline.Host/bin/Release/net10.0/$rid/pipeline"
-fi
+build_pipeline
 
 per_device=$(( messages / device_count ))
 messages=$(( per_device * device_count ))
@@ -57,8 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { local p; p=$(shuf -i 20000-60000 -n 1); while listening "$p"; do p=$(shuf -i 20000-60000 -n 1); done; echo "$p"; }
 cpu_s() { [ -r "/proc/$1/stat" ] && awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat" || echo 0; }
 cpu_with_children_s() { [ -r "/proc/$1/stat" ] && awk '{printf "%.2f", ($14 + $15 + $16 + $17) / 100}' "/proc/$1/stat" || echo 0; }
 postgres_cpu_s() { # every process of the private cluster (server, checkpointer, backends ...)
