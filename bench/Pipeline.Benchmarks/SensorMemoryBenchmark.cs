@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,8 @@ internal static class SensorMemoryBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var count = Option(args, "--count", 10_000);
+        var backend = Text(args, "--backend", "portable");
+        var hold = Option(args, "--hold", 0);
         var model = ModelBundle.Load("models/default");
         var window = Option(args, "--window", model.Manifest.Window);
         var models = new ModelCatalog(new ModelBundle(model.Manifest with { Window = window }, model.Weights));
@@ -36,11 +39,11 @@ internal static class SensorMemoryBenchmark
         builder.Services.AddAkka("pipeline", (akka, sp) => akka
             .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
             .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(
-                system.ActorOf(InferenceActor.Props(models, b => Detectors.Create(b), new InferenceOptions()), "inference")))
+                system.ActorOf(InferenceActor.Props(models, b => Detectors.Create(b, backend), new InferenceOptions()), "inference")))
             .WithSensorSharding(
                 new ClusterNodeOptions { NumberOfShards = 100 },
                 sensorId => SensorActor.Props(sensorId, new SensorServices(
-                    new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b),
+                    new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b, backend),
                     new NoHistory(), new NoBoard(), new NoCalibrations(), new NoJournal(), new NoPublisher(), new AlarmSettings(),
                     LearningReadings: 0, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)))));
         using var host = builder.Build();
@@ -71,8 +74,15 @@ internal static class SensorMemoryBenchmark
             readings                {readings:N0} in {clock.Elapsed.TotalSeconds:F1} s ({readings / clock.Elapsed.TotalSeconds:N0}/s through the shard region, asked in waves of {count:N0})
             managed heap growth     {(heapAfter - heapBefore) / 1048576.0:F1} MiB = {(heapAfter - heapBefore) / (double)count:N0} bytes per sensor
             RSS growth              {(rssAfter - rssBefore) / 1048576.0:F1} MiB = {(rssAfter - rssBefore) / (double)count:N0} bytes per sensor
-            RSS total               {rssAfter / 1048576.0:F1} MiB
+            RSS total               {rssAfter / 1048576.0:F1} MiB  ({backend} backend, {(GCSettings.IsServerGC ? "server" : "workstation")} GC)
             """));
+        if (hold > 0)
+        {
+            // Time to take the heap apart: dotnet-gcdump collect -p PID (bench/README.md).
+            Console.WriteLine($"holding for {hold} s, process {Environment.ProcessId}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
         await host.StopAsync();
         return 0;
     }
@@ -98,6 +108,12 @@ internal static class SensorMemoryBenchmark
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         return process.WorkingSet64;
+    }
+
+    private static string Text(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     private static int Option(string[] args, string name, int fallback)

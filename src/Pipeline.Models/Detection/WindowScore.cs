@@ -12,15 +12,22 @@ public readonly record struct WindowScore(float Total, float[] PerSignal, float[
     /// <summary>Checks that <paramref name="windows"/> holds <paramref name="count"/> raw windows and returns them standardised.</summary>
     public static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)
     {
+        var scaled = new float[windows.Length];
+        Standardise(architecture, scaler, windows, count, scaled);
+        return scaled;
+    }
+
+    /// <summary>The same into <paramref name="destination"/> (at least as long as the windows), allocating nothing.</summary>
+    public static void Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count, Span<float> destination)
+    {
         if (windows.Length != count * architecture.Window * architecture.Features)
         {
             throw new ArgumentException(
                 $"expected {count} windows of {architecture.Window}x{architecture.Features} values, got {windows.Length} values");
         }
 
-        var scaled = windows.ToArray();
-        scaler.Apply(scaled);
-        return scaled;
+        windows.CopyTo(destination);
+        scaler.Apply(destination[..windows.Length]);
     }
 }
 
