@@ -4,8 +4,9 @@
 # same publisher (pipeline simulate); then latency, CPU and RSS at fixed offered loads, and RSS/throughput per fleet
 # size. Prints a table and writes bench/results/e2e-<time>.json. See bench/README.md.
 #
-#   bench/e2e.sh [--messages M] [--sensors "100 1000"] [--results DIR] [--quick] [--pipeline PATH]
+#   bench/e2e.sh [--messages M] [--sensors "100 1000"] [--results DIR] [--quick] [--pipeline PATH] [--keep]
 #   --pipeline: a built pipeline binary to use instead of building src/Pipeline.Host.
+#   --keep: keep the temp folder (node logs, databases) after a successful run too, e.g. to look into a slow one.
 #   --quick: a smoke run (2,000 messages, 100 sensors, 8 s latency phases) — what the test suite runs; its figures
 #   are not the benchmark's.
 set -euo pipefail
@@ -15,6 +16,7 @@ fleets="100 1000"
 seconds_1k=30
 seconds_10k=12
 results=""
+keep=0
 pipeline=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,8 +24,9 @@ while [ $# -gt 0 ]; do
     --sensors) fleets="$2"; shift 2 ;;
     --results) results="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
+    --keep) keep=1; shift ;;
     --quick) messages=2000; fleets="100"; seconds_1k=8; seconds_10k=8; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +46,7 @@ cleanup() {
   local status=$?
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "Failed; logs, databases and certificates kept in $work" >&2; fi
+  if [ "$status" -eq 0 ] && [ "$keep" -eq 0 ]; then rm -rf "$work"; else echo "Logs, databases and certificates kept in $work" >&2; fi
 }
 trap cleanup EXIT
 
