@@ -26,6 +26,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     private readonly InferenceOptions _options;
     private readonly Dictionary<string, IWindowScorer> _scorers = new(StringComparer.Ordinal);
     private readonly List<Pending> _pending = [];
+    private float[] _batchValues = []; // a batch's windows side by side, as the network takes them; kept between batches
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _flushScheduled;
     private long _batches;
@@ -60,7 +61,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private void HandleScoreWindows(ScoreWindows request)
     {
-        if (request.Count == 0)
+        if (request.Windows.Count == 0)
         {
             Sender.Tell(new WindowsScored([]));
             return;
@@ -73,17 +74,17 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
 
         var size = model.Manifest.Window * model.Manifest.Signals.Length;
-        if (request.Values.Length != request.Count * size)
+        if (request.Windows.FirstOrDefault(w => w.Length != size) is { } misfit)
         {
             Sender.Tell(new Status.Failure(new ModelBundleException(
-                $"{request.Count} windows of {request.Values.Length} values do not fit model {model.Version} ({model.Manifest.Window} x {model.Manifest.Signals.Length})")));
+                $"a window of {misfit.Length} values does not fit model {model.Version} ({model.Manifest.Window} x {model.Manifest.Signals.Length})")));
             return;
         }
 
-        var reply = new Reply(Sender, request.Count);
-        for (var i = 0; i < request.Count; i++)
+        var reply = new Reply(Sender, request.Windows.Count);
+        for (var i = 0; i < request.Windows.Count; i++)
         {
-            _pending.Add(new Pending(model, request.Values, i * size, size, reply, i));
+            _pending.Add(new Pending(model, request.Windows[i], reply, i));
             if (_pending.Count >= _options.BatchSize)
             {
                 ScorePending();
@@ -119,14 +120,18 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         foreach (var batch in _pending.GroupBy(p => p.Model))
         {
             var windows = batch.ToList();
-            var size = windows[0].Size;
-            var values = new float[windows.Count * size];
-            for (var i = 0; i < windows.Count; i++)
+            var size = windows[0].Values.Length;
+            if (_batchValues.Length < windows.Count * size)
             {
-                Array.Copy(windows[i].Values, windows[i].Offset, values, i * size, size);
+                _batchValues = new float[windows.Count * size];
             }
 
-            var scores = Scorer(batch.Key).Score(values, windows.Count);
+            for (var i = 0; i < windows.Count; i++)
+            {
+                windows[i].Values.CopyTo(_batchValues, i * size);
+            }
+
+            var scores = Scorer(batch.Key).Score(_batchValues.AsSpan(0, windows.Count * size), windows.Count);
             BatchWindows.Record(windows.Count);
             for (var i = 0; i < windows.Count; i++)
             {
@@ -154,8 +159,8 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         return scorer;
     }
 
-    /// <summary>One window waiting for the next batch: where its values are and whom its score goes to.</summary>
-    private sealed record Pending(ModelBundle Model, float[] Values, int Offset, int Size, Reply Reply, int Index);
+    /// <summary>One window waiting for the next batch: its values and whom its score goes to.</summary>
+    private sealed record Pending(ModelBundle Model, float[] Values, Reply Reply, int Index);
 
     /// <summary>Collects one request's scores (it may span batches) and replies once with all of them.</summary>
     private sealed class Reply(IActorRef to, int count)

@@ -3,11 +3,12 @@ using Pipeline.Models.Detection;
 namespace Pipeline.Actors.Inference;
 
 /// <summary>
-/// <paramref name="Count"/> windows, prepared for model <paramref name="ModelVersion"/> (its window x signals each, in the
-/// model's input space), to score together; replied to with <see cref="WindowsScored"/>, one score per window in order,
-/// or with a failure when this node does not have the model or the windows do not fit it.
+/// Windows prepared for model <paramref name="ModelVersion"/> (its window x signals values each, in the model's input
+/// space), to score together; replied to with <see cref="WindowsScored"/>, one score per window in order, or with a
+/// failure when this node does not have the model or a window does not fit it. Each window keeps its own array: the
+/// inference actor copies them into its batch once, so the sender need not join them first.
 /// </summary>
-public sealed record ScoreWindows(string ModelVersion, float[] Values, int Count);
+public sealed record ScoreWindows(string ModelVersion, IReadOnlyList<float[]> Windows);
 
 public sealed record WindowsScored(IReadOnlyList<WindowScore> Scores);
 

@@ -176,7 +176,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        var request = new ScoreWindows(batch.Windows[0].Calibration.ModelVersion, [.. batch.Windows.SelectMany(w => w.Values)], batch.Windows.Count);
+        var request = new ScoreWindows(batch.Windows[0].Calibration.ModelVersion, batch.Windows.Select(w => w.Values).ToArray());
         _services.Inference.Ask<WindowsScored>(request, _services.AskTimeout)
             .PipeTo(Self, success: scored => new Scored(batch, scored.Scores), failure: e => new BatchFailed(batch, e));
         Busy(() =>
@@ -201,7 +201,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         {
             var verdict = SensorDetector.Judge(batch.Windows[i], scores[i], _detector.Model.Manifest.Signals);
             alarms = Apply(alarms.OnVerdict(verdict), changes);
-            verdicts.Add(verdict with { AlarmActive = alarms[AlarmType.Anomaly].IsActive });
+            verdicts.Add(verdict with { AlarmActive = alarms.IsActive(AlarmType.Anomaly) });
         }
 
         if (batch.Health.Count > 0 || _intake.LastSequence % 10 == 0)

@@ -71,6 +71,9 @@ public sealed class SensorAlarms
 
     public Alarm this[AlarmType type] => Track(type).Alarm;
 
+    /// <summary>Whether the alarm is active; asked after every verdict, so a type never raised allocates no normal alarm for it.</summary>
+    public bool IsActive(AlarmType type) => _tracks.TryGetValue(type, out var track) && track.Alarm.IsActive;
+
     /// <summary>
     /// A scored window. A learning window raises nothing (it was not judged against the sensor's own calibration), and a
     /// window judged before — its readings redelivered — counts once.

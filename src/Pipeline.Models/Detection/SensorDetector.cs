@@ -118,7 +118,10 @@ public sealed class SensorDetector
         _tracker = Commissioning.Tracker(Model.Manifest);
     }
 
-    /// <summary>The model's score of a prepared window, judged against the calibration it was prepared with.</summary>
+    /// <summary>
+    /// The model's score of a prepared window, judged against the calibration it was prepared with. An array of signals
+    /// is shared by the verdicts, not copied for each: nothing changes a verdict's signals.
+    /// </summary>
     public static Verdict Judge(PreparedWindow prepared, WindowScore score, IReadOnlyList<string> signals)
     {
         ArgumentNullException.ThrowIfNull(prepared);
@@ -128,7 +131,7 @@ public sealed class SensorDetector
         var deviation = calibration.Deviation(score, perSignal);
         return new Verdict(
             window.SensorId, window.FirstSequence, window.LastSequence, window.StartTimestampMs, window.EndTimestampMs,
-            deviation, perSignal, [.. signals], calibration.Threshold, deviation > calibration.Threshold, calibration.ModelVersion,
+            deviation, perSignal, signals as string[] ?? [.. signals], calibration.Threshold, deviation > calibration.Threshold, calibration.ModelVersion,
             score.Residual, prepared.Learning);
     }
 }

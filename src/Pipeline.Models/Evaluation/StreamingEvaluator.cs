@@ -127,7 +127,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
 
                 _alarms = _alarms.OnVerdict(verdict).Next;
                 var row = (int)verdict.LastSequence;
-                Predictions.Add(new Prediction(file, row, verdict.EndTimestampMs, verdict.Score, _alarms[AlarmType.Anomaly].IsActive,
+                Predictions.Add(new Prediction(file, row, verdict.EndTimestampMs, verdict.Score, _alarms.IsActive(AlarmType.Anomaly),
                     data.Labels is null ? null : data.Labels[row] == 1, data.Changepoints is null ? null : data.Changepoints[row] == 1));
             }
 

@@ -18,12 +18,22 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
     /// <summary>Fields a device may use to name itself; when present they must equal the topic's sensor id.</summary>
     private static readonly string[] SensorFields = ["sensor", "sensor_id", "id"];
 
+    /// <summary>The fields that are not signals.</summary>
+    private static readonly string[] FixedFields = [Timestamp, Sequence, .. SensorFields];
+
     // Integers beyond 2^53 lose precision in every JSON stack a device or dashboard uses.
     private const long MaxSafeInteger = 9_007_199_254_740_991;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 4, CommentHandling = JsonCommentHandling.Disallow };
 
     public TelemetryLimits Limits { get; } = limits ?? throw new ArgumentNullException(nameof(limits));
+
+    /// <summary>Field names a payload is expected to use, as UTF-8: matched ones reuse the string instead of decoding a new one per message.</summary>
+    private readonly (byte[] Utf8, string Name)[] _knownNames =
+    [
+        .. FixedFields.Concat(Signals.Standard).Concat(limits!.Bounds.Keys)
+            .Distinct(StringComparer.Ordinal).Select(name => (Encoding.UTF8.GetBytes(name), name)),
+    ];
 
     public TelemetryDecodeResult Decode(string topic, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt)
     {
@@ -62,13 +72,19 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
         long? timestamp = null;
         long? sequence = null;
         var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seenFixed = 0; // a bit per field of FixedFields: no set allocated per message
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString()!;
-            if (!seen.Add(name))
+            var name = Name(ref reader);
+            var fixedIndex = Array.IndexOf(FixedFields, name);
+            if (fixedIndex >= 0 ? (seenFixed & (1 << fixedIndex)) != 0 : values.ContainsKey(name))
             {
                 return Reject(RejectReason.DuplicateField, $"field '{name}' appears twice");
+            }
+
+            if (fixedIndex >= 0)
+            {
+                seenFixed |= 1 << fixedIndex;
             }
 
             reader.Read();
@@ -167,6 +183,22 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
         }
 
         return new DecodedReading(new Reading(sensorId, timestamp.Value, sequence.Value, values));
+    }
+
+    private string Name(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            foreach (var (utf8, name) in _knownNames)
+            {
+                if (reader.ValueSpan.SequenceEqual(utf8))
+                {
+                    return name;
+                }
+            }
+        }
+
+        return reader.GetString()!;
     }
 
     private static bool TryReadInteger(ref Utf8JsonReader reader, out long value)

@@ -33,7 +33,14 @@ public static class TopicContract
     public static string? SensorIdOfTelemetry(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
-        var levels = topic.Split('/');
-        return levels is [Root, var id, TelemetryLevel] && id.Length > 0 ? id : null;
+        var rest = topic.AsSpan(); // spans, not Split: this runs for every message
+        if (rest.Length <= Root.Length + TelemetryLevel.Length + 2
+            || !rest.StartsWith(Root + "/", StringComparison.Ordinal) || !rest.EndsWith("/" + TelemetryLevel, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = rest[(Root.Length + 1)..^(TelemetryLevel.Length + 1)];
+        return id.Length > 0 && !id.Contains('/') ? id.ToString() : null;
     }
 }

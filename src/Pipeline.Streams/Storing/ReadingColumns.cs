@@ -15,13 +15,10 @@ internal static class ReadingColumns
 {
     private static readonly HashSet<string> Standard = new(Signals.Standard, StringComparer.Ordinal);
 
-    public static object Value(Reading reading, string signal) =>
-        reading.Values.TryGetValue(signal, out var value) ? value : DBNull.Value;
-
     /// <summary>The signals that have no column of their own, as a JSON object; null when there are none.</summary>
     public static string? ExtraJson(Reading reading)
     {
-        if (reading.Values.Count <= Standard.Count && reading.Values.Keys.All(Standard.Contains))
+        if (!HasExtra(reading))
         {
             return null;
         }
@@ -42,6 +39,18 @@ internal static class ReadingColumns
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Whether the reading has a signal besides the standard ones (counted, not enumerated: this runs for every reading stored).</summary>
+    private static bool HasExtra(Reading reading)
+    {
+        var standard = 0;
+        for (var i = 0; i < Signals.Standard.Count; i++)
+        {
+            standard += reading.Values.ContainsKey(Signals.Standard[i]) ? 1 : 0;
+        }
+
+        return reading.Values.Count > standard;
     }
 
     public static void AddExtra(Dictionary<string, double> values, string json)

@@ -11,18 +11,35 @@ internal static class VerdictColumns
     /// <summary>Each signal's score as a JSON object, in the model's signal order.</summary>
     public static string PerSignalJson(Verdict verdict)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
+        using var writer = new PerSignalWriter();
+        return Encoding.UTF8.GetString(writer.Utf8(verdict));
+    }
+
+    /// <summary>Writes <see cref="PerSignalJson"/> as UTF-8 into one buffer, reused from verdict to verdict.</summary>
+    public sealed class PerSignalWriter : IDisposable
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(128);
+        private readonly Utf8JsonWriter _json;
+
+        public PerSignalWriter() => _json = new Utf8JsonWriter(_buffer);
+
+        /// <summary>The verdict's JSON; valid until the next call.</summary>
+        public ReadOnlySpan<byte> Utf8(Verdict verdict)
         {
-            json.WriteStartObject();
+            ArgumentNullException.ThrowIfNull(verdict);
+            _buffer.ResetWrittenCount();
+            _json.Reset(_buffer);
+            _json.WriteStartObject();
             for (var i = 0; i < verdict.Signals.Length; i++)
             {
-                json.WriteNumber(verdict.Signals[i], verdict.PerSignal[i]);
+                _json.WriteNumber(verdict.Signals[i], verdict.PerSignal[i]);
             }
 
-            json.WriteEndObject();
+            _json.WriteEndObject();
+            _json.Flush();
+            return _buffer.WrittenSpan;
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        public void Dispose() => _json.Dispose();
     }
 }

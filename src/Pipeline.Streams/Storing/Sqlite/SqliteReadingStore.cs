@@ -19,7 +19,7 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         ArgumentNullException.ThrowIfNull(rejects);
         return database.WriteAsync((connection, transaction) =>
         {
-            var inserted = readings.Count == 0 ? [] : InsertReadings(connection, transaction, readings, receivedAt);
+            var inserted = readings.Count == 0 ? [] : InsertReadings(connection, readings, receivedAt);
             if (rejects.Count > 0)
             {
                 InsertRejects(connection, transaction, rejects);
@@ -108,37 +108,36 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         return deleted;
     }
 
-    private static List<Reading> InsertReadings(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
+    /// <summary>Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones.</summary>
+    private static List<Reading> InsertReadings(SqliteConnection connection, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
     {
         var inserted = new List<Reading>(readings.Count);
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText =
+        using var insert = new SqliteRowInsert(connection,
             """
             INSERT INTO readings (sensor_id, seq, ts, received_at, flow, temperature, pressure, current, extra)
-            VALUES ($sensor, $seq, $ts, $received, $flow, $temperature, $pressure, $current, $extra)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT (sensor_id, seq) DO NOTHING
-            """;
-        var sensor = insert.Parameters.Add("$sensor", SqliteType.Text);
-        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var ts = insert.Parameters.Add("$ts", SqliteType.Integer);
-        insert.Parameters.AddWithValue("$received", receivedAt.ToUnixTimeMilliseconds());
-        var flow = insert.Parameters.Add("$flow", SqliteType.Real);
-        var temperature = insert.Parameters.Add("$temperature", SqliteType.Real);
-        var pressure = insert.Parameters.Add("$pressure", SqliteType.Real);
-        var current = insert.Parameters.Add("$current", SqliteType.Real);
-        var extra = insert.Parameters.Add("$extra", SqliteType.Text);
+            """);
+        insert.Integer(4, receivedAt.ToUnixTimeMilliseconds());
         foreach (var reading in readings)
         {
-            sensor.Value = reading.SensorId;
-            seq.Value = reading.Sequence;
-            ts.Value = reading.TimestampMs;
-            flow.Value = ReadingColumns.Value(reading, Signals.Flow);
-            temperature.Value = ReadingColumns.Value(reading, Signals.Temperature);
-            pressure.Value = ReadingColumns.Value(reading, Signals.Pressure);
-            current.Value = ReadingColumns.Value(reading, Signals.Current);
-            extra.Value = ReadingColumns.ExtraJson(reading) ?? (object)DBNull.Value;
-            if (insert.ExecuteNonQuery() == 1)
+            insert.Text(1, reading.SensorId);
+            insert.Integer(2, reading.Sequence);
+            insert.Integer(3, reading.TimestampMs);
+            for (var i = 0; i < Signals.Standard.Count; i++) // the columns flow .. current, in Signals.Standard's order
+            {
+                if (reading.Values.TryGetValue(Signals.Standard[i], out var value))
+                {
+                    insert.Real(5 + i, value);
+                }
+                else
+                {
+                    insert.Null(5 + i);
+                }
+            }
+
+            insert.Text(9, ReadingColumns.ExtraJson(reading));
+            if (insert.Run() == 1)
             {
                 inserted.Add(reading);
             }

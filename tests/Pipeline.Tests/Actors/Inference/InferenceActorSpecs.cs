@@ -17,7 +17,7 @@ public sealed class InferenceActorSpecs : TestKit
     /// <summary>One prepared window (20 x 4 values) of the synthetic pump.</summary>
     private static float[] Window(int seed) => SyntheticPump.Normal(20, seed).Windows(20, 1, out _);
 
-    private static ScoreWindows Request(ModelBundle model, params int[] seeds) => new(model.Version, [.. seeds.SelectMany(Window)], seeds.Length);
+    private static ScoreWindows Request(ModelBundle model, params int[] seeds) => new(model.Version, [.. seeds.Select(Window)]);
 
     /// <summary>Counts the batches each model sees; <see cref="Gate"/> holds every batch until set.</summary>
     private sealed class CountingScorers
@@ -144,14 +144,14 @@ public sealed class InferenceActorSpecs : TestKit
     {
         var inference = Start(new CountingScorers(), new InferenceOptions());
 
-        inference.Tell(new ScoreWindows("other@20260101T000000Z", Window(1), 1), TestActor);
+        inference.Tell(new ScoreWindows("other@20260101T000000Z", [Window(1)]), TestActor);
         var unknown = ExpectMsg<Status.Failure>();
-        inference.Tell(new ScoreWindows(Bundle.Value.Version, Window(1), 2), TestActor);
+        inference.Tell(new ScoreWindows(Bundle.Value.Version, [Window(1), Window(2)[..^1]]), TestActor);
         var misfit = ExpectMsg<Status.Failure>();
-        inference.Tell(new ScoreWindows(Bundle.Value.Version, [], 0), TestActor);
+        inference.Tell(new ScoreWindows(Bundle.Value.Version, []), TestActor);
 
         Assert.Contains("model other@20260101T000000Z is not loaded on this node", unknown.Cause.Message, StringComparison.Ordinal);
-        Assert.Contains("2 windows of 80 values do not fit model", misfit.Cause.Message, StringComparison.Ordinal);
+        Assert.Contains("a window of 79 values does not fit model", misfit.Cause.Message, StringComparison.Ordinal);
         Assert.Empty(ExpectMsg<WindowsScored>().Scores);
     }
 

@@ -57,6 +57,10 @@ public sealed class TelemetryCodecSpecs
     [InlineData("{\"ts\":TS,\"seq\":1,\"temperature\":-300}", RejectReason.OutOfPhysicalBounds, "field 'temperature' is -300")]
     [InlineData("{\"ts\":TS,\"seq\":1,\"vibration\":1e12}", RejectReason.OutOfPhysicalBounds, "field 'vibration'")]
     [InlineData("{\"ts\":TS,\"seq\":1,\"flow\":1,\"flow\":2}", RejectReason.DuplicateField, "field 'flow' appears twice")]
+    [InlineData("{\"ts\":TS,\"seq\":1,\"flow\":1,\"fl\\u006fw\":2}", RejectReason.DuplicateField, "field 'flow' appears twice")]
+    [InlineData("{\"ts\":TS,\"seq\":1,\"ts\":TS,\"flow\":1}", RejectReason.DuplicateField, "field 'ts' appears twice")]
+    [InlineData("{\"ts\":TS,\"seq\":1,\"flow\":1,\"seq\":2}", RejectReason.DuplicateField, "field 'seq' appears twice")]
+    [InlineData("{\"ts\":TS,\"seq\":1,\"id\":\"esp32-01\",\"id\":\"esp32-01\",\"flow\":1}", RejectReason.DuplicateField, "field 'id' appears twice")]
     [InlineData("{\"ts\":TS,\"seq\":1}", RejectReason.NoSignals, "no signal values")]
     [InlineData("{\"ts\":TS,\"seq\":1,\"sensor\":\"esp32-02\",\"flow\":1}", RejectReason.SensorMismatch, "field 'sensor' says 'esp32-02' but the message came from 'esp32-01'")]
     [InlineData("{\"ts\":TS,\"seq\":1,\"id\":\"esp32-09\",\"flow\":1}", RejectReason.SensorMismatch, "'esp32-09'")]
@@ -101,6 +105,11 @@ public sealed class TelemetryCodecSpecs
     [InlineData("pipeline/esp32-01/status")]
     [InlineData("pipeline/a/b/telemetry")]
     [InlineData("other/esp32-01/telemetry")]
+    [InlineData("pipeline/telemetry")]
+    [InlineData("pipeline//telemetry")]
+    [InlineData("pipeline/telemetry/telemetry/x")]
+    [InlineData("pipelinex/telemetry")]
+    [InlineData("")]
     public void Should_reject_a_topic_outside_the_contract(string topic) =>
         Assert.Equal(RejectReason.NotTelemetryTopic, Rejected($$"""{"ts":{{Ts}},"seq":1,"flow":1}""", topic).Reason);
 

@@ -66,6 +66,24 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_store_each_standard_signal_and_the_times_in_their_own_columns()
+    {
+        using var store = Open();
+        var reading = new Reading("esp32-02", 1_764_090_000_000, 9, new Dictionary<string, double>
+        {
+            ["current"] = 4, ["pressure"] = 3, ["temperature"] = 2, ["flow"] = 1,
+        });
+
+        await store.Readings.WriteAsync([reading], [], DateTimeOffset.FromUnixTimeMilliseconds(1_764_090_000_250), default);
+
+        Assert.Equal(1, Scalar(
+            """
+            SELECT count(*) FROM readings WHERE sensor_id = 'esp32-02' AND seq = 9 AND ts = 1764090000000 AND received_at = 1764090000250
+              AND flow = 1 AND temperature = 2 AND pressure = 3 AND current = 4 AND extra IS NULL
+            """));
+    }
+
+    [Fact]
     public async Task Should_give_the_newest_readings_before_a_sequence_oldest_first()
     {
         using var store = Open();
@@ -144,6 +162,26 @@ public abstract class StoreSpecs : IDisposable
 
         Assert.Equal((2, 0), (first, again));
         Assert.Equal(2, Scalar("SELECT count(*) FROM verdicts"));
+    }
+
+    [Fact]
+    public async Task Should_store_every_column_of_a_verdict_as_judged()
+    {
+        using var store = Open();
+        var verdict = new Verdict("esp32-07", 11, 70, 1_000, 60_000, 2.5f, [0.25f, 4.5f], ["flow", "pressure"], 3.75f, false, "pump@20260101T000000Z",
+            [0f, 0f], Learning: true, AlarmActive: true);
+        var anomalous = verdict with { SensorId = "esp32-08", Anomalous = true, Learning = false, AlarmActive = false };
+
+        await store.Verdicts.WriteVerdictsAsync([verdict, anomalous], default);
+
+        Assert.Equal(1, Scalar(
+            """
+            SELECT count(*) FROM verdicts WHERE sensor_id = 'esp32-07' AND first_seq = 11 AND last_seq = 70 AND start_ts = 1000
+              AND end_ts = 60000 AND score = 2.5 AND threshold = 3.75 AND anomalous = 0 AND model_version = 'pump@20260101T000000Z'
+              AND learning = 1 AND alarm = 1
+            """));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM verdicts WHERE sensor_id = 'esp32-08' AND anomalous = 1 AND learning = 0 AND alarm = 0"));
+        Assert.Equal("{\"flow\":0.25,\"pressure\":4.5}", Text("SELECT per_signal FROM verdicts WHERE sensor_id = 'esp32-07'"));
     }
 
     [Fact]
