@@ -19,7 +19,12 @@ internal sealed class SqliteRowInsert : IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         _database = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
-        Check(raw.sqlite3_prepare_v2(_database, sql, out _statement));
+        var prepared = raw.sqlite3_prepare_v2(_database, sql, out _statement);
+        if (prepared != raw.SQLITE_OK)
+        {
+            _statement.Dispose();
+            SqliteException.ThrowExceptionForRC(prepared, _database);
+        }
     }
 
     public void Integer(int parameter, long value) => Check(raw.sqlite3_bind_int64(_statement, parameter, value));

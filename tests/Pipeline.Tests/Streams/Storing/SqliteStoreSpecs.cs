@@ -22,6 +22,27 @@ public sealed class SqliteStoreSpecs : StoreSpecs
     public override void Dispose() => _temp.Dispose();
 
     [Fact]
+    public void Should_report_a_failed_row_insert_as_sqlite_does_and_run_the_next_row()
+    {
+        Open().Dispose(); // creates the schema
+        using var connection = new SqliteConnection($"Data Source={Options.Path}");
+        connection.Open();
+        var unprepared = Assert.Throws<SqliteException>(() => new SqliteRowInsert(connection, "INSERT INTO nowhere (x) VALUES (?1)"));
+        using var insert = new SqliteRowInsert(connection, "INSERT INTO readings (sensor_id, seq, ts, received_at) VALUES (?1, ?2, ?3, ?4)");
+        insert.Text(1, (string?)null);
+        insert.Integer(2, 1);
+        insert.Integer(3, 1_764_090_000_000);
+        insert.Integer(4, 1_764_090_000_001);
+        var violated = Assert.Throws<SqliteException>(() => insert.Run());
+        insert.Text(1, "esp32-01");
+
+        Assert.Equal(1, insert.Run());
+        Assert.Contains("no such table: nowhere", unprepared.Message, StringComparison.Ordinal);
+        Assert.Equal(SQLitePCL.raw.SQLITE_CONSTRAINT, violated.SqliteErrorCode);
+        Assert.Contains("NOT NULL constraint failed: readings.sensor_id", violated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_create_the_schema_in_wal_mode_at_the_current_version()
     {
         using var store = Open();
