@@ -36,16 +36,20 @@ internal static class SensorMemoryBenchmark
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka("pipeline", (akka, sp) => akka
-            .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
-            .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(
-                system.ActorOf(InferenceActor.Props(models, b => Detectors.Create(b, backend), new InferenceOptions()), "inference")))
-            .WithSensorSharding(
-                new ClusterNodeOptions { NumberOfShards = 100 },
-                sensorId => SensorActor.Props(sensorId, new SensorServices(
-                    new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b, backend),
-                    new NoHistory(), new NoBoard(), new NoCalibrations(), new NoJournal(), new NoPublisher(), new AlarmSettings(),
-                    LearningReadings: 0, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)))));
+        builder.Services.AddAkka("pipeline", (akka, sp) =>
+        {
+            // One set of services for every sensor, as the node has (PipelineHostingExtensions.SensorProps): what a
+            // sensor holds of its own is what is measured.
+            var services = new Lazy<SensorServices>(() => new SensorServices(
+                new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b, backend),
+                new NoHistory(), new NoBoard(), new NoCalibrations(), new NoJournal(), new NoPublisher(), new AlarmSettings(),
+                LearningReadings: 0, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)));
+            akka
+                .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+                .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(
+                    system.ActorOf(InferenceActor.Props(models, b => Detectors.Create(b, backend), new InferenceOptions()), "inference")))
+                .WithSensorSharding(new ClusterNodeOptions { NumberOfShards = 100 }, sensorId => SensorActor.Props(sensorId, services.Value));
+        });
         using var host = builder.Build();
         await host.StartAsync();
         var region = await host.Services.GetRequiredService<IRequiredActor<SensorRegion>>().GetAsync();
