@@ -34,9 +34,7 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . bench/lib.sh
-for tool in mosquitto mosquitto_sub sqlite3; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto mosquitto-clients sqlite3" >&2; exit 1; }
-done
+need "mosquitto mosquitto-clients sqlite3" mosquitto mosquitto_sub sqlite3
 
 build_pipeline
 

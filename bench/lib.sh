@@ -11,6 +11,15 @@ build_pipeline() {
   fi
 }
 
+# Exits saying how to install them when one of the tools is missing: need "DEBIAN PACKAGES" TOOL...
+need() {
+  local packages=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y $packages" >&2; exit 1; }
+  done
+}
+
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 free_port() { local p; p=$(shuf -i 20000-60000 -n 1); while listening "$p"; do p=$(shuf -i 20000-60000 -n 1); done; echo "$p"; }

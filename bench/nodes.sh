@@ -30,9 +30,7 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . bench/lib.sh
-for tool in mosquitto sqlite3 runuser; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y mosquitto sqlite3 util-linux" >&2; exit 1; }
-done
+need "mosquitto sqlite3 util-linux" mosquitto sqlite3 runuser
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL is missing: apt-get install -y postgresql" >&2; exit 1; }
 

@@ -222,9 +222,14 @@ public sealed class PortableDetector : IWindowScorer
     /// <summary>Scratch space for a batch of up to <see cref="Capacity"/> windows: states window-major, gates gate-major.</summary>
     private sealed class Workspace
     {
+        private readonly int _hidden;
+        private readonly int _features;
+
         public Workspace(ModelArchitecture arch, int capacity)
         {
             Capacity = capacity;
+            _hidden = arch.Hidden;
+            _features = arch.Features;
             var units = capacity * arch.Hidden;
             H = Enumerable.Range(0, arch.Layers).Select(_ => new float[units]).ToArray();
             C = Enumerable.Range(0, arch.Layers).Select(_ => new float[units]).ToArray();
@@ -261,7 +266,7 @@ public sealed class PortableDetector : IWindowScorer
         /// <summary>Zero states for a new pass; the error sums are cleared once per batch, before the encoder.</summary>
         public void Reset(int batch)
         {
-            var units = batch * H[0].Length / Capacity;
+            var units = batch * _hidden;
             foreach (var h in H)
             {
                 Array.Clear(h, 0, units);
@@ -275,7 +280,7 @@ public sealed class PortableDetector : IWindowScorer
 
         public void ClearErrors(int batch)
         {
-            var values = batch * SquaredErrors.Length / Capacity;
+            var values = batch * _features;
             Array.Clear(SquaredErrors, 0, values);
             Array.Clear(Errors, 0, values);
         }
