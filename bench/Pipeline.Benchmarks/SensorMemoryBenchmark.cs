@@ -27,7 +27,7 @@ internal static class SensorMemoryBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var count = Option(args, "--count", 10_000);
-        var backend = Text(args, "--backend", "portable");
+        var backend = Text(args, "--backend", "portable")!;
         var hold = Option(args, "--hold", 0);
         var model = ModelBundle.Load("models/default");
         var window = Option(args, "--window", model.Manifest.Window);
@@ -114,17 +114,14 @@ internal static class SensorMemoryBenchmark
         return process.WorkingSet64;
     }
 
-    private static string Text(string[] args, string name, string fallback)
+    private static string? Text(string[] args, string name, string? fallback)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+    private static int Option(string[] args, string name, int fallback) =>
+        Text(args, name, null) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
     private sealed class NoHistory : IReadingHistory
     {

@@ -81,15 +81,9 @@ public sealed class PortableDetector : IWindowScorer
         // Encoder: every step through every layer; the top layer's last hidden states are the latent vectors.
         for (var t = 0; t < window; t++)
         {
-            StartGates(_encoder[0], batch, work);
-            GateKernel.Accumulate(work.Gates, batch, hidden, scaled, t * features, window * features, features, _encoder[0].InputWeightsT);
+            InputGates(_encoder[0], batch, scaled, t * features, window * features, features, work);
             Step(_encoder[0], batch, work.H[0], work.C[0], work);
-            for (var l = 1; l < _encoder.Length; l++)
-            {
-                StartGates(_encoder[l], batch, work);
-                GateKernel.Accumulate(work.Gates, batch, hidden, work.H[l - 1], 0, hidden, hidden, _encoder[l].InputWeightsT);
-                Step(_encoder[l], batch, work.H[l], work.C[l], work);
-            }
+            UpperLayers(_encoder, batch, work);
         }
 
         work.H[^1].AsSpan(0, units).CopyTo(work.Latent);
@@ -97,22 +91,33 @@ public sealed class PortableDetector : IWindowScorer
 
         // Decoder: the latent vector is the first layer's input at every step, so its share of the gates is computed once.
         var first = _decoder[0];
-        StartGates(first, batch, work);
-        GateKernel.Accumulate(work.Gates, batch, hidden, work.Latent, 0, hidden, hidden, first.InputWeightsT);
+        InputGates(first, batch, work.Latent, 0, hidden, hidden, work);
         work.Gates.AsSpan(0, 4 * units).CopyTo(work.LatentGates);
         for (var t = 0; t < window; t++)
         {
             work.LatentGates.AsSpan(0, 4 * units).CopyTo(work.Gates);
             Step(first, batch, work.H[0], work.C[0], work);
-            for (var l = 1; l < _decoder.Length; l++)
-            {
-                StartGates(_decoder[l], batch, work);
-                GateKernel.Accumulate(work.Gates, batch, hidden, work.H[l - 1], 0, hidden, hidden, _decoder[l].InputWeightsT);
-                Step(_decoder[l], batch, work.H[l], work.C[l], work);
-            }
-
+            UpperLayers(_decoder, batch, work);
             Reconstruct(scaled, batch, t, work.H[_decoder.Length - 1], work);
         }
+    }
+
+    /// <summary>Layers 1 and up take one step, each fed the hidden states of the layer below.</summary>
+    private static void UpperLayers(Layer[] layers, int batch, Workspace work)
+    {
+        for (var l = 1; l < layers.Length; l++)
+        {
+            var hidden = layers[l].Bias.Length / 4;
+            InputGates(layers[l], batch, work.H[l - 1], 0, hidden, hidden, work);
+            Step(layers[l], batch, work.H[l], work.C[l], work);
+        }
+    }
+
+    /// <summary>The gates' input share: the layer's biases plus inputs x input weightsᵀ, for every window.</summary>
+    private static void InputGates(Layer layer, int batch, float[] inputs, int offset, int stride, int inputSize, Workspace work)
+    {
+        StartGates(layer, batch, work);
+        GateKernel.Accumulate(work.Gates, batch, layer.Bias.Length / 4, inputs, offset, stride, inputSize, layer.InputWeightsT);
     }
 
     /// <summary>Every window's gates start at the layer's two biases.</summary>

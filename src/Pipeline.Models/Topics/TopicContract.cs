@@ -33,14 +33,15 @@ public static class TopicContract
     public static string? SensorIdOfTelemetry(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
+        const string prefix = Root + "/";
+        const string suffix = "/" + TelemetryLevel;
         var rest = topic.AsSpan(); // spans, not Split: this runs for every message
-        if (rest.Length <= Root.Length + TelemetryLevel.Length + 2
-            || !rest.StartsWith(Root + "/", StringComparison.Ordinal) || !rest.EndsWith("/" + TelemetryLevel, StringComparison.Ordinal))
+        if (rest.Length <= prefix.Length + suffix.Length || !rest.StartsWith(prefix, StringComparison.Ordinal) || !rest.EndsWith(suffix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var id = rest[(Root.Length + 1)..^(TelemetryLevel.Length + 1)];
-        return id.Length > 0 && !id.Contains('/') ? id.ToString() : null;
+        var id = rest[prefix.Length..^suffix.Length];
+        return id.Contains('/') ? null : id.ToString();
     }
 }
