@@ -34,6 +34,7 @@ public static class SensorShardingExtensions
                   rebalance-relative-limit = {{cluster.RebalanceRelativeLimit}}
                 }
                 """), HoconAddMode.Prepend)
+            .AddHocon(SensorMailbox.Hocon, HoconAddMode.Prepend)
             // A sensor's batch and its answer cross nodes whole: a store batch of one sensor, or the readings it took
             // when a hole filled (up to its ReorderCapacity) with their verdicts, are larger than Akka's 128 kB default
             // frame, and a frame over it is dropped (measured: a 148 kB answer, the stream waited out its ask timeout).
@@ -48,7 +49,7 @@ public static class SensorShardingExtensions
             .WithClustering(new ClusterOptions { SeedNodes = [.. cluster.SeedNodes] })
             .WithShardRegion<SensorRegion>(
                 "sensor",
-                sensorProps,
+                sensorId => sensorProps(sensorId).WithMailbox(SensorMailbox.Id),
                 new SensorMessageExtractor(cluster.NumberOfShards),
                 new ShardOptions
                 {

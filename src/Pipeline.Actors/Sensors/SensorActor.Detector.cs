@@ -23,22 +23,22 @@ public sealed partial class SensorActor
             var calibration = Commissioning.Calibrate(id, model, learned, DateTimeOffset.UtcNow, services.CreateScorer);
             await services.Calibrations.SaveCalibrationAsync(calibration, CancellationToken.None).ConfigureAwait(false);
             return calibration;
-        }).PipeTo(Self, success: c => new Fitted(c), failure: e => new FitFailed(e));
-        Busy(() =>
-        {
-            Receive<Fitted>(fitted =>
-            {
-                _detector.Calibrate(fitted.Calibration);
-                LogCalibrated(fitted.Calibration);
-                Continue(batch);
-            });
-            Receive<FitFailed>(failed =>
-            {
-                _log.Error(failed.Cause, "Sensor {0} could not be calibrated for {1}; it learns again from its next readings", id, model.Version);
-                _detector.LearnAgain();
-                Continue(batch);
-            });
-        });
+        }).PipeTo(Self, success: c => new Fitted(c, batch), failure: e => new FitFailed(e, batch));
+        BeBusy();
+    }
+
+    private void HandleFitted(Fitted fitted)
+    {
+        _detector.Calibrate(fitted.Calibration);
+        LogCalibrated(fitted.Calibration);
+        Continue(fitted.Batch);
+    }
+
+    private void HandleFitFailed(FitFailed failed)
+    {
+        _log.Error(failed.Cause, "Sensor {0} could not be calibrated for {1}; it learns again from its next readings", _sensorId, _detector.Model.Version);
+        _detector.LearnAgain();
+        Continue(failed.Batch);
     }
 
     /// <summary>
@@ -186,9 +186,10 @@ public sealed partial class SensorActor
 
     private static WindowSpec WindowOf(ModelBundle model) => new(model.Manifest.Window, model.Manifest.Signals, model.Manifest.Stride);
 
-    private sealed class CheckSilence
+    /// <summary>The periodic checks' tick: is the sensor silent, is its calibration still stored.</summary>
+    private sealed class Check
     {
-        public static readonly CheckSilence Instance = new();
+        public static readonly Check Instance = new();
     }
 
     private sealed record Loaded(IReadOnlyList<Reading> History, IReadOnlyList<Reading> Unjudged, IReadOnlyList<Alarm> Open, IReadOnlyList<JudgedWindow> Judged, SensorCalibration? Calibration);
@@ -203,14 +204,9 @@ public sealed partial class SensorActor
 
     private sealed record JournalFailed(Exception Cause, IActorRef ReplyTo);
 
-    private sealed class CheckCalibration
-    {
-        public static readonly CheckCalibration Instance = new();
-    }
+    private sealed record Fitted(SensorCalibration Calibration, SensorBatch Batch);
 
-    private sealed record Fitted(SensorCalibration Calibration);
-
-    private sealed record FitFailed(Exception Cause);
+    private sealed record FitFailed(Exception Cause, SensorBatch Batch);
 
     private sealed record CalibrationChecked(string ModelVersion, SensorCalibration? Calibration, DateTimeOffset Asked);
 }

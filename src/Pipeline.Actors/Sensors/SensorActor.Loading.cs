@@ -16,11 +16,20 @@ public sealed partial class SensorActor
     /// Until its state is loaded. Woken without readings (a registered sensor at node start), it does not refill its
     /// window: readings already stored but still on their way here would come as duplicates and never be scored.
     /// </summary>
-    private void Starting()
+    private void Starting(object message)
     {
-        Receive<RecordReadings>(record => Load(record.Readings, refill: true));
-        Receive<Rewind>(HandleRewind);
-        ReceiveAny(_ => Load([], refill: false));
+        switch (message)
+        {
+            case RecordReadings record:
+                Load(record.Readings, refill: true);
+                break;
+            case Rewind rewind:
+                HandleRewind(rewind);
+                break;
+            default:
+                Load([], refill: false);
+                break;
+        }
     }
 
     private void Load(IReadOnlyList<Reading> batch, bool refill)
@@ -54,15 +63,21 @@ public sealed partial class SensorActor
         }
     }
 
-    private void Loading()
+    private void Loading(object message)
     {
-        Receive<Loaded>(HandleLoaded);
-        Receive<LoadFailed>(failed =>
+        switch (message)
         {
-            _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
-            Run();
-        });
-        ReceiveAny(_ => Stash.Stash());
+            case Loaded loaded:
+                HandleLoaded(loaded);
+                break;
+            case LoadFailed failed:
+                _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
+                Run();
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
     }
 
     private void HandleLoaded(Loaded loaded)

@@ -21,7 +21,7 @@ namespace Pipeline.Actors.Sensors;
 /// length nor forgets an alarm.
 /// </para>
 /// </summary>
-public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
+public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
 {
     private readonly string _sensorId;
     private readonly SensorServices _services;
@@ -32,7 +32,10 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
     private readonly SensorIntake _intake;
     private SensorDetector _detector;
     private SensorAlarms _alarms;
-    private bool _busy;
+    private readonly UntypedReceive _running;
+    private readonly UntypedReceive _busy;
+    private TimeSpan _checkEvery;
+    private DateTimeOffset _calibrationCheckedAt = DateTimeOffset.UtcNow;
 
     public SensorActor(string sensorId, SensorServices services)
     {
@@ -44,7 +47,9 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         _detector = new SensorDetector(sensorId, model, services.LearningReadings);
         _alarms = SensorAlarms.Load(sensorId, services.Alarms, []);
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
-        Starting();
+        // The states' handlers are plain methods, made delegates once: a ReceiveActor keeps a table of typed handlers
+        // per instance (about 1.3 KB a sensor, bench/README.md "Memory per sensor") and built a busy state per batch.
+        (_running, _busy) = (Running, Busy);
     }
 
     public IStash Stash { get; set; } = null!;
@@ -53,56 +58,93 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
 
     public static Props Props(string sensorId, SensorServices services) => Akka.Actor.Props.Create(() => new SensorActor(sensorId, services));
 
+    /// <summary>Until its state is loaded (<see cref="Load"/>).</summary>
+    protected override void OnReceive(object message) => Starting(message);
+
     private void Run()
     {
         _services.Board.Report(Status());
-        Timers.StartPeriodicTimer(nameof(CheckSilence), CheckSilence.Instance, _settings.OfflineAfter / 4);
-        Timers.StartPeriodicTimer(nameof(CheckCalibration), CheckCalibration.Instance, _services.CalibrationCheck);
+        // One timer for both periodic checks, at the shorter period: a timer costs each sensor ~330 bytes and the
+        // scheduler a registration (bench/README.md, "Memory per sensor").
+        _checkEvery = TimeSpan.FromTicks(Math.Min((_settings.OfflineAfter / 4).Ticks, _services.CalibrationCheck.Ticks));
+        Timers.StartPeriodicTimer(nameof(Check), Check.Instance, _checkEvery);
+        Ready();
+    }
 
-        // Built once: every batch goes Busy and back, and rebuilding these handlers each time took 3 % of a node's CPU
-        // at 1,000 readings/s in a profile (bench/README.md). Busy states are stacked on top and popped.
-        Become(() =>
+    /// <summary>Taking readings, commands and its own checks.</summary>
+    private void Running(object message)
+    {
+        switch (message)
         {
-            Receive<RecordReadings>(HandleRecordReadings);
-            Receive<AcknowledgeAlarm>(HandleAcknowledge);
-            Receive<ShelveAlarm>(HandleShelve);
-            Receive<Rewind>(HandleRewind);
-            Receive<WakeUp>(_ => { });
-            Receive<ReorderDue>(_ => HandleReorderDue());
-            Receive<CheckSilence>(_ => HandleSilence());
-            Receive<CheckCalibration>(_ => HandleCheckCalibration());
-            Receive<CalibrationChecked>(HandleCalibrationChecked);
-        });
-        Stash.UnstashAll();
+            case RecordReadings record:
+                HandleRecordReadings(record);
+                break;
+            case AcknowledgeAlarm acknowledge:
+                HandleAcknowledge(acknowledge);
+                break;
+            case ShelveAlarm shelve:
+                HandleShelve(shelve);
+                break;
+            case Rewind rewind:
+                HandleRewind(rewind);
+                break;
+            case WakeUp:
+                break;
+            case ReorderDue:
+                HandleReorderDue();
+                break;
+            case Check:
+                HandleCheck();
+                break;
+            case CalibrationChecked checkedIn:
+                HandleCalibrationChecked(checkedIn);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Waiting for the model, the journal or a calibration fit — one at a time, so one state answers all three: everything
+    /// else waits its turn in the stash.
+    /// </summary>
+    private void Busy(object message)
+    {
+        switch (message)
+        {
+            case Scored scored:
+                Judge(scored.Batch, scored.Scores);
+                break;
+            case BatchFailed failed:
+                HandleBatchFailed(failed);
+                break;
+            case Fitted fitted:
+                HandleFitted(fitted);
+                break;
+            case FitFailed failed:
+                HandleFitFailed(failed);
+                break;
+            case Journalled journalled:
+                HandleJournalled(journalled);
+                break;
+            case JournalFailed failed:
+                HandleJournalFailed(failed);
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
     }
 
     /// <summary>Between batches: back from whatever made the sensor busy, and on to what waited meanwhile.</summary>
     private void Ready()
     {
-        if (_busy)
-        {
-            UnbecomeStacked();
-            _busy = false;
-        }
-
+        Become(_running);
         Stash.UnstashAll();
     }
 
-    /// <summary>Waiting for the model, the journal or a calibration fit: everything else waits its turn.</summary>
-    private void Busy(Action handlers)
-    {
-        if (_busy)
-        {
-            UnbecomeStacked();
-        }
-
-        BecomeStacked(() =>
-        {
-            handlers();
-            ReceiveAny(_ => Stash.Stash());
-        });
-        _busy = true;
-    }
+    private void BeBusy() => Become(_busy);
 
     private void HandleRewind(Rewind rewind)
     {
@@ -179,11 +221,7 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         var request = new ScoreWindows(batch.Windows[0].Calibration.ModelVersion, batch.Windows.Select(w => w.Values).ToArray());
         _services.Inference.Ask<WindowsScored>(request, _services.AskTimeout)
             .PipeTo(Self, success: scored => new Scored(batch, scored.Scores), failure: e => new BatchFailed(batch, e));
-        Busy(() =>
-        {
-            Receive<Scored>(scored => Judge(scored.Batch, scored.Scores));
-            Receive<BatchFailed>(HandleBatchFailed);
-        });
+        BeBusy();
     }
 
     /// <summary>Each window's score against its calibration, then the alarms: health transitions first, then the verdicts in order.</summary>
@@ -217,6 +255,18 @@ public sealed partial class SensorActor : ReceiveActor, IWithStash, IWithTimers
         _log.Error(failed.Cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, failed.Batch.Outcomes.Count);
         failed.Batch.ReplyTo.Tell(new Status.Failure(failed.Cause));
         Ready();
+    }
+
+    /// <summary>Silence at every tick; the calibration at its own period (give or take half a tick of the timer's jitter).</summary>
+    private void HandleCheck()
+    {
+        HandleSilence();
+        var now = DateTimeOffset.UtcNow;
+        if (now - _calibrationCheckedAt >= _services.CalibrationCheck - (_checkEvery / 2))
+        {
+            _calibrationCheckedAt = now;
+            HandleCheckCalibration();
+        }
     }
 
     private void HandleSilence()

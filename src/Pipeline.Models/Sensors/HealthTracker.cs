@@ -9,13 +9,9 @@ namespace Pipeline.Models.Sensors;
 /// </summary>
 public sealed class HealthTracker(string sensorId, SensorSettings settings)
 {
-    private readonly HashSet<string> _carriedStuck = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _carriedPulsation = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (double Value, int Repeats)> _last = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _stuck = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _outOfRange = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PulsationWatch> _pulsation = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _pulsating = new(StringComparer.Ordinal);
+    // One small record per signal, found by a linear search: a sensor has a handful of signals, and a node holds
+    // thousands of these (bench/README.md, "Memory per sensor": sets and dictionaries per condition cost ~1 KB a sensor).
+    private readonly List<SignalHealth> _signals = new(4);
 
     public bool IsOffline { get; private set; }
 
@@ -39,24 +35,27 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
                 IsOffline = true;
                 break;
             case HealthCondition.OutOfRange when signal is not null:
-                _outOfRange.Add(signal);
+                Of(signal).OutOfRange = true;
                 break;
             case HealthCondition.Stuck when signal is not null:
-                _stuck.Add(signal);
-                _carriedStuck.Add(signal);
+                var stuck = Of(signal);
+                (stuck.Stuck, stuck.CarriedStuck) = (true, true);
                 break;
             case HealthCondition.Pulsating when signal is not null:
-                _pulsating.Add(signal);
-                _carriedPulsation.Add(signal);
+                var pulsating = Of(signal);
+                (pulsating.Pulsating, pulsating.CarriedPulsation) = (true, true);
                 break;
         }
     }
 
-    public IReadOnlyCollection<string> StuckSignals => _stuck;
+    /// <summary>Stuck signals, in ordinal order.</summary>
+    public IReadOnlyCollection<string> StuckSignals => Names(static s => s.Stuck);
 
-    public IReadOnlyCollection<string> OutOfRangeSignals => _outOfRange;
+    /// <summary>Signals outside their limits, in ordinal order.</summary>
+    public IReadOnlyCollection<string> OutOfRangeSignals => Names(static s => s.OutOfRange);
 
-    public IReadOnlyCollection<string> PulsatingSignals => _pulsating;
+    /// <summary>Pulsating signals, in ordinal order.</summary>
+    public IReadOnlyCollection<string> PulsatingSignals => Names(static s => s.Pulsating);
 
     /// <summary>Updates the conditions with a reading and returns the transitions it caused.</summary>
     public IReadOnlyList<HealthEvent> Observe(Reading reading, DateTimeOffset now)
@@ -71,24 +70,28 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
 
         foreach (var (signal, value) in reading.Values)
         {
-            var seen = _last.TryGetValue(signal, out var last);
-            var repeats = seen && last.Value.Equals(value) ? last.Repeats + 1 : 1;
-            _last[signal] = (value, repeats);
+            var health = Of(signal);
+            var seen = health.Repeats > 0;
+            health.Repeats = seen && health.Last.Equals(value) ? health.Repeats + 1 : 1;
+            health.Last = value;
             // The first value after a restart cannot show a change: a carried-over stuck signal clears from the next one on.
-            var firstAfterResume = !seen && _carriedStuck.Remove(signal);
+            var firstAfterResume = !seen && health.CarriedStuck;
+            health.CarriedStuck &= seen;
 
-            if (repeats >= Settings.StuckCount && _stuck.Add(signal))
+            if (health.Repeats >= Settings.StuckCount && !health.Stuck)
             {
+                health.Stuck = true;
                 (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.Stuck, signal, true,
-                    string.Create(CultureInfo.InvariantCulture, $"{signal} has read {value} {repeats} times in a row"), now));
+                    string.Create(CultureInfo.InvariantCulture, $"{signal} has read {value} {health.Repeats} times in a row"), now));
             }
-            else if (repeats == 1 && !firstAfterResume && _stuck.Remove(signal))
+            else if (health.Repeats == 1 && !firstAfterResume && health.Stuck)
             {
+                health.Stuck = false;
                 (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.Stuck, signal, false,
                     string.Create(CultureInfo.InvariantCulture, $"{signal} moves again ({value})"), now));
             }
 
-            if (Settings.PulsationFactor > 0 && (Pulsation(signal).Observe(value) || CarriedPulsationOver(signal)) && PulsationChanged(signal, now) is { } pulsation)
+            if (Settings.PulsationFactor > 0 && (Watch(health).Observe(value) || CarriedPulsationOver(health)) && PulsationChanged(health, now) is { } pulsation)
             {
                 (events ??= []).Add(pulsation);
             }
@@ -96,13 +99,15 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
             if (Settings.Limits.TryGetValue(signal, out var limit))
             {
                 var inside = limit.Contains(value);
-                if (!inside && _outOfRange.Add(signal))
+                if (!inside && !health.OutOfRange)
                 {
+                    health.OutOfRange = true;
                     (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.OutOfRange, signal, true,
                         string.Create(CultureInfo.InvariantCulture, $"{signal} = {value}, outside its limits [{limit.Min}, {limit.Max}]"), now));
                 }
-                else if (inside && _outOfRange.Remove(signal))
+                else if (inside && health.OutOfRange)
                 {
+                    health.OutOfRange = false;
                     (events ??= []).Add(new HealthEvent(sensorId, HealthCondition.OutOfRange, signal, false,
                         string.Create(CultureInfo.InvariantCulture, $"{signal} = {value}, back within [{limit.Min}, {limit.Max}]"), now));
                 }
@@ -112,32 +117,46 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
         return events ?? (IReadOnlyList<HealthEvent>)[];
     }
 
-    private PulsationWatch Pulsation(string signal)
+    private SignalHealth Of(string signal)
     {
-        if (!_pulsation.TryGetValue(signal, out var watch))
+        foreach (var health in _signals)
         {
-            watch = new PulsationWatch(Settings.PulsationBaseline, Settings.PulsationFactor);
-            _pulsation[signal] = watch;
+            if (string.Equals(health.Name, signal, StringComparison.Ordinal))
+            {
+                return health;
+            }
         }
 
-        return watch;
+        var added = new SignalHealth(signal);
+        _signals.Add(added);
+        return added;
     }
 
+    private PulsationWatch Watch(SignalHealth health) => health.Watch ??= new PulsationWatch(Settings.PulsationBaseline, Settings.PulsationFactor);
+
     /// <summary>A pulsation carried over a restart is over once the usual roughness is learned again and it is not pulsating.</summary>
-    private bool CarriedPulsationOver(string signal) =>
-        _carriedPulsation.Contains(signal) && _pulsation[signal] is { Usual: not null, Pulsating: false } && _carriedPulsation.Remove(signal);
+    private static bool CarriedPulsationOver(SignalHealth health)
+    {
+        if (!health.CarriedPulsation || health.Watch is not { Usual: not null, Pulsating: false })
+        {
+            return false;
+        }
+
+        health.CarriedPulsation = false;
+        return true;
+    }
 
     /// <summary>
     /// One condition per sensor (one alarm): it starts with the first pulsating signal and ends with the last, so
     /// that flow and pressure pulsating together raise and clear one alarm.
     /// </summary>
-    private HealthEvent? PulsationChanged(string signal, DateTimeOffset now)
+    private HealthEvent? PulsationChanged(SignalHealth health, DateTimeOffset now)
     {
-        var watch = _pulsation[signal];
+        var (signal, watch) = (health.Name, health.Watch!);
         if (watch.Pulsating)
         {
-            var first = _pulsating.Count == 0;
-            _pulsating.Add(signal);
+            var first = !AnyPulsating();
+            health.Pulsating = true;
             if (!first)
             {
                 return null;
@@ -148,13 +167,60 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
                 string.Create(CultureInfo.InvariantCulture, $"{signal} pulsates: its short-term variation is {watch.Ratio:0.#} x its usual{hint}"), now);
         }
 
-        if (!_pulsating.Remove(signal) || _pulsating.Count > 0)
+        if (!health.Pulsating)
+        {
+            return null;
+        }
+
+        health.Pulsating = false;
+        if (AnyPulsating())
         {
             return null;
         }
 
         return new HealthEvent(sensorId, HealthCondition.Pulsating, signal, false,
             string.Create(CultureInfo.InvariantCulture, $"{signal} steady again ({watch.Ratio:0.#} x its usual variation), the last to settle"), now);
+    }
+
+    private bool AnyPulsating()
+    {
+        foreach (var health in _signals)
+        {
+            if (health.Pulsating)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Asked with every status report; usually nothing is wrong, and then nothing is allocated.</summary>
+    private string[] Names(Func<SignalHealth, bool> condition)
+    {
+        var count = 0;
+        foreach (var health in _signals)
+        {
+            count += condition(health) ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var names = new string[count];
+        count = 0;
+        foreach (var health in _signals)
+        {
+            if (condition(health))
+            {
+                names[count++] = health.Name;
+            }
+        }
+
+        Array.Sort(names, StringComparer.Ordinal);
+        return names;
     }
 
     /// <summary>No reading for <see cref="SensorSettings.OfflineAfter"/>: returns the transition, once.</summary>
@@ -169,5 +235,30 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
         var since = lastSeen is { } seen ? $"no reading since {seen:u}" : "never reported";
         return new HealthEvent(sensorId, HealthCondition.Offline, null, true,
             $"{since} (offline after {Settings.OfflineAfter.TotalSeconds:F0} s)", now);
+    }
+
+    /// <summary>What is known of one signal: its last value, how often in a row, and the conditions it is in.</summary>
+    private sealed class SignalHealth(string name)
+    {
+        public string Name { get; } = name;
+
+        public double Last { get; set; }
+
+        /// <summary>0 until the first value after a start.</summary>
+        public int Repeats { get; set; }
+
+        public bool Stuck { get; set; }
+
+        public bool OutOfRange { get; set; }
+
+        public bool Pulsating { get; set; }
+
+        /// <summary>Stuck before a restart: clears only with a change after the first value.</summary>
+        public bool CarriedStuck { get; set; }
+
+        /// <summary>Pulsating before a restart: clears once the usual roughness is learned again.</summary>
+        public bool CarriedPulsation { get; set; }
+
+        public PulsationWatch? Watch { get; set; }
     }
 }

@@ -5,23 +5,27 @@ namespace Pipeline.Models.Sensors;
 /// window's reconstruction error averages a 0.4 Hz pulsation away. Its measure is the short-term roughness: the median
 /// over the last <see cref="Span"/> readings of |x(t) - 2 x(t-1) + x(t-2)|. A ramp (a set-point change) has almost no
 /// second difference, noise has a steady one, and a median ignores the few large ones of a start or a stop. The
-/// signal's usual roughness is learned from its first <see cref="SensorSettings.PulsationBaseline"/> readings; the
-/// signal pulsates while its roughness stays above <see cref="SensorSettings.PulsationFactor"/> x that, and stops
-/// below half of it.
+/// signal's usual roughness is learned from its first <see cref="SensorSettings.PulsationBaseline"/> readings after it
+/// first moves; the signal pulsates while its roughness stays above <see cref="SensorSettings.PulsationFactor"/> x that,
+/// and stops below half of it.
 /// </summary>
 public sealed class PulsationWatch(int baselineReadings, double factor)
 {
     public const int Span = 30;
 
-    private readonly double[] _recent = new double[Span];
-    private List<double>? _learning = [];
-    private double? _previous;
-    private double? _beforePrevious;
+    // Single precision and NaN for "none yet": a node holds one of these per signal of every sensor (bench/README.md,
+    // "Memory per sensor"); a roughness needs no more than a float's seven digits to be compared with 8 x another.
+    private readonly float[] _recent = new float[Span];
+    private float[]? _learning = new float[Span];
+    private int _learned;
+    private double _previous = double.NaN;
+    private double _beforePrevious = double.NaN;
     private int _count;
-    private double _smallestStep = double.MaxValue;
+    private float _smallestStep = float.MaxValue;
+    private float _usual = float.NaN;
 
-    /// <summary>The learned usual roughness; null while learning (or when the signal never moved).</summary>
-    public double? Usual { get; private set; }
+    /// <summary>The learned usual roughness; null while learning (which starts when the signal first moves).</summary>
+    public double? Usual => float.IsNaN(_usual) ? null : _usual;
 
     public bool Pulsating { get; private set; }
 
@@ -31,9 +35,9 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
     /// <summary>Adds a value; returns true when <see cref="Pulsating"/> changed.</summary>
     public bool Observe(double value)
     {
-        if (_previous is { } p && _beforePrevious is { } pp)
+        if (!double.IsNaN(_beforePrevious))
         {
-            var roughness = Math.Abs(value - (2 * p) + pp);
+            var roughness = (float)Math.Abs(value - (2 * _previous) + _beforePrevious);
             _recent[_count % Span] = roughness;
             _count++;
             if (roughness > 0)
@@ -64,28 +68,36 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
 
     private void Learn(double median)
     {
-        _learning ??= [];
-        _learning.Add(median);
-        if (_learning.Count < baselineReadings)
+        // A signal that has not moved yet (a pump standing still at commissioning) teaches nothing about its roughness:
+        // learned from, its zeros made the first noise after the start look like a pulsation (PulsationWatchSpecs).
+        if (_learning is null || _smallestStep == float.MaxValue)
+        {
+            return;
+        }
+
+        if (_learned == _learning.Length)
+        {
+            Array.Resize(ref _learning, Math.Min(_learning.Length * 2, Math.Max(baselineReadings, Span)));
+        }
+
+        _learning[_learned++] = (float)median;
+        if (_learned < baselineReadings)
         {
             return;
         }
 
         // A quantised steady signal's median roughness can be 0: then its resolution (the smallest step seen) is usual.
-        _learning.Sort();
-        var usual = Math.Max(_learning[_learning.Count / 2], _smallestStep);
+        var learned = _learning.AsSpan(0, _learned);
+        learned.Sort();
+        _usual = Math.Max(learned[_learned / 2], _smallestStep);
         _learning = null; // a node holds thousands of these: keep only what watching needs
-        if (usual < double.MaxValue)
-        {
-            Usual = usual;
-        }
     }
 
     private double Median()
     {
-        Span<double> sorted = stackalloc double[Span];
+        Span<float> sorted = stackalloc float[Span];
         _recent.CopyTo(sorted);
         sorted.Sort();
-        return (sorted[(Span / 2) - 1] + sorted[Span / 2]) / 2;
+        return ((double)sorted[(Span / 2) - 1] + sorted[Span / 2]) / 2;
     }
 }

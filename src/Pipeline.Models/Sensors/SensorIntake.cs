@@ -155,12 +155,12 @@ public sealed class SensorIntake
 
         if (Health.StuckSignals.Count > 0)
         {
-            parts.Add("stuck: " + string.Join(",", Health.StuckSignals.Order(StringComparer.Ordinal)));
+            parts.Add("stuck: " + string.Join(",", Health.StuckSignals));
         }
 
         if (Health.OutOfRangeSignals.Count > 0)
         {
-            parts.Add("out of range: " + string.Join(",", Health.OutOfRangeSignals.Order(StringComparer.Ordinal)));
+            parts.Add("out of range: " + string.Join(",", Health.OutOfRangeSignals));
         }
 
         if (Health.PulsatingSignals.Count > 0)

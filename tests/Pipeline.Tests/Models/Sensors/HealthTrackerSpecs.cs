@@ -65,6 +65,25 @@ public sealed class HealthTrackerSpecs
         Assert.Equal((HealthCondition.Offline, false), (back.Single().Condition, back.Single().Active));
     }
 
+    [Fact]
+    public void Should_carry_conditions_over_a_restart_list_them_in_order_and_clear_each_when_it_is_over()
+    {
+        var tracker = Tracker();
+        tracker.Resume(HealthCondition.Stuck, "pressure");
+        tracker.Resume(HealthCondition.Stuck, "flow");
+        tracker.Resume(HealthCondition.OutOfRange, "pressure");
+
+        var stuckAtStart = tracker.StuckSignals.ToList();
+        var first = tracker.Observe(Sample(1, flow: 1, pressure: 4), Now);   // the first value after a restart shows no change
+        var second = tracker.Observe(Sample(2, flow: 2, pressure: 4), Now);  // flow moves; pressure does not
+
+        Assert.Equal(["flow", "pressure"], stuckAtStart);
+        Assert.Equal((HealthCondition.OutOfRange, "pressure", false), (first.Single().Condition, first.Single().Signal, first.Single().Active));
+        Assert.Equal((HealthCondition.Stuck, "flow", false), (second.Single().Condition, second.Single().Signal, second.Single().Active));
+        Assert.Equal(["pressure"], tracker.StuckSignals);
+        Assert.Empty(tracker.OutOfRangeSignals);
+    }
+
     /// <summary>A simulated pump's readings as a device sends them, one per second.</summary>
     private static IEnumerable<Reading> Pump(int seed, FaultSpec? fault, bool setPointChanges, int seconds)
     {

@@ -73,4 +73,22 @@ public sealed class PulsationWatchSpecs
         Assert.Empty(changes);
         Assert.Null(watch.Usual);
     }
+
+    [Fact]
+    public void Should_start_learning_when_the_signal_first_moves()
+    {
+        // A pump standing still at commissioning: no roughness, nothing usual to learn; then it runs. Learned from the
+        // zeros, the start's noise was taken for a pulsation (at reading 231, before this spec).
+        var watch = new PulsationWatch(Baseline, factor: 8);
+        var still = Enumerable.Repeat(0.0, 200);
+        var running = Noise(200, seed: 10);
+        var cavitating = Noise(120, seed: 11).Select((v, t) => v + (5 * Math.Sin(t * 2.3)));
+
+        var changes = Feed(watch, [.. still, .. running, .. cavitating]);
+
+        Assert.NotNull(watch.Usual);
+        var (at, pulsating) = Assert.Single(changes);
+        Assert.True(pulsating);
+        Assert.InRange(at, 400, 400 + PulsationWatch.Span);
+    }
 }
