@@ -21,7 +21,6 @@ public sealed class ReorderBuffer
     public const int DefaultCapacity = 256;
 
     private readonly PriorityQueue<Reading, long> _waiting = new();
-    private readonly HashSet<long> _waitingSequences = [];
     private DateTimeOffset _waitingSince;
     private long _highestWaiting;
 
@@ -35,7 +34,7 @@ public sealed class ReorderBuffer
     public bool Add(Reading reading, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(reading);
-        if (!_waitingSequences.Add(reading.Sequence))
+        if (IsWaiting(reading.Sequence))
         {
             return false;
         }
@@ -81,7 +80,23 @@ public sealed class ReorderBuffer
         }
 
         _waiting.Dequeue();
-        _waitingSequences.Remove(sequence);
         return lowest;
+    }
+
+    /// <summary>
+    /// A search, not a set: what waits is usually the one reading on its way through, at most a batch; a set of its
+    /// sequences cost every sensor of a node ~170 bytes kept (bench/README.md, "Memory per sensor").
+    /// </summary>
+    private bool IsWaiting(long sequence)
+    {
+        foreach (var (_, waiting) in _waiting.UnorderedItems)
+        {
+            if (waiting == sequence)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -83,6 +83,21 @@ public sealed class ReorderBufferSpecs
     }
 
     [Fact]
+    public void Should_refuse_a_reading_whose_sequence_waits_already_as_a_redelivery()
+    {
+        var buffer = new ReorderBuffer();
+        long? last = 4;
+        Take(buffer, ref last, T0, 7, 8);
+
+        var again = buffer.Add(Sample(8), T0);
+        var taken = Take(buffer, ref last, T0, 5, 6);
+
+        Assert.False(again);
+        Assert.Equal([5L, 6L, 7L, 8L], taken);
+        Assert.Equal(0, buffer.Count);
+    }
+
+    [Fact]
     public void Should_let_older_readings_and_duplicates_through_at_once_for_the_sequence_check_to_judge()
     {
         var buffer = new ReorderBuffer();
