@@ -71,13 +71,18 @@ public sealed partial class SensorActor
                 HandleLoaded(loaded);
                 break;
             case LoadFailed failed:
-                _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
-                Run();
+                HandleLoadFailed(failed);
                 break;
             default:
                 Stash.Stash();
                 break;
         }
+    }
+
+    private void HandleLoadFailed(LoadFailed failed)
+    {
+        _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
+        Run();
     }
 
     private void HandleLoaded(Loaded loaded)

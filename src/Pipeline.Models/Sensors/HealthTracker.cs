@@ -182,21 +182,9 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
             string.Create(CultureInfo.InvariantCulture, $"{signal} steady again ({watch.Ratio:0.#} x its usual variation), the last to settle"), now);
     }
 
-    private bool AnyPulsating()
-    {
-        foreach (var health in _signals)
-        {
-            if (health.Pulsating)
-            {
-                return true;
-            }
-        }
+    private bool AnyPulsating() => Count(static s => s.Pulsating) > 0;
 
-        return false;
-    }
-
-    /// <summary>Asked with every status report; usually nothing is wrong, and then nothing is allocated.</summary>
-    private string[] Names(Func<SignalHealth, bool> condition)
+    private int Count(Func<SignalHealth, bool> condition)
     {
         var count = 0;
         foreach (var health in _signals)
@@ -204,6 +192,13 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
             count += condition(health) ? 1 : 0;
         }
 
+        return count;
+    }
+
+    /// <summary>Asked with every status report; usually nothing is wrong, and then nothing is allocated.</summary>
+    private string[] Names(Func<SignalHealth, bool> condition)
+    {
+        var count = Count(condition);
         if (count == 0)
         {
             return [];
