@@ -114,7 +114,13 @@ meter() { # metric name prefix -> the sum of its series
 echo "2/4 The node: the same $messages messages through decode, window, score, alarm, store, ack ..."
 start_node throughput Pipeline__Http__Urls="http://127.0.0.1:$http_port"
 cpu_before=$(meter dotnet_process_cpu_time_seconds_total); alloc_before=$(meter dotnet_gc_heap_total_allocated_bytes_total)
-simulate 100 0 "$per_device"
+{ simulate 100 0 "$per_device"; now_ms >"$work/published_at"; } & publisher=$!
+# The second half again on its own: a fresh node's first seconds include its JIT warm-up and the sensors' start, so
+# the second half is the node as it runs once warm (for short runs, a rough figure: the meters are polled).
+wait_for_count throughput "SELECT count(*) FROM readings" $(( messages / 2 )) 600
+half_ms=$(now_ms); half_stored=$(count throughput "SELECT count(*) FROM readings")
+cpu_half=$(meter dotnet_process_cpu_time_seconds_total); alloc_half=$(meter dotnet_gc_heap_total_allocated_bytes_total)
+wait "$publisher"
 wait_for_count throughput "SELECT count(*) FROM readings" "$messages" 600
 done_ms=$(now_ms)
 # From the first message received to the moment the last one was stored (polled every 0.1 s).
@@ -122,8 +128,16 @@ node_ms=$(( done_ms - $(count throughput "SELECT min(received_at) FROM readings"
 node_rate=$(( (messages - 1) * 1000 / node_ms ))
 wait_for_count throughput "SELECT count(*) FROM verdicts" $(( messages - 100 * 59 )) 120
 throughput_rss=$(rss_peak_mb "$node")
-cpu_us_per_reading=$(awk -v a="$cpu_before" -v b="$(meter dotnet_process_cpu_time_seconds_total)" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')
-bytes_per_reading=$(awk -v a="$alloc_before" -v b="$(meter dotnet_gc_heap_total_allocated_bytes_total)" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) / n}')
+cpu_after=$(meter dotnet_process_cpu_time_seconds_total); alloc_after=$(meter dotnet_gc_heap_total_allocated_bytes_total)
+cpu_us_per_reading=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')
+bytes_per_reading=$(awk -v a="$alloc_before" -v b="$alloc_after" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) / n}')
+warm_n=$(( messages - half_stored > 0 ? messages - half_stored : 1 ))
+warm_rate=$(( warm_n * 1000 / (done_ms - half_ms > 0 ? done_ms - half_ms : 1) ))
+warm_cpu_us=$(awk -v a="$cpu_half" -v b="$cpu_after" -v n="$warm_n" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')
+warm_bytes=$(awk -v a="$alloc_half" -v b="$alloc_after" -v n="$warm_n" 'BEGIN {printf "%.0f", (b - a) / n}')
+# When the publisher was done before the half, the node had the cores to itself and the broker: its rate then is not
+# comparable with the baseline's (publisher, broker and subscriber together); its CPU per reading is.
+published_before_half=$([ "$(cat "$work/published_at")" -le "$half_ms" ] && echo true || echo false)
 backend=$(grep -o "on the [a-z]* backend" "$work/throughput.log" | head -1 | awk '{print $3}')
 stop_node
 
@@ -191,6 +205,7 @@ cat >"$out" <<JSON
   "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "node_p99_ms_at_10000": $node99_10k, "cpu_percent_at_10000": $cpu_10k,
   "rss_mb": $throughput_rss,
   "cpu_us_per_reading": $cpu_us_per_reading, "bytes_allocated_per_reading": $bytes_per_reading,
+  "second_half": {"node_msgs_per_s": $warm_rate, "ratio": $(awk -v n="$warm_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}'), "cpu_us_per_reading": $warm_cpu_us, "bytes_allocated_per_reading": $warm_bytes, "published_before": $published_before_half},
   "rss_mb_at_1000": $rss_1k, "rss_mb_at_10000": $rss_10k,
   "fleets": [$(IFS=,; echo "${fleet_json[*]}")]
 }
@@ -204,5 +219,6 @@ printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_
 printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms (node's part $node99_10k ms); CPU $cpu_10k %; RSS $rss_10k MB"
 printf '%-40s %12s\n' "peak RSS during the throughput run" "$throughput_rss MB"
 printf '%-40s %s\n' "node CPU and allocation per reading" "$cpu_us_per_reading µs, $bytes_per_reading bytes (its own meters)"
+printf '%-40s %s\n' "the second half alone (warm)" "$warm_rate msg/s, $warm_cpu_us µs, $warm_bytes bytes per reading$([ "$published_before_half" = true ] && echo " (publisher done before it)")"
 printf '%s\n' "${fleet_rows[@]}"
 echo "JSON: $out"

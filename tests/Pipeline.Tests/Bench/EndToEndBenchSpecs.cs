@@ -35,6 +35,11 @@ public sealed class EndToEndBenchSpecs : IDisposable
             Assert.True(json.GetProperty(figure).GetDouble() > 0, $"{figure}: {json.GetProperty(figure)}");
         }
 
+        foreach (var figure in new[] { "node_msgs_per_s", "cpu_us_per_reading", "bytes_allocated_per_reading" })
+        {
+            Assert.True(json.GetProperty("second_half").GetProperty(figure).GetDouble() > 0, $"second half's {figure}");
+        }
+
         Assert.Equal(100, json.GetProperty("fleets")[0].GetProperty("sensors").GetInt32());
         Assert.Matches("^[0-9a-f]{40}$", json.GetProperty("commit").GetString());
         Assert.Contains("ratio node / broker", await stdout, StringComparison.Ordinal);
