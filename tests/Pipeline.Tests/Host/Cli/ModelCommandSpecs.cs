@@ -83,9 +83,12 @@ public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
 
         var activated = await PipelineCli.RunAsync("model", "activate", "pump2", "--models", Models);
         await node.WaitForOutputAsync("Model switched from default@", Patience);
-        await Task.WhenAll( // the pause reads as a gap: each window refills, then 11 more verdicts each
-            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(71, 140, default),
-            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device2).PublishAsync(71, 140, default));
+        // Read 30 s later: a gap (more than 3 sampling periods), so each window refills, then 11 more verdicts each. Sent
+        // at once, the pause before them was the model watcher's poll, sometimes under 3 s: no gap, 70 verdicts each.
+        static string Later(long seq) => Telemetry.Payload(seq, DateTimeOffset.UtcNow.AddSeconds(30));
+        await Task.WhenAll(
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(71, 140, default, Later),
+            new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device2).PublishAsync(71, 140, default, Later));
         await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM verdicts") == 4 * 11, Patience, () => node.Output);
 
         Assert.True(activated.ExitCode == 0, activated.Stderr);
