@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Pipeline.Models.Detection;
 
@@ -13,7 +15,7 @@ namespace Pipeline.Models.Detection;
 /// cores too.
 /// </para>
 /// </summary>
-public sealed class PortableDetector : IWindowScorer
+public sealed partial class PortableDetector : IWindowScorer
 {
     private readonly ModelArchitecture _arch;
     private readonly Scaler _scaler;
@@ -21,15 +23,21 @@ public sealed class PortableDetector : IWindowScorer
     private readonly Layer[] _decoder;
     private readonly float[] _outputWeight;
     private readonly float[] _outputBias;
-    private Workspace? _spare;
+    private readonly Network _network;
+
+    // The weights in the pass's layout, per bundle weights: a sensor's calibration scores its learning windows through
+    // a detector per candidate scaler (Commissioning.OffsetCentre, dozens per sensor), and each one transposed the
+    // weights and took new scratch space — a third of what a fresh node allocated while 100 sensors commissioned.
+    private static readonly ConditionalWeakTable<IReadOnlyDictionary<string, float[]>, Network> Networks = new();
 
     public PortableDetector(ModelBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         _arch = bundle.Architecture;
         _scaler = bundle.Scaler;
-        _encoder = Layers(bundle, "encoder");
-        _decoder = Layers(bundle, "decoder");
+        var arch = _arch;
+        _network = Networks.GetValue(bundle.Weights, weights => new Network(Layers(arch, weights, "encoder"), Layers(arch, weights, "decoder")));
+        (_encoder, _decoder) = (_network.Encoder, _network.Decoder);
         _outputWeight = bundle.Weights["output.weight"];
         _outputBias = bundle.Weights["output.bias"];
     }
@@ -44,12 +52,13 @@ public sealed class PortableDetector : IWindowScorer
             return [];
         }
 
-        // Scratch space is kept between calls (a node scores a batch every few milliseconds); a second caller at the
-        // same moment gets its own.
-        var workspace = Interlocked.Exchange(ref _spare, null);
+        // Scratch space is kept between calls, and shared by the detectors of the same weights (a node scores a batch
+        // every few milliseconds); a second caller at the same moment gets its own. It grows in powers of two, so
+        // batches of every size between 1 and 256 replace it a few times, not at every larger one.
+        var workspace = Interlocked.Exchange(ref _network.Spare, null);
         if (workspace is null || workspace.Capacity < count)
         {
-            workspace = new Workspace(_arch, count);
+            workspace = new Workspace(_arch, (int)BitOperations.RoundUpToPowerOf2((uint)count));
         }
 
         try
@@ -60,7 +69,7 @@ public sealed class PortableDetector : IWindowScorer
         }
         finally
         {
-            _spare = workspace;
+            _network.Spare = workspace;
         }
     }
 
@@ -194,100 +203,5 @@ public sealed class PortableDetector : IWindowScorer
         }
 
         return scores;
-    }
-
-    private Layer[] Layers(ModelBundle bundle, string prefix) => Enumerable.Range(0, _arch.Layers).Select(l =>
-    {
-        var inputSize = l == 0 ? (prefix == "encoder" ? _arch.Features : _arch.Hidden) : _arch.Hidden;
-        var bias = bundle.Weights[$"{prefix}.bias_ih_l{l}"].ToArray();
-        TensorPrimitives.Add(bias, bundle.Weights[$"{prefix}.bias_hh_l{l}"], bias);
-        return new Layer(Transpose(bundle.Weights[$"{prefix}.weight_ih_l{l}"], 4 * _arch.Hidden, inputSize), Transpose(bundle.Weights[$"{prefix}.weight_hh_l{l}"], 4 * _arch.Hidden, _arch.Hidden), bias);
-    }).ToArray();
-
-    /// <summary>A row-major rows x columns matrix as columns x rows.</summary>
-    private static float[] Transpose(float[] matrix, int rows, int columns)
-    {
-        var transposed = new float[matrix.Length];
-        for (var r = 0; r < rows; r++)
-        {
-            for (var k = 0; k < columns; k++)
-            {
-                transposed[(k * rows) + r] = matrix[(r * columns) + k];
-            }
-        }
-
-        return transposed;
-    }
-
-    /// <param name="InputWeightsT">PyTorch's input weights transposed: input-size rows of 4 x hidden.</param>
-    /// <param name="HiddenWeightsT">The recurrent weights transposed: hidden rows of 4 x hidden.</param>
-    /// <param name="Bias">The input and the recurrent bias, added.</param>
-    private sealed record Layer(float[] InputWeightsT, float[] HiddenWeightsT, float[] Bias);
-
-    /// <summary>Scratch space for a batch of up to <see cref="Capacity"/> windows: states window-major, gates gate-major.</summary>
-    private sealed class Workspace
-    {
-        private readonly int _hidden;
-        private readonly int _features;
-
-        public Workspace(ModelArchitecture arch, int capacity)
-        {
-            Capacity = capacity;
-            _hidden = arch.Hidden;
-            _features = arch.Features;
-            var units = capacity * arch.Hidden;
-            H = Enumerable.Range(0, arch.Layers).Select(_ => new float[units]).ToArray();
-            C = Enumerable.Range(0, arch.Layers).Select(_ => new float[units]).ToArray();
-            Gates = new float[4 * units];
-            LatentGates = new float[4 * units];
-            Latent = new float[units];
-            SquaredErrors = new float[capacity * arch.Features];
-            Errors = new float[capacity * arch.Features];
-            Scaled = new float[capacity * arch.Window * arch.Features];
-        }
-
-        public int Capacity { get; }
-
-        /// <summary>The batch's windows, standardised.</summary>
-        public float[] Scaled { get; }
-
-        /// <summary>Each layer's hidden state, window by window.</summary>
-        public float[][] H { get; }
-
-        /// <summary>Each layer's cell state, window by window.</summary>
-        public float[][] C { get; }
-
-        public float[] Gates { get; }
-
-        public float[] LatentGates { get; }
-
-        public float[] Latent { get; }
-
-        /// <summary>Per window and signal: the sum of squared and of signed reconstruction errors so far.</summary>
-        public float[] SquaredErrors { get; }
-
-        public float[] Errors { get; }
-
-        /// <summary>Zero states for a new pass; the error sums are cleared once per batch, before the encoder.</summary>
-        public void Reset(int batch)
-        {
-            var units = batch * _hidden;
-            foreach (var h in H)
-            {
-                Array.Clear(h, 0, units);
-            }
-
-            foreach (var c in C)
-            {
-                Array.Clear(c, 0, units);
-            }
-        }
-
-        public void ClearErrors(int batch)
-        {
-            var values = batch * _features;
-            Array.Clear(SquaredErrors, 0, values);
-            Array.Clear(Errors, 0, values);
-        }
     }
 }

@@ -49,11 +49,13 @@ public sealed class SensorDetector
     /// <summary>
     /// The window's values as the model should see them — raw, the drifting signals' shift taken off, rescaled to the
     /// model's scaler — with the calibration it is to be judged by (the one in place now, whenever its score comes).
+    /// In place: a window is its own copy of the buffer (<see cref="WindowBuffer.Snapshot"/>), made to be prepared
+    /// once, so its values are the model's from here on; copying them again cost every reading ~1 KB.
     /// </summary>
     public PreparedWindow Prepare(SensorWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var values = window.Values.ToArray();
+        var values = window.Values;
         _tracker.TakeOff(values);
         Calibration.Rescale(values, Model.Manifest.Scaler);
         return new PreparedWindow(window, values, Calibration, IsLearning);
@@ -137,7 +139,7 @@ public sealed class SensorDetector
 }
 
 /// <summary>
-/// A window ready for the model: <paramref name="Values"/> in the model's input space, and the calibration (and
-/// learning state) its score is to be judged by.
+/// A window ready for the model: <paramref name="Values"/> in the model's input space (the window's own values,
+/// converted), and the calibration (and learning state) its score is to be judged by.
 /// </summary>
 public sealed record PreparedWindow(SensorWindow Window, float[] Values, SensorCalibration Calibration, bool Learning);

@@ -2,7 +2,8 @@ namespace Pipeline.Models.Sensors;
 
 /// <summary>
 /// A window of one sensor: <c>Values[t * Signals.Count + s]</c> is signal <c>s</c> at step <c>t</c>, oldest first.
-/// Raw engineering units; the model's scaler is applied where the model runs.
+/// Raw engineering units, until the detector prepares the window for the model: it converts these values in place
+/// (<c>SensorDetector.Prepare</c>).
 /// </summary>
 public sealed record SensorWindow(
     string SensorId,

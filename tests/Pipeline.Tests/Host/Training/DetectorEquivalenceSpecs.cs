@@ -53,6 +53,28 @@ public sealed class DetectorEquivalenceSpecs
     }
 
     [Fact]
+    public void Should_score_alike_whether_detectors_share_a_bundles_weights_and_scratch_space_or_not()
+    {
+        // Calibration makes a detector per candidate scaler of one bundle: they share the prepared weights and the
+        // scratch space, which must not carry anything from one detector's batch into another's.
+        var bundle = Bundle.Value;
+        var shifted = new ModelBundle(bundle.Manifest with { Scaler = bundle.Manifest.Scaler with { Mean = bundle.Manifest.Scaler.Mean.Select(m => m + 0.5f).ToArray() } }, bundle.Weights);
+        ModelBundle Alone(ModelBundle b) => new(b.Manifest, b.Weights.ToDictionary(w => w.Key, w => w.Value.ToArray()));
+        var windows = SyntheticPump.Normal(100, seed: 9, leakFrom: 50).Windows(20, 1, out var count);
+        var size = windows.Length / count;
+        using var first = new PortableDetector(bundle);
+        using var second = new PortableDetector(shifted);
+
+        foreach (var (detector, own, batch) in new[] { (first, bundle, 3), (second, shifted, 70), (first, bundle, 5), (second, shifted, 1), (first, bundle, count) })
+        {
+            using var alone = new PortableDetector(Alone(own));
+            var expected = alone.Score(windows.AsSpan(0, batch * size), batch);
+            var actual = detector.Score(windows.AsSpan(0, batch * size), batch);
+            Assert.Equal(expected.Select(e => e.Total), actual.Select(a => a.Total));
+        }
+    }
+
+    [Fact]
     public void Should_score_an_empty_batch_as_no_windows_and_refuse_values_that_are_no_whole_windows()
     {
         using var portable = new PortableDetector(Bundle.Value);
