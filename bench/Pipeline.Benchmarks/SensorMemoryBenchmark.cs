@@ -107,14 +107,7 @@ internal static class SensorMemoryBenchmark
     /// <summary>The pump's reading number <paramref name="seq"/> (from 1), as the sensor's.</summary>
     private static Task<ReadingsRecorded> Record(IActorRef region, string sensor, SignalTable pump, int seq)
     {
-        var row = pump.Rows[seq - 1];
-        var values = new Dictionary<string, double>(pump.Signals.Length);
-        for (var s = 0; s < pump.Signals.Length; s++)
-        {
-            values[pump.Signals[s]] = row[s];
-        }
-
-        var reading = new Reading(sensor, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), seq, values);
+        var reading = pump.ReadingAt(seq - 1, sensor, seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         return region.Ask<ReadingsRecorded>(new RecordReadings(sensor, new List<Reading> { reading }), TimeSpan.FromSeconds(60));
     }
 

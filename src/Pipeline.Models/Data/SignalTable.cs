@@ -1,3 +1,5 @@
+using Pipeline.Models.Telemetry;
+
 namespace Pipeline.Models.Data;
 
 /// <summary>
@@ -18,6 +20,18 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
             ? i
             : throw new ArgumentException($"signal '{s}' is not in the data (it has {string.Join(", ", Signals)})")).ToArray();
         return this with { Signals = [.. signals], Rows = Rows.Select(r => index.Select(i => r[i]).ToArray()).ToArray() };
+    }
+
+    /// <summary>Row <paramref name="row"/> as a sensor's reading: what a replay feeds the node's path.</summary>
+    public Reading ReadingAt(int row, string sensorId, long sequence, long timestampMs)
+    {
+        var values = new Dictionary<string, double>(Signals.Length, StringComparer.Ordinal);
+        for (var s = 0; s < Signals.Length; s++)
+        {
+            values[Signals[s]] = Rows[row][s];
+        }
+
+        return new Reading(sensorId, timestampMs, sequence, values);
     }
 
     public SignalTable Slice(int start, int count) => this with

@@ -52,7 +52,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
         var start = DateTimeOffset.FromUnixTimeMilliseconds(data.Count > 0 ? data.TimestampsMs[0] : 0);
         for (var row = 0; row < data.Count; row++)
         {
-            var reading = new Reading(SensorId, data.TimestampsMs[row], row, manifest.Signals.Select((s, f) => (s, (double)data.Rows[row][f])).ToDictionary(x => x.s, x => x.Item2));
+            var reading = data.ReadingAt(row, SensorId, row, data.TimestampsMs[row]);
             var now = start.AddMilliseconds(data.TimestampsMs[row] - data.TimestampsMs[0]);
             intake.Offer(reading, now);
             while (intake.Next(now) is { } outcome) // no reorder wait: each reading is taken as it comes
