@@ -38,15 +38,7 @@ need "mosquitto mosquitto-clients sqlite3" mosquitto mosquitto_sub sqlite3
 
 build_pipeline
 
-work=$(mktemp -d /tmp/pipeline-e2e-XXXXXX)
-pids=()
-cleanup() {
-  local status=$?
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "$status" -eq 0 ] && [ "$keep" -eq 0 ]; then rm -rf "$work"; else echo "Logs, databases and certificates kept in $work" >&2; fi
-}
-trap cleanup EXIT
+use_work_dir e2e
 
 max_fleet=100
 for n in $fleets; do [ "$n" -gt "$max_fleet" ] && max_fleet=$n; done

@@ -23,3 +23,17 @@ need() {
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 free_port() { local p; p=$(shuf -i 20000-60000 -n 1); while listening "$p"; do p=$(shuf -i 20000-60000 -n 1); done; echo "$p"; }
+
+# A temp folder for one run in $work, and $pids for the processes it starts: on exit they are stopped and the folder is
+# removed — kept when the run failed or the caller set keep=1, to look into it.
+use_work_dir() { # name
+  work=$(mktemp -d "/tmp/pipeline-$1-XXXXXX")
+  pids=()
+  trap stop_and_clean EXIT
+}
+stop_and_clean() {
+  local status=$?
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$status" -eq 0 ] && [ "${keep:-0}" -eq 0 ]; then rm -rf "$work"; else echo "Logs, databases and certificates kept in $work" >&2; fi
+}
