@@ -19,8 +19,10 @@ public sealed class MqttOptions : ISettingsGroup
 
     /// <summary>
     /// Unacknowledged messages the broker may have in flight to the node (MQTT 5 Receive Maximum), and the capacity
-    /// of the node's intake queue. The node holds at most this many plus two store batches; a slow store makes the
-    /// broker wait and queue (and, should a broker overshoot, the MQTT client stops reading the socket). Default 1000.
+    /// of the node's intake queue, and the acknowledgements the node lets queue unsent in its MQTT client. The node
+    /// holds at most this many plus two store batches; a slow store makes the broker wait and queue (and, should a
+    /// broker overshoot, the MQTT client stops reading the socket); so does a broker too busy to read the node's
+    /// acknowledgements. Default 1000.
     /// </summary>
     public int MaxInFlight { get; set; } = 1000;
 

@@ -80,7 +80,8 @@ public sealed class IngestService(
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
             link.Attach(_source);
             var completion = IngestGraph.Create(_source.Source, codec, store.Readings, store.Verdicts, storeOptions.Value, metrics, logger,
-                    fleet, options.Parallelism, scores, sensorsStoreVerdicts: !string.IsNullOrEmpty(mqttOptions.Value.SharedGroup), _aborting.Token)
+                    fleet, options.Parallelism, scores, sensorsStoreVerdicts: !string.IsNullOrEmpty(mqttOptions.Value.SharedGroup),
+                    mqttOptions.Value.MaxInFlight, _aborting.Token)
                 .Run(system.Materializer());
             _source.Start();
             logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> verdicts -> ack", broker, store.Description);
