@@ -16,7 +16,8 @@ namespace Pipeline.Streams.Ingesting;
 /// one batch at a time, so a slow disk makes the stream wait (and batches grow) while a quiet node writes each reading
 /// at once; the stored batch goes to the sensors as one unit (one message per sensor), which judge the windows it made
 /// due and journal the alarms they change; their verdicts are stored, and only then is every message of the batch
-/// acknowledged, in receive order.
+/// acknowledged, in receive order — the next batch waits while more acknowledgements than the broker's window are
+/// still unsent.
 /// </summary>
 public static class IngestGraph
 {

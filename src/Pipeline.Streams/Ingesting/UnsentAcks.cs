@@ -6,7 +6,8 @@ namespace Pipeline.Streams.Ingesting;
 /// The acknowledgements the ingest stream has handed to the MQTT client and that have not left yet. They are not
 /// awaited one by one (that halves the rate); a failed one (the connection dropped) is reported, and the broker
 /// redelivers its message. They are kept in order, so that the stream can wait when too many queue in the client: a
-/// broker too busy to read them would otherwise make the node hold them without end (bench/README.md).
+/// broker too busy to read them would otherwise make the node hold them without end (bench/README.md). Used by one
+/// stage of the stream, one batch at a time (it is not thread-safe).
 /// </summary>
 internal sealed class UnsentAcks(ILogger logger)
 {
