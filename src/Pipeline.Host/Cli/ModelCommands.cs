@@ -150,7 +150,16 @@ internal static class ModelCommands
             foreach (var file in files)
             {
                 var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
-                var scored = evaluator.Evaluate(name, SignalCsv.ReadFile(file));
+                var table = SignalCsv.ReadFile(file);
+                var scored = evaluator.Evaluate(name, table);
+                if (scored.Count == 0)
+                {
+                    // Said, not shown as an F1 of 0: the file is too short to judge anything, not judged badly.
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name,-24} rows {0,6}  nothing judged: its {table.Count} rows {(skab ? $"end within the learning period (the first {StreamingEvaluator.SkabLearningRows})" : $"are fewer than a window ({bundle.Manifest.Window})")}"));
+                    continue;
+                }
+
                 var metrics = StreamingEvaluator.Metrics(scored);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name,-24} rows {scored.Count,6}  F1 {metrics.F1:F3}  FAR {metrics.FalseAlarmRate:P2}  MAR {metrics.MissedAlarmRate:P2}"));

@@ -33,6 +33,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         var training = WriteSkabCsv("free/anomaly-free.csv", 1500, 1, null);
         WriteSkabCsv("group/0.csv", 700, 2, 560);
         WriteSkabCsv("group/1.csv", 650, 3, 500);
+        WriteSkabCsv("group/2.csv", 300, 4, null); // shorter than the learning period
         var model = _temp.Combine("models", "m");
         var predictions = _temp.Combine("p.csv");
 
@@ -51,7 +52,8 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr + evaluate.Stdout);
         Assert.Contains("Each file's first 400 rows are the learning period (", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Contains("drifting signals followed: ", evaluate.Stdout, StringComparison.Ordinal);
-        Assert.Contains("pooled over 2 files", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2.csv                    rows      0  nothing judged: its 300 rows end within the learning period (the first 400)", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pooled over 3 files", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Contains("NAB change point scores (SKAB's: 30 s after each change point):  standard ", evaluate.Stdout, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predictions);
         Assert.Equal("file,row,score,flag", lines[0]);
