@@ -68,7 +68,7 @@ meter() { # metric name prefix -> the sum of its series
 echo "$devices devices x $rate readings/s for $seconds s; Mosquitto ${broker_flags:-saving after every change}; node: ${NODE_ENV:-defaults}"
 printf '%6s %9s %9s %13s %10s %8s %10s %10s\n' "t (s)" "node CPU" "stored" "CPU/reading" "broker CPU" "RSS" "heap" "in flight"
 node_cpu=$(cpu_s "$node"); broker_cpu=$(cpu_s "$broker"); count=$(stored); t=0
-while kill -0 "$publisher" 2>/dev/null || [ "$(stored)" -lt $(( seconds * rate * devices )) ]; do
+while kill -0 "$publisher" 2>/dev/null || [ "$count" -lt $(( seconds * rate * devices )) ]; do
   sleep 10; t=$(( t + 10 ))
   node_now=$(cpu_s "$node"); broker_now=$(cpu_s "$broker"); count_now=$(stored)
   printf '%6d %8.0f%% %9d %10s us %9.0f%% %5s MB %7.0f MB %10s\n' "$t" \

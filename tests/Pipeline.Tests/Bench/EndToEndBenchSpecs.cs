@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
@@ -16,19 +15,10 @@ public sealed class EndToEndBenchSpecs : IDisposable
     [Fact]
     public async Task Should_run_the_quick_harness_and_write_every_figure_to_its_json()
     {
-        var start = new ProcessStartInfo("bash",
-            [Path.Combine(Repository.Root, "bench", "e2e.sh"), "--quick", "--results", _results.Path, "--pipeline", Path.Combine(AppContext.BaseDirectory, "pipeline")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
+        var (exitCode, output) = await CommandLine.RunAsync("bash",
+            [Path.Combine(Repository.Root, "bench", "e2e.sh"), "--quick", "--results", _results.Path, "--pipeline", Path.Combine(AppContext.BaseDirectory, "pipeline")]);
 
-        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        Assert.True(exitCode == 0, output);
         var json = JsonDocument.Parse(File.ReadAllText(Assert.Single(Directory.GetFiles(_results.Path, "e2e-*.json")))).RootElement;
         foreach (var figure in new[] { "baseline_msgs_per_s", "node_msgs_per_s", "ratio", "p99_ms_at_1000", "node_p99_ms_at_1000", "rss_mb", "p99_ms_at_10000" })
         {
@@ -46,7 +36,7 @@ public sealed class EndToEndBenchSpecs : IDisposable
 
         Assert.Equal(100, json.GetProperty("fleets")[0].GetProperty("sensors").GetInt32());
         Assert.Matches("^[0-9a-f]{40}$", json.GetProperty("commit").GetString());
-        Assert.Contains("ratio node / broker", await stdout, StringComparison.Ordinal);
+        Assert.Contains("ratio node / broker", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => _results.Dispose();

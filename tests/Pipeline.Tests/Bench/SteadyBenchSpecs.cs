@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Pipeline.Tests.Support;
 
@@ -15,21 +14,11 @@ public sealed partial class SteadyBenchSpecs
     [Fact]
     public async Task Should_run_a_short_steady_load_and_print_every_figure_per_interval()
     {
-        var start = new ProcessStartInfo("bash",
+        var (exitCode, output) = await CommandLine.RunAsync("bash",
             [Path.Combine(Repository.Root, "bench", "steady.sh"), "--seconds", "12", "--devices", "3", "--rate", "5", "--snapshot-persistence",
-             "--pipeline", Path.Combine(AppContext.BaseDirectory, "pipeline")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+             "--pipeline", Path.Combine(AppContext.BaseDirectory, "pipeline")]);
 
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, output + await stderr);
+        Assert.True(exitCode == 0, output);
         Assert.Contains("stored 180 of 180 readings", output, StringComparison.Ordinal);
         Assert.NotEmpty(IntervalLine().Matches(output));
     }
