@@ -63,7 +63,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     {
         if (request.Windows.Count == 0)
         {
-            Sender.Tell(new WindowsScored([]));
+            Sender.Tell(new WindowsScored([], request.RequestId));
             return;
         }
 
@@ -81,7 +81,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var reply = new Reply(Sender, request.Windows.Count);
+        var reply = new Reply(Sender, request.Windows.Count, request.RequestId);
         for (var i = 0; i < request.Windows.Count; i++)
         {
             _pending.Add(new Pending(model, request.Windows[i], reply, i));
@@ -131,7 +131,20 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
                 windows[i].Values.CopyTo(_batchValues, i * size);
             }
 
-            var scores = Scorer(batch.Key).Score(_batchValues.AsSpan(0, windows.Count * size), windows.Count);
+            WindowScore[] scores;
+            try
+            {
+                scores = Scorer(batch.Key).Score(_batchValues.AsSpan(0, windows.Count * size), windows.Count);
+            }
+            catch (Exception e)
+            {
+                // Every request in the batch gets the failure at once (its sensor's stream delivers the readings again),
+                // rather than a restart losing the batch and the sensors waiting out their timeout.
+                _log.Error(e, "Scoring a batch of {0} windows with {1} failed", windows.Count, batch.Key.Version);
+                windows.ForEach(w => w.Reply.Fail(e));
+                continue;
+            }
+
             BatchWindows.Record(windows.Count);
             for (var i = 0; i < windows.Count; i++)
             {
@@ -162,8 +175,8 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
     /// <summary>One window waiting for the next batch: its values and whom its score goes to.</summary>
     private sealed record Pending(ModelBundle Model, float[] Values, Reply Reply, int Index);
 
-    /// <summary>Collects one request's scores (it may span batches) and replies once with all of them.</summary>
-    private sealed class Reply(IActorRef to, int count)
+    /// <summary>Collects one request's scores (it may span batches) and replies once with all of them, or with the first failure.</summary>
+    private sealed class Reply(IActorRef to, int count, long requestId)
     {
         private readonly WindowScore[] _scores = new WindowScore[count];
         private int _missing = count;
@@ -173,7 +186,16 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             _scores[index] = score;
             if (--_missing == 0)
             {
-                to.Tell(new WindowsScored(_scores));
+                to.Tell(new WindowsScored(_scores, requestId));
+            }
+        }
+
+        public void Fail(Exception cause)
+        {
+            if (_missing > 0)
+            {
+                _missing = -1;
+                to.Tell(new Status.Failure(cause));
             }
         }
     }

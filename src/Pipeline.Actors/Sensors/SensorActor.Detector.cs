@@ -196,10 +196,6 @@ public sealed partial class SensorActor
 
     private sealed record LoadFailed(Exception Cause);
 
-    private sealed record Scored(SensorBatch Batch, IReadOnlyList<WindowScore> Scores);
-
-    private sealed record BatchFailed(SensorBatch Batch, Exception Cause);
-
     private sealed record Journalled(SensorAlarms Next, IReadOnlyList<AlarmChange> Changes, IActorRef ReplyTo, object? Answer);
 
     private sealed record JournalFailed(Exception Cause, IActorRef ReplyTo);

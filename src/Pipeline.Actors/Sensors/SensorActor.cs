@@ -99,6 +99,9 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
             case CalibrationChecked checkedIn:
                 HandleCalibrationChecked(checkedIn);
                 break;
+            case WindowsScored late:
+                HandleWindowsScored(late);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -113,11 +116,15 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
     {
         switch (message)
         {
-            case Scored scored:
-                Judge(scored.Batch, scored.Scores);
+            case WindowsScored scored:
+                HandleWindowsScored(scored);
                 break;
-            case BatchFailed failed:
-                HandleBatchFailed(failed);
+            case Status.Failure failed when _scoring is not null:
+                HandleScoringFailed(failed.Cause);
+                break;
+            case Check when ScoringOverdue() is { } overdue:
+                HandleScoringFailed(overdue);
+                Stash.Stash();
                 break;
             case Fitted fitted:
                 HandleFitted(fitted);
@@ -210,20 +217,6 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
         Score(batch);
     }
 
-    private void Score(SensorBatch batch)
-    {
-        if (batch.Windows.Count == 0)
-        {
-            Judge(batch, []);
-            return;
-        }
-
-        var request = new ScoreWindows(batch.Windows[0].Calibration.ModelVersion, batch.Windows.Select(w => w.Values).ToArray());
-        _services.Inference.Ask<WindowsScored>(request, _services.AskTimeout)
-            .PipeTo(Self, success: scored => new Scored(batch, scored.Scores), failure: e => new BatchFailed(batch, e));
-        BeBusy();
-    }
-
     /// <summary>Each window's score against its calibration, then the alarms: health transitions first, then the verdicts in order.</summary>
     private void Judge(SensorBatch batch, IReadOnlyList<WindowScore> scores)
     {
@@ -248,13 +241,6 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
         }
 
         Commit(alarms, changes, verdicts, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts));
-    }
-
-    private void HandleBatchFailed(BatchFailed failed)
-    {
-        _log.Error(failed.Cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, failed.Batch.Outcomes.Count);
-        failed.Batch.ReplyTo.Tell(new Status.Failure(failed.Cause));
-        Ready();
     }
 
     /// <summary>Silence at every tick; the calibration at its own period (give or take half a tick of the timer's jitter).</summary>
@@ -288,6 +274,4 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
             : null;
         return detector is null ? status : status with { Health = status.Health == "ok" ? detector : $"{status.Health}; {detector}" };
     }
-
-
 }

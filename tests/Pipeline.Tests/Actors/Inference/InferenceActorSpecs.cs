@@ -26,6 +26,9 @@ public sealed class InferenceActorSpecs : TestKit
 
         public ManualResetEventSlim Gate { get; } = new(true);
 
+        /// <summary>How many of the next batches throw, as a network out of memory would.</summary>
+        public int FailingBatches { get; set; }
+
         public IWindowScorer Create(ModelBundle model) => new Counting(this, model.Version, new PortableDetector(model));
 
         private sealed class Counting(CountingScorers owner, string version, IWindowScorer inner) : IWindowScorer
@@ -40,6 +43,12 @@ public sealed class InferenceActorSpecs : TestKit
                 }
 
                 owner.Gate.Wait(TimeSpan.FromSeconds(10));
+                if (owner.FailingBatches > 0)
+                {
+                    owner.FailingBatches--;
+                    throw new InvalidOperationException("the network ran out of memory");
+                }
+
                 return inner.Score(windows, count);
             }
 
@@ -169,5 +178,26 @@ public sealed class InferenceActorSpecs : TestKit
         Assert.Equal([4, 4, 2], scorers.Batches.Select(b => b.Count));
         Assert.Equal(seeds.Select(s => alone.Score(Window(s), 1)[0].Total), scored.Scores.Select(s => s.Total), new Tolerance(1e-5f));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Should_answer_every_request_of_a_batch_the_network_failed_with_the_failure_and_go_on_with_the_next()
+    {
+        var scorers = new CountingScorers { FailingBatches = 1 };
+        scorers.Gate.Reset();
+        var inference = Start(scorers, new InferenceOptions { BatchSize = 64, MaxBatchDelay = TimeSpan.Zero });
+        var (first, second) = (CreateTestProbe(), CreateTestProbe());
+        inference.Tell(Request(Bundle.Value, 1), first);
+        inference.Tell(Request(Bundle.Value, 2, 3), second);
+        scorers.Gate.Set();
+
+        // Whether the two requests share the failed batch or not, neither waits for a reply that is not coming.
+        var replies = new[] { first.ExpectMsg<object>(), second.ExpectMsg<object>() };
+        Assert.Contains(replies, r => r is Status.Failure { Cause.Message: "the network ran out of memory" });
+
+        inference.Tell(Request(Bundle.Value, 4) with { RequestId = 42 }, TestActor);
+        var scored = ExpectMsg<WindowsScored>();
+        Assert.Equal(42, scored.RequestId);
+        Assert.Single(scored.Scores);
     }
 }
