@@ -74,7 +74,7 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
 
         var size = model.Manifest.Window * model.Manifest.Signals.Length;
-        if (request.Windows.FirstOrDefault(w => w.Length != size) is { } misfit)
+        if (Misfit(request.Windows, size) is { } misfit)
         {
             Sender.Tell(new Status.Failure(new ModelBundleException(
                 $"a window of {misfit.Length} values does not fit model {model.Version} ({model.Manifest.Window} x {model.Manifest.Signals.Length})")));
@@ -117,38 +117,15 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
             return;
         }
 
-        foreach (var batch in _pending.GroupBy(p => p.Model))
+        if (OneModel(_pending))
         {
-            var windows = batch.ToList();
-            var size = windows[0].Values.Length;
-            if (_batchValues.Length < windows.Count * size)
+            ScoreBatch(_pending[0].Model, _pending);
+        }
+        else
+        {
+            foreach (var batch in _pending.GroupBy(p => p.Model))
             {
-                _batchValues = new float[windows.Count * size];
-            }
-
-            for (var i = 0; i < windows.Count; i++)
-            {
-                windows[i].Values.CopyTo(_batchValues, i * size);
-            }
-
-            WindowScore[] scores;
-            try
-            {
-                scores = Scorer(batch.Key).Score(_batchValues.AsSpan(0, windows.Count * size), windows.Count);
-            }
-            catch (Exception e)
-            {
-                // Every request in the batch gets the failure at once (its sensor's stream delivers the readings again),
-                // rather than a restart losing the batch and the sensors waiting out their timeout.
-                _log.Error(e, "Scoring a batch of {0} windows with {1} failed", windows.Count, batch.Key.Version);
-                windows.ForEach(w => w.Reply.Fail(e));
-                continue;
-            }
-
-            BatchWindows.Record(windows.Count);
-            for (var i = 0; i < windows.Count; i++)
-            {
-                windows[i].Reply.Deliver(windows[i].Index, scores[i]);
+                ScoreBatch(batch.Key, [.. batch]);
             }
         }
 
@@ -160,6 +137,67 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         }
 
         _pending.Clear();
+    }
+
+    private static float[]? Misfit(IReadOnlyList<float[]> windows, int size)
+    {
+        foreach (var window in windows)
+        {
+            if (window.Length != size)
+            {
+                return window;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Nearly always, since a node runs one model: then the pending windows are the batch as they are, not grouped.</summary>
+    private static bool OneModel(List<Pending> pending)
+    {
+        foreach (var window in pending)
+        {
+            if (window.Model != pending[0].Model)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ScoreBatch(ModelBundle model, List<Pending> windows)
+    {
+        var size = windows[0].Values.Length;
+        if (_batchValues.Length < windows.Count * size)
+        {
+            _batchValues = new float[windows.Count * size];
+        }
+
+        for (var i = 0; i < windows.Count; i++)
+        {
+            windows[i].Values.CopyTo(_batchValues, i * size);
+        }
+
+        WindowScore[] scores;
+        try
+        {
+            scores = Scorer(model).Score(_batchValues.AsSpan(0, windows.Count * size), windows.Count);
+        }
+        catch (Exception e)
+        {
+            // Every request in the batch gets the failure at once (its sensor's stream delivers the readings again),
+            // rather than a restart losing the batch and the sensors waiting out their timeout.
+            _log.Error(e, "Scoring a batch of {0} windows with {1} failed", windows.Count, model.Version);
+            windows.ForEach(w => w.Reply.Fail(e));
+            return;
+        }
+
+        BatchWindows.Record(windows.Count);
+        for (var i = 0; i < windows.Count; i++)
+        {
+            windows[i].Reply.Deliver(windows[i].Index, scores[i]);
+        }
     }
 
     private IWindowScorer Scorer(ModelBundle model)

@@ -43,7 +43,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
         _services = services;
         _settings = services.Settings.For(sensorId);
         var model = services.Models.For(_settings.Model);
-        _intake = new SensorIntake(sensorId, _settings, WindowOf(model)) { FirstReadingsWait = services.SharedIntake };
+        _intake = new SensorIntake(sensorId, _settings, WindowOf(model)) { FirstReadingsWait = services.SharedIntake, WindowArrays = services.WindowArrays };
         _detector = new SensorDetector(sensorId, model, services.LearningReadings);
         _alarms = SensorAlarms.Load(sensorId, services.Alarms, []);
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
@@ -233,6 +233,12 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
             var verdict = SensorDetector.Judge(batch.Windows[i], scores[i], _detector.Model.Manifest.Signals);
             alarms = Apply(alarms.OnVerdict(verdict), changes);
             verdicts.Add(verdict with { AlarmActive = alarms.IsActive(AlarmType.Anomaly) });
+        }
+
+        // The windows' values were scored and are read no more: their arrays go back for the next windows.
+        foreach (var window in batch.Windows)
+        {
+            _services.WindowArrays.Return(window.Values);
         }
 
         if (batch.Health.Count > 0 || _intake.LastSequence % 10 == 0)

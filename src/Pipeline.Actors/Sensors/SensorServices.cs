@@ -33,4 +33,8 @@ public sealed record SensorServices(
     int LearningReadings,
     TimeSpan CalibrationCheck,
     TimeSpan AskTimeout,
-    bool SharedIntake = false);
+    bool SharedIntake = false)
+{
+    /// <summary>The windows' arrays, shared by the node's sensors: each gives a window's back once its verdict is made.</summary>
+    public WindowArrays WindowArrays { get; init; } = new();
+}

@@ -53,6 +53,9 @@ public sealed class SensorIntake
     /// </summary>
     public bool FirstReadingsWait { get; init; }
 
+    /// <summary>Where the windows' arrays come from; null: new ones. Whoever takes a window may give its array back once done.</summary>
+    public WindowArrays? WindowArrays { get; init; }
+
     /// <summary>Readings that came after a later one and were put back in order.</summary>
     public long Reordered => _reorder.Reordered;
 
@@ -195,7 +198,7 @@ public sealed class SensorIntake
         }
 
         var due = _window.Append(reading) && live;
-        return (_window.Row(reading), due ? _window.Snapshot(SensorId) : null, health, null);
+        return (_window.Row(reading), due ? _window.Snapshot(SensorId, WindowArrays) : null, health, null);
     }
 }
 

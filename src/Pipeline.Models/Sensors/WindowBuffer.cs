@@ -106,8 +106,8 @@ public sealed class WindowBuffer
         _emitted = false;
     }
 
-    /// <summary>The current window, oldest first; only valid when <see cref="IsFull"/>.</summary>
-    public SensorWindow Snapshot(string sensorId)
+    /// <summary>The current window, oldest first; only valid when <see cref="IsFull"/>. Its array comes from <paramref name="arrays"/> when given.</summary>
+    public SensorWindow Snapshot(string sensorId, WindowArrays? arrays = null)
     {
         if (!IsFull)
         {
@@ -115,7 +115,7 @@ public sealed class WindowBuffer
         }
 
         var width = _spec.Width;
-        var values = new float[_values.Length];
+        var values = arrays?.Rent(_values.Length) ?? new float[_values.Length];
         var oldest = _next; // when full, the next slot to overwrite is the oldest sample
         var tail = (_spec.Length - oldest) * width;
         Array.Copy(_values, oldest * width, values, 0, tail);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Pipeline.Models.Detection;
+using Pipeline.Streams.Storing;
 
 namespace Pipeline.Streams.Ingesting;
 
@@ -86,27 +87,27 @@ public sealed class IngestMetrics
         }
     }
 
-    internal void OnStored(int inserted, int duplicates, IEnumerable<string> rejectReasons, IEnumerable<DateTimeOffset> receivedAt, DateTimeOffset now)
+    internal void OnStored(int inserted, int duplicates, IReadOnlyList<RejectedMessage> rejects)
     {
         Interlocked.Add(ref _stored, inserted);
         Interlocked.Add(ref _duplicates, duplicates);
-        foreach (var reason in rejectReasons)
+        foreach (var reject in rejects)
         {
             Interlocked.Increment(ref _rejected);
-            _rejectedByReason.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        }
-
-        foreach (var at in receivedAt)
-        {
-            _storedDelay.Record((now - at).TotalSeconds);
+            _rejectedByReason.Add(1, new KeyValuePair<string, object?>("reason", reject.Reason.ToString()));
         }
     }
 
-    internal void OnVerdicts(IReadOnlyList<Verdict> verdicts, int anomalous, IEnumerable<DateTimeOffset> receivedAt, DateTimeOffset now)
+    /// <summary>A message's time from its arrival to its reading (or reject) stored.</summary>
+    internal void OnStoredDelay(TimeSpan delay) => _storedDelay.Record(delay.TotalSeconds);
+
+    internal void OnVerdicts(IReadOnlyList<Verdict> verdicts)
     {
+        var anomalous = 0;
         foreach (var verdict in verdicts)
         {
             _latest[verdict.SensorId] = verdict;
+            anomalous += verdict.Anomalous ? 1 : 0;
         }
 
         if (anomalous > 0)
@@ -119,14 +120,12 @@ public sealed class IngestMetrics
             _verdictsByOutcome.Add(verdicts.Count - anomalous, new KeyValuePair<string, object?>("anomalous", "false"));
         }
 
-        foreach (var at in receivedAt)
-        {
-            _verdictDelay.Record((now - at).TotalSeconds);
-        }
-
         Interlocked.Add(ref _verdicts, verdicts.Count);
         Interlocked.Add(ref _anomalous, anomalous);
     }
+
+    /// <summary>A message's time from its arrival to its verdicts stored (or, when it completed no window, to its acknowledgement).</summary>
+    internal void OnVerdictDelay(TimeSpan delay) => _verdictDelay.Record(delay.TotalSeconds);
 
     internal void OnAcknowledged(int count) => Interlocked.Add(ref _acknowledged, count);
 }
