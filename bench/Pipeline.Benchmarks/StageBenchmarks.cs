@@ -9,7 +9,8 @@ namespace Pipeline.Benchmarks;
 /// <summary>
 /// The budget per reading of each stage a reading passes on its own (inference is per window: InferenceBenchmarks):
 /// decoding its payload, appending it to its sensor's window (with the snapshot a full window hands to the model), and
-/// its share of a 256-row store transaction (WAL, synchronous=FULL, on this machine's disk).
+/// its share of a 256-row store transaction (WAL, synchronous=FULL, on this machine's disk), and a transaction of its
+/// own — a quiet node's batch, one reading, where the transaction's own cost is the reading's.
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
@@ -58,6 +59,10 @@ public class StageBenchmarks : IDisposable
 
         return await _store.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, CancellationToken.None);
     }
+
+    [Benchmark]
+    public async Task<StoreWriteResult> StoreOneRowAlone() =>
+        await _store.Readings.WriteAsync([_reading with { Sequence = ++_seq }], [], DateTimeOffset.UtcNow, CancellationToken.None);
 
     [GlobalCleanup]
     public void Dispose()

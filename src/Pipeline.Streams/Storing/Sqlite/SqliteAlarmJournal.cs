@@ -18,7 +18,7 @@ public sealed class SqliteAlarmJournal(SqliteDatabase database) : IAlarmJournal
 
         return database.WriteAsync((connection, transaction) =>
         {
-            SqliteVerdictStore.Insert(connection, judged);
+            SqliteVerdictStore.Insert(database, judged);
             foreach (var change in changes)
             {
                 using var upsert = connection.CreateCommand();

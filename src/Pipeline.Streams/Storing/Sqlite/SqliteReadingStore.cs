@@ -17,12 +17,12 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
     {
         ArgumentNullException.ThrowIfNull(readings);
         ArgumentNullException.ThrowIfNull(rejects);
-        return database.WriteAsync((connection, transaction) =>
+        return database.WriteRowsAsync(connection =>
         {
-            var inserted = readings.Count == 0 ? [] : InsertReadings(connection, readings, receivedAt);
+            var inserted = readings.Count == 0 ? [] : InsertReadings(readings, receivedAt);
             if (rejects.Count > 0)
             {
-                InsertRejects(connection, transaction, rejects);
+                InsertRejects(connection, rejects);
             }
 
             return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
@@ -109,10 +109,10 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
     }
 
     /// <summary>Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones.</summary>
-    private static List<Reading> InsertReadings(SqliteConnection connection, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
+    private List<Reading> InsertReadings(IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
     {
         var inserted = new List<Reading>(readings.Count);
-        using var insert = new SqliteRowInsert(connection,
+        var insert = database.Prepared(
             """
             INSERT INTO readings (sensor_id, seq, ts, received_at, flow, temperature, pressure, current, extra)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -146,10 +146,9 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         return inserted;
     }
 
-    private static void InsertRejects(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<RejectedMessage> rejects)
+    private static void InsertRejects(SqliteConnection connection, IReadOnlyList<RejectedMessage> rejects)
     {
         using var reject = connection.CreateCommand();
-        reject.Transaction = transaction;
         reject.CommandText = "INSERT INTO rejects (received_at, topic, reason, detail, payload) VALUES ($received, $topic, $reason, $detail, $payload)";
         var received = reject.Parameters.Add("$received", SqliteType.Integer);
         var topic = reject.Parameters.Add("$topic", SqliteType.Text);

@@ -14,18 +14,18 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             return Task.FromResult(0);
         }
 
-        return database.WriteAsync((connection, _) => Insert(connection, verdicts), cancellation);
+        return database.WriteRowsAsync(_ => Insert(database, verdicts), cancellation);
     }
 
     /// <summary>Inserts the verdicts not stored yet, inside the transaction the writer began; returns how many were new.</summary>
-    internal static int Insert(SqliteConnection connection, IReadOnlyList<Verdict> verdicts)
+    internal static int Insert(SqliteDatabase database, IReadOnlyList<Verdict> verdicts)
     {
         if (verdicts.Count == 0)
         {
             return 0;
         }
 
-        using var insert = new SqliteRowInsert(connection,
+        var insert = database.Prepared(
             """
             INSERT INTO verdicts (sensor_id, first_seq, last_seq, start_ts, end_ts, score, per_signal, threshold, anomalous, model_version, learning, alarm, stored_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)

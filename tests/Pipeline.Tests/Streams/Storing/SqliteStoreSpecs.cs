@@ -27,8 +27,8 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         Open().Dispose(); // creates the schema
         using var connection = new SqliteConnection($"Data Source={Options.Path}");
         connection.Open();
-        var unprepared = Assert.Throws<SqliteException>(() => new SqliteRowInsert(connection, "INSERT INTO nowhere (x) VALUES (?1)"));
-        using var insert = new SqliteRowInsert(connection, "INSERT INTO readings (sensor_id, seq, ts, received_at) VALUES (?1, ?2, ?3, ?4)");
+        var unprepared = Assert.Throws<SqliteException>(() => new SqliteStatement(connection, "INSERT INTO nowhere (x) VALUES (?1)"));
+        using var insert = new SqliteStatement(connection, "INSERT INTO readings (sensor_id, seq, ts, received_at) VALUES (?1, ?2, ?3, ?4)");
         insert.Text(1, (string?)null);
         insert.Integer(2, 1);
         insert.Integer(3, 1_764_090_000_000);
@@ -40,6 +40,35 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         Assert.Contains("no such table: nowhere", unprepared.Message, StringComparison.Ordinal);
         Assert.Equal(SQLitePCL.raw.SQLITE_CONSTRAINT, violated.SqliteErrorCode);
         Assert.Contains("NOT NULL constraint failed: readings.sensor_id", violated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_roll_back_a_rows_write_that_fails_half_way_and_take_the_next_write_whole()
+    {
+        Open().Dispose(); // creates the schema
+        using var database = SqliteDatabase.Open(Options.Path, TimeSpan.FromSeconds(5));
+        const string Insert = "INSERT INTO readings (sensor_id, seq, ts, received_at) VALUES (?1, ?2, 1764090000000, 1764090000001)";
+
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => database.WriteRowsAsync<int>(_ =>
+        {
+            var insert = database.Prepared(Insert);
+            insert.Text(1, "esp32-01");
+            insert.Integer(2, 1);
+            insert.Run();
+            throw new InvalidOperationException("the batch broke after its first row");
+        }, CancellationToken.None));
+        var written = await database.WriteRowsAsync(_ =>
+        {
+            var insert = database.Prepared(Insert);
+            insert.Text(1, "esp32-01");
+            insert.Integer(2, 2);
+            return insert.Run();
+        }, CancellationToken.None);
+
+        Assert.Equal("the batch broke after its first row", failed.Message);
+        Assert.Equal(1, written);
+        Assert.Equal(2, Scalar("SELECT seq FROM readings"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM readings"));
     }
 
     [Fact]

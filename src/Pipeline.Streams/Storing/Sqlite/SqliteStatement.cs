@@ -4,18 +4,19 @@ using SQLitePCL;
 namespace Pipeline.Streams.Storing.Sqlite;
 
 /// <summary>
-/// One INSERT prepared on the writer connection and run once per row through SQLite's own API, inside the caller's
-/// transaction. Binding a value this way allocates nothing; <see cref="SqliteCommand"/> allocates a binder per
-/// parameter per row, boxes every number and converts every string to UTF-8 — about 2 KB per reading stored, a sixth
-/// of what the node allocated per reading (#17, bench/README.md). Used for the two tables every reading writes to.
-/// Parameters are numbered from 1 in the order they appear in the SQL.
+/// One statement prepared on the writer connection and run through SQLite's own API, inside the caller's transaction;
+/// the database keeps the ones every reading runs (<see cref="SqliteDatabase.Prepared"/>: the inserts, BEGIN and
+/// COMMIT), so none is prepared again per write. Binding a value this way allocates nothing; <see cref="SqliteCommand"/>
+/// allocates a binder per parameter per row, boxes every number and converts every string to UTF-8 — about 2 KB per
+/// reading stored, a sixth of what the node allocated per reading (#17, bench/README.md). Parameters are numbered from
+/// 1 in the order they appear in the SQL; every run binds all of them again.
 /// </summary>
-internal sealed class SqliteRowInsert : IDisposable
+internal sealed class SqliteStatement : IDisposable
 {
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
 
-    public SqliteRowInsert(SqliteConnection connection, string sql)
+    public SqliteStatement(SqliteConnection connection, string sql)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _database = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
