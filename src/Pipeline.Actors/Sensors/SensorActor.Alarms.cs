@@ -52,14 +52,14 @@ public sealed partial class SensorActor
 
         _services.Journal.RecordAsync(changes, judged, CancellationToken.None).PipeTo(Self,
             success: () => new Journalled(next, changes, replyTo, answer),
-            failure: e => new JournalFailed(e, replyTo));
+            failure: e => new JournalFailed(e, replyTo, answer));
         BeBusy();
     }
 
     private void HandleJournalFailed(JournalFailed failed)
     {
         _log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
-        failed.ReplyTo.Tell(new Status.Failure(failed.Cause));
+        failed.ReplyTo.Tell(new Status.Failure(failed.Cause, failed.Answer is ReadingsRecorded recorded ? recorded.RequestId : null));
         Ready();
     }
 

@@ -198,7 +198,7 @@ public sealed partial class SensorActor
 
     private sealed record Journalled(SensorAlarms Next, IReadOnlyList<AlarmChange> Changes, IActorRef ReplyTo, object? Answer);
 
-    private sealed record JournalFailed(Exception Cause, IActorRef ReplyTo);
+    private sealed record JournalFailed(Exception Cause, IActorRef ReplyTo, object? Answer);
 
     private sealed record Fitted(SensorCalibration Calibration, SensorBatch Batch);
 

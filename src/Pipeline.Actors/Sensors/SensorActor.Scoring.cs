@@ -56,7 +56,7 @@ public sealed partial class SensorActor
         var batch = _scoring!;
         _scoring = null;
         _log.Error(cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, batch.Outcomes.Count);
-        batch.ReplyTo.Tell(new Status.Failure(cause));
+        batch.ReplyTo.Tell(new Status.Failure(cause, batch.RequestId));
         Ready();
     }
 }

@@ -164,7 +164,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
     private void HandleRecordReadings(RecordReadings record)
     {
         FollowSettingsAndModel();
-        Continue(new SensorBatch(record.Readings, Sender));
+        Continue(new SensorBatch(record.Readings, Sender, record.RequestId));
     }
 
     /// <summary>
@@ -246,7 +246,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
             _services.Board.Report(Status());
         }
 
-        Commit(alarms, changes, verdicts, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts));
+        Commit(alarms, changes, verdicts, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts) { RequestId = batch.RequestId });
     }
 
     /// <summary>Silence at every tick; the calibration at its own period (give or take half a tick of the timer's jitter).</summary>

@@ -10,11 +10,14 @@ namespace Pipeline.Actors.Sensors;
 /// the windows they made due and the health transitions they caused. It can stop half-way (the learning period ended:
 /// the rest waits for the calibration) and go on where it stopped.
 /// </summary>
-internal sealed class SensorBatch(IReadOnlyList<Reading> readings, IActorRef replyTo)
+internal sealed class SensorBatch(IReadOnlyList<Reading> readings, IActorRef replyTo, long requestId = 0)
 {
     private int _next;
 
     public IActorRef ReplyTo { get; } = replyTo;
+
+    /// <summary>The request's number (<see cref="RecordReadings.RequestId"/>), returned with the answer or the failure.</summary>
+    public long RequestId { get; } = requestId;
 
     public List<ReadingRecorded> Outcomes { get; } = new(readings.Count);
 

@@ -13,10 +13,15 @@ public interface IWithSensorId
 
 /// <summary>
 /// One sensor's stored readings of one store batch, in receive order. Replied to with <see cref="ReadingsRecorded"/>
-/// once the windows they made due are scored and judged and the alarms they changed are journalled.
+/// once the windows they made due are scored and judged and the alarms they changed are journalled, or with a
+/// <see cref="Akka.Actor.Status.Failure"/> whose state is the request's number: both carry <see cref="RequestId"/> back,
+/// so one long-lived actor can take the replies of many requests (<c>ShardedSensorFleet</c>).
 /// </summary>
 public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId
 {
+    /// <summary>The sender's number for this request, returned with the reply; 0 when the sender does not need one.</summary>
+    public long RequestId { get; init; }
+
     /// <summary>Always a list: between cluster nodes a message is rebuilt from its runtime types, and a collection expression's cannot be.</summary>
     public IReadOnlyList<Reading> Readings { get; init; } = Readings as List<Reading> ?? Readings.ToList();
 }
@@ -28,6 +33,9 @@ public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Read
 /// <param name="Verdicts">The verdicts of the windows the readings made due, in order.</param>
 public sealed record ReadingsRecorded(string SensorId, IReadOnlyList<ReadingRecorded> Readings, IReadOnlyList<Verdict> Verdicts)
 {
+    /// <summary>The <see cref="RecordReadings.RequestId"/> this answers.</summary>
+    public long RequestId { get; init; }
+
     public IReadOnlyList<ReadingRecorded> Readings { get; init; } = Readings as List<ReadingRecorded> ?? Readings.ToList();
 
     public IReadOnlyList<Verdict> Verdicts { get; init; } = Verdicts as List<Verdict> ?? Verdicts.ToList();

@@ -74,7 +74,7 @@ public sealed class IngestService(
         var options = ingestOptions.Value;
         var delay = options.RestartDelay;
         var region = await sensors.GetAsync(stopping).ConfigureAwait(false);
-        var fleet = new ShardedSensorFleet(region, options.AskTimeout);
+        using var fleet = new ShardedSensorFleet(system, region, options.AskTimeout);
         while (!stopping.IsCancellationRequested)
         {
             _source = new MqttTelemetrySource(mqttOptions.Value, broker, logger);
