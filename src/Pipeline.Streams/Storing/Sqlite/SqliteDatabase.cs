@@ -56,6 +56,9 @@ public sealed class SqliteDatabase : IDisposable
         connection.Open();
         try
         {
+            // Microsoft.Data.Sqlite waits out a lock in its own commands only; the statements run through SQLite's own
+            // API (WriteRowsAsync) wait the same busy timeout inside SQLite before the write's backoff takes over.
+            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)Math.Min(busyTimeout.TotalMilliseconds, int.MaxValue));
             using (var pragmas = connection.CreateCommand())
             {
                 pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
