@@ -72,22 +72,10 @@ public sealed class MqttScorePublisher(NodeMqttLink link, IOptions<ScoreOptions>
         || verdict.Learning != last.Learning
         || verdict.AlarmActive != last.AlarmActive;
 
-    /// <summary>The point of docs/mqtt.md ("Scores").</summary>
-    public static byte[] Json(Verdict verdict)
-    {
-        ArgumentNullException.ThrowIfNull(verdict);
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            Write(json, verdict);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
     /// <summary>
-    /// <see cref="Json"/> through the publisher's own writer and buffer: only the payload is new, which the client keeps
-    /// until it is sent (a writer and a growing buffer per point were 4 % of a steady node's allocations, bench/README.md).
+    /// The point of docs/mqtt.md ("Scores"), through the publisher's own writer and buffer: only the payload is new,
+    /// which the client keeps until it is sent (a writer and a growing buffer per point were 4 % of a steady node's
+    /// allocations, bench/README.md).
     /// </summary>
     private byte[] Payload(Verdict verdict)
     {
