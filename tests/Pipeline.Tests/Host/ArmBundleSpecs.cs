@@ -31,6 +31,8 @@ public sealed class ArmBundleSpecs(ITestOutputHelper output) : IDisposable
             Assert.True(publish.ExitCode == 0, await log);
         }
 
+        // The Pi runs with the collector budget the benchmarks measured the node with (build/NodeMemory.props).
+        Assert.Contains("\"System.GC.Gen0MaxBudget\": 16777216", File.ReadAllText(Path.Combine(bundle, "pipeline.runtimeconfig.json")), StringComparison.Ordinal);
         var size = new DirectoryInfo(bundle).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         var certs = _temp.Combine("certs");
         using (var ca = CertificateAuthority.Init(certs, new PkiInitOptions { ServerIps = [IPAddress.Loopback], Key = KeyAlgorithm.EcdsaP256 }))
