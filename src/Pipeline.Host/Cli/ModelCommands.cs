@@ -151,6 +151,7 @@ internal static class ModelCommands
             {
                 var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
                 var table = SignalCsv.ReadFile(file);
+                WarnUnreadable(table, "each is a reading without that signal, and the window starts again after it, as in a node");
                 var scored = evaluator.Evaluate(name, table);
                 if (scored.Count == 0)
                 {
@@ -203,13 +204,36 @@ internal static class ModelCommands
         {
             if (!path.EndsWith(".db", StringComparison.OrdinalIgnoreCase) && !Pipeline.Streams.Storing.Postgres.PostgresDatabase.IsUri(path))
             {
-                return SignalCsv.Read(path);
+                var table = SignalCsv.Read(path);
+                WarnUnreadable(table, "their rows are left out of the training data");
+                return table.CompleteRows();
             }
 
             using var store = PipelineStore.OpenExisting(path);
             return store.Readings.ReadSignalTableAsync(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption), CancellationToken.None)
                 .GetAwaiter().GetResult();
         };
+    }
+
+    /// <summary>Says how many cells could not be read, what became of them, and where the first few are.</summary>
+    private static void WarnUnreadable(SignalTable table, string consequence)
+    {
+        const int shown = 3;
+        if (table.Problems.Count == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"warning: {table.Problems.Count} cell(s) could not be read; {consequence}:");
+        foreach (var problem in table.Problems.Take(shown))
+        {
+            Console.WriteLine($"  {problem}");
+        }
+
+        if (table.Problems.Count > shown)
+        {
+            Console.WriteLine($"  ... and {table.Problems.Count - shown} more");
+        }
     }
 
     private static string Drifting(ModelManifest manifest) => manifest.Drifting.Length == 0 ? "none" : string.Join(", ", manifest.Drifting);

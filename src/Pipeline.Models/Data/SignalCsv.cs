@@ -5,7 +5,9 @@ namespace Pipeline.Models.Data;
 /// <summary>
 /// Reads signal tables from CSV: our export (<c>,</c>-separated: <c>ts</c> in Unix ms, optional <c>sensor</c>,
 /// <c>seq</c>, <c>anomaly</c>, then named signals) and SKAB's (<c>;</c>-separated, <c>datetime</c>, SKAB column names
-/// mapped to ours). A folder reads every <c>.csv</c> in it, in name order, one after another.
+/// mapped to ours). A folder reads every <c>.csv</c> in it, in name order, one after another. A signal cell that is
+/// not a number (empty, <c>NaN</c>, text) is NaN in its row and named in <see cref="SignalTable.Problems"/>; a line
+/// with the wrong number of fields or an unreadable time is an error naming the file and the line.
 /// </summary>
 public static class SignalCsv
 {
@@ -62,6 +64,7 @@ public static class SignalCsv
         var names = signalColumns.Select(i => SkabNames.GetValueOrDefault(columns[i], columns[i])).ToArray();
 
         var rows = new List<float[]>();
+        var problems = new List<string>();
         var times = new List<long>();
         var labels = label >= 0 ? new List<int>() : null;
         var changes = changepoint >= 0 ? new List<int>() : null;
@@ -85,7 +88,9 @@ public static class SignalCsv
             {
                 if (!float.TryParse(cells[signalColumns[s]], NumberStyles.Float, CultureInfo.InvariantCulture, out row[s]) || !float.IsFinite(row[s]))
                 {
-                    throw new InvalidDataException($"{path}:{lineNumber}: '{cells[signalColumns[s]]}' in column '{columns[signalColumns[s]]}' is not a number");
+                    // One bad cell among thousands of rows is a reading without that signal, not a reason to drop the file.
+                    row[s] = float.NaN;
+                    problems.Add($"{path}:{lineNumber}: '{cells[signalColumns[s]]}' in column '{columns[signalColumns[s]]}' is not a number");
                 }
             }
 
@@ -95,7 +100,7 @@ public static class SignalCsv
             changes?.Add(ParseFlag(cells[changepoint]));
         }
 
-        return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray());
+        return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray()) { Problems = problems };
     }
 
     private static SignalTable Concat(List<SignalTable> tables)
@@ -114,7 +119,10 @@ public static class SignalCsv
             [.. tables.SelectMany(t => t.Rows)],
             [.. tables.SelectMany(t => t.TimestampsMs)],
             tables.All(t => t.Labels is not null) ? [.. tables.SelectMany(t => t.Labels!)] : null,
-            tables.All(t => t.Changepoints is not null) ? [.. tables.SelectMany(t => t.Changepoints!)] : null);
+            tables.All(t => t.Changepoints is not null) ? [.. tables.SelectMany(t => t.Changepoints!)] : null)
+        {
+            Problems = [.. tables.SelectMany(t => t.Problems)],
+        };
     }
 
     private static long ParseTime(string cell, string path, int line)

@@ -12,6 +12,28 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
 {
     public int Count => Rows.Length;
 
+    /// <summary>
+    /// The cells the source could not read, one line each (<c>file:line: why</c>), for the command to report; each is
+    /// NaN in <see cref="Rows"/>: a reading that lacks that signal.
+    /// </summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>
+    /// The rows with every signal, for what needs complete rows (training, fine-tuning): a row with an unreadable cell
+    /// is left out, and the windows over the rows that remain span where it was.
+    /// </summary>
+    public SignalTable CompleteRows()
+    {
+        var keep = Enumerable.Range(0, Count).Where(r => !Array.Exists(Rows[r], float.IsNaN)).ToArray();
+        return keep.Length == Count ? this : this with
+        {
+            Rows = [.. keep.Select(r => Rows[r])],
+            TimestampsMs = [.. keep.Select(r => TimestampsMs[r])],
+            Labels = Labels is null ? null : [.. keep.Select(r => Labels[r])],
+            Changepoints = Changepoints is null ? null : [.. keep.Select(r => Changepoints[r])],
+        };
+    }
+
     /// <summary>The same rows restricted to <paramref name="signals"/>, in that order.</summary>
     public SignalTable Select(IReadOnlyList<string> signals)
     {
@@ -22,13 +44,19 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         return this with { Signals = [.. signals], Rows = Rows.Select(r => index.Select(i => r[i]).ToArray()).ToArray() };
     }
 
-    /// <summary>Row <paramref name="row"/> as a sensor's reading: what a replay feeds the node's path.</summary>
+    /// <summary>
+    /// Row <paramref name="row"/> as a sensor's reading: what a replay feeds the node's path. An unreadable cell is a
+    /// signal the reading lacks, as a device's reading without it would be.
+    /// </summary>
     public Reading ReadingAt(int row, string sensorId, long sequence, long timestampMs)
     {
         var values = new Dictionary<string, double>(Signals.Length, StringComparer.Ordinal);
         for (var s = 0; s < Signals.Length; s++)
         {
-            values[Signals[s]] = Rows[row][s];
+            if (!float.IsNaN(Rows[row][s]))
+            {
+                values[Signals[s]] = Rows[row][s];
+            }
         }
 
         return new Reading(sensorId, timestampMs, sequence, values);

@@ -27,12 +27,23 @@ public sealed class ModelCommandsSpecs : IDisposable
         return path;
     }
 
+    /// <summary>Empties the pressure cell of data row <paramref name="row"/> (0-based), as a logger that missed it would.</summary>
+    private static void BlankPressure(string path, int row)
+    {
+        var lines = File.ReadAllLines(path);
+        var cells = lines[row + 1].Split(';');
+        cells[2] = string.Empty;
+        lines[row + 1] = string.Join(';', cells);
+        File.WriteAllLines(path, lines);
+    }
+
     [Fact]
     public async Task Should_train_a_bundle_then_evaluate_it_with_the_skab_protocol_and_write_predictions()
     {
         var training = WriteSkabCsv("free/anomaly-free.csv", 1500, 1, null);
+        BlankPressure(training, 700);
         WriteSkabCsv("group/0.csv", 700, 2, 560);
-        WriteSkabCsv("group/1.csv", 650, 3, 500);
+        BlankPressure(WriteSkabCsv("group/1.csv", 650, 3, 500), 600);
         WriteSkabCsv("group/2.csv", 300, 4, null); // shorter than the learning period
         var model = _temp.Combine("models", "m");
         var predictions = _temp.Combine("p.csv");
@@ -45,7 +56,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Contains("Training report", train.Stdout, StringComparison.Ordinal);
         Assert.Contains("drifting       ", train.Stdout, StringComparison.Ordinal);
         // #20: too little data is said, with what would be enough.
-        Assert.Contains("warning: only 1500 rows", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains("warning: only 1499 rows", train.Stdout, StringComparison.Ordinal); // 1500, one left out (below)
         Assert.Contains($"at least {TrainingData.EnoughRows} rows of normal operation", train.Stdout, StringComparison.Ordinal);
         var bundle = ModelBundle.Load(model);
         Assert.Equal(["current", "pressure", "temperature", "flow"], bundle.Manifest.Signals); // SKAB names mapped, every signal
@@ -57,7 +68,11 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Contains("NAB change point scores (SKAB's: 30 s after each change point):  standard ", evaluate.Stdout, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predictions);
         Assert.Equal("file,row,score,flag", lines[0]);
-        Assert.Equal(300 + 250, lines.Length - 1);
+        // One unreadable cell is said, with where it was, and costs its row (training) or one window (evaluation).
+        Assert.Contains($"warning: 1 cell(s) could not be read; their rows are left out of the training data:\n  {training}:702: '' in column 'Pressure' is not a number", train.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"1.csv:602: '' in column 'Pressure' is not a number", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("each is a reading without that signal, and the window starts again after it, as in a node", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Equal(300 + 250 - 20, lines.Length - 1);
         Assert.Equal("0.csv,400", string.Join(',', lines[1].Split(',')[..2]));
     }
 

@@ -5,7 +5,10 @@ using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Models.Data;
 
-/// <summary>CSV import (train, evaluate) against any file: a table, or an error that names the file and the line.</summary>
+/// <summary>
+/// CSV import (train, evaluate) against any file: a table whose every unreadable cell is NaN and named among its
+/// problems, or an error that names the file and the line.
+/// </summary>
 public sealed class SignalCsvProperties : IDisposable
 {
     private readonly TempDirectory _temp = new();
@@ -34,7 +37,11 @@ public sealed class SignalCsvProperties : IDisposable
             try
             {
                 var table = SignalCsv.ReadFile(path);
-                return table.Rows.All(r => r.Length == table.Signals.Length && r.All(float.IsFinite)) && table.TimestampsMs.Length == table.Count;
+                return table.Rows.All(r => r.Length == table.Signals.Length && r.All(v => float.IsFinite(v) || float.IsNaN(v)))
+                    && table.Rows.Sum(r => r.Count(float.IsNaN)) == table.Problems.Count
+                    && table.Problems.All(p => p.StartsWith(path, StringComparison.Ordinal))
+                    && table.CompleteRows().Rows.All(r => r.All(float.IsFinite))
+                    && table.TimestampsMs.Length == table.Count;
             }
             catch (InvalidDataException e)
             {

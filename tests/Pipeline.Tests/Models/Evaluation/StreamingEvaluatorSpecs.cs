@@ -56,6 +56,21 @@ public sealed class StreamingEvaluatorSpecs
     }
 
     [Fact]
+    public void Should_take_an_unreadable_cell_as_a_reading_without_that_signal_and_judge_again_once_the_window_refills()
+    {
+        const int hole = 500;
+        var file = SyntheticPump.Normal(700, seed: 24);
+        var rows = file.Rows.Select(r => (float[])r.Clone()).ToArray();
+        rows[hole][1] = float.NaN; // an empty cell in the file
+        var window = Bundle.Value.Manifest.Window;
+
+        var predictions = new StreamingEvaluator(Drifting(), EvaluationProtocol.Skab).Evaluate("f.csv", file with { Rows = rows });
+
+        // As a node does with a reading that lacks a signal: the window starts again after it.
+        Assert.Equal(Enumerable.Range(400, hole - 400).Concat(Enumerable.Range(hole + window, 700 - hole - window)), predictions.Select(p => p.Row));
+    }
+
+    [Fact]
     public void Should_refuse_a_model_whose_windows_leave_too_few_learning_windows()
     {
         var wide = new ModelBundle(Bundle.Value.Manifest with { Window = 399 }, Bundle.Value.Weights);

@@ -1,0 +1,70 @@
+using Pipeline.Models.Data;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Models.Data;
+
+public sealed class SignalCsvSpecs : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    private string Write(string name, string text)
+    {
+        var path = _temp.Combine(name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Should_read_an_unreadable_cell_as_a_reading_without_that_signal_and_say_where_it_was()
+    {
+        var path = Write("data.csv", "ts,flow,pressure,anomaly\n1000,10,2.5,0\n2000,11,,0\n3000,abc,2.7,1\n4000,12,2.8,1\n");
+
+        var table = SignalCsv.ReadFile(path);
+
+        Assert.Equal(4, table.Count);
+        Assert.True(float.IsNaN(table.Rows[1][1]) && float.IsNaN(table.Rows[2][0]));
+        Assert.Equal([$"{path}:3: '' in column 'pressure' is not a number", $"{path}:4: 'abc' in column 'flow' is not a number"], table.Problems);
+        Assert.Equal(["flow"], table.ReadingAt(1, "s", 1, 2000).Values.Keys);
+        Assert.Equal(["pressure"], table.ReadingAt(2, "s", 2, 3000).Values.Keys);
+    }
+
+    [Fact]
+    public void Should_leave_rows_with_an_unreadable_cell_out_of_the_complete_rows_with_their_labels()
+    {
+        var table = SignalCsv.ReadFile(Write("data.csv", "ts,flow,anomaly\n1000,10,0\n2000,NaN,0\n3000,11,1\n"));
+
+        var complete = table.CompleteRows();
+
+        Assert.Equal([[10f], [11f]], complete.Rows);
+        Assert.Equal([1000L, 3000L], complete.TimestampsMs);
+        Assert.Equal([0, 1], complete.Labels!);
+        Assert.Single(complete.Problems);
+    }
+
+    [Fact]
+    public void Should_gather_the_problems_of_every_file_in_a_folder()
+    {
+        Directory.CreateDirectory(_temp.Combine("group"));
+        File.WriteAllText(_temp.Combine("group", "0.csv"), "ts,flow\n1000,\n2000,1\n");
+        File.WriteAllText(_temp.Combine("group", "1.csv"), "ts,flow\n1000,1\n2000,-\n");
+
+        var table = SignalCsv.Read(_temp.Combine("group"));
+
+        Assert.Equal(4, table.Count);
+        Assert.Collection(table.Problems,
+            p => Assert.StartsWith(_temp.Combine("group", "0.csv") + ":2:", p, StringComparison.Ordinal),
+            p => Assert.StartsWith(_temp.Combine("group", "1.csv") + ":3:", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_refuse_a_line_with_the_wrong_number_of_fields_naming_the_file_and_the_line()
+    {
+        var path = Write("data.csv", "ts,flow,pressure\n1000,10,2.5\n2000,11\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => SignalCsv.ReadFile(path));
+
+        Assert.Equal($"{path}:3: 2 fields, the header has 3", error.Message);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
