@@ -73,17 +73,24 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     /// <summary>Every window of <paramref name="length"/> consecutive rows, every <paramref name="stride"/> rows, flattened.</summary>
     public float[] Windows(int length, int stride, out int count)
     {
-        var features = Signals.Length;
         count = Count < length ? 0 : ((Count - length) / stride) + 1;
-        var values = new float[count * length * features];
+        var size = length * Signals.Length;
+        var values = new float[count * size];
         for (var w = 0; w < count; w++)
         {
-            for (var t = 0; t < length; t++)
-            {
-                Rows[(w * stride) + t].CopyTo(values, ((w * length) + t) * features);
-            }
+            CopyWindow(w * stride, length, values.AsSpan(w * size, size));
         }
 
         return values;
+    }
+
+    /// <summary>The <paramref name="length"/> rows from <paramref name="start"/> on, flattened into <paramref name="into"/>.</summary>
+    public void CopyWindow(int start, int length, Span<float> into)
+    {
+        var features = Signals.Length;
+        for (var t = 0; t < length; t++)
+        {
+            Rows[start + t].CopyTo(into.Slice(t * features, features));
+        }
     }
 }

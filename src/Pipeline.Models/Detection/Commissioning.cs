@@ -31,8 +31,7 @@ public static class Commissioning
         var table = Enough(model, learned);
         var scaled = WithScaler(model, FitScaler(model, table, rule, scorer));
         using var detector = scorer?.Invoke(scaled) ?? new PortableDetector(scaled);
-        var windows = DriftTracker.TrackedWindows(table, manifest.Window, Tracker(scaled.Manifest), out var count);
-        var scores = detector.Score(windows, count);
+        var scores = TrackedScores(table, manifest.Window, Tracker(scaled.Manifest), detector);
 
         var normal = manifest.NormalOrAssumed;
         var own = Scaler.Fit(scores.Select(s => s.Residual).ToList(), manifest.Signals.Length);
@@ -67,6 +66,37 @@ public static class Commissioning
                 Normal = NormalOperation.Measure(scores, manifest.NormalOrAssumed.OperatingPoints),
             },
             bundle.Weights);
+    }
+
+    /// <summary>
+    /// Every window of <paramref name="table"/> (stride 1) scored, each with the drift up to the row before its last
+    /// taken off (<see cref="DriftTracker"/>), a few windows at a time: each call's values stay under 64 KB, below the
+    /// large-object heap. With an array of every window, a hundred sensors calibrating at once churned it: 13 full
+    /// collections in those seconds, now 1 (bench/README.md, #17).
+    /// </summary>
+    private static List<WindowScore> TrackedScores(SignalTable table, int window, DriftTracker tracker, IWindowScorer detector)
+    {
+        const int mostValues = 16_000;
+        var size = window * table.Signals.Length;
+        var total = table.Count - window + 1;
+        var chunk = Math.Clamp(mostValues / size, 1, total);
+        var values = new float[chunk * size];
+        var scores = new List<WindowScore>(total);
+        for (var first = 0; first < total; first += chunk)
+        {
+            var count = Math.Min(chunk, total - first);
+            for (var k = 0; k < count; k++)
+            {
+                var windowValues = values.AsSpan(k * size, size);
+                table.CopyWindow(first + k, window, windowValues);
+                tracker.TakeOff(windowValues);
+                tracker.Observe(table.Rows[first + k + window - 1]);
+            }
+
+            scores.AddRange(detector.Score(values.AsSpan(0, count * size), count));
+        }
+
+        return scores;
     }
 
     /// <summary>The drifting signals of <paramref name="manifest"/> followed from its scaler's centre.</summary>
@@ -120,11 +150,15 @@ public static class Commissioning
             scorer?.Invoke(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std))) ?? new PortableDetector(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std)));
 
         var window = bundle.Manifest.Window;
-        var all = table.Windows(window, 1, out var count);
+        var count = table.Count - window + 1;
         var step = Math.Max(1, count / ResidualWindows);
         var size = window * table.Signals.Length;
-        var sample = Enumerable.Range(0, count).Where(i => i % step == 0).SelectMany(i => all.AsSpan(i * size, size).ToArray()).ToArray();
-        var sampled = sample.Length / size;
+        var sampled = ((count - 1) / step) + 1;
+        var sample = new float[sampled * size];
+        for (var i = 0; i < sampled; i++)
+        {
+            table.CopyWindow(i * step, window, sample.AsSpan(i * size, size));
+        }
 
         // The model can explain an offset on one sensor as the pump at another operating point with part of the offset
         // on every signal, and reconstructs both equally well; a single miscalibrated sensor is the likelier story, so

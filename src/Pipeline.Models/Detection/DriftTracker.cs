@@ -34,22 +34,6 @@ public sealed class DriftTracker
         }
     }
 
-    /// <summary>Every window of <paramref name="data"/> (stride 1), each with the shift up to the row before its last taken off.</summary>
-    public static float[] TrackedWindows(Data.SignalTable data, int window, DriftTracker tracker, out int count)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(tracker);
-        var windows = data.Windows(window, 1, out count);
-        var features = data.Signals.Length;
-        for (var k = 0; k < count; k++)
-        {
-            tracker.TakeOff(windows.AsSpan(k * window * features, window * features));
-            tracker.Observe(data.Rows[k + window - 1]);
-        }
-
-        return windows;
-    }
-
     /// <summary>Takes the current shift off raw window values (W x F), in place.</summary>
     public void TakeOff(Span<float> values)
     {
