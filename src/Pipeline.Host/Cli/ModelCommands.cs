@@ -151,7 +151,7 @@ internal static class ModelCommands
             {
                 var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
                 var table = SignalCsv.ReadFile(file);
-                WarnUnreadable(table, "each is a reading without that signal, and the window starts again after it, as in a node");
+                WarnUnreadable(table, "each is a reading without that signal, and where the model reads it the window starts again after it, as in a node");
                 var scored = evaluator.Evaluate(name, table);
                 if (scored.Count == 0)
                 {

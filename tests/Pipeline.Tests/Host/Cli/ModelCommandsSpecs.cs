@@ -71,7 +71,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         // One unreadable cell is said, with where it was, and costs its row (training) or one window (evaluation).
         Assert.Contains($"warning: 1 cell(s) could not be read; their rows are left out of the training data:\n  {training}:702: '' in column 'Pressure' is not a number", train.Stdout, StringComparison.Ordinal);
         Assert.Contains($"1.csv:602: '' in column 'Pressure' is not a number", evaluate.Stdout, StringComparison.Ordinal);
-        Assert.Contains("each is a reading without that signal, and the window starts again after it, as in a node", evaluate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("each is a reading without that signal, and where the model reads it the window starts again after it, as in a node", evaluate.Stdout, StringComparison.Ordinal);
         Assert.Equal(300 + 250 - 20, lines.Length - 1);
         Assert.Equal("0.csv,400", string.Join(',', lines[1].Split(',')[..2]));
     }
