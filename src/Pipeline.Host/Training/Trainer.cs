@@ -19,7 +19,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         var signals = start?.Manifest.Signals ?? (options.Signals.Count > 0 ? [.. options.Signals] : data.Signals);
         var window = start?.Manifest.Window ?? options.Window;
-        var table = data.Select(signals);
+        var table = data.Select(signals).CompleteRows(); // a row with an unreadable cell of these signals is left out
         var validationRows = Math.Max(window, (int)(table.Count * options.ValidationFraction));
         var trainRows = table.Count - validationRows;
         if (trainRows < window * 2)

@@ -108,7 +108,7 @@ public static class Commissioning
 
     private static SignalTable Enough(ModelBundle model, SignalTable data)
     {
-        var table = data.Select(model.Manifest.Signals);
+        var table = data.Select(model.Manifest.Signals).CompleteRows(); // an unreadable cell of a file is no statistic
         return table.Count >= model.Manifest.Window + 1
             ? table
             : throw new ArgumentException($"commissioning needs more than {model.Manifest.Window} rows (the model's window), got {table.Count}");

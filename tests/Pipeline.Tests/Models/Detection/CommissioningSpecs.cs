@@ -142,4 +142,17 @@ public sealed class CommissioningSpecs
         Assert.NotEqual(Bundle.Value.Manifest.Normal!.ResidualSpread, refitted.Manifest.Normal!.ResidualSpread);
         Assert.Equal(Bundle.Value.Manifest.Threshold.Quantile, refitted.Manifest.Threshold.Quantile);
     }
+
+    [Fact]
+    public void Should_leave_out_a_row_with_an_unreadable_cell_when_refitting()
+    {
+        var own = SyntheticPump.Normal(600, seed: 9);
+        var rows = own.Rows.Select(r => (float[])r.Clone()).ToArray();
+        rows[300][2] = float.NaN; // an empty cell in a file of new normal data
+
+        var refitted = Commissioning.Recalibrate(Bundle.Value, own with { Rows = rows });
+
+        Assert.All(refitted.Manifest.Scaler.Mean.Concat(refitted.Manifest.Scaler.Std), v => Assert.True(float.IsFinite(v)));
+        Assert.True(double.IsFinite(refitted.Manifest.Threshold.Total), $"threshold {refitted.Manifest.Threshold.Total}");
+    }
 }
