@@ -23,7 +23,8 @@ namespace Pipeline.Streams.Publishing;
 /// <c>rejects</c> with the reason, like bad telemetry.
 /// </summary>
 public sealed class AlarmCommandService(
-    NodeMqttLink link, IRequiredActor<SensorRegion> sensors, IReadingStore rejects, ISensorDirectory directory, ILogger<AlarmCommandService> logger)
+    NodeMqttLink link, IRequiredActor<SensorRegion> sensors, IReadingStore rejects, ISensorDirectory directory, IAlarmJournal alarms,
+    ILogger<AlarmCommandService> logger)
     : IHostedService
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
@@ -66,16 +67,16 @@ public sealed class AlarmCommandService(
         await ReplyAsync(incoming, outcome).ConfigureAwait(false);
     }
 
-    private async Task<AlarmCommandOutcome> DecideAsync(IncomingCommand incoming)
+    internal async Task<AlarmCommandOutcome> DecideAsync(IncomingCommand incoming)
     {
+        ArgumentNullException.ThrowIfNull(incoming);
         var parsed = AlarmCommand.Parse(incoming.Topic, incoming.Payload);
         if (parsed.Command is not { } command)
         {
             return new AlarmCommandOutcome(false, parsed.Rejection!, null);
         }
 
-        var known = await directory.ListSensorsAsync(CancellationToken.None).ConfigureAwait(false);
-        if (!known.Any(s => s.SensorId == command.SensorId))
+        if (!await KnowsAsync(command.SensorId).ConfigureAwait(false))
         {
             return new AlarmCommandOutcome(false, $"{command.AlarmId}: no sensor '{command.SensorId}' is registered or has ever reported", null);
         }
@@ -91,6 +92,22 @@ public sealed class AlarmCommandService(
         {
             return new AlarmCommandOutcome(false, $"{command.VerbName} of {command.AlarmId}: the sensor did not answer within {Timeout.TotalSeconds:0} s", null);
         }
+    }
+
+    /// <summary>
+    /// Whether the sensor exists, so that a command for a made-up id starts no sensor. An open alarm is asked first:
+    /// it is journalled before it is published, so an operator who sees one can act on it at once — the sensor's row
+    /// in the directory is written every couple of seconds, and a click in that gap was refused (CI, stop 30).
+    /// </summary>
+    private async Task<bool> KnowsAsync(string sensorId)
+    {
+        if ((await alarms.LoadOpenAsync(sensorId, CancellationToken.None).ConfigureAwait(false)).Count > 0)
+        {
+            return true;
+        }
+
+        var listed = await directory.ListSensorsAsync(CancellationToken.None).ConfigureAwait(false);
+        return listed.Any(s => s.SensorId == sensorId);
     }
 
     /// <summary>Answers on the sender's response topic, if it gave one the node may write to.</summary>
