@@ -18,7 +18,7 @@ internal static class VerdictColumns
     /// <summary>Writes <see cref="PerSignalJson"/> as UTF-8 into one buffer, reused from verdict to verdict.</summary>
     public sealed class PerSignalWriter : IDisposable
     {
-        private readonly ArrayBufferWriter<byte> _buffer = new(128);
+        private readonly ArrayBufferWriter<byte> _buffer = new(512); // four signals' scores take about 130 bytes
         private readonly Utf8JsonWriter _json;
 
         public PerSignalWriter() => _json = new Utf8JsonWriter(_buffer);

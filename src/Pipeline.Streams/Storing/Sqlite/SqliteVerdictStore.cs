@@ -32,7 +32,7 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
             ON CONFLICT (sensor_id, last_seq) DO NOTHING
             """);
         insert.Integer(13, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        using var perSignal = new VerdictColumns.PerSignalWriter();
+        var perSignal = database.PerSignal;
         var inserted = 0;
         foreach (var verdict in verdicts)
         {
