@@ -1,5 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
@@ -10,7 +11,7 @@ namespace Pipeline.Benchmarks;
 /// The budget per reading of each stage a reading passes on its own (inference is per window: InferenceBenchmarks):
 /// decoding its payload, appending it to its sensor's window (with the snapshot a full window hands to the model), and
 /// its share of a 256-row store transaction (WAL, synchronous=FULL, on this machine's disk), and a transaction of its
-/// own — a quiet node's batch, one reading, where the transaction's own cost is the reading's.
+/// own — a quiet node's batch, one reading, where the transaction's own cost is the reading's — and its verdict's.
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
@@ -63,6 +64,16 @@ public class StageBenchmarks : IDisposable
     [Benchmark]
     public async Task<StoreWriteResult> StoreOneRowAlone() =>
         await _store.Readings.WriteAsync([_reading with { Sequence = ++_seq }], [], DateTimeOffset.UtcNow, CancellationToken.None);
+
+    /// <summary>A quiet node's verdict write: one window's verdict in a transaction of its own.</summary>
+    [Benchmark]
+    public async Task<int> StoreOneVerdictAlone()
+    {
+        var last = ++_seq;
+        return await _store.Verdicts.WriteVerdictsAsync(
+            [new Verdict("esp32-01", last - 59, last, 0, 59_000, 0.4213f, [0.1234567f, 0.2345678f, 0.3456789f, 0.4567891f], Signals, 1.5f, false, "default@20261129T183925Z", [0f, 0f, 0f, 0f])],
+            CancellationToken.None);
+    }
 
     [GlobalCleanup]
     public void Dispose()
