@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Akka.Util;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
@@ -17,14 +19,34 @@ public interface IWithSensorId
 /// <see cref="Akka.Actor.Status.Failure"/> whose state is the request's number: both carry <see cref="RequestId"/> back,
 /// so one long-lived actor can take the replies of many requests (<c>ShardedSensorFleet</c>).
 /// </summary>
-public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId
+public sealed record RecordReadings(string SensorId, IReadOnlyList<Reading> Readings) : IWithSensorId, ISurrogated
 {
     /// <summary>The sender's number for this request, returned with the reply; 0 when the sender does not need one.</summary>
     public long RequestId { get; init; }
 
     /// <summary>Always a list: between cluster nodes a message is rebuilt from its runtime types, and a collection expression's cannot be.</summary>
     public IReadOnlyList<Reading> Readings { get; init; } = Readings as List<Reading> ?? Readings.ToList();
+
+    /// <summary>
+    /// Between cluster nodes each reading travels as its names and values: the codec's compact signal values
+    /// (<see cref="SignalDictionary"/>) cannot be rebuilt by the JSON serializer, and two arrays are smaller on the wire.
+    /// </summary>
+    public ISurrogate ToSurrogate(ActorSystem system) =>
+        new RecordReadingsSurrogate(SensorId, RequestId, [.. Readings.Select(r => new ReadingSurrogate(r.TimestampMs, r.Sequence, [.. r.Values.Keys], [.. r.Values.Values]))]);
 }
+
+/// <summary><see cref="RecordReadings"/> as it crosses the wire.</summary>
+public sealed record RecordReadingsSurrogate(string SensorId, long RequestId, List<ReadingSurrogate> Readings) : ISurrogate
+{
+    public ISurrogated FromSurrogate(ActorSystem system) =>
+        new RecordReadings(SensorId, Readings.Select(r => new Reading(SensorId, r.TimestampMs, r.Sequence, new SignalDictionary(r.Names, r.Values))).ToList())
+        {
+            RequestId = RequestId,
+        };
+}
+
+/// <summary>One reading of a <see cref="RecordReadingsSurrogate"/>: its signals' names and values, index for index.</summary>
+public sealed record ReadingSurrogate(long TimestampMs, long Sequence, string[] Names, double[] Values);
 
 /// <param name="Readings">
 /// What the sequence check made of each reading the sensor took with this batch, in sequence order: one that came

@@ -35,6 +35,13 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
             .Distinct(StringComparer.Ordinal).Select(name => (Encoding.UTF8.GetBytes(name), name)),
     ];
 
+    // A message's names and values while it is read (one decode at a time per thread), then copied out to its reading;
+    // between messages they hold at most MaxSignals names of the last one.
+    [ThreadStatic] private static string[]? t_names;
+    [ThreadStatic] private static double[]? t_values;
+
+    private string[]? _lastNames;
+
     public TelemetryDecodeResult Decode(string topic, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(topic);
@@ -71,13 +78,15 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
 
         long? timestamp = null;
         long? sequence = null;
-        var values = new Dictionary<string, double>(4, StringComparer.Ordinal);
+        var names = t_names is { } n && n.Length >= Limits.MaxSignals ? n : t_names = new string[Limits.MaxSignals];
+        var values = t_values is { } v && v.Length >= Limits.MaxSignals ? v : t_values = new double[Limits.MaxSignals];
+        var count = 0;
         var seenFixed = 0; // a bit per field of FixedFields: no set allocated per message
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var name = Name(ref reader);
             var fixedIndex = Array.IndexOf(FixedFields, name);
-            if (fixedIndex >= 0 ? (seenFixed & (1 << fixedIndex)) != 0 : values.ContainsKey(name))
+            if (fixedIndex >= 0 ? (seenFixed & (1 << fixedIndex)) != 0 : Array.IndexOf(names, name, 0, count) >= 0)
             {
                 return Reject(RejectReason.DuplicateField, $"field '{name}' appears twice");
             }
@@ -146,12 +155,13 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
                     $"field '{name}' is {value}, outside its physical range [{bounds.Min}, {bounds.Max}]"));
             }
 
-            if (values.Count == Limits.MaxSignals)
+            if (count == Limits.MaxSignals)
             {
                 return Reject(RejectReason.PayloadTooLarge, $"more than {Limits.MaxSignals} signals");
             }
 
-            values[name] = value;
+            (names[count], values[count]) = (name, value);
+            count++;
         }
 
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -164,7 +174,7 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
             return Reject(RejectReason.MissingField, $"field '{(timestamp is null ? Timestamp : Sequence)}' is missing");
         }
 
-        if (values.Count == 0)
+        if (count == 0)
         {
             return Reject(RejectReason.NoSignals, "the message carries no signal values");
         }
@@ -182,7 +192,24 @@ public sealed class TelemetryCodec(TelemetryLimits limits)
                 $"ts {timestamp} ({measuredAt:u}) is older than {Limits.MaxAge.TotalDays:F1} days");
         }
 
-        return new DecodedReading(new Reading(sensorId, timestamp.Value, sequence.Value, values));
+        var signals = new SignalDictionary(SharedNames(names.AsSpan(0, count)), values.AsSpan(0, count).ToArray());
+        return new DecodedReading(new Reading(sensorId, timestamp.Value, sequence.Value, signals));
+    }
+
+    /// <summary>
+    /// The names as an array shared with the previous reading when it named the same signals in the same order, as a
+    /// device's every message does; else a new one, which the next readings share.
+    /// </summary>
+    private string[] SharedNames(ReadOnlySpan<string> names)
+    {
+        if (Volatile.Read(ref _lastNames) is { } last && names.SequenceEqual(last))
+        {
+            return last;
+        }
+
+        var fresh = names.ToArray();
+        Volatile.Write(ref _lastNames, fresh);
+        return fresh;
     }
 
     private string Name(ref Utf8JsonReader reader)

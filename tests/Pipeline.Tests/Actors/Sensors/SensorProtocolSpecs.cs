@@ -27,12 +27,13 @@ public sealed class SensorProtocolSpecs : TestKit
     [Fact]
     public void Should_carry_a_batch_of_decoded_readings()
     {
-        var sent = new RecordReadings("esp32-01", new List<Reading> { Decoded(7), Decoded(8) });
+        var sent = new RecordReadings("esp32-01", new List<Reading> { Decoded(7), Decoded(8) }) { RequestId = 42 };
 
         var received = RoundTrip(sent);
 
-        Assert.Equal(sent.Readings.Select(r => r.Sequence), received.Readings.Select(r => r.Sequence));
-        Assert.Equal(sent.Readings[0].Values.OrderBy(v => v.Key), received.Readings[0].Values.OrderBy(v => v.Key));
+        Assert.Equal((sent.SensorId, 42L), (received.SensorId, received.RequestId));
+        Assert.Equal(sent.Readings.Select(r => (r.SensorId, r.TimestampMs, r.Sequence)), received.Readings.Select(r => (r.SensorId, r.TimestampMs, r.Sequence)));
+        Assert.Equal(sent.Readings[1].Values, received.Readings[1].Values);
     }
 
     [Fact]

@@ -32,6 +32,22 @@ public sealed class TelemetryCodecSpecs
     }
 
     [Fact]
+    public void Should_keep_the_signals_in_the_payloads_order_and_share_their_names_between_a_devices_readings()
+    {
+        var first = Assert.IsType<DecodedReading>(Decode($$"""{"ts":{{Ts}},"seq":1,"pressure":4.2,"flow":120,"vibration":0.5}""")).Reading;
+        var second = Assert.IsType<DecodedReading>(Decode($$"""{"ts":{{Ts}},"seq":2,"pressure":4.3,"flow":121,"vibration":0.4}""")).Reading;
+        var other = Assert.IsType<DecodedReading>(Decode($$"""{"ts":{{Ts}},"seq":3,"flow":122,"pressure":4.4}""")).Reading;
+
+        Assert.Equal([new("pressure", 4.2), new("flow", 120.0), new KeyValuePair<string, double>("vibration", 0.5)], first.Values);
+        Assert.Same(((SignalDictionary)first.Values).Names, ((SignalDictionary)second.Values).Names);
+        Assert.Equal((4.3, 121.0, 0.4), (second.Values["pressure"], second.Values["flow"], second.Values["vibration"]));
+        Assert.Equal(["flow", "pressure"], other.Values.Keys);
+        Assert.Equal(["pressure", "flow", "vibration"], first.Values.Keys); // the next device's names did not change these
+        Assert.False(other.Values.TryGetValue("vibration", out _));
+        Assert.Throws<KeyNotFoundException>(() => other.Values["vibration"]);
+    }
+
+    [Fact]
     public void Should_accept_a_matching_sensor_field() =>
         Assert.IsType<DecodedReading>(Decode($$"""{"sensor":"esp32-01","ts":{{Ts}},"seq":1,"flow":1}"""));
 
