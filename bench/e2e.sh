@@ -187,7 +187,7 @@ cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 cat >"$out" <<JSON
 {
   "time": "$stamp",
-  "commit": "$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)",
+  "commit": "$(pipeline_commit)",
   "machine": {"cpu": "${cpu_model:-$(uname -m)}", "cores": $(nproc), "memory_mb": $(awk '/MemTotal/ {printf "%.0f", $2 / 1024}' /proc/meminfo), "kernel": "$(uname -r)", "backend": "$backend"},
   "messages": $messages,
   "baseline_msgs_per_s": $baseline_rate,
@@ -203,7 +203,7 @@ cat >"$out" <<JSON
 }
 JSON
 
-printf '\n%-40s %s\n' "Pipeline end to end — $(nproc) cores, $backend backend, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null)" ""
+printf '\n%-40s %s\n' "Pipeline end to end — $(nproc) cores, $backend backend, commit $(pipeline_commit --short)" ""
 printf '%-40s %12s\n' "mosquitto_sub (bare broker, QoS 1)" "$baseline_rate msg/s"
 printf '%-40s %12s\n' "node: stored, scored, acknowledged" "$node_rate msg/s"
 printf '%-40s %12s\n' "ratio node / broker" "$ratio"

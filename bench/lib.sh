@@ -11,6 +11,11 @@ build_pipeline() {
   fi
 }
 
+# The commit of the checkout the measured binary was built in (with --pipeline, another worktree's, not this one's).
+pipeline_commit() { # [--short]
+  git -C "$(dirname "$pipeline")" rev-parse ${1:-} HEAD 2>/dev/null || echo unknown
+}
+
 # Exits saying how to install them when one of the tools is missing: need "DEBIAN PACKAGES" TOOL...
 need() {
   local packages=$1 tool
