@@ -97,7 +97,8 @@ public sealed class AlarmCommandService(
     /// <summary>
     /// Whether the sensor exists, so that a command for a made-up id starts no sensor. An open alarm is asked first:
     /// it is journalled before it is published, so an operator who sees one can act on it at once — the sensor's row
-    /// in the directory is written every couple of seconds, and a click in that gap was refused (CI, stop 30).
+    /// in the directory is written every couple of seconds, and a click in that gap was refused (ScadaDashboardSpecs,
+    /// on CI).
     /// </summary>
     private async Task<bool> KnowsAsync(string sensorId)
     {

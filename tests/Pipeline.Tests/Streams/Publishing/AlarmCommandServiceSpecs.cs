@@ -14,9 +14,9 @@ namespace Pipeline.Tests.Streams.Publishing;
 
 /// <summary>
 /// Which commands reach a sensor: one for an alarm the operator can see, even before the sensor's row is in the
-/// directory (its status is written every couple of seconds; a click in that gap was refused, CI stop 30); none for a
-/// sensor the node has never heard of, which would start an actor for a made-up id. A real SQLite store; a probe
-/// stands in for the sensors.
+/// directory (its status is written every couple of seconds; a click in that gap was refused, ScadaDashboardSpecs on
+/// CI); none for a sensor the node has never heard of, which would start an actor for a made-up id. A real SQLite
+/// store; a probe stands in for the sensors.
 /// </summary>
 public sealed class AlarmCommandServiceSpecs : TestKit, IDisposable
 {
