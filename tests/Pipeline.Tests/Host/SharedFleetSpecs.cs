@@ -123,6 +123,10 @@ public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
                 // In a full-suite run on 2 busy cores one node's half came more than the default 2 s behind the other's:
                 // a site sets the wait to its nodes' lag (docs/sensors.md).
                 ["Pipeline__SensorDefaults__ReorderWait"] = "00:00:15",
+                // And by count: a device's 300 readings come at once, and one node may hold more than the default 256 of
+                // them while the other's half is still on its way (a fresh clone's run, 2026-12-01: seq 2 came after
+                // 3..35 had gone on; NodeDeathSpecs sizes it the same way).
+                ["Pipeline__SensorDefaults__ReorderCapacity"] = "1024",
             });
 
     public void Dispose() => _pki.Dispose();
