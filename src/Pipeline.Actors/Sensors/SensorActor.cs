@@ -32,8 +32,8 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
     private readonly SensorIntake _intake;
     private SensorDetector _detector;
     private SensorAlarms _alarms;
-    private readonly UntypedReceive _running;
-    private readonly UntypedReceive _busy;
+    private readonly Receive _running;
+    private readonly Receive _busy;
     private TimeSpan _checkEvery;
     private DateTimeOffset _calibrationCheckedAt = DateTimeOffset.UtcNow;
 
@@ -49,7 +49,9 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         // The states' handlers are plain methods, made delegates once: a ReceiveActor keeps a table of typed handlers
         // per instance (about 1.3 KB a sensor, bench/README.md "Memory per sensor") and built a busy state per batch.
-        (_running, _busy) = (Running, Busy);
+        // They are Akka's Receive (handled: true; each handler calls Unhandled itself), because UntypedActor.Become
+        // wraps an UntypedReceive in a new Receive at every switch, two per batch.
+        (_running, _busy) = (message => { Running(message); return true; }, message => { Busy(message); return true; });
     }
 
     public IStash Stash { get; set; } = null!;
@@ -147,11 +149,11 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
     /// <summary>Between batches: back from whatever made the sensor busy, and on to what waited meanwhile.</summary>
     private void Ready()
     {
-        Become(_running);
+        Context.Become(_running);
         Stash.UnstashAll();
     }
 
-    private void BeBusy() => Become(_busy);
+    private void BeBusy() => Context.Become(_busy);
 
     private void HandleRewind(Rewind rewind)
     {
