@@ -50,11 +50,16 @@ public sealed partial class SensorActor
             return;
         }
 
+        Journal(next, changes, judged, replyTo, answer);
+        BeBusy();
+    }
+
+    // Its own method: the lambdas' closure is then made only for a batch that journals, not for every batch (a closure
+    // capturing parameters is allocated where the method starts).
+    private void Journal(SensorAlarms next, List<AlarmChange> changes, IReadOnlyList<Verdict> judged, IActorRef replyTo, object? answer) =>
         _services.Journal.RecordAsync(changes, judged, CancellationToken.None).PipeTo(Self,
             success: () => new Journalled(next, changes, replyTo, answer),
             failure: e => new JournalFailed(e, replyTo, answer));
-        BeBusy();
-    }
 
     private void HandleJournalFailed(JournalFailed failed)
     {
