@@ -3,13 +3,17 @@ namespace Pipeline.Models.Alarms;
 /// <summary>
 /// The alarm lifecycle as pure functions over an alarm's state: on-delay (k of the last n windows), off-delay with a
 /// lower clear threshold, severity from how far the score exceeds the threshold, acknowledgement, timed shelving and
-/// chattering. Each call returns the new state and the transitions it caused (none when nothing changed that a
-/// person must see).
+/// chattering; and, for sensors whose model watches levels, a raise on a level shift that the model must confirm.
+/// Each call returns the new state and the transitions it caused (none when nothing changed that a person must see).
 /// </summary>
 public static class AlarmPolicy
 {
-    /// <summary>The bookkeeping behind an anomaly alarm: the alarm, recent window outcomes, and its raise/clear times.</summary>
-    public sealed record Track(Alarm Alarm, IReadOnlyList<bool> Recent, int BelowClear, IReadOnlyList<long> Cycles)
+    /// <summary>
+    /// The bookkeeping behind an anomaly alarm: the alarm, recent window outcomes, and its raise/clear times.
+    /// <paramref name="Unconfirmed"/>: windows left for the model to confirm an alarm a level shift raised (0: none
+    /// waiting). <paramref name="Quiet"/>: windows in a row after which the alarm was not active.
+    /// </summary>
+    public sealed record Track(Alarm Alarm, IReadOnlyList<bool> Recent, int BelowClear, IReadOnlyList<long> Cycles, int Unconfirmed = 0, int Quiet = int.MaxValue)
     {
         public static Track Start(string sensorId, AlarmType type) => new(Alarm.Normal(sensorId, type), [], 0, []);
     }
@@ -19,8 +23,15 @@ public static class AlarmPolicy
         public Alarm Alarm => Track.Alarm;
     }
 
-    /// <summary>One scored window for an anomaly alarm.</summary>
-    public static Outcome OnScore(Track track, AlarmSettings settings, double score, double threshold, double clearThreshold, string? causeHint, long nowMs)
+    /// <summary>
+    /// One scored window for an anomaly alarm, with the level shift the sensor's watch saw at it, if any
+    /// (<see cref="Detection.LevelShiftWatch"/>). A shift raises the alarm at once — unless an alarm was active within the
+    /// watch's last <see cref="Detection.LevelShiftWatch.RecentRows"/> + <see cref="Detection.LevelShiftWatch.BaselineRows"/>
+    /// windows (its reference would hold the alarm's readings) — and the model's own on-delay must then be met within
+    /// <see cref="AlarmSettings.ShiftConfirmWindows"/> windows, or the alarm clears; once met, the alarm is the
+    /// model's and clears by its off-delay.
+    /// </summary>
+    public static Outcome OnScore(Track track, AlarmSettings settings, double score, double threshold, double clearThreshold, string? causeHint, long nowMs, Detection.LevelShift? shift = null)
     {
         ArgumentNullException.ThrowIfNull(track);
         ArgumentNullException.ThrowIfNull(settings);
@@ -31,6 +42,14 @@ public static class AlarmPolicy
         List<AlarmTransition> transitions = [];
         var severity = Severity(settings, score / threshold);
 
+        if (track.Unconfirmed > 0 && alarm.IsActive && CountAnomalous(recent) < settings.OnDelayAnomalous)
+        {
+            return track.Unconfirmed > 1
+                ? new Outcome(track with { Recent = recent, BelowClear = belowClear, Unconfirmed = track.Unconfirmed - 1, Quiet = 0 }, transitions)
+                : Unconfirmed(track with { Recent = recent, BelowClear = belowClear }, settings, nowMs);
+        }
+
+        track = track with { Unconfirmed = 0 };
         if (alarm.IsActive)
         {
             if (anomalous)
@@ -55,7 +74,7 @@ public static class AlarmPolicy
                 return Clear(track with { Recent = recent, BelowClear = belowClear }, alarm, nowMs, transitions);
             }
 
-            return new Outcome(track with { Alarm = alarm, Recent = recent, BelowClear = belowClear }, transitions);
+            return new Outcome(track with { Alarm = alarm, Recent = recent, BelowClear = belowClear, Quiet = 0 }, transitions);
         }
 
         var anomalousCount = CountAnomalous(recent);
@@ -65,7 +84,25 @@ public static class AlarmPolicy
                 $"score {score:0.###} above threshold {threshold:0.###} in {anomalousCount} of the last {recent.Length} windows", nowMs);
         }
 
-        return new Outcome(track with { Recent = recent, BelowClear = belowClear }, transitions);
+        if (shift is not null && settings.ShiftConfirmWindows > 0 && !alarm.IsShelvedAt(nowMs)
+            && track.Quiet >= Detection.LevelShiftWatch.RecentRows + Detection.LevelShiftWatch.BaselineRows)
+        {
+            var raised = Raise(track with { Recent = recent, BelowClear = belowClear }, settings, severity, score, shift.Describe(),
+                $"level shift: {shift.Describe()}; raised ahead of the model, whose on-delay must confirm it within {settings.ShiftConfirmWindows} windows", nowMs);
+            return raised with { Track = raised.Track with { Unconfirmed = settings.ShiftConfirmWindows } };
+        }
+
+        return new Outcome(track with { Recent = recent, BelowClear = belowClear, Quiet = track.Quiet == int.MaxValue ? int.MaxValue : track.Quiet + 1 }, transitions);
+    }
+
+    /// <summary>
+    /// A level shift's alarm that the model did not confirm in time clears. The model's own on-delay and off-delay go on
+    /// counting as they were: its windows were judged all along.
+    /// </summary>
+    private static Outcome Unconfirmed(Track track, AlarmSettings settings, long nowMs)
+    {
+        var cleared = Clear(track, track.Alarm with { Message = $"{track.Alarm.Message}; not confirmed by the model within {settings.ShiftConfirmWindows} windows" }, nowMs, []);
+        return cleared with { Track = cleared.Track with { Recent = track.Recent, BelowClear = track.BelowClear, Unconfirmed = 0 } };
     }
 
     /// <summary>
@@ -158,7 +195,7 @@ public static class AlarmPolicy
             transitions.Add(AlarmTransition.Chattering);
         }
 
-        return new Outcome(new Track(alarm, track.Recent, 0, cycles), transitions);
+        return new Outcome(track with { Alarm = alarm, BelowClear = 0, Cycles = cycles, Quiet = 0 }, transitions);
     }
 
     private static Outcome Clear(Track track, Alarm alarm, long nowMs, List<AlarmTransition> transitions)
@@ -172,7 +209,7 @@ public static class AlarmPolicy
             transitions.Add(AlarmTransition.Closed);
         }
 
-        return new Outcome(track with { Alarm = alarm, Recent = [], BelowClear = 0 }, transitions);
+        return new Outcome(track with { Alarm = alarm, Recent = [], BelowClear = 0, Quiet = 1 }, transitions);
     }
 
     private static AlarmSeverity Severity(AlarmSettings settings, double ratio) =>

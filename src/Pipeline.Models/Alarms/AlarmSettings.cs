@@ -21,6 +21,14 @@ public sealed class AlarmSettings : ISettingsGroup
     /// <summary>An anomaly clears below this fraction of the threshold (hysteresis). Default 0.75.</summary>
     public double ClearFraction { get; set; } = 0.75;
 
+    /// <summary>
+    /// A level shift (<see cref="Detection.LevelShiftWatch"/>; sensors of a model of one operating point) raises the
+    /// anomaly alarm at once; unless the model's own on-delay is met within this many windows, the alarm clears again
+    /// ("not confirmed by the model"). 0 turns the fast path off. Default 100, chosen on SKAB's valve1 by
+    /// cross-validation (docs/models.md).
+    /// </summary>
+    public int ShiftConfirmWindows { get; set; } = 100;
+
     /// <summary>Severity: medium from this many times the threshold, high from <see cref="HighRatio"/>. Default 2.</summary>
     public double MediumRatio { get; set; } = 2;
 
@@ -43,6 +51,7 @@ public sealed class AlarmSettings : ISettingsGroup
         SettingRules.Range($"{section}:OnDelayWindows", OnDelayWindows, 1, 1000)
             .Concat(SettingRules.Range($"{section}:OnDelayAnomalous", OnDelayAnomalous, 1, OnDelayWindows))
             .Concat(SettingRules.Range($"{section}:ClearWindows", ClearWindows, 1, 100_000))
+            .Concat(SettingRules.Range($"{section}:ShiftConfirmWindows", ShiftConfirmWindows, 0, 100_000))
             .Concat(SettingRules.Range($"{section}:ChatterCycles", ChatterCycles, 2, 1000))
             .Concat(SettingRules.Positive($"{section}:ChatterPeriod", ChatterPeriod))
             .Concat(SettingRules.When(ClearFraction is <= 0 or > 1, $"{section}:ClearFraction is {ClearFraction}; it must be in (0, 1]"))

@@ -96,7 +96,7 @@ public sealed class SensorAlarms
         }
 
         var hint = verdict.Anomalous ? CauseHint.Describe(verdict.Signals, verdict.PerSignal, verdict.Residual, verdict.Threshold) : null;
-        var outcome = AlarmPolicy.OnScore(Track(AlarmType.Anomaly), Settings, verdict.Score, verdict.Threshold, verdict.Threshold * Settings.ClearFraction, hint, verdict.EndTimestampMs);
+        var outcome = AlarmPolicy.OnScore(Track(AlarmType.Anomaly), Settings, verdict.Score, verdict.Threshold, verdict.Threshold * Settings.ClearFraction, hint, verdict.EndTimestampMs, verdict.Shift);
         return Next(outcome, verdict.EndTimestampMs, verdict.LastSequence);
     }
 

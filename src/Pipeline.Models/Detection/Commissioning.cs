@@ -41,7 +41,11 @@ public static class Commissioning
         var perSignal = new float[manifest.Signals.Length];
         var largest = scores.Max(s => calibration.Deviation(s, perSignal));
         var threshold = (float)(largest * rule.Margin);
-        return calibration with { Threshold = rule.AtLeastHeldOut ? Math.Max(threshold, normal.LargestDeviation) : threshold };
+        return calibration with
+        {
+            Threshold = rule.AtLeastHeldOut ? Math.Max(threshold, normal.LargestDeviation) : threshold,
+            Levels = rule.WatchesLevels ? LevelBaseline.Fit(table.Rows, [.. manifest.Signals.Select(s => !manifest.Drifting.Contains(s))]) : null,
+        };
     }
 
     /// <summary>

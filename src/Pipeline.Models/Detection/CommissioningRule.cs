@@ -28,13 +28,19 @@ public enum ScalerFit
 /// </param>
 /// <param name="Margin">The threshold: this times the largest deviation among the learning windows.</param>
 /// <param name="AtLeastHeldOut">Never below the largest deviation the model showed on its held-out normal windows.</param>
-public sealed record CommissioningRule(ScalerFit ScalerFit, double SpreadFloor, double SignificantOffset, double ModelSpread, double Margin, bool AtLeastHeldOut)
+/// <param name="WatchesLevels">
+/// The sensor's steady signals are watched for a step away from their level (<see cref="LevelShiftWatch"/>): for a
+/// model of one operating point a level that moves is news; for a pump that changes set point it is Tuesday.
+/// </param>
+public sealed record CommissioningRule(ScalerFit ScalerFit, double SpreadFloor, double SignificantOffset, double ModelSpread, double Margin, bool AtLeastHeldOut, bool WatchesLevels = false)
 {
     /// <summary>
     /// A model of one steady state (SKAB's test rig): the learning period shows that state, so the sensor's own centre
-    /// and spread are the best measure of it. Cross-validated on SKAB's valve1 (docs/models.md): λ 1, margin 1.
+    /// and spread are the best measure of it, and a steady signal that steps away from its level is a change worth an
+    /// alarm before the model's window has filled with it. Cross-validated on SKAB's valve1 (docs/models.md): λ 1,
+    /// margin 1, levels watched.
     /// </summary>
-    public static readonly CommissioningRule OneOperatingPoint = new(ScalerFit.Refit, SpreadFloor: 0.2, SignificantOffset: 0, ModelSpread: 1.0, Margin: 1.0, AtLeastHeldOut: false);
+    public static readonly CommissioningRule OneOperatingPoint = new(ScalerFit.Refit, SpreadFloor: 0.2, SignificantOffset: 0, ModelSpread: 1.0, Margin: 1.0, AtLeastHeldOut: false, WatchesLevels: true);
 
     /// <summary>
     /// A model of a pump moving between set-points, stops and starts: minutes of learning see one or two of them, so

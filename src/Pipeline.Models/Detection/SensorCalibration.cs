@@ -8,6 +8,8 @@ namespace Pipeline.Models.Detection;
 /// <item><paramref name="ResidualCentre"/>, <paramref name="ResidualSpread"/>: what each signal's window residual
 /// (mean of input minus reconstruction) normally is for this sensor, and how far it normally moves.</item>
 /// <item><paramref name="Threshold"/>: the deviation (<see cref="Deviation"/>) above which a window is anomalous.</item>
+/// <item><paramref name="Levels"/>: what its steady signals' levels normally do, for the level watch
+/// (<see cref="LevelShiftWatch"/>); null when its model does not watch levels, or the calibration predates the watch.</item>
 /// </list>
 /// </summary>
 public sealed record SensorCalibration(
@@ -19,7 +21,8 @@ public sealed record SensorCalibration(
     float[] ResidualSpread,
     float Threshold,
     int Readings,
-    DateTimeOffset CalibratedAt)
+    DateTimeOffset CalibratedAt,
+    LevelBaseline? Levels = null)
 {
     /// <summary>
     /// What a sensor is judged by while it learns: the model's scaler, its held-out windows' residual statistics and

@@ -16,6 +16,8 @@ namespace Pipeline.Models.Detection;
 public sealed class SensorDetector
 {
     private readonly List<float[]> _learned = [];
+    /// <summary>Only for a model that watches levels: its ring of readings is 1 KB a sensor that others need not carry.</summary>
+    private readonly LevelShiftWatch? _levels;
     private DriftTracker _tracker;
     private bool _fitting;
 
@@ -30,6 +32,7 @@ public sealed class SensorDetector
         Calibration = calibration is not null && calibration.ModelVersion == model.Version ? calibration : SensorCalibration.Provisional(sensorId, model);
         IsLearning = LearningRows > 0 && Calibration.Readings == 0;
         _tracker = Commissioning.Tracker(Model.Manifest with { Scaler = new ModelManifest.ScalerSection(Calibration.Mean, Calibration.Std) });
+        _levels = CommissioningRule.For(model.Manifest).WatchesLevels ? new LevelShiftWatch(model.Manifest.Signals.Length) : null;
     }
 
     public string SensorId { get; }
@@ -50,15 +53,20 @@ public sealed class SensorDetector
     /// The window's values as the model should see them — raw, the drifting signals' shift taken off, rescaled to the
     /// model's scaler — with the calibration it is to be judged by (the one in place now, whenever its score comes).
     /// In place: a window is its own copy of the buffer (<see cref="WindowBuffer.Snapshot"/>), made to be prepared
-    /// once, so its values are the model's from here on; copying them again cost every reading ~1 KB.
+    /// once, so its values are the model's from here on; copying them again cost every reading ~1 KB. A judged window
+    /// also carries the level shift its newest reading completes, if the calibration watches levels.
     /// </summary>
     public PreparedWindow Prepare(SensorWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
         var values = window.Values;
+        var width = Model.Manifest.Signals.Length;
+        var shift = !IsLearning && Calibration.Levels is { } levels && _levels is not null
+            ? _levels.Examine(values.AsSpan(values.Length - width, width), levels, Model.Manifest.Signals)
+            : null;
         _tracker.TakeOff(values);
         Calibration.Rescale(values, Model.Manifest.Scaler);
-        return new PreparedWindow(window, values, Calibration, IsLearning);
+        return new PreparedWindow(window, values, Calibration, IsLearning, shift);
     }
 
     /// <summary>
@@ -70,6 +78,7 @@ public sealed class SensorDetector
     {
         ArgumentNullException.ThrowIfNull(row);
         _tracker.Observe(row);
+        _levels?.Observe(row);
         if (!IsLearning)
         {
             return null;
@@ -134,12 +143,13 @@ public sealed class SensorDetector
         return new Verdict(
             window.SensorId, window.FirstSequence, window.LastSequence, window.StartTimestampMs, window.EndTimestampMs,
             deviation, perSignal, signals as string[] ?? [.. signals], calibration.Threshold, deviation > calibration.Threshold, calibration.ModelVersion,
-            score.Residual, prepared.Learning);
+            score.Residual, prepared.Learning, Shift: prepared.Shift);
     }
 }
 
 /// <summary>
 /// A window ready for the model: <paramref name="Values"/> in the model's input space (the window's own values,
-/// converted), and the calibration (and learning state) its score is to be judged by.
+/// converted), the calibration (and learning state) its score is to be judged by, and the level shift its newest
+/// reading completed (<see cref="LevelShiftWatch"/>), if any.
 /// </summary>
-public sealed record PreparedWindow(SensorWindow Window, float[] Values, SensorCalibration Calibration, bool Learning);
+public sealed record PreparedWindow(SensorWindow Window, float[] Values, SensorCalibration Calibration, bool Learning, LevelShift? Shift = null);

@@ -120,7 +120,15 @@ internal static class PostgresSchema
             PRIMARY KEY (sensor_id, model_version)
         );
         """,
+
+        // 2: as SQLite's 8 — the level watch's baseline beside a calibration ('[]': none).
+        """
+        ALTER TABLE sensor_calibrations ADD COLUMN level_mean text NOT NULL DEFAULT '[]';
+        ALTER TABLE sensor_calibrations ADD COLUMN level_spread text NOT NULL DEFAULT '[]';
+        """,
     ];
+
+    public static int Version => Migrations.Length;
 
     public static void Migrate(NpgsqlConnection connection)
     {

@@ -162,6 +162,14 @@ internal static class SqliteSchema
         ALTER TABLE alarms ADD COLUMN signal TEXT;
         ALTER TABLE verdicts ADD COLUMN alarm INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 8: the level watch (#14): a calibration of a model of one operating point keeps what its steady signals'
+        // levels normally do ('[]': none — a calibration from before, which goes on without the watch until the sensor
+        // is recommissioned).
+        """
+        ALTER TABLE sensor_calibrations ADD COLUMN level_mean TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE sensor_calibrations ADD COLUMN level_spread TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     public static int Version => Migrations.Length;

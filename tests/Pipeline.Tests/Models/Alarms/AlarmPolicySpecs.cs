@@ -1,4 +1,5 @@
 using Pipeline.Models.Alarms;
+using Pipeline.Models.Detection;
 
 namespace Pipeline.Tests.Models.Alarms;
 
@@ -150,5 +151,82 @@ public sealed class AlarmPolicySpecs
         Assert.Empty(repeat.Transitions);
         Assert.Equal([AlarmTransition.Cleared], cleared.Transitions);
         Assert.Equal("esp32-01/offline", cleared.Alarm.Id);
+    }
+
+    private static readonly LevelShift FlowFell = new("flow", -7.5f);
+
+    /// <summary>Scores one window a second apart, with a level shift at the windows whose index is in <paramref name="shiftsAt"/>.</summary>
+    private static (AlarmPolicy.Outcome Last, List<AlarmTransition> Transitions) FeedShifts(AlarmSettings settings, AlarmPolicy.Track track, double[] scores, params int[] shiftsAt)
+    {
+        var transitions = new List<AlarmTransition>();
+        AlarmPolicy.Outcome outcome = new(track, []);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            outcome = AlarmPolicy.OnScore(outcome.Track, settings, scores[i], Threshold, Clear, "hint: x", (i + 1) * 1000L, shiftsAt.Contains(i) ? FlowFell : null);
+            transitions.AddRange(outcome.Transitions);
+        }
+
+        return (outcome, transitions);
+    }
+
+    private static readonly AlarmSettings ShiftSettings = new() { OnDelayAnomalous = 3, OnDelayWindows = 3, ClearWindows = 4, ShiftConfirmWindows = 5 };
+
+    [Fact]
+    public void Should_raise_at_a_level_shift_at_once_and_hand_the_alarm_to_the_model_when_its_on_delay_is_met()
+    {
+        var (raised, atShift) = FeedShifts(ShiftSettings, Fresh(), [0.2], shiftsAt: 0);
+        var (confirmed, meanwhile) = FeedShifts(ShiftSettings, raised.Track, [0.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5]); // 7 windows > 5: confirmed at the 4th
+        var (cleared, after) = FeedShifts(ShiftSettings, confirmed.Track, [0.5, 0.5, 0.5, 0.5]);
+
+        Assert.Equal([AlarmTransition.Raised], atShift);
+        Assert.Equal(AlarmState.ActiveUnacknowledged, raised.Alarm.State);
+        Assert.Equal("flow fell 7.5 x its usual change within 10 readings", raised.Alarm.CauseHint);
+        Assert.Contains("level shift", raised.Alarm.Message, StringComparison.Ordinal);
+        Assert.Empty(meanwhile);
+        Assert.Equal(AlarmState.ActiveUnacknowledged, confirmed.Alarm.State);
+        Assert.Equal([AlarmTransition.Cleared], after); // by the model's off-delay, once confirmed
+    }
+
+    [Fact]
+    public void Should_clear_a_level_shift_the_model_does_not_confirm_in_time_and_keep_counting_its_on_delay()
+    {
+        var (raised, _) = FeedShifts(ShiftSettings, Fresh(), [0.2], shiftsAt: 0);
+        var (waiting, none) = FeedShifts(ShiftSettings, raised.Track, [0.2, 0.2, 0.2, 1.5]);
+        var (unconfirmed, cleared) = FeedShifts(ShiftSettings, waiting.Track, [1.5]); // the 5th window after the shift
+        var (model, raisedAgain) = FeedShifts(ShiftSettings, unconfirmed.Track, [1.5]);
+
+        Assert.Empty(none);
+        Assert.Equal([AlarmTransition.Cleared], cleared);
+        Assert.Contains("not confirmed by the model within 5 windows", unconfirmed.Alarm.Message, StringComparison.Ordinal);
+        Assert.Equal([AlarmTransition.Raised], raisedAgain); // the model's own on-delay went on counting: 3 of 3 now
+        Assert.Equal(AlarmState.ActiveUnacknowledged, model.Alarm.State);
+    }
+
+    [Fact]
+    public void Should_not_raise_at_a_level_shift_while_the_watch_still_sees_the_last_alarm()
+    {
+        var quietAfter = LevelShiftWatch.RecentRows + LevelShiftWatch.BaselineRows;
+        var (cleared, _) = FeedShifts(ShiftSettings, Fresh(), [1.5, 1.5, 1.5, 0.5, 0.5, 0.5, 0.5]);
+        var soon = Enumerable.Repeat(0.2, quietAfter - 1).ToArray();
+        var (tooSoon, none) = FeedShifts(ShiftSettings, cleared.Track, soon, shiftsAt: quietAfter - 2);
+        var (later, raised) = FeedShifts(ShiftSettings, tooSoon.Track, [0.2], shiftsAt: 0);
+
+        Assert.Equal(AlarmState.ClearedUnacknowledged, cleared.Alarm.State);
+        Assert.Empty(none);
+        Assert.Equal([AlarmTransition.Raised], raised);
+        Assert.True(later.Alarm.IsActive);
+    }
+
+    [Fact]
+    public void Should_ignore_level_shifts_when_the_fast_path_is_off()
+    {
+        var off = new AlarmSettings { OnDelayAnomalous = 3, OnDelayWindows = 3, ShiftConfirmWindows = 0 };
+
+        var (last, transitions) = FeedShifts(off, Fresh(), [0.2, 0.2], shiftsAt: 0);
+
+        Assert.Empty(transitions);
+        Assert.False(last.Alarm.IsActive);
+        Assert.Empty(off.Problems("Pipeline:Alarms"));
+        Assert.Contains(new AlarmSettings { ShiftConfirmWindows = -1 }.Problems("Pipeline:Alarms"), p => p.Contains("ShiftConfirmWindows", StringComparison.Ordinal));
     }
 }

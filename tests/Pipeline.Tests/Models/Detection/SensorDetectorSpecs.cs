@@ -66,6 +66,37 @@ public sealed class SensorDetectorSpecs
     }
 
     [Fact]
+    public void Should_carry_the_level_shift_a_leak_completes_on_its_window_when_its_model_is_of_one_operating_point()
+    {
+        var manifest = Bundle.Value.Manifest;
+        var steady = new ModelBundle(manifest with { Normal = manifest.NormalOrAssumed with { OperatingPoints = ModelManifest.OneOperatingPoint } }, Bundle.Value.Weights);
+        var several = new ModelBundle(manifest with { Normal = manifest.NormalOrAssumed with { OperatingPoints = ModelManifest.SeveralOperatingPoints } }, Bundle.Value.Weights);
+        var table = SyntheticPump.Normal(600, seed: 4, leakFrom: 500);
+
+        var (watched, shifts) = Shifts(steady, table);
+        var (unwatched, none) = Shifts(several, table);
+
+        Assert.NotNull(watched.Levels);
+        Assert.NotEmpty(shifts);
+        Assert.InRange(shifts[0].Row, 500, 500 + LevelShiftWatch.RecentRows - 1); // within seconds, not a window later
+        Assert.Contains(shifts[0].Shift.Signal, new[] { "pressure", "flow" });
+        Assert.All(shifts, s => Assert.True(s.Row >= 500)); // the demand's swings in normal operation are not shifts
+        Assert.Null(unwatched.Levels);
+        Assert.Empty(none);
+    }
+
+    /// <summary>Learns on the first 400 rows, calibrates, judges the rest; the calibration and the rows whose window carried a shift.</summary>
+    private static (SensorCalibration Calibration, List<(int Row, LevelShift Shift)> Shifts) Shifts(ModelBundle model, Pipeline.Models.Data.SignalTable table)
+    {
+        var detector = new SensorDetector("esp32-01", model, learningReadings: 400);
+        var (_, learned) = Feed(detector, table.Slice(0, 400));
+        var calibration = Commissioning.Calibrate("esp32-01", model, learned!, DateTimeOffset.UnixEpoch);
+        detector.Calibrate(calibration);
+        var (judged, _) = Feed(detector, table, from: 400);
+        return (calibration, [.. judged.Where(p => p.Shift is not null).Select(p => ((int)p.Window.LastSequence, p.Shift!))]);
+    }
+
+    [Fact]
     public void Should_not_learn_when_learning_is_off_and_judge_by_the_models_own_calibration()
     {
         var detector = new SensorDetector("esp32-01", Bundle.Value, learningReadings: 0);

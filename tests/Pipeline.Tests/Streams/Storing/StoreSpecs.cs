@@ -266,5 +266,21 @@ public abstract class StoreSpecs : IDisposable
         Assert.Equal(2, deleted); // both models' calibrations of esp32-01
         Assert.Null(await store.Calibrations.LoadCalibrationAsync("esp32-01", "default@1", default));
         Assert.Equal(["esp32-02"], (await store.Calibrations.LoadCalibrationsAsync("default@1", default)).Select(c => c.SensorId));
+        Assert.Null(loaded[0].Levels); // a model that does not watch levels
+    }
+
+    [Fact]
+    public async Task Should_keep_the_level_watchs_baseline_with_a_calibration()
+    {
+        using var store = Open();
+        var levels = new LevelBaseline([31.5f, 20f], [0.12f, 0f]);
+        var calibration = new SensorCalibration("esp32-01", "skab@1", [1.5f, 20f], [0.25f, 0.5f], [0.01f, -0.02f], [0.1f, 0.2f], 12.5f, 400,
+            DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000), levels);
+
+        await store.Calibrations.SaveCalibrationAsync(calibration, default);
+        var loaded = await store.Calibrations.LoadCalibrationAsync("esp32-01", "skab@1", default);
+
+        Assert.Equal(levels.Level, loaded!.Levels!.Level);
+        Assert.Equal(levels.Spread, loaded.Levels.Spread);
     }
 }
