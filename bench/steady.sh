@@ -2,8 +2,9 @@
 # A node at a steady offered load for minutes — past every sensor's learning period and calibration, as a pump station
 # runs it — through a real Mosquitto with our generated mTLS config. Every 10 s it prints the node's CPU (% of one
 # core), readings stored, CPU and bytes allocated per stored reading, Mosquitto's CPU, the node's RSS and managed heap
-# (after the last GC), and the readings received but not yet acknowledged. bench/e2e.sh measures a fresh node for
-# 30 s; this is the long run after it. See bench/README.md ("A node at a steady 1,000 readings/s").
+# (after the last GC), and the readings received but not yet acknowledged; at the end, what kind of memory the RSS
+# is (anonymous, files, shared). bench/e2e.sh measures a fresh node for 30 s; this is the long run after it. See
+# bench/README.md ("A node at a steady 1,000 readings/s").
 #
 #   bench/steady.sh [--seconds 120] [--devices 100] [--rate 10] [--snapshot-persistence] [--pipeline PATH] [--keep]
 #   --snapshot-persistence: Mosquitto saves every 60 s (`pipeline broker config --snapshot-persistence`) instead of
@@ -84,4 +85,9 @@ while kill -0 "$publisher" 2>/dev/null || [ "$count" -lt $(( seconds * rate * de
     break
   fi
 done
+# What kind of memory the RSS is: file pages (the libraries' and assemblies' code, clean; the kernel can drop them under
+# pressure and read them again) are not the node's to give back; anonymous and shared (the runtime's type data and
+# compiled code, double-mapped through a memfd) are.
+awk '/^RssAnon|^RssFile|^RssShmem/ {kb[$1] = $2} /^VmRSS/ {rss = $2}
+  END {printf "node memory at the end: RSS %.0f MB = anonymous %.0f + files %.0f + shared %.0f MB\n", rss / 1024, kb["RssAnon:"] / 1024, kb["RssFile:"] / 1024, kb["RssShmem:"] / 1024}' "/proc/$node/status"
 echo "stored $(stored) of $(( seconds * rate * devices )) readings"

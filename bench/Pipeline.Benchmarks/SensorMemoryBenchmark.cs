@@ -23,7 +23,8 @@ namespace Pipeline.Benchmarks;
 /// Memory per sensor: N sensor actors in the sharded region of a one-node cluster (as the node runs them), each sent
 /// <c>--readings</c> readings (by default 400: past the pulsation watches' learning, as a sensor in operation; the
 /// window's length: a sensor's first full window) judged by the shipped model (the detector's learning off), measured
-/// as managed heap and RSS growth over the same process with the region empty.
+/// as managed heap and RSS growth over the same process with the region empty; then (<c>--settle</c>, default 60 s)
+/// the fleet in operation, every sensor one reading a second, and the RSS the process holds then.
 /// </summary>
 internal static class SensorMemoryBenchmark
 {
@@ -35,9 +36,10 @@ internal static class SensorMemoryBenchmark
         var model = ModelBundle.Load("models/default");
         var window = Option(args, "--window", model.Manifest.Window);
         var perSensor = Option(args, "--readings", 400);
+        var settle = Option(args, "--settle", 60);
         // Every sensor reads one simulated pump in normal operation (a fleet in operation has no alarms up): made once,
         // before the baseline is taken, so it is not counted as the sensors'.
-        var normal = new PumpSimulator("bench", seed: 1, setPointChanges: false).Record(perSensor * 2); // dropouts leave seconds out
+        var normal = new PumpSimulator("bench", seed: 1, setPointChanges: false).Record((perSensor + settle) * 2); // dropouts leave seconds out
         var models = new ModelCatalog(new ModelBundle(model.Manifest with { Window = window }, model.Weights));
         var spec = new WindowSpec(window, model.Manifest.Signals);
 
@@ -69,13 +71,7 @@ internal static class SensorMemoryBenchmark
         // ask measured 600-830 MB more RSS: 200,000 windows in flight at once, the garbage collector's high-water mark.)
         for (var seq = 1; seq <= perSensor; seq++)
         {
-            var asks = new Task[count];
-            for (var i = 0; i < count; i++)
-            {
-                asks[i] = Record(region, $"sensor-{i:D5}", normal, seq);
-            }
-
-            await Task.WhenAll(asks);
+            await Wave(region, count, normal, seq);
         }
 
         clock.Stop();
@@ -89,6 +85,32 @@ internal static class SensorMemoryBenchmark
             RSS growth              {(rssAfter - rssBefore) / 1048576.0:F1} MiB = {(rssAfter - rssBefore) / (double)count:N0} bytes per sensor
             RSS total               {rssAfter / 1048576.0:F1} MiB  ({backend} backend, {(GCSettings.IsServerGC ? "server" : "workstation")} GC)
             """));
+        if (settle > 0)
+        {
+            // The load is a burst, and what the collector holds right after a burst is its high-water mark. A fleet in
+            // operation reports at its sampling period: every sensor one reading a second, scored, while the collector
+            // runs as it does in a node (no forced collection) — the RSS at the end is what such a node holds.
+            Console.WriteLine($"in operation: {count:N0} sensors x 1 reading/s for {settle} s");
+            var operation = Stopwatch.StartNew();
+            for (var second = 1; second <= settle; second++)
+            {
+                await Wave(region, count, normal, perSensor + second);
+                if (second % 10 == 0 || second == settle)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {second,3} s  RSS {Rss() / 1048576.0:F1} MiB"));
+                }
+
+                var due = TimeSpan.FromSeconds(second) - operation.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RSS in operation       {Rss() / 1048576.0:F1} MiB after {settle} s ({(operation.Elapsed.TotalSeconds > settle * 1.1 ? "the node fell behind 1 reading/s per sensor" : "kept up")})"));
+        }
+
         // What the collector keeps beyond the live data is policy, not the sensors': an aggressive collection returns
         // what it can to the system, which gives the floor a running node's RSS cannot go below.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -102,6 +124,18 @@ internal static class SensorMemoryBenchmark
 
         await host.StopAsync();
         return 0;
+    }
+
+    /// <summary>One reading to every sensor, each asked in turn: a fleet reporting in step.</summary>
+    private static Task Wave(IActorRef region, int count, SignalTable pump, int seq)
+    {
+        var asks = new Task[count];
+        for (var i = 0; i < count; i++)
+        {
+            asks[i] = Record(region, $"sensor-{i:D5}", pump, seq);
+        }
+
+        return Task.WhenAll(asks);
     }
 
     /// <summary>The pump's reading number <paramref name="seq"/> (from 1), as the sensor's.</summary>
