@@ -32,13 +32,17 @@ internal static class FleetDetection
         var offset = Option(args, "--offset");
         // --on-delay K/N: raise when K of the last N windows are anomalous (the node's default: 10/10).
         var onDelay = (Option(args, "--on-delay") ?? "10/10").Split('/').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        var alarmSettings = new Pipeline.Models.Alarms.AlarmSettings { OnDelayAnomalous = onDelay[0], OnDelayWindows = onDelay[1] };
+        // --steady: pumps that keep their set point (no changes, starts or stops): what a model of one operating point is for.
+        var steady = args.Contains("--steady");
+        // --shift-confirm N: the level watch's confirmation windows (0: off; it only acts for a model of one operating point).
+        var shiftConfirm = int.Parse(Option(args, "--shift-confirm") ?? "100", CultureInfo.InvariantCulture);
+        var alarmSettings = new Pipeline.Models.Alarms.AlarmSettings { OnDelayAnomalous = onDelay[0], OnDelayWindows = onDelay[1], ShiftConfirmWindows = shiftConfirm };
         var evaluator = new StreamingEvaluator(model, EvaluationProtocol.Skab, alarmSettings);
-        Console.WriteLine($"model {model.Version} ({model.Manifest.NormalOrAssumed.OperatingPoints} operating points), learning {StreamingEvaluator.SkabLearningRows} readings, on-delay {onDelay[0]} of {onDelay[1]}, offset {offset ?? "none"}");
+        Console.WriteLine($"model {model.Version} ({model.Manifest.NormalOrAssumed.OperatingPoints} operating points), learning {StreamingEvaluator.SkabLearningRows} readings, on-delay {onDelay[0]} of {onDelay[1]}, level shifts confirmed within {shiftConfirm} windows, offset {offset ?? "none"}, pumps {(steady ? "steady" : "changing set point")}");
 
         var clock = Stopwatch.StartNew();
         var alarms = Enumerable.Range(first, pumps).AsParallel()
-            .Select(seed => Raised(evaluator.Evaluate("normal", Offset(new PumpSimulator("p", seed).Record(3600), offset))))
+            .Select(seed => Raised(evaluator.Evaluate("normal", Offset(new PumpSimulator("p", seed, setPointChanges: !steady).Record(3600), offset))))
             .ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"normal operation: {alarms.Sum()} anomaly alarm(s) in {pumps} pump-hours (seeds {first}-{first + pumps - 1}; pumps with any: {alarms.Count(a => a > 0)}) [{clock.Elapsed.TotalSeconds:F0} s]"));
@@ -48,7 +52,7 @@ internal static class FleetDetection
             var runs = Enumerable.Range(1, faultRuns).AsParallel().AsOrdered().Select(seed =>
             {
                 var fault = new FaultSpec(kind, "p", FaultStart, FaultLength);
-                var table = Offset(new PumpSimulator("p", first + pumps + seed, [fault]).Record((int)(FaultStart + FaultLength).TotalSeconds + 300), offset);
+                var table = Offset(new PumpSimulator("p", first + pumps + seed, [fault], setPointChanges: !steady).Record((int)(FaultStart + FaultLength).TotalSeconds + 300), offset);
                 var start = (int)FaultStart.TotalSeconds;
                 var flagged = evaluator.Evaluate("fault", table).FirstOrDefault(p => p.Flag && p.Row >= start && p.Row < start + FaultLength.TotalSeconds);
                 var health = HealthFlag(table, start, start + (int)FaultLength.TotalSeconds);
