@@ -143,7 +143,7 @@ internal static class ModelCommands
             var evaluator = new StreamingEvaluator(bundle, skab ? EvaluationProtocol.Skab : EvaluationProtocol.Plain);
             var rule = CommissioningRule.For(bundle.Manifest);
             Console.WriteLine(skab
-                ? $"Each file's first {StreamingEvaluator.SkabLearningRows} rows are the learning period ({bundle.Manifest.NormalOrAssumed.OperatingPoints} operating point(s): scaler {rule.ScalerFit}); drifting signals followed: {Drifting(bundle.Manifest)}"
+                ? $"Each file's first {StreamingEvaluator.SkabLearningRows} rows are the learning period ({bundle.Manifest.NormalOrAssumed.OperatingPoints} operating point(s): scaler {rule.ScalerFit}{(rule.WatchesLevels ? "; levels watched" : string.Empty)}); drifting signals followed: {Drifting(bundle.Manifest)}"
                 : "No learning period: judged by the model's own calibration");
 
             var all = new List<Prediction>();
