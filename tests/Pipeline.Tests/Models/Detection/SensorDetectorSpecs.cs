@@ -85,6 +85,24 @@ public sealed class SensorDetectorSpecs
         Assert.Empty(none);
     }
 
+    [Fact]
+    public void Should_watch_levels_again_after_a_restart_once_it_has_seen_the_watchs_readings_anew()
+    {
+        var manifest = Bundle.Value.Manifest;
+        var steady = new ModelBundle(manifest with { Normal = manifest.NormalOrAssumed with { OperatingPoints = ModelManifest.OneOperatingPoint } }, Bundle.Value.Weights);
+        var table = SyntheticPump.Normal(600, seed: 4, leakFrom: 500);
+        var (stored, _) = Shifts(steady, table);
+
+        // A restarted sensor: its stored calibration, and only the readings from 420 on (nothing of the watch's ring survives).
+        var restarted = new SensorDetector("esp32-01", steady, learningReadings: 400, stored);
+        var (judged, learned) = Feed(restarted, table.Slice(420, 180));
+        var shifts = judged.Where(p => p.Shift is not null).Select(p => p.Window.LastSequence + 420).ToList();
+
+        Assert.Null(learned);
+        Assert.NotEmpty(shifts);
+        Assert.InRange(shifts[0], 500, 500 + LevelShiftWatch.RecentRows - 1);
+    }
+
     /// <summary>Learns on the first 400 rows, calibrates, judges the rest; the calibration and the rows whose window carried a shift.</summary>
     private static (SensorCalibration Calibration, List<(int Row, LevelShift Shift)> Shifts) Shifts(ModelBundle model, Pipeline.Models.Data.SignalTable table)
     {
