@@ -221,8 +221,10 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         AwaitCondition(() => _node.Journal().Count == 1, TimeSpan.FromSeconds(5));
         Record(sensor, Sample(2));
 
-        Assert.Equal(["esp32-01/offline raised", "esp32-01/offline cleared"], _node.Journal());
-        Assert.Equal([AlarmTransition.Raised, AlarmTransition.Cleared], _node.Published.Changes.Select(c => c.Transition)); // published once journalled
+        // Only the first two: on a loaded machine 300 ms of silence after reading 2 can pass before these lines run, and
+        // then the sensor is rightly offline again (a fresh-clone run saw a third entry, "raised", once).
+        Assert.Equal(["esp32-01/offline raised", "esp32-01/offline cleared"], _node.Journal().Take(2));
+        Assert.Equal([AlarmTransition.Raised, AlarmTransition.Cleared], _node.Published.Changes.Take(2).Select(c => c.Transition)); // published once journalled
     }
 
     [Fact]
