@@ -26,8 +26,8 @@ public static class AlarmPolicy
     /// <summary>
     /// One scored window for an anomaly alarm, with the level shift the sensor's watch saw at it, if any
     /// (<see cref="Detection.LevelShiftWatch"/>). A shift raises the alarm at once — unless an alarm was active within the
-    /// watch's last <see cref="Detection.LevelShiftWatch.RecentRows"/> + <see cref="Detection.LevelShiftWatch.BaselineRows"/>
-    /// windows (its reference would hold the alarm's readings) — and the model's own on-delay must then be met within
+    /// watch's last <see cref="Detection.LevelShiftWatch.Span"/> windows (its reference would hold the alarm's
+    /// readings) — and the model's own on-delay must then be met within
     /// <see cref="AlarmSettings.ShiftConfirmWindows"/> windows, or the alarm clears; once met, the alarm is the
     /// model's and clears by its off-delay.
     /// </summary>
@@ -85,7 +85,7 @@ public static class AlarmPolicy
         }
 
         if (shift is not null && settings.ShiftConfirmWindows > 0 && !alarm.IsShelvedAt(nowMs)
-            && track.Quiet >= Detection.LevelShiftWatch.RecentRows + Detection.LevelShiftWatch.BaselineRows)
+            && track.Quiet >= Detection.LevelShiftWatch.Span)
         {
             var raised = Raise(track with { Recent = recent, BelowClear = belowClear }, settings, severity, score, shift.Describe(),
                 $"level shift: {shift.Describe()}; raised ahead of the model, whose on-delay must confirm it within {settings.ShiftConfirmWindows} windows", nowMs);

@@ -16,10 +16,23 @@ public sealed record LevelBaseline(float[] Level, float[] Spread)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(watched);
-        const int span = LevelShiftWatch.RecentRows + LevelShiftWatch.BaselineRows;
-        if (rows.Count < span + 1)
+        if (rows.Count < LevelShiftWatch.Span + 1)
         {
             return null;
+        }
+
+        // The same means the watch compares, row by row, as it will compare them.
+        var watch = new LevelShiftWatch(watched.Count);
+        var changes = Enumerable.Range(0, watched.Count).Select(_ => new List<double>()).ToArray();
+        foreach (var row in rows)
+        {
+            for (var f = 0; f < watched.Count && watch.IsReady; f++)
+            {
+                var (recent, reference) = watch.Means(f, row[f]);
+                changes[f].Add(recent - reference);
+            }
+
+            watch.Observe(row);
         }
 
         var level = new float[watched.Count];
@@ -32,11 +45,8 @@ public sealed record LevelBaseline(float[] Level, float[] Spread)
                 continue;
             }
 
-            var changes = Enumerable.Range(span - 1, rows.Count - span + 1)
-                .Select(t => LevelShiftWatch.Change(rows, t, f))
-                .ToList();
-            var mean = changes.Average();
-            var measured = (float)Math.Sqrt(changes.Sum(c => (c - mean) * (c - mean)) / changes.Count);
+            var mean = changes[f].Average();
+            var measured = (float)Math.Sqrt(changes[f].Sum(c => (c - mean) * (c - mean)) / changes[f].Count);
             spread[f] = float.IsFinite(measured) && float.IsFinite(level[f]) ? measured : 0;
         }
 
@@ -69,7 +79,10 @@ public sealed class LevelShiftWatch
     /// </summary>
     public const double Factor = 6;
 
-    private const int Held = RecentRows + BaselineRows - 1;
+    /// <summary>The readings one comparison looks at: <see cref="RecentRows"/> + <see cref="BaselineRows"/>.</summary>
+    public const int Span = RecentRows + BaselineRows;
+
+    private const int Held = Span - 1;
 
     private readonly int _width;
     private readonly float[] _rows;
@@ -99,7 +112,7 @@ public sealed class LevelShiftWatch
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(signals);
-        if (_count < Held || baseline.Level.Length < _width || baseline.Spread.Length < _width)
+        if (!IsReady || baseline.Level.Length < _width || baseline.Spread.Length < _width)
         {
             return null;
         }
@@ -112,23 +125,7 @@ public sealed class LevelShiftWatch
                 continue;
             }
 
-            var recentSum = (double)newest[f];
-            var referenceSum = 0.0;
-            for (var back = 1; back < Held + 1; back++)
-            {
-                var value = _rows[(((_next - back + Held) % Held) * _width) + f];
-                if (back < RecentRows)
-                {
-                    recentSum += value;
-                }
-                else
-                {
-                    referenceSum += value;
-                }
-            }
-
-            var recent = recentSum / RecentRows;
-            var reference = referenceSum / BaselineRows;
+            var (recent, reference) = Means(f, newest[f]);
             var change = recent - reference;
             var size = change / baseline.Spread[f];
             var away = Math.Abs(recent - baseline.Level[f]) > Math.Abs(reference - baseline.Level[f]);
@@ -141,26 +138,30 @@ public sealed class LevelShiftWatch
         return largest;
     }
 
+    /// <summary>Whether a whole comparison's readings but the newest are known.</summary>
+    internal bool IsReady => _count == Held;
+
     /// <summary>
-    /// Signal <paramref name="f"/>'s mean over the <see cref="RecentRows"/> rows up to row <paramref name="t"/> minus its
-    /// mean over the <see cref="BaselineRows"/> before them.
+    /// Signal <paramref name="f"/>'s mean over its newest <see cref="RecentRows"/> readings, <paramref name="newest"/>
+    /// the last of them, and over the <see cref="BaselineRows"/> before them (when <see cref="IsReady"/>).
     /// </summary>
-    internal static double Change(IReadOnlyList<float[]> rows, int t, int f)
+    internal (double Recent, double Reference) Means(int f, float newest)
     {
-        var (recent, reference) = (0.0, 0.0);
-        for (var back = 0; back < RecentRows + BaselineRows; back++)
+        var (recent, reference) = ((double)newest, 0.0);
+        for (var back = 1; back < Span; back++)
         {
+            var value = _rows[(((_next - back + Held) % Held) * _width) + f];
             if (back < RecentRows)
             {
-                recent += rows[t - back][f];
+                recent += value;
             }
             else
             {
-                reference += rows[t - back][f];
+                reference += value;
             }
         }
 
-        return (recent / RecentRows) - (reference / BaselineRows);
+        return (recent / RecentRows, reference / BaselineRows);
     }
 }
 
