@@ -22,11 +22,17 @@ public static class Detectors
         return backend switch
         {
             "auto" or "portable" => new PortableDetector(bundle),
-            "torchsharp" when TorchSharp.Value.Available => new TorchSharpDetector(bundle),
+            "torchsharp" when TorchSharp.Value.Available => CreateTorchSharp(bundle),
             "torchsharp" => throw new ModelBundleException($"backend 'torchsharp' was asked for, but libtorch cannot load here: {TorchSharp.Value.Reason}"),
             _ => throw new ArgumentException($"unknown backend '{backend}'; use auto, torchsharp or portable"),
         };
     }
+
+    // Kept out of Create: compiling a method that names TorchSharpDetector loads TorchSharp.dll, which a node scoring
+    // with the portable pass then carries for nothing (about 1 MB of its RSS, bench/README.md).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Its signature must not name TorchSharpDetector either.")]
+    private static IWindowScorer CreateTorchSharp(ModelBundle bundle) => new TorchSharpDetector(bundle);
 
     private static (bool, string?) Probe()
     {
