@@ -141,11 +141,11 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
 
     private static float[]? Misfit(IReadOnlyList<float[]> windows, int size)
     {
-        foreach (var window in windows)
+        for (var i = 0; i < windows.Count; i++) // not foreach: an interface's enumerator is an allocation per request
         {
-            if (window.Length != size)
+            if (windows[i].Length != size)
             {
-                return window;
+                return windows[i];
             }
         }
 

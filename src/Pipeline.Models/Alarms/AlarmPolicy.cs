@@ -39,13 +39,13 @@ public static class AlarmPolicy
         var recent = Shift(track.Recent, anomalous, settings.OnDelayWindows);
         var belowClear = score < clearThreshold ? track.BelowClear + 1 : 0;
         var alarm = track.Alarm;
-        List<AlarmTransition> transitions = [];
+        var updated = false; // the only transition of an active alarm short of clearing
         var severity = Severity(settings, score / threshold);
 
         if (track.Unconfirmed > 0 && alarm.IsActive && CountAnomalous(recent) < settings.OnDelayAnomalous)
         {
             return track.Unconfirmed > 1
-                ? new Outcome(track with { Recent = recent, BelowClear = belowClear, Unconfirmed = track.Unconfirmed - 1, Quiet = 0 }, transitions)
+                ? new Outcome(track with { Recent = recent, BelowClear = belowClear, Unconfirmed = track.Unconfirmed - 1, Quiet = 0 }, [])
                 : Unconfirmed(track with { Recent = recent, BelowClear = belowClear }, settings, nowMs);
         }
 
@@ -63,18 +63,15 @@ public static class AlarmPolicy
                     CauseHint = score >= alarm.PeakScore ? causeHint ?? alarm.CauseHint : alarm.CauseHint,
                     PeakScore = Math.Max(alarm.PeakScore, score),
                 };
-                if (alarm.Severity != track.Alarm.Severity)
-                {
-                    transitions.Add(AlarmTransition.Updated);
-                }
+                updated = alarm.Severity != track.Alarm.Severity;
             }
 
             if (belowClear >= settings.ClearWindows)
             {
-                return Clear(track with { Recent = recent, BelowClear = belowClear }, alarm, nowMs, transitions);
+                return Clear(track with { Recent = recent, BelowClear = belowClear }, alarm, nowMs, updated);
             }
 
-            return new Outcome(track with { Alarm = alarm, Recent = recent, BelowClear = belowClear, Quiet = 0 }, transitions);
+            return new Outcome(track with { Alarm = alarm, Recent = recent, BelowClear = belowClear, Quiet = 0 }, updated ? [AlarmTransition.Updated] : []);
         }
 
         var anomalousCount = CountAnomalous(recent);
@@ -92,7 +89,7 @@ public static class AlarmPolicy
             return raised with { Track = raised.Track with { Unconfirmed = settings.ShiftConfirmWindows } };
         }
 
-        return new Outcome(track with { Recent = recent, BelowClear = belowClear, Quiet = track.Quiet == int.MaxValue ? int.MaxValue : track.Quiet + 1 }, transitions);
+        return new Outcome(track with { Recent = recent, BelowClear = belowClear, Quiet = track.Quiet == int.MaxValue ? int.MaxValue : track.Quiet + 1 }, []);
     }
 
     /// <summary>
@@ -101,16 +98,23 @@ public static class AlarmPolicy
     /// </summary>
     private static Outcome Unconfirmed(Track track, AlarmSettings settings, long nowMs)
     {
-        var cleared = Clear(track, track.Alarm with { Message = $"{track.Alarm.Message}; not confirmed by the model within {settings.ShiftConfirmWindows} windows" }, nowMs, []);
+        var cleared = Clear(track, track.Alarm with { Message = $"{track.Alarm.Message}; not confirmed by the model within {settings.ShiftConfirmWindows} windows" }, nowMs);
         return cleared with { Track = cleared.Track with { Recent = track.Recent, BelowClear = track.BelowClear, Unconfirmed = 0 } };
     }
 
     /// <summary>
     /// The last <paramref name="keep"/> window outcomes after <paramref name="next"/>: one array, no enumerators — this runs
-    /// for every window of every sensor (it was 4 % of a steady node's allocations through LINQ, bench/README.md).
+    /// for every window of every sensor (it was 4 % of a steady node's allocations through LINQ, bench/README.md). A
+    /// full history of normal windows followed by another is the same history: shared, not copied (the arrays are never
+    /// changed once made), so a sensor in normal operation makes none.
     /// </summary>
     private static bool[] Shift(IReadOnlyList<bool> recent, bool next, int keep)
     {
+        if (!next && recent.Count == keep && recent is bool[] normal && Array.IndexOf(normal, true) < 0)
+        {
+            return normal;
+        }
+
         var count = Math.Min(recent.Count + 1, keep);
         var shifted = new bool[count];
         for (int from = recent.Count - (count - 1), to = 0; to < count - 1; from++, to++)
@@ -148,7 +152,7 @@ public static class AlarmPolicy
             return raised with { Track = raised.Track with { Alarm = raised.Alarm with { Signal = signal } } };
         }
 
-        return !active && track.Alarm.IsActive ? Clear(track, track.Alarm with { Message = message }, nowMs, []) : new Outcome(track, []);
+        return !active && track.Alarm.IsActive ? Clear(track, track.Alarm with { Message = message }, nowMs) : new Outcome(track, []);
     }
 
     /// <summary>An operator acknowledges: active -> active-acknowledged; cleared-unacknowledged -> closed.</summary>
@@ -198,8 +202,9 @@ public static class AlarmPolicy
         return new Outcome(track with { Alarm = alarm, BelowClear = 0, Cycles = cycles, Quiet = 0 }, transitions);
     }
 
-    private static Outcome Clear(Track track, Alarm alarm, long nowMs, List<AlarmTransition> transitions)
+    private static Outcome Clear(Track track, Alarm alarm, long nowMs, bool updated = false)
     {
+        List<AlarmTransition> transitions = updated ? [AlarmTransition.Updated] : [];
         // An acknowledged alarm that clears is closed; an unacknowledged one waits for its acknowledgement.
         var closed = alarm.State == AlarmState.ActiveAcknowledged;
         alarm = alarm with { State = closed ? AlarmState.Normal : AlarmState.ClearedUnacknowledged, ClearedAt = nowMs };

@@ -40,11 +40,11 @@ public sealed class WindowBuffer
     public string? MissingSignal(Reading reading)
     {
         ArgumentNullException.ThrowIfNull(reading);
-        foreach (var signal in _spec.Signals)
+        for (var s = 0; s < _spec.Width; s++) // not foreach: an interface's enumerator is an allocation per reading
         {
-            if (!reading.Values.ContainsKey(signal))
+            if (!reading.Values.ContainsKey(_spec.Signals[s]))
             {
-                return signal;
+                return _spec.Signals[s];
             }
         }
 

@@ -39,7 +39,7 @@ internal sealed class SensorReplies : ReceiveActor, IWithTimers
     {
         if (_pending.TryRemove(recorded.RequestId, out var pending))
         {
-            pending.TrySetResult(recorded);
+            pending.TrySetResult(recorded.Verdicts);
         }
         else
         {

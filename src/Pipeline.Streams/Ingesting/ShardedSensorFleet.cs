@@ -31,21 +31,13 @@ public sealed class ShardedSensorFleet : ISensorFleet, IDisposable
         _replies = system.ActorOf(SensorReplies.Props(_pending, askTimeout));
     }
 
-    public async Task<IReadOnlyList<Verdict>> RecordAsync(IReadOnlyList<Reading> readings, CancellationToken cancellation)
+    public Task<IReadOnlyList<Verdict>> RecordAsync(IReadOnlyList<Reading> readings, CancellationToken cancellation)
     {
         FailAllWhenCancelled(cancellation);
 
-        // A quiet node's batch is one reading of one sensor: told as it is, without grouping (bench/README.md).
-        if (OfOneSensor(readings))
-        {
-            var recorded = await Record(readings[0].SensorId, readings).ConfigureAwait(false);
-            return recorded.Verdicts;
-        }
-
-        var all = await Task.WhenAll(readings.GroupBy(r => r.SensorId, StringComparer.Ordinal)
-            .Select(sensor => Record(sensor.Key, sensor.ToList())))
-            .ConfigureAwait(false);
-        return all.SelectMany(r => r.Verdicts).ToList();
+        // A quiet node's batch is one reading of one sensor: told as it is, without grouping, and its request's own task
+        // returned — no state machine of this method's around it (bench/README.md).
+        return OfOneSensor(readings) ? Record(readings[0].SensorId, readings) : RecordEachSensorAsync(readings);
     }
 
     public void Dispose()
@@ -55,7 +47,15 @@ public sealed class ShardedSensorFleet : ISensorFleet, IDisposable
         FailAll(new ObjectDisposedException(nameof(ShardedSensorFleet), "the ingest stream stopped"));
     }
 
-    private Task<ReadingsRecorded> Record(string sensorId, IReadOnlyList<Reading> readings)
+    private async Task<IReadOnlyList<Verdict>> RecordEachSensorAsync(IReadOnlyList<Reading> readings)
+    {
+        var all = await Task.WhenAll(readings.GroupBy(r => r.SensorId, StringComparer.Ordinal)
+            .Select(sensor => Record(sensor.Key, sensor.ToList())))
+            .ConfigureAwait(false);
+        return all.SelectMany(verdicts => verdicts).ToList();
+    }
+
+    private Task<IReadOnlyList<Verdict>> Record(string sensorId, IReadOnlyList<Reading> readings)
     {
         var requestId = Interlocked.Increment(ref _lastRequest);
         var pending = new PendingRecord(sensorId);
@@ -108,8 +108,8 @@ public sealed class ShardedSensorFleet : ISensorFleet, IDisposable
     }
 }
 
-/// <summary>One request waiting for its sensor: the task the stream awaits, and since when.</summary>
-internal sealed class PendingRecord(string sensorId) : TaskCompletionSource<ReadingsRecorded>(TaskCreationOptions.RunContinuationsAsynchronously)
+/// <summary>One request waiting for its sensor's verdicts: the task the stream awaits, and since when.</summary>
+internal sealed class PendingRecord(string sensorId) : TaskCompletionSource<IReadOnlyList<Verdict>>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public string SensorId { get; } = sensorId;
 

@@ -48,6 +48,20 @@ public sealed class AlarmPolicySpecs
     }
 
     [Fact]
+    public void Should_count_the_on_delay_after_a_long_normal_stretch_and_leave_earlier_states_as_they_were()
+    {
+        var normal = Feed(Fresh(), 0.2, 0.3, 0.2, 0.1, 0.2, 0.3, 0.2, 0.2).Last; // the history full of normal windows
+        var kept = normal.Track.Recent.ToArray();
+
+        var (last, transitions) = Feed(normal.Track, 0.2, 1.5, 0.2, 1.6, 1.7);
+
+        Assert.Equal([AlarmTransition.Raised], transitions); // 3 of the last 5, at the last window
+        Assert.Equal(AlarmState.ActiveUnacknowledged, last.Alarm.State);
+        Assert.Equal(kept, normal.Track.Recent); // a state already handed out never changes under its holder
+        Assert.Equal([false, false, false, false, false], kept);
+    }
+
+    [Fact]
     public void Should_clear_only_after_m_windows_below_the_lower_clear_threshold()
     {
         var (raised, _) = Feed(Fresh(), 1.5, 1.5, 1.5);
