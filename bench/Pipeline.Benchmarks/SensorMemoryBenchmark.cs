@@ -16,6 +16,7 @@ using Pipeline.Models.Detection;
 using Pipeline.Models.Sensors;
 using Pipeline.Models.Simulation;
 using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Ingesting;
 
 namespace Pipeline.Benchmarks;
 
@@ -24,7 +25,9 @@ namespace Pipeline.Benchmarks;
 /// <c>--readings</c> readings (by default 400: past the pulsation watches' learning, as a sensor in operation; the
 /// window's length: a sensor's first full window) judged by the shipped model (the detector's learning off), measured
 /// as managed heap and RSS growth over the same process with the region empty; then (<c>--settle</c>, default 60 s)
-/// the fleet in operation, every sensor one reading a second, and the RSS the process holds then.
+/// the fleet in operation, every sensor one reading a second, and the RSS the process holds then. In operation the
+/// readings go as the node's stream sends them — through <see cref="ShardedSensorFleet"/>, in batches spread over the
+/// second — not asked one by one (<c>--ask</c> keeps the earlier way: every sensor asked at the top of the second).
 /// </summary>
 internal static class SensorMemoryBenchmark
 {
@@ -37,6 +40,7 @@ internal static class SensorMemoryBenchmark
         var window = Option(args, "--window", model.Manifest.Window);
         var perSensor = Option(args, "--readings", 400);
         var settle = Option(args, "--settle", 60);
+        var ask = args.Contains("--ask");
         // Every sensor reads one simulated pump in normal operation (a fleet in operation has no alarms up): made once,
         // before the baseline is taken, so it is not counted as the sensors'.
         var normal = new PumpSimulator("bench", seed: 1, setPointChanges: false).Record((perSensor + settle) * 2); // dropouts leave seconds out
@@ -90,11 +94,14 @@ internal static class SensorMemoryBenchmark
             // The load is a burst, and what the collector holds right after a burst is its high-water mark. A fleet in
             // operation reports at its sampling period: every sensor one reading a second, scored, while the collector
             // runs as it does in a node (no forced collection) — the RSS at the end is what such a node holds.
-            Console.WriteLine($"in operation: {count:N0} sensors x 1 reading/s for {settle} s");
+            Console.WriteLine($"in operation: {count:N0} sensors x 1 reading/s for {settle} s, {(ask ? "each asked at the top of the second" : $"through the node's {nameof(ShardedSensorFleet)} in {BatchesPerSecond} batches a second")}");
+            using var fleet = new ShardedSensorFleet(host.Services.GetRequiredService<ActorSystem>(), region, TimeSpan.FromSeconds(60));
             var operation = Stopwatch.StartNew();
             for (var second = 1; second <= settle; second++)
             {
-                await Wave(region, count, normal, perSensor + second);
+                await (ask
+                    ? Wave(region, count, normal, perSensor + second)
+                    : Spread(fleet, count, normal, perSensor + second, operation, TimeSpan.FromSeconds(second - 1)));
                 if (second % 10 == 0 || second == settle)
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {second,3} s  RSS {Rss() / 1048576.0:F1} MiB"));
@@ -136,6 +143,38 @@ internal static class SensorMemoryBenchmark
         }
 
         return Task.WhenAll(asks);
+    }
+
+    private const int BatchesPerSecond = 20;
+
+    /// <summary>
+    /// One reading to every sensor within the second from <paramref name="start"/>, as a node's stream hands them on: a
+    /// stored batch every 50 ms, one message per sensor in it (<see cref="ShardedSensorFleet.RecordAsync"/>), the
+    /// batches not waiting for each other (the stream has several in flight).
+    /// </summary>
+    private static async Task Spread(ShardedSensorFleet fleet, int count, SignalTable pump, int seq, Stopwatch clock, TimeSpan start)
+    {
+        var batches = new List<Task>(BatchesPerSecond);
+        var size = (count + BatchesPerSecond - 1) / BatchesPerSecond;
+        for (var b = 0; b < BatchesPerSecond; b++)
+        {
+            var due = start + TimeSpan.FromSeconds((double)b / BatchesPerSecond) - clock.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+
+            var readings = new List<Reading>(size);
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            for (var i = b * size; i < Math.Min(count, (b + 1) * size); i++)
+            {
+                readings.Add(pump.ReadingAt(seq - 1, $"sensor-{i:D5}", seq, now));
+            }
+
+            batches.Add(fleet.RecordAsync(readings, CancellationToken.None));
+        }
+
+        await Task.WhenAll(batches);
     }
 
     /// <summary>The pump's reading number <paramref name="seq"/> (from 1), as the sensor's.</summary>
