@@ -27,7 +27,14 @@ need() {
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-free_port() { local p; p=$(shuf -i 20000-60000 -n 1); while listening "$p"; do p=$(shuf -i 20000-60000 -n 1); done; echo "$p"; }
+# A port below the kernel's range for outgoing connections: one above it can be held by a client's connection, which
+# `listening` does not see and a listener cannot bind ("Address already in use", a broker failed so once, 2026-12-01).
+free_port() {
+  local low=32768 high p
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  high=$(( low > 21000 ? low - 1 : 60000 ))
+  p=$(shuf -i "20000-$high" -n 1); while listening "$p"; do p=$(shuf -i "20000-$high" -n 1); done; echo "$p"
+}
 
 # A temp folder for one run in $work, and $pids for the processes it starts: on exit they are stopped and the folder is
 # removed — kept when the run failed or the caller set keep=1, to look into it.
