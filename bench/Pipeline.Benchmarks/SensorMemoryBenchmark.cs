@@ -107,11 +107,7 @@ internal static class SensorMemoryBenchmark
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {second,3} s  RSS {Rss() / 1048576.0:F1} MiB"));
                 }
 
-                var due = TimeSpan.FromSeconds(second) - operation.Elapsed;
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due);
-                }
+                await Until(operation, TimeSpan.FromSeconds(second));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -158,12 +154,7 @@ internal static class SensorMemoryBenchmark
         var size = (count + BatchesPerSecond - 1) / BatchesPerSecond;
         for (var b = 0; b < BatchesPerSecond; b++)
         {
-            var due = start + TimeSpan.FromSeconds((double)b / BatchesPerSecond) - clock.Elapsed;
-            if (due > TimeSpan.Zero)
-            {
-                await Task.Delay(due);
-            }
-
+            await Until(clock, start + TimeSpan.FromSeconds((double)b / BatchesPerSecond));
             var readings = new List<Reading>(size);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (var i = b * size; i < Math.Min(count, (b + 1) * size); i++)
@@ -175,6 +166,13 @@ internal static class SensorMemoryBenchmark
         }
 
         await Task.WhenAll(batches);
+    }
+
+    /// <summary>Waits until <paramref name="clock"/> reads <paramref name="at"/>; at once when it is past.</summary>
+    private static Task Until(Stopwatch clock, TimeSpan at)
+    {
+        var due = at - clock.Elapsed;
+        return due > TimeSpan.Zero ? Task.Delay(due) : Task.CompletedTask;
     }
 
     /// <summary>The pump's reading number <paramref name="seq"/> (from 1), as the sensor's.</summary>
