@@ -78,10 +78,15 @@ public sealed class ShardedSensorFleet : ISensorFleet, IDisposable
             {
                 _cancelled.Dispose();
                 _watched = cancellation;
-                _cancelled = cancellation.Register(() => FailAll(new OperationCanceledException(cancellation)));
+                _cancelled = FailAllOn(cancellation);
             }
         }
     }
+
+    // Apart from FailAllWhenCancelled: its callback's closure captures the token, and C# makes a closure where the
+    // captured variable's scope begins — here for every batch, not for the one registration (bench/README.md).
+    private CancellationTokenRegistration FailAllOn(CancellationToken cancellation) =>
+        cancellation.Register(() => FailAll(new OperationCanceledException(cancellation)));
 
     private void FailAll(Exception cause)
     {
