@@ -93,11 +93,66 @@ public sealed class PulsationWatch(int baselineReadings, double factor)
         _learning = null; // a node holds thousands of these: keep only what watching needs
     }
 
+    // Every reading of every signal asks for this median (a sort of the 30 was 1.7 % of a busy node's CPU): selecting
+    // the lower middle value leaves the upper half after it, whose smallest is the upper middle value.
     private double Median()
     {
-        Span<float> sorted = stackalloc float[Span];
-        _recent.CopyTo(sorted);
-        sorted.Sort();
-        return ((double)sorted[(Span / 2) - 1] + sorted[Span / 2]) / 2;
+        Span<float> values = stackalloc float[Span];
+        _recent.CopyTo(values);
+        var lower = SelectInPlace(values, (Span / 2) - 1);
+        var upper = float.PositiveInfinity;
+        foreach (var value in values[(Span / 2)..])
+        {
+            upper = Math.Min(upper, value);
+        }
+
+        return ((double)lower + upper) / 2;
+    }
+
+    /// <summary>
+    /// Hoare's selection: leaves the k-th smallest value at index k, none larger before it and none smaller after it.
+    /// </summary>
+    private static float SelectInPlace(Span<float> values, int k)
+    {
+        var (left, right) = (0, values.Length - 1);
+        while (left < right)
+        {
+            var pivot = values[(left + right) / 2];
+            var (i, j) = (left, right);
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                break; // values[j + 1 .. i - 1] all equal the pivot, and k is among them
+            }
+        }
+
+        return values[k];
     }
 }

@@ -91,4 +91,30 @@ public sealed class PulsationWatchSpecs
         Assert.True(pulsating);
         Assert.InRange(at, 400, 400 + PulsationWatch.Span);
     }
+
+    [Fact]
+    public void Should_measure_the_median_roughness_of_the_last_span_readings()
+    {
+        // Second differences of whole numbers, many of them equal (1..12 over 30 readings), signs alternating so the
+        // signal stays near its level; the first Span + 2 readings teach a usual roughness of exactly 10.
+        var watch = new PulsationWatch(baselineReadings: 1, factor: 1e9);
+        var random = new Random(7);
+        var steps = Enumerable.Repeat(10, PulsationWatch.Span + 2).Concat(Enumerable.Range(0, 500).Select(_ => random.Next(1, 13))).ToArray();
+        var (previous, beforePrevious) = (0.0, 0.0);
+        for (var t = 0; t < steps.Length; t++)
+        {
+            var value = (2 * previous) - beforePrevious + ((t % 2 == 0 ? 1 : -1) * steps[t]);
+            watch.Observe(value);
+            (beforePrevious, previous) = (previous, value);
+            if (t < PulsationWatch.Span + 2)
+            {
+                continue;
+            }
+
+            Assert.Equal(10, watch.Usual);
+            var recent = steps[(t - PulsationWatch.Span + 1)..(t + 1)].Order().ToArray();
+            var median = (recent[(PulsationWatch.Span / 2) - 1] + recent[PulsationWatch.Span / 2]) / 2.0;
+            Assert.True(median / 10 == watch.Ratio, $"reading {t}: median {median}, the watch's ratio {watch.Ratio}");
+        }
+    }
 }
