@@ -12,9 +12,9 @@ namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
 /// MQTT source -> decode -> store -> sensors -> verdicts stored -> ack. A reading's way: the codec turns each message
-/// into a reading or a reject; what arrived while the previous batch was being written is written in one transaction,
-/// one batch at a time, so a slow disk makes the stream wait (and batches grow) while a quiet node writes each reading
-/// at once; the stored batch goes to the sensors as one unit (one message per sensor), which judge the windows it made
+/// into a reading or a reject; what arrived while the previous batch was being written (or within the store's commit
+/// interval, when one is set) is written in one transaction, one batch at a time, so a slow disk makes the stream wait
+/// (and batches grow) while a quiet node writes each reading at once; the stored batch goes to the sensors as one unit (one message per sensor), which judge the windows it made
 /// due and journal the alarms they change; their verdicts are stored, and only then is every message of the batch
 /// acknowledged, in receive order — the next batch waits while more acknowledgements than the broker's window are
 /// still unsent.
@@ -62,7 +62,7 @@ public static class IngestGraph
                 metrics.OnReceived();
                 return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
             })
-            .Batch(storeOptions.BatchSize, first => new List<Decoded> { first }, (batch, next) => Add(batch, next))
+            .Via(Batches(storeOptions))
             .SelectAsync(1, batch => StoreAsync(batch, readingStore, metrics, logger, cancellation))
             .SelectAsync(parallelism, async stored =>
             {
@@ -108,6 +108,15 @@ public static class IngestGraph
             })
             .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Right);
     }
+
+    /// <summary>
+    /// The readings written in one transaction: what arrived while the previous batch was being written, or, with a
+    /// <see cref="StoreOptions.CommitInterval"/>, what arrived within it (fewer, larger transactions: less written).
+    /// </summary>
+    private static Flow<Decoded, List<Decoded>, NotUsed> Batches(StoreOptions options) =>
+        options.CommitInterval > TimeSpan.Zero
+            ? Flow.Create<Decoded>().GroupedWithin(options.BatchSize, options.CommitInterval).Select(group => group.ToList())
+            : Flow.Create<Decoded>().Batch(options.BatchSize, first => new List<Decoded> { first }, (batch, next) => Add(batch, next));
 
     private static List<T> Add<T>(List<T> batch, T next)
     {

@@ -32,6 +32,17 @@ public sealed record StoreOptions : ISettingsGroup
     /// </summary>
     public int BatchSize { get; set; } = 1024;
 
+    /// <summary>
+    /// How long a reading may wait for others to share its transaction. Zero (the default): none; each batch is
+    /// written as soon as the previous one is, the least latency. Every transaction rewrites each index page it
+    /// touches and waits for the disk (<c>fsync</c>), and each sensor's readings and verdicts sit on index pages of their
+    /// own, so a quiet node's one-reading transactions write about 25 KB per reading — some 2 TB a day at 1,000
+    /// readings/s, which wears out an SD card. 100 ms halves that, 1 s cuts it about seven-fold (bench/README.md, "What
+    /// the store writes"), at that much more latency to a verdict; keep <c>Pipeline:Mqtt:MaxInFlight</c> above the
+    /// readings that arrive in twice this interval. At most 10 s.
+    /// </summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long a write waits for a lock held by another process before it retries. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -48,6 +59,8 @@ public sealed record StoreOptions : ISettingsGroup
             .Concat(SettingRules.When(string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(ConnectionString) && !Storing.Postgres.PostgresDatabase.IsUri(Path),
                 $"{section}:Provider is {Postgres}: set {section}:ConnectionString, or a postgres:// URI as {section}:Path (--store)"))
             .Concat(SettingRules.Range($"{section}:BatchSize", BatchSize, 1, 10_000))
+            .Concat(SettingRules.When(CommitInterval < TimeSpan.Zero || CommitInterval > TimeSpan.FromSeconds(10),
+                $"{section}:CommitInterval is {CommitInterval}; it must be between zero (no waiting) and 10 s"))
             .Concat(SettingRules.Positive($"{section}:BusyTimeout", BusyTimeout))
             .Concat(SettingRules.Positive($"{section}:RetentionInterval", RetentionInterval))
             .Concat(SettingRules.When(Retention < TimeSpan.Zero, $"{section}:Retention must be zero (keep everything) or positive, not {Retention}"));

@@ -75,6 +75,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
 
     [Theory]
     [InlineData("Pipeline__Store__BatchSize", "0", "Pipeline:Store:BatchSize is 0; it must be between 1 and 10000")]
+    [InlineData("Pipeline__Store__CommitInterval", "00:01:00", "Pipeline:Store:CommitInterval is 00:01:00; it must be between zero (no waiting) and 10 s")]
     [InlineData("Pipeline__Mqtt__MaxInFlight", "70000", "Pipeline:Mqtt:MaxInFlight is 70000")]
     [InlineData("Pipeline__Mqtt__Identity", "no/de", "Pipeline:Mqtt:Identity 'no/de'")]
     [InlineData("Pipeline__Mqtt__Broker", "host:notaport", "Pipeline:Mqtt:Broker")]

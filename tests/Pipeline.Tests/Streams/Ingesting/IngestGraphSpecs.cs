@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using MQTTnet;
+using MQTTnet.Protocol;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Security;
 using Pipeline.Models.Sensors;
@@ -38,6 +40,30 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
         Assert.Equal(0, node.Count("rejects"));
         Assert.Equal(node.Metrics.Received, node.Metrics.Acknowledged);
         node.Logger.AssertNoErrors();
+    }
+
+    [Theory]
+    [InlineData(0, 10, 20)] // no commit interval: each reading is written as it comes, in a transaction of its own
+    [InlineData(5, 1, 2)] // 5 s: the 20 readings (about a second) share one, or two if a tick of the interval falls among them
+    public async Task Should_write_readings_that_arrive_within_the_commit_interval_in_one_transaction(int intervalSeconds, int fewest, int most)
+    {
+        var store = Store with { CommitInterval = TimeSpan.FromSeconds(intervalSeconds) };
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect\n" + _mosquitto.Log);
+        using var device = new MqttClientFactory().CreateMqttClient();
+        await device.ConnectAsync(MutualTlsClientOptions.For(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).Build());
+
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            await device.PublishStringAsync(TopicContract.Telemetry(TestPki.Device1), Telemetry.Payload(seq), MqttQualityOfServiceLevel.AtLeastOnce);
+            await Task.Delay(50); // a device's pace, not a wait for the node
+        }
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 20, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        // A transaction stamps its readings with one received_at.
+        var transactions = node.Count("(SELECT DISTINCT received_at FROM readings)");
+        Assert.InRange(transactions, fewest, most);
+        Assert.Equal(20, node.Count("readings"));
     }
 
     [Fact]
