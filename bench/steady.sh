@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A node at a steady offered load for minutes — past every sensor's learning period and calibration, as a pump station
 # runs it — through a real Mosquitto with our generated mTLS config. Every 10 s it prints the node's CPU (% of one
-# core), readings stored, CPU and bytes allocated per stored reading, Mosquitto's CPU, the node's RSS and managed heap
-# (after the last GC), and the readings received but not yet acknowledged; at the end, what kind of memory the RSS
+# core), readings stored, CPU and bytes allocated per stored reading, bytes the node wrote to disk per stored reading
+# (/proc/PID/io: the store's pages, its log and checkpoints), Mosquitto's CPU, the node's RSS and managed heap (after
+# the last GC), and the readings received but not yet acknowledged; at the end, what kind of memory the RSS
 # is (anonymous, files, shared). bench/e2e.sh measures a fresh node for 30 s; this is the long run after it. See
 # bench/README.md ("A node at a steady 1,000 readings/s").
 #
@@ -67,19 +68,21 @@ meter() { # metric name prefix -> the sum of its series
 }
 
 echo "$devices devices x $rate readings/s for $seconds s; Mosquitto ${broker_flags:-saving after every change}; node: ${NODE_ENV:-defaults}"
-printf '%6s %9s %9s %13s %15s %10s %8s %10s %10s\n' "t (s)" "node CPU" "stored" "CPU/reading" "alloc/reading" "broker CPU" "RSS" "heap" "in flight"
-node_cpu=$(cpu_s "$node"); broker_cpu=$(cpu_s "$broker"); count=$(stored); allocated=$(meter dotnet_gc_heap_total_allocated_bytes_total); t=0
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
+printf '%6s %9s %9s %13s %15s %14s %10s %8s %10s %10s\n' "t (s)" "node CPU" "stored" "CPU/reading" "alloc/reading" "disk/reading" "broker CPU" "RSS" "heap" "in flight"
+node_cpu=$(cpu_s "$node"); broker_cpu=$(cpu_s "$broker"); count=$(stored); allocated=$(meter dotnet_gc_heap_total_allocated_bytes_total); disk=$(written "$node"); t=0
 while kill -0 "$publisher" 2>/dev/null || [ "$count" -lt $(( seconds * rate * devices )) ]; do
   sleep 10; t=$(( t + 10 ))
-  node_now=$(cpu_s "$node"); broker_now=$(cpu_s "$broker"); count_now=$(stored); allocated_now=$(meter dotnet_gc_heap_total_allocated_bytes_total)
-  printf '%6d %8.0f%% %9d %10s us %12s B %9.0f%% %5s MB %7.0f MB %10s\n' "$t" \
+  node_now=$(cpu_s "$node"); broker_now=$(cpu_s "$broker"); count_now=$(stored); allocated_now=$(meter dotnet_gc_heap_total_allocated_bytes_total); disk_now=$(written "$node")
+  printf '%6d %8.0f%% %9d %10s us %12s B %11s B %9.0f%% %5s MB %7.0f MB %10s\n' "$t" \
     "$(awk -v a="$node_cpu" -v b="$node_now" 'BEGIN {print (b - a) * 10}')" $(( count_now - count )) \
     "$(awk -v a="$node_cpu" -v b="$node_now" -v n=$(( count_now - count )) 'BEGIN {if (n > 0) printf "%.0f", (b - a) * 1e6 / n; else print "-"}')" \
     "$(awk -v a="$allocated" -v b="$allocated_now" -v n=$(( count_now - count )) 'BEGIN {if (n > 0) printf "%.0f", (b - a) / n; else print "-"}')" \
+    "$(awk -v a="$disk" -v b="$disk_now" -v n=$(( count_now - count )) 'BEGIN {if (n > 0) printf "%.0f", (b - a) / n; else print "-"}')" \
     "$(awk -v a="$broker_cpu" -v b="$broker_now" 'BEGIN {print (b - a) * 10}')" \
     "$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$node/status")" \
     "$(awk -v b="$(meter dotnet_gc_last_collection_heap_size_bytes)" 'BEGIN {print b / 1048576}')" "$(meter pipeline_readings_in_flight)"
-  node_cpu=$node_now; broker_cpu=$broker_now; count=$count_now; allocated=$allocated_now
+  node_cpu=$node_now; broker_cpu=$broker_now; count=$count_now; allocated=$allocated_now; disk=$disk_now
   if [ "$t" -ge $(( seconds * 3 )) ]; then
     echo "the node stored $(stored) of $(( seconds * rate * devices )) readings in 3 x the run's length; stopping" >&2
     break

@@ -23,7 +23,8 @@ public sealed partial class SteadyBenchSpecs
         Assert.NotEmpty(IntervalLine().Matches(output));
     }
 
-    // t, node CPU, stored, CPU and bytes allocated per reading (or - when none was stored), broker CPU, RSS, heap, in flight.
-    [GeneratedRegex(@"^\s+\d+\s+\d+%\s+\d+\s+(\d+|-) us\s+(\d+|-) B\s+\d+%\s+\d+ MB\s+\d+ MB\s+\d+$", RegexOptions.Multiline)]
+    // t, node CPU, stored, CPU, bytes allocated and bytes written to disk per reading (or - when none was stored), broker
+    // CPU, RSS, heap, in flight.
+    [GeneratedRegex(@"^\s+\d+\s+\d+%\s+\d+\s+(\d+|-) us\s+(\d+|-) B\s+(\d+|-) B\s+\d+%\s+\d+ MB\s+\d+ MB\s+\d+$", RegexOptions.Multiline)]
     private static partial Regex IntervalLine();
 }
