@@ -73,6 +73,7 @@ wait_for_count() { # db, sql, target, timeout s
 }
 rss_peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; } # what the node wrote to disk: the store's pages, log, checkpoints
 
 per_device=$(( (messages + 99) / 100 ))
 messages=$(( per_device * 100 ))
@@ -133,20 +134,20 @@ published_before_half=$([ "$(cat "$work/published_at")" -le "$half_ms" ] && echo
 backend=$(grep -o "on the [a-z]* backend" "$work/throughput.log" | head -1 | awk '{print $3}')
 stop_node
 
-latency() { # name, devices, rate per device, seconds -> "p50 p95 p99 cpu_percent rss_mb"
+latency() { # name, devices, rate per device, seconds -> "p50 p95 p99 cpu_percent rss_mb node_p99 disk_bytes_per_reading"
   local readings=$(( $3 * $4 ))
   start_node "$1" "${@:5}"
-  local cpu0 t0; cpu0=$(cpu_s "$node"); t0=$(now_ms)
+  local cpu0 t0 disk0; cpu0=$(cpu_s "$node"); t0=$(now_ms); disk0=$(written "$node")
   simulate "$2" "$3" "$readings"
   wait_for_count "$1" "SELECT count(*) FROM verdicts" $(( $2 * (readings - 59) )) 120
-  local cpu1 t1; cpu1=$(cpu_s "$node"); t1=$(now_ms)
+  local cpu1 t1 disk1; cpu1=$(cpu_s "$node"); t1=$(now_ms); disk1=$(written "$node")
   local rss; rss=$(rss_peak_mb "$node")
   stop_node
   local total; total=$(count "$1" "SELECT count(*) FROM verdicts WHERE $steady")
   local p50 p95 p99 node99
   p50=$(quantile "$1" "$total" 50 "v.stored_at - v.end_ts"); p95=$(quantile "$1" "$total" 95 "v.stored_at - v.end_ts")
   p99=$(quantile "$1" "$total" 99 "v.stored_at - v.end_ts"); node99=$(quantile "$1" "$total" 99 "v.stored_at - r.received_at")
-  echo "$p50 $p95 $p99 $(awk -v a="$cpu0" -v b="$cpu1" -v t=$(( t1 - t0 )) 'BEGIN {printf "%.0f", 100 * (b - a) * 1000 / t}') $rss $node99"
+  echo "$p50 $p95 $p99 $(awk -v a="$cpu0" -v b="$cpu1" -v t=$(( t1 - t0 )) 'BEGIN {printf "%.0f", 100 * (b - a) * 1000 / t}') $rss $node99 $(( (disk1 - disk0) / ($2 * readings) ))"
 }
 steady="end_ts >= (SELECT min(end_ts) FROM verdicts) + 2000" # the first 2 s of verdicts warm the node up (JIT)
 quantile() { # db, rows, percent, expression: that percentile, ms (publish -> stored, or the node's part: received -> stored)
@@ -155,8 +156,8 @@ quantile() { # db, rows, percent, expression: that percentile, ms (publish -> st
 }
 
 echo "3/4 Latency publish -> verdict stored at 1,000 readings/s (100 sensors x 10/s, $seconds_1k s) and 10,000 readings/s (1,000 sensors x 10/s, $seconds_10k s) ..."
-read -r p50_1k p95_1k p99_1k cpu_1k rss_1k node99_1k <<<"$(latency load1k 100 10 "$seconds_1k")"
-read -r p50_10k p95_10k p99_10k cpu_10k rss_10k node99_10k <<<"$(latency load10k 1000 10 "$seconds_10k")"
+read -r p50_1k p95_1k p99_1k cpu_1k rss_1k node99_1k disk_1k <<<"$(latency load1k 100 10 "$seconds_1k")"
+read -r p50_10k p95_10k p99_10k cpu_10k rss_10k node99_10k disk_10k <<<"$(latency load10k 1000 10 "$seconds_10k")"
 
 echo "4/4 Fleet sizes: RSS and throughput with $fleets sensors (each 100 readings at full speed) ..."
 fleet_rows=()
@@ -193,8 +194,8 @@ cat >"$out" <<JSON
   "baseline_msgs_per_s": $baseline_rate,
   "node_msgs_per_s": $node_rate,
   "ratio": $ratio,
-  "p50_ms_at_1000": $p50_1k, "p95_ms_at_1000": $p95_1k, "p99_ms_at_1000": $p99_1k, "node_p99_ms_at_1000": $node99_1k, "cpu_percent_at_1000": $cpu_1k,
-  "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "node_p99_ms_at_10000": $node99_10k, "cpu_percent_at_10000": $cpu_10k,
+  "p50_ms_at_1000": $p50_1k, "p95_ms_at_1000": $p95_1k, "p99_ms_at_1000": $p99_1k, "node_p99_ms_at_1000": $node99_1k, "cpu_percent_at_1000": $cpu_1k, "disk_bytes_per_reading_at_1000": $disk_1k,
+  "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "node_p99_ms_at_10000": $node99_10k, "cpu_percent_at_10000": $cpu_10k, "disk_bytes_per_reading_at_10000": $disk_10k,
   "rss_mb": $throughput_rss,
   "cpu_us_per_reading": $cpu_us_per_reading, "bytes_allocated_per_reading": $bytes_per_reading,
   "second_half": {"node_msgs_per_s": $warm_rate, "ratio": $(awk -v n="$warm_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}'), "cpu_us_per_reading": $warm_cpu_us, "bytes_allocated_per_reading": $warm_bytes, "published_before": $published_before_half},
@@ -207,8 +208,8 @@ printf '\n%-40s %s\n' "Pipeline end to end — $(nproc) cores, $backend backend,
 printf '%-40s %12s\n' "mosquitto_sub (bare broker, QoS 1)" "$baseline_rate msg/s"
 printf '%-40s %12s\n' "node: stored, scored, acknowledged" "$node_rate msg/s"
 printf '%-40s %12s\n' "ratio node / broker" "$ratio"
-printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_1k ms, p99 $p99_1k ms (node's part $node99_1k ms); CPU $cpu_1k %; RSS $rss_1k MB"
-printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms (node's part $node99_10k ms); CPU $cpu_10k %; RSS $rss_10k MB"
+printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_1k ms, p99 $p99_1k ms (node's part $node99_1k ms); CPU $cpu_1k %; RSS $rss_1k MB; disk $disk_1k B/reading"
+printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms (node's part $node99_10k ms); CPU $cpu_10k %; RSS $rss_10k MB; disk $disk_10k B/reading"
 printf '%-40s %12s\n' "peak RSS during the throughput run" "$throughput_rss MB"
 printf '%-40s %s\n' "node CPU and allocation per reading" "$cpu_us_per_reading µs, $bytes_per_reading bytes (its own meters)"
 printf '%-40s %s\n' "the second half alone (warm)" "$warm_rate msg/s, $warm_cpu_us µs, $warm_bytes bytes per reading$([ "$published_before_half" = true ] && echo " (publisher done before it)")"

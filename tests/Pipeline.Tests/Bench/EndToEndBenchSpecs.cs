@@ -20,7 +20,7 @@ public sealed class EndToEndBenchSpecs : IDisposable
 
         Assert.True(exitCode == 0, output);
         var json = JsonDocument.Parse(File.ReadAllText(Assert.Single(Directory.GetFiles(_results.Path, "e2e-*.json")))).RootElement;
-        foreach (var figure in new[] { "baseline_msgs_per_s", "node_msgs_per_s", "ratio", "p99_ms_at_1000", "node_p99_ms_at_1000", "rss_mb", "p99_ms_at_10000" })
+        foreach (var figure in new[] { "baseline_msgs_per_s", "node_msgs_per_s", "ratio", "p99_ms_at_1000", "node_p99_ms_at_1000", "rss_mb", "p99_ms_at_10000", "disk_bytes_per_reading_at_1000" })
         {
             Assert.True(json.GetProperty(figure).GetDouble() > 0, $"{figure}: {json.GetProperty(figure)}");
         }
