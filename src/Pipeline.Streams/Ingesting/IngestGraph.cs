@@ -14,10 +14,10 @@ namespace Pipeline.Streams.Ingesting;
 /// MQTT source -> decode -> store -> sensors -> verdicts stored -> ack. A reading's way: the codec turns each message
 /// into a reading or a reject; what arrived while the previous batch was being written (or within the store's commit
 /// interval, when one is set) is written in one transaction, one batch at a time, so a slow disk makes the stream wait
-/// (and batches grow) while a quiet node writes each reading at once; the stored batch goes to the sensors as one unit (one message per sensor), which judge the windows it made
-/// due and journal the alarms they change; their verdicts are stored, and only then is every message of the batch
-/// acknowledged, in receive order — the next batch waits while more acknowledgements than the broker's window are
-/// still unsent.
+/// (and batches grow) while a quiet node writes each reading at once; the stored batch goes to the sensors as one unit
+/// (one message per sensor), which judge the windows it made due and journal the alarms they change; their verdicts
+/// are stored, and only then is every message of the batch acknowledged, in receive order — the next batch waits while
+/// more acknowledgements than the broker's window are still unsent.
 /// </summary>
 public static class IngestGraph
 {
