@@ -85,6 +85,14 @@ public sealed class IngestService(
                 .Run(system.Materializer());
             _source.Start();
             logger.LogInformation("Ingest running: {Broker} -> decode -> {Store} -> sensors -> verdicts -> ack", broker, store.Description);
+            if (storeOptions.Value.CommitInterval > TimeSpan.Zero)
+            {
+                // Acknowledgements wait for the commit, and the broker sends no more than MaxInFlight unacknowledged:
+                // a fleet faster than this makes the broker queue, and Mosquitto drops what overflows its queue.
+                logger.LogInformation(
+                    "The store commits every {Interval}: with {MaxInFlight} messages in flight the node takes at most about {Rate:0} readings/s; keep the fleet below half of that (Pipeline:Mqtt:MaxInFlight)",
+                    storeOptions.Value.CommitInterval, mqttOptions.Value.MaxInFlight, mqttOptions.Value.MaxInFlight / storeOptions.Value.CommitInterval.TotalSeconds);
+            }
 
             await Task.WhenAny(completion, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)
