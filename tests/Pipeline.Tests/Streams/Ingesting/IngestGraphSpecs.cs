@@ -1,6 +1,4 @@
 using Microsoft.Data.Sqlite;
-using MQTTnet;
-using MQTTnet.Protocol;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Security;
 using Pipeline.Models.Sensors;
@@ -50,12 +48,11 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
         var store = Store with { CommitInterval = TimeSpan.FromSeconds(intervalSeconds) };
         await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store);
         await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect\n" + _mosquitto.Log);
-        using var device = new MqttClientFactory().CreateMqttClient();
-        await device.ConnectAsync(MutualTlsClientOptions.For(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).Build());
+        await using var device = await MqttTestClient.ConnectAsync(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
 
         for (var seq = 1; seq <= 20; seq++)
         {
-            await device.PublishStringAsync(TopicContract.Telemetry(TestPki.Device1), Telemetry.Payload(seq), MqttQualityOfServiceLevel.AtLeastOnce);
+            await device.PublishAsync(TopicContract.Telemetry(TestPki.Device1), Telemetry.Payload(seq));
             await Task.Delay(50); // a device's pace, not a wait for the node
         }
 
