@@ -72,8 +72,6 @@ wait_for_count() { # db, sql, target, timeout s
   done
 }
 rss_peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
-written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; } # what the node wrote to disk: the store's pages, log, checkpoints
 
 per_device=$(( (messages + 99) / 100 ))
 messages=$(( per_device * 100 ))

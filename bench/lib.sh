@@ -27,6 +27,11 @@ need() {
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A process's CPU seconds (user + system; 0 once it is gone), and the bytes it has caused to be written to the disk
+# (for the node: the store's pages, its log and checkpoints).
+cpu_s() { [ -r "/proc/$1/stat" ] && awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat" || echo 0; }
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
+
 # A port below the kernel's range for outgoing connections: one above it can be held by a client's connection, which
 # `listening` does not see and a listener cannot bind ("Address already in use", a broker failed so once, 2026-12-01).
 free_port() {

@@ -51,7 +51,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_s() { [ -r "/proc/$1/stat" ] && awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat" || echo 0; }
 cpu_with_children_s() { [ -r "/proc/$1/stat" ] && awk '{printf "%.2f", ($14 + $15 + $16 + $17) / 100}' "/proc/$1/stat" || echo 0; }
 postgres_cpu_s() { # every process of the private cluster (server, checkpointer, backends ...)
   local total=0 p

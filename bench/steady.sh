@@ -61,14 +61,12 @@ grep -q "Connected to" "$work/node.log" || { echo "the node did not connect; its
 "$pipeline" simulate --broker "127.0.0.1:$port" --certs "$work/certs" --devices "$devices" --rate "$rate" \
   --count $(( seconds * rate )) --steady >"$work/simulate.log" 2>&1 & publisher=$!; pids+=("$publisher")
 
-cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
 stored() { sqlite3 "$work/node.db" "SELECT count(*) FROM readings" 2>/dev/null || echo 0; }
 meter() { # metric name prefix -> the sum of its series
   curl -s "http://127.0.0.1:$http_port/metrics" | awk -v m="$1" 'index($0, m) == 1 {sum += $NF} END {printf "%.0f", sum}'
 }
 
 echo "$devices devices x $rate readings/s for $seconds s; Mosquitto ${broker_flags:-saving after every change}; node: ${NODE_ENV:-defaults}"
-written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 printf '%6s %9s %9s %13s %15s %14s %10s %8s %10s %10s\n' "t (s)" "node CPU" "stored" "CPU/reading" "alloc/reading" "disk/reading" "broker CPU" "RSS" "heap" "in flight"
 node_cpu=$(cpu_s "$node"); broker_cpu=$(cpu_s "$broker"); count=$(stored); allocated=$(meter dotnet_gc_heap_total_allocated_bytes_total); disk=$(written "$node"); t=0
 while kill -0 "$publisher" 2>/dev/null || [ "$count" -lt $(( seconds * rate * devices )) ]; do
