@@ -128,7 +128,9 @@ internal static class GateKernel
     /// One window, the same 2 vectors of units in each of the 4 gates: 8 sums, each input element broadcast once. A
     /// window alone (a quiet node scores each reading as it comes) or left over from the blocks of 4 takes this path;
     /// a block of one gate's 2 vectors had only 2 sums, each fused multiply-add waiting for the one before, and ran at a
-    /// fraction of the blocks of 4's rate.
+    /// fraction of the blocks of 4's rate. Its shape is <see cref="Block4x2"/>'s turned round (4 gates of one window
+    /// here, 4 windows of one gate there); one kernel with strides for both would load each weight vector 4 times in the
+    /// blocks of 4, or broadcast the same input 4 times here, in the loop the pass spends most of its time in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block1x4x2(ref float gates, int gateStride, ref float inputs, int inputSize, ref float weights, int weightGateStride, int width)
