@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace Pipeline.Streams.Storing;
 
-/// <summary>Deletes readings and rejects older than <see cref="StoreOptions.Retention"/>, in the background.</summary>
-public sealed class RetentionService(IReadingStore readings, IOptions<StoreOptions> options, TimeProvider time, ILogger<RetentionService> logger)
+/// <summary>
+/// Deletes readings, verdicts and rejects older than <see cref="StoreOptions.Retention"/>, in the background. A verdict
+/// goes with the readings of its window: one per reading, it is the larger row, and kept for ever it filled the disk.
+/// </summary>
+public sealed class RetentionService(IReadingStore readings, IVerdictStore verdicts, IOptions<StoreOptions> options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -13,7 +16,7 @@ public sealed class RetentionService(IReadingStore readings, IOptions<StoreOptio
         var settings = options.Value;
         if (settings.Retention <= TimeSpan.Zero)
         {
-            logger.LogInformation("Retention is off: readings are kept forever");
+            logger.LogInformation("Retention is off: readings and verdicts are kept forever");
             return;
         }
 
@@ -23,7 +26,8 @@ public sealed class RetentionService(IReadingStore readings, IOptions<StoreOptio
             var cutoff = time.GetUtcNow() - settings.Retention;
             try
             {
-                var deleted = await readings.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false);
+                var deleted = await readings.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false)
+                    + await verdicts.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false);
                 if (deleted > 0)
                 {
                     logger.LogInformation("Retention deleted {Deleted} rows older than {Cutoff:u}", deleted, cutoff);

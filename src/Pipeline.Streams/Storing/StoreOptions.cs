@@ -46,7 +46,10 @@ public sealed record StoreOptions : ISettingsGroup
     /// <summary>How long a write waits for a lock held by another process before it retries. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Readings and rejects older than this are deleted (an SD card fills up). Default 30 days; zero keeps everything.</summary>
+    /// <summary>
+    /// Readings, the verdicts on them and rejects older than this are deleted (an SD card fills up: about 32 MB a day for
+    /// each reading per second, docs/storage.md). Default 30 days; zero keeps everything.
+    /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How often retention runs. Default 10 minutes.</summary>

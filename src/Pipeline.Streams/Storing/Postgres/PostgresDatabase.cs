@@ -9,6 +9,8 @@ namespace Pipeline.Streams.Storing.Postgres;
 /// </summary>
 public sealed class PostgresDatabase : IDisposable
 {
+    private const int DeleteChunk = 5000;
+
     private readonly NpgsqlDataSource _source;
 
     private PostgresDatabase(NpgsqlDataSource source, string description)
@@ -54,6 +56,32 @@ public sealed class PostgresDatabase : IDisposable
         var result = await write(connection, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellation).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// Deletes the rows of <paramref name="table"/> whose <paramref name="column"/> (Unix ms) is before
+    /// <paramref name="cutoff"/>, <see cref="DeleteChunk"/> per transaction so that the nodes' writes wait briefly at
+    /// most; returns how many. Retention's: <paramref name="table"/> and <paramref name="column"/> are the stores' own
+    /// names, never input.
+    /// </summary>
+    public async Task<long> DeleteOlderThanAsync(string table, string column, DateTimeOffset cutoff, CancellationToken cancellation)
+    {
+        var sql = $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {column} < @cutoff LIMIT {DeleteChunk})";
+        long deleted = 0;
+        int chunk;
+        do
+        {
+            chunk = await WriteAsync(async (connection, transaction) =>
+            {
+                await using var command = new NpgsqlCommand(sql, connection, transaction);
+                command.Parameters.AddWithValue("cutoff", cutoff.ToUnixTimeMilliseconds());
+                return await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+            }, cancellation).ConfigureAwait(false);
+            deleted += chunk;
+        }
+        while (chunk > 0 && !cancellation.IsCancellationRequested);
+
+        return deleted;
     }
 
     public void Dispose() => _source.Dispose();

@@ -12,8 +12,6 @@ namespace Pipeline.Streams.Storing.Postgres;
 /// </summary>
 public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingStore
 {
-    private const int DeleteChunk = 5000;
-
     public Task<StoreWriteResult> WriteAsync(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(readings);
@@ -91,32 +89,9 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
             return ReadingColumns.ToSignalTable(rows);
         }, cancellation);
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation)
-    {
-        var limit = cutoff.ToUnixTimeMilliseconds();
-        long deleted = 0;
-        foreach (var sql in new[]
-                 {
-                     $"DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE ts < @cutoff LIMIT {DeleteChunk})",
-                     $"DELETE FROM rejects WHERE id IN (SELECT id FROM rejects WHERE received_at < @cutoff LIMIT {DeleteChunk})",
-                 })
-        {
-            int chunk;
-            do
-            {
-                chunk = await database.WriteAsync(async (connection, transaction) =>
-                {
-                    await using var command = new NpgsqlCommand(sql, connection, transaction);
-                    command.Parameters.AddWithValue("cutoff", limit);
-                    return await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
-                }, cancellation).ConfigureAwait(false);
-                deleted += chunk;
-            }
-            while (chunk > 0 && !cancellation.IsCancellationRequested);
-        }
-
-        return deleted;
-    }
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
+        await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
+        + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);
 
     private static async Task<List<Reading>> InsertReadingsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt, CancellationToken cancellation)
     {

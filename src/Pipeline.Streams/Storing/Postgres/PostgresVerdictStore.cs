@@ -15,6 +15,9 @@ public sealed class PostgresVerdictStore(PostgresDatabase database) : IVerdictSt
             : database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, verdicts, cancellation), cancellation);
     }
 
+    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
+        database.DeleteOlderThanAsync("verdicts", "end_ts", cutoff, cancellation);
+
     /// <summary>Inserts the verdicts not stored yet; returns how many were new.</summary>
     internal static async Task<int> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Verdict> verdicts, CancellationToken cancellation)
     {

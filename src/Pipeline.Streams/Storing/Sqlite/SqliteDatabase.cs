@@ -16,6 +16,7 @@ namespace Pipeline.Streams.Storing.Sqlite;
 public sealed class SqliteDatabase : IDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+    private const int DeleteChunk = 5000;
 
     private readonly SqliteConnection _writer;
     private readonly ILogger _logger;
@@ -106,6 +107,34 @@ public sealed class SqliteDatabase : IDisposable
             transaction.Commit();
             return result;
         }, cancellation);
+    }
+
+    /// <summary>
+    /// Deletes the rows of <paramref name="table"/> whose <paramref name="column"/> (Unix ms) is before
+    /// <paramref name="cutoff"/>, <see cref="DeleteChunk"/> per transaction so that the node's writes wait briefly at
+    /// most; returns how many. Retention's: <paramref name="table"/> and <paramref name="column"/> are the stores' own
+    /// names, never input.
+    /// </summary>
+    public async Task<long> DeleteOlderThanAsync(string table, string column, DateTimeOffset cutoff, CancellationToken cancellation)
+    {
+        var sql = $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {column} < $cutoff LIMIT {DeleteChunk})";
+        long deleted = 0;
+        int chunk;
+        do
+        {
+            chunk = await WriteAsync((connection, transaction) =>
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = sql;
+                command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+                return command.ExecuteNonQuery();
+            }, cancellation).ConfigureAwait(false);
+            deleted += chunk;
+        }
+        while (chunk > 0 && !cancellation.IsCancellationRequested);
+
+        return deleted;
     }
 
     /// <summary>

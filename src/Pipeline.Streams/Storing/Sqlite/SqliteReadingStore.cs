@@ -11,8 +11,6 @@ namespace Pipeline.Streams.Storing.Sqlite;
 /// </summary>
 public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
 {
-    private const int DeleteChunk = 5000;
-
     public Task<StoreWriteResult> WriteAsync(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(readings);
@@ -79,34 +77,9 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             return ReadingColumns.ToSignalTable(rows);
         }, cancellation);
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation)
-    {
-        var limit = cutoff.ToUnixTimeMilliseconds();
-        long deleted = 0;
-        foreach (var sql in new[]
-                 {
-                     $"DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE ts < $cutoff LIMIT {DeleteChunk})",
-                     $"DELETE FROM rejects WHERE id IN (SELECT id FROM rejects WHERE received_at < $cutoff LIMIT {DeleteChunk})",
-                 })
-        {
-            int chunk;
-            do
-            {
-                chunk = await database.WriteAsync((connection, transaction) =>
-                {
-                    using var command = connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = sql;
-                    command.Parameters.AddWithValue("$cutoff", limit);
-                    return command.ExecuteNonQuery();
-                }, cancellation).ConfigureAwait(false);
-                deleted += chunk;
-            }
-            while (chunk > 0 && !cancellation.IsCancellationRequested);
-        }
-
-        return deleted;
-    }
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
+        await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
+        + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);
 
     /// <summary>Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones.</summary>
     private List<Reading> InsertReadings(IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)

@@ -136,6 +136,23 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_delete_verdicts_on_windows_that_ended_before_the_cutoff_only()
+    {
+        using var store = Open();
+        var now = DateTimeOffset.UtcNow;
+        var old = now.AddDays(-40).ToUnixTimeMilliseconds();
+        var verdict = new Verdict("s", 1, 60, old - 59_000, old, 0.5f, [0.1f], ["flow"], 1f, false, "m@1", [0f]);
+        var verdicts = Enumerable.Range(0, 12_000).Select(i => verdict with { FirstSequence = 1 + i, LastSequence = 60 + i, EndTimestampMs = old + (i * 1_000) }).ToList();
+        await store.Verdicts.WriteVerdictsAsync(verdicts, default);
+        await store.Verdicts.WriteVerdictsAsync([verdict with { LastSequence = 100_000, EndTimestampMs = now.ToUnixTimeMilliseconds() }], default);
+
+        var deleted = await store.Verdicts.DeleteOlderThanAsync(now.AddDays(-30), default);
+
+        Assert.Equal(12_000, deleted);
+        Assert.Equal(100_000, Scalar("SELECT last_seq FROM verdicts"));
+    }
+
+    [Fact]
     public async Task Should_read_a_sensors_readings_as_training_data_in_sequence_order_and_ask_for_the_sensor_when_there_are_several()
     {
         using var store = Open();
