@@ -36,8 +36,8 @@ public sealed record StoreOptions : ISettingsGroup
     /// How long a reading may wait for others to share its transaction. Zero (the default): none; each batch is
     /// written as soon as the previous one is, the least latency. Every transaction rewrites each index page it
     /// touches and waits for the disk (<c>fsync</c>), and each sensor's readings and verdicts sit on index pages of their
-    /// own, so a quiet node's one-reading transactions write about 25 KB per reading — some 2 TB a day at 1,000
-    /// readings/s, which wears out an SD card. 100 ms halves that, 1 s cuts it about seven-fold (bench/README.md, "What
+    /// own, so a quiet node's one-reading transactions write about 21-23 KB per reading — some 1.9 TB a day at 1,000
+    /// readings/s, which wears out an SD card. 100 ms about halves that, 1 s cuts it about eight-fold (bench/README.md, "What
     /// the store writes"), at that much more latency to a verdict; keep <c>Pipeline:Mqtt:MaxInFlight</c> above the
     /// readings that arrive in twice this interval. At most 10 s.
     /// </summary>
