@@ -47,7 +47,7 @@ public sealed record StoreOptions : ISettingsGroup
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Readings, the verdicts on them and rejects older than this are deleted (an SD card fills up: about 32 MB a day for
+    /// Readings, the verdicts on them and rejects older than this are deleted (an SD card fills up: about 29 MB a day for
     /// each reading per second, docs/storage.md). Default 30 days; zero keeps everything.
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);

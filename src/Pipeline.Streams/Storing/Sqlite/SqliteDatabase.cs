@@ -116,13 +116,15 @@ public sealed class SqliteDatabase : IDisposable
 
     /// <summary>
     /// Deletes the rows of <paramref name="table"/> whose <paramref name="column"/> (Unix ms) is before
-    /// <paramref name="cutoff"/>, <see cref="DeleteChunk"/> per transaction so that the node's writes wait briefly at
-    /// most; returns how many. Retention's: <paramref name="table"/> and <paramref name="column"/> are the stores' own
-    /// names, never input.
+    /// <paramref name="cutoff"/>, oldest stored first, <see cref="DeleteChunk"/> per transaction so that the node's
+    /// writes wait briefly at most; returns how many. It walks the table in insertion order (its rowid) and stops at the
+    /// first chunk that is not wholly old, so it needs no index on the time, which would be one more page for every
+    /// commit to write: a row stored after younger ones (a device's backlog) goes when those before it do. Retention's:
+    /// <paramref name="table"/> and <paramref name="column"/> are the stores' own names, never input.
     /// </summary>
     public async Task<long> DeleteOlderThanAsync(string table, string column, DateTimeOffset cutoff, CancellationToken cancellation)
     {
-        var sql = $"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {column} < $cutoff LIMIT {DeleteChunk})";
+        var sql = $"DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, {column} FROM {table} ORDER BY id LIMIT {DeleteChunk}) WHERE {column} < $cutoff)";
         long deleted = 0;
         int chunk;
         do
@@ -137,7 +139,7 @@ public sealed class SqliteDatabase : IDisposable
             }, cancellation).ConfigureAwait(false);
             deleted += chunk;
         }
-        while (chunk > 0 && !cancellation.IsCancellationRequested);
+        while (chunk == DeleteChunk && !cancellation.IsCancellationRequested);
 
         return deleted;
     }

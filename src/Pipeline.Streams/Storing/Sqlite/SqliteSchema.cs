@@ -170,6 +170,13 @@ internal static class SqliteSchema
         ALTER TABLE sensor_calibrations ADD COLUMN level_mean TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE sensor_calibrations ADD COLUMN level_spread TEXT NOT NULL DEFAULT '[]';
         """,
+
+        // 9: no time indexes on the rows every reading makes (#17). Each was one more page for every commit to write;
+        // retention deletes those rows in insertion order instead (SqliteDatabase.DeleteOlderThanAsync).
+        """
+        DROP INDEX readings_ts;
+        DROP INDEX verdicts_end_ts;
+        """,
     ];
 
     public static int Version => Migrations.Length;

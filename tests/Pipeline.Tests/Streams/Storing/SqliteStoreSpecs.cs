@@ -82,6 +82,21 @@ public sealed class SqliteStoreSpecs : StoreSpecs
     }
 
     [Fact]
+    public async Task Should_keep_no_time_index_on_the_rows_every_reading_makes_and_delete_the_old_ones_among_young_ones()
+    {
+        using var store = Open();
+        var now = DateTimeOffset.UtcNow;
+        var stored = new[] { -40, -40, 0, -40, 0 }.Select((days, i) => Telemetry.Reading("s", i + 1, now.AddDays(days))).ToList();
+        await store.Readings.WriteAsync(stored, [], now, default);
+
+        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), default);
+
+        Assert.Equal(0, Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('readings', 'verdicts') AND sql IS NOT NULL"));
+        Assert.Equal(3, deleted);
+        Assert.Equal("3,5", Text("SELECT group_concat(seq) FROM (SELECT seq FROM readings ORDER BY seq)"));
+    }
+
+    [Fact]
     public void Should_refuse_a_database_from_a_newer_pipeline()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Options.Path)!);
