@@ -65,9 +65,9 @@ public sealed class SqliteDatabase : IDisposable
             using (var pragmas = connection.CreateCommand())
             {
                 // A checkpoint copies every page the log holds into the file. SQLite's default, every 1,000 pages of
-                // log, copied a quiet node's per-sensor index pages some six times a second; every 10,000 pages (a log
-                // of up to 40 MB) copies each once for ten times as many readings: a quarter less written to the disk
-                // per reading, and less CPU (docs/storage.md, "What that writes").
+                // log, copied a quiet node's per-sensor index pages some five times a second; every 10,000 pages (a log
+                // of up to 40 MB) copies each once for ten times as many readings: a fifth to a quarter less written to
+                // the disk per reading, and less CPU (docs/storage.md, "What that writes").
                 pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {CheckpointPages};";
                 pragmas.ExecuteNonQuery();
             }
@@ -119,7 +119,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <paramref name="cutoff"/>, oldest stored first, <see cref="DeleteChunk"/> per transaction so that the node's
     /// writes wait briefly at most; returns how many. It walks the table in insertion order (its rowid) and stops at the
     /// first chunk that is not wholly old, so it needs no index on the time, which would be one more page for every
-    /// commit to write: a row stored after younger ones (a device's backlog) goes when those before it do. Retention's:
+    /// commit to write: a reading stored late (a device's backlog) goes with the rows stored around it. Retention's:
     /// <paramref name="table"/> and <paramref name="column"/> are the stores' own names, never input.
     /// </summary>
     public async Task<long> DeleteOlderThanAsync(string table, string column, DateTimeOffset cutoff, CancellationToken cancellation)
