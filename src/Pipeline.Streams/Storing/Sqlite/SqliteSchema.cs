@@ -174,8 +174,8 @@ internal static class SqliteSchema
         // 9: no time indexes on the rows every reading makes (#17). Each was one more page for every commit to write;
         // retention deletes those rows in insertion order instead (SqliteDatabase.DeleteOlderThanAsync).
         """
-        DROP INDEX readings_ts;
-        DROP INDEX verdicts_end_ts;
+        DROP INDEX IF EXISTS readings_ts;
+        DROP INDEX IF EXISTS verdicts_end_ts;
         """,
     ];
 
