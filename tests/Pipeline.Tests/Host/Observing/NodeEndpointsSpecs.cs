@@ -56,6 +56,8 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
             Assert.Contains("pipeline_ingest_stored_delay_seconds_bucket{", exposition, StringComparison.Ordinal);
             Assert.Contains("pipeline_mqtt_connected{", exposition, StringComparison.Ordinal);
             Assert.Matches(@"(?m)^pipeline_disk_written_bytes_total\{[^}]*\} [1-9]", exposition); // the store has written
+            Assert.Matches(@"(?m)^pipeline_store_size_bytes\{[^}]*\} [1-9]", exposition);
+            Assert.Matches(@"(?m)^pipeline_store_disk_free_bytes\{[^}]*\} [1-9]", exposition);
             Assert.Contains("dotnet_process_cpu_time_seconds_total{", exposition, StringComparison.Ordinal);
 
             // The broker goes away: not ready, and the answer names the broker; back: ready again.
