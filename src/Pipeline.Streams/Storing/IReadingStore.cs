@@ -16,6 +16,12 @@ public interface IReadingStore : IReadingHistory
     /// <summary>The readings of <paramref name="sensorId"/> (the only sensor, when null) measured from <paramref name="measuredFrom"/> until (not including) <paramref name="measuredUntil"/>, in sequence order: training data.</summary>
     Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation);
 
+    /// <summary>
+    /// The measurement time of the newest reading stored (null when there is none): retention counts age back from it
+    /// when the node's clock runs ahead (<see cref="RetentionService"/>).
+    /// </summary>
+    Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation);
+
     /// <summary>Deletes readings and rejects older than <paramref name="cutoff"/>, in chunks so that writers are not held up.</summary>
     Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation);
 }

@@ -48,7 +48,8 @@ public sealed record StoreOptions : ISettingsGroup
 
     /// <summary>
     /// Readings, the verdicts on them and rejects older than this are deleted (an SD card fills up: about 29 MB a day for
-    /// each reading per second, docs/storage.md). Default 30 days; zero keeps everything.
+    /// each reading per second, docs/storage.md). Default 30 days; zero keeps everything. Age counts from the node's clock,
+    /// or from the newest stored reading when the clock is ahead of it: a clock that jumps years ahead deletes nothing.
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 

@@ -89,6 +89,13 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
             return ReadingColumns.ToSignalTable(rows);
         }, cancellation);
 
+    public Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation) =>
+        database.ReadAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand("SELECT max(ts) FROM readings", connection);
+            return await command.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is long ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : (DateTimeOffset?)null;
+        }, cancellation);
+
     public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
         await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
         + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);

@@ -77,6 +77,15 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             return ReadingColumns.ToSignalTable(rows);
         }, cancellation);
 
+    /// <summary>The newest <c>ts</c> among the last 1,000 readings stored: the table has no time index, and rows are stored in time order but for a late backlog.</summary>
+    public Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation) =>
+        database.ReadAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT max(ts) FROM (SELECT ts FROM readings ORDER BY id DESC LIMIT 1000)";
+            return command.ExecuteScalar() is long ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : (DateTimeOffset?)null;
+        }, cancellation);
+
     public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
         await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
         + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);

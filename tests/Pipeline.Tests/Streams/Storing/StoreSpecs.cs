@@ -136,6 +136,19 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_give_the_newest_measurement_time_stored_also_when_a_backlog_was_stored_after_it()
+    {
+        using var store = Open();
+        var now = DateTimeOffset.UtcNow;
+        Assert.Null(await store.Readings.NewestMeasuredAtAsync(default));
+
+        await store.Readings.WriteAsync([Telemetry.Reading("s", 100, now)], [], now, default);
+        await store.Readings.WriteAsync([.. Enumerable.Range(1, 99).Select(i => Telemetry.Reading("s", i, now.AddDays(-2)))], [], now, default);
+
+        Assert.Equal(now.ToUnixTimeMilliseconds(), (await store.Readings.NewestMeasuredAtAsync(default))?.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
     public async Task Should_delete_verdicts_on_windows_that_ended_before_the_cutoff_only()
     {
         using var store = Open();
