@@ -56,9 +56,9 @@ public sealed class SqliteDatabase : IDisposable
         }
 
         var connection = new SqliteConnection(ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWriteCreate));
-        connection.Open();
         try
         {
+            connection.Open();
             // Microsoft.Data.Sqlite waits out a lock in its own commands only; the statements run through SQLite's own
             // API (WriteRowsAsync) wait the same busy timeout inside SQLite before the write's backoff takes over.
             SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)Math.Min(busyTimeout.TotalMilliseconds, int.MaxValue));
@@ -74,6 +74,13 @@ public sealed class SqliteDatabase : IDisposable
 
             SqliteSchema.Migrate(connection);
             return new SqliteDatabase(path, connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger ?? NullLogger.Instance);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
+        {
+            connection.Dispose();
+            throw new InvalidDataException(
+                $"the store {path} is not a SQLite database or is damaged ({e.Message}). Point Pipeline:Store:Path (--store) at the node's store, "
+                + $"or move this file aside and a new store is made; `sqlite3 {path} .recover` may save what a damaged store holds", e);
         }
         catch
         {

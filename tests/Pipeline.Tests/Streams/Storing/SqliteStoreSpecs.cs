@@ -111,6 +111,21 @@ public sealed class SqliteStoreSpecs : StoreSpecs
     }
 
     [Theory]
+    [InlineData("not a database at all")]
+    [InlineData("SQLite format 3\0 and then garbage")]
+    public void Should_refuse_a_file_that_is_not_a_sqlite_database_naming_it_and_what_to_do(string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Options.Path)!);
+        File.WriteAllText(Options.Path, content + new string('x', 5000));
+
+        var refused = Assert.Throws<InvalidDataException>(() => PipelineStore.Open(Options));
+
+        Assert.Contains($"the store {Options.Path} is not a SQLite database or is damaged", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("move this file aside", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(content + new string('x', 5000), File.ReadAllText(Options.Path)); // left as it was, for a person to look at
+    }
+
+    [Theory]
     [InlineData("readings")]
     [InlineData("verdicts")]
     [InlineData("alarms")]
