@@ -17,6 +17,10 @@ public sealed class SqliteDatabase : IDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
     private const int DeleteChunk = 5000;
+    // A checkpoint copies every page the log holds into the file. SQLite's default, every 1,000 pages of log, copied a
+    // quiet node's per-sensor index pages some five times a second; every 10,000 pages (a log of up to 40 MB) copies each
+    // once for ten times as many readings: a fifth to a quarter less written to the disk per reading, and less CPU
+    // (docs/storage.md, "What that writes"). The copy runs beside the writes (SqliteCheckpointer).
     private const int CheckpointPages = 10_000;
 
     private readonly SqliteConnection _writer;
@@ -29,15 +33,19 @@ public sealed class SqliteDatabase : IDisposable
     private readonly string _readConnectionString;
     private long _busyRetries;
 
-    private SqliteDatabase(string path, SqliteConnection writer, string readConnectionString, ILogger logger)
+    private SqliteDatabase(string path, SqliteConnection writer, SqliteCheckpointer checkpointer, string readConnectionString, ILogger logger)
     {
         Path = path;
         _writer = writer;
+        Checkpointer = checkpointer;
         _readConnectionString = readConnectionString;
         _logger = logger;
     }
 
     public string Path { get; }
+
+    /// <summary>What copies the log into the file, beside the writes.</summary>
+    internal SqliteCheckpointer Checkpointer { get; }
 
     /// <summary>Writes that found the file locked and were retried.</summary>
     public long BusyRetries => Interlocked.Read(ref _busyRetries);
@@ -46,7 +54,10 @@ public sealed class SqliteDatabase : IDisposable
     public DateTimeOffset? FullSince => _fullSince;
 
     /// <summary>Opens (creating if needed) the database and brings its schema up to date.</summary>
-    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, ILogger? logger = null)
+    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, ILogger? logger = null) => Open(path, busyTimeout, CheckpointPages, logger);
+
+    /// <summary><see cref="Open(string, TimeSpan, ILogger?)"/>, copying the log into the file every <paramref name="checkpointPages"/> pages.</summary>
+    internal static SqliteDatabase Open(string path, TimeSpan busyTimeout, int checkpointPages, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -64,16 +75,14 @@ public sealed class SqliteDatabase : IDisposable
             SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)Math.Min(busyTimeout.TotalMilliseconds, int.MaxValue));
             using (var pragmas = connection.CreateCommand())
             {
-                // A checkpoint copies every page the log holds into the file. SQLite's default, every 1,000 pages of
-                // log, copied a quiet node's per-sensor index pages some five times a second; every 10,000 pages (a log
-                // of up to 40 MB) copies each once for ten times as many readings: a fifth to a quarter less written to
-                // the disk per reading, and less CPU (docs/storage.md, "What that writes").
-                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {CheckpointPages};";
+                pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
                 pragmas.ExecuteNonQuery();
             }
 
             SqliteSchema.Migrate(connection);
-            return new SqliteDatabase(path, connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger ?? NullLogger.Instance);
+            logger ??= NullLogger.Instance;
+            var checkpointer = new SqliteCheckpointer(connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWrite), checkpointPages, logger);
+            return new SqliteDatabase(path, connection, checkpointer, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
         {
@@ -260,6 +269,7 @@ public sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        Checkpointer.Dispose();
         _perSignal.Dispose();
         foreach (var statement in _prepared.Values)
         {

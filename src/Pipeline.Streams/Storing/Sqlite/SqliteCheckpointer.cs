@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.Streams.Storing.Sqlite;
+
+/// <summary>
+/// Copies the write-ahead log into the database file on a connection and a thread of its own, beside the writes.
+/// SQLite's own checkpoint runs inside the <c>COMMIT</c> that crosses its threshold: the readings of that write, and
+/// every write queued behind it, waited for the copy before the broker heard they were stored — the slowest verdicts of
+/// a node at a steady 1,000 readings/s (bench/README.md). Here the writer's commit only reports the log's length
+/// (SQLite's WAL hook, which replaces its automatic checkpoint) and wakes this thread, whose PASSIVE checkpoint copies
+/// what is committed without holding up the writer. Should it fall behind — a writer that never pauses keeps the log
+/// from starting over — the writer copies once the log holds <see cref="WriterTakesOverFactor"/> x the threshold, as
+/// SQLite would have, so the log stays bounded.
+/// </summary>
+internal sealed class SqliteCheckpointer : IDisposable
+{
+    /// <summary>How far the log may grow past the threshold before the writer checkpoints itself.</summary>
+    public const int WriterTakesOverFactor = 4;
+
+    private readonly SqliteConnection _writer;
+    private readonly SqliteConnection _connection;
+    private readonly int _threshold;
+    private readonly ILogger _logger;
+    private readonly WalHook _hook; // SQLite keeps a pointer to it: kept alive as long as it is registered
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private int _wakePending;
+    private long _checkpoints;
+    private long _writerCheckpoints;
+    private bool _failing;
+
+    /// <summary>Registers on <paramref name="writer"/>'s commits and starts the thread, with a connection of its own to <paramref name="connectionString"/>.</summary>
+    public SqliteCheckpointer(SqliteConnection writer, string connectionString, int threshold, ILogger logger)
+    {
+        _writer = writer;
+        _threshold = threshold;
+        _logger = logger;
+        _connection = new SqliteConnection(connectionString);
+        _connection.Open();
+        using (var synchronous = _connection.CreateCommand())
+        {
+            synchronous.CommandText = "PRAGMA synchronous = FULL";
+            synchronous.ExecuteNonQuery();
+        }
+
+        _hook = OnCommit;
+        _thread = new Thread(Run) { IsBackground = true, Name = "SQLite checkpoint" };
+        _thread.Start();
+        _ = sqlite3_wal_hook(writer.Handle!.DangerousGetHandle(), _hook, IntPtr.Zero);
+    }
+
+    /// <summary>Checkpoints this thread completed or did in part.</summary>
+    public long Checkpoints => Interlocked.Read(ref _checkpoints);
+
+    /// <summary>Checkpoints the writer ran itself because the log had grown past <see cref="WriterTakesOverFactor"/> x the threshold.</summary>
+    public long WriterCheckpoints => Interlocked.Read(ref _writerCheckpoints);
+
+    /// <summary>SQLite's WAL hook: after every commit of the writer, on its thread, with the pages the log now holds. Must not throw.</summary>
+    private int OnCommit(IntPtr argument, IntPtr database, IntPtr databaseName, int pages)
+    {
+        if (pages >= _threshold * WriterTakesOverFactor)
+        {
+            _ = sqlite3_wal_checkpoint_v2(database, databaseName, SQLitePCL.raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+            Interlocked.Increment(ref _writerCheckpoints);
+        }
+        else if (pages >= _threshold && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            _wake.Release();
+        }
+
+        return SQLitePCL.raw.SQLITE_OK;
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _wake.Wait();
+            if (_stopping)
+            {
+                return;
+            }
+
+            // Cleared before copying, so a commit during the copy wakes the thread again when the log is still long.
+            Volatile.Write(ref _wakePending, 0);
+            var result = SQLitePCL.raw.sqlite3_wal_checkpoint_v2(_connection.Handle, null, SQLitePCL.raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+            if (result == SQLitePCL.raw.SQLITE_OK)
+            {
+                Interlocked.Increment(ref _checkpoints);
+                _failing = false;
+            }
+            else if (result is not (SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED) && !_failing)
+            {
+                // A full disk or an I/O error: the writes report it and wait it out (SqliteDatabase); said once here.
+                _failing = true;
+                _logger.LogWarning("Copying {Store}'s write-ahead log into the file failed ({Error}); it is tried again at the next commit",
+                    _connection.DataSource, SQLitePCL.raw.sqlite3_errstr(result).utf8_to_string());
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _ = sqlite3_wal_hook(_writer.Handle!.DangerousGetHandle(), null, IntPtr.Zero);
+        _stopping = true;
+        _wake.Release();
+        _thread.Join();
+        _connection.Dispose();
+        _wake.Dispose();
+        GC.KeepAlive(_hook);
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int WalHook(IntPtr argument, IntPtr database, IntPtr databaseName, int pages);
+
+    // SQLitePCLRaw wraps neither the hook nor a checkpoint from inside it; both are SQLite's C API, in the library it loads.
+    [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl)]
+    private static extern IntPtr sqlite3_wal_hook(IntPtr database, WalHook? hook, IntPtr argument);
+
+    [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl)]
+    private static extern int sqlite3_wal_checkpoint_v2(IntPtr database, IntPtr databaseName, int mode, out int logPages, out int copiedPages);
+}
