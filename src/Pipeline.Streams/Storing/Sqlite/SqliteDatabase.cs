@@ -11,7 +11,8 @@ namespace Pipeline.Streams.Storing.Sqlite;
 /// another process (<c>sqlite3</c>, a CLI command) beyond the busy timeout is waited out with backoff rather than
 /// failing the write: what is behind it simply waits, which is the backpressure. A full disk is waited out the same
 /// way (#15): nothing is acknowledged meanwhile, the log says so once, and writing resumes by itself when space is
-/// freed. Readers get their own connections.
+/// freed. Readers get their own connections, and the log is copied into the file on one of its own, beside the writes
+/// (<see cref="SqliteCheckpointer"/>).
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
