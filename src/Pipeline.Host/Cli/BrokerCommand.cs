@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pipeline.Models.Settings;
 using Pipeline.Streams.Brokering;
 using Serilog.Extensions.Logging;
 
@@ -69,15 +70,22 @@ internal static class BrokerCommand
         };
         command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
         {
+            var options = new EmbeddedBrokerOptions
+            {
+                CertsDirectory = result.GetValue(certs)!,
+                Port = result.GetValue(port),
+                BindAddress = result.GetValue(bind)!,
+            };
+            var problems = SettingRules.Range("--port", options.Port, 1, 65_535)
+                .Concat(SettingRules.When(!System.Net.IPAddress.TryParse(options.BindAddress, out _), $"--bind '{options.BindAddress}' is not an IP address"))
+                .ToList();
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException(string.Join(Environment.NewLine, problems));
+            }
+
             using var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
-            await using var broker = await EmbeddedBroker.StartAsync(
-                new EmbeddedBrokerOptions
-                {
-                    CertsDirectory = result.GetValue(certs)!,
-                    Port = result.GetValue(port),
-                    BindAddress = result.GetValue(bind)!,
-                },
-                loggers.CreateLogger("Pipeline.Broker"));
+            await using var broker = await EmbeddedBroker.StartAsync(options, loggers.CreateLogger("Pipeline.Broker"));
             await Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }, TaskScheduler.Default);
             return CliAction.Ok;
         }));

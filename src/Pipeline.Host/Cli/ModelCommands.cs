@@ -139,6 +139,11 @@ internal static class ModelCommands
             var files = Directory.Exists(root)
                 ? Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
                 : [root];
+            if (files.Length == 0)
+            {
+                throw new FileNotFoundException($"'{root}' holds no .csv files (its subfolders included).", root);
+            }
+
             var skab = result.GetValue(protocol) == "skab";
             var evaluator = new StreamingEvaluator(bundle, skab ? EvaluationProtocol.Skab : EvaluationProtocol.Plain);
             var rule = CommissioningRule.For(bundle.Manifest);
@@ -210,8 +215,14 @@ internal static class ModelCommands
             }
 
             using var store = PipelineStore.OpenExisting(path);
-            return store.Readings.ReadSignalTableAsync(result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption), CancellationToken.None)
-                .GetAwaiter().GetResult();
+            var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
+            var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
+            return rows.Count > 0 || sensorId is null
+                ? rows
+                : throw new ArgumentException(
+                    $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
+                    + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
+                    + "; 'pipeline sensors list --store ...' lists its sensors");
         };
     }
 

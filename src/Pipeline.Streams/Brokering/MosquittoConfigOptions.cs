@@ -1,3 +1,5 @@
+using Pipeline.Models.Settings;
+
 namespace Pipeline.Streams.Brokering;
 
 /// <summary>What <c>pipeline broker config</c> writes.</summary>
@@ -42,4 +44,15 @@ public sealed record MosquittoConfigOptions
 
     /// <summary>Log file; null logs to stderr (the journal under systemd).</summary>
     public string? LogFile { get; init; }
+
+    /// <summary>
+    /// What Mosquitto would refuse or misread, one line each, named by the flag of <c>pipeline broker config</c> that
+    /// sets it: a config with port 70000 was written, and Mosquitto failed only when started.
+    /// </summary>
+    public IEnumerable<string> Problems() =>
+        SettingRules.Range("--port", Port, 1, 65_535)
+            .Concat(SettingRules.When(string.IsNullOrWhiteSpace(BindAddress) || BindAddress.Any(char.IsWhiteSpace), $"--bind '{BindAddress}' is not an address"))
+            .Concat(SettingRules.Range("--max-queued", MaxQueuedMessages, 1, int.MaxValue))
+            .Concat(SettingRules.Range("--max-connections", MaxConnections, 1, int.MaxValue))
+            .Concat(SettingRules.Range("max_inflight_messages", MaxInflightMessages, 1, 65_535));
 }

@@ -20,6 +20,12 @@ public static class MosquittoConfigWriter
     public static (string Config, string Acl) Write(MosquittoConfigOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, problems));
+        }
+
         var folder = new PkiFolder(Path.GetFullPath(options.CertsDirectory));
         foreach (var required in new[] { folder.CaCertificate, folder.ServerCertificate, folder.ServerKey, folder.RevocationList })
         {

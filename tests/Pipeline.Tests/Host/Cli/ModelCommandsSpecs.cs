@@ -123,5 +123,26 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
     }
 
+    [Fact]
+    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_or_a_store_not_the_sensor()
+    {
+        var empty = _temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+        File.WriteAllText(Path.Combine(empty, "README.txt"), "no data here");
+        var store = _temp.Combine("pipeline.db");
+        using (var node = Pipeline.Streams.Storing.PipelineStore.Open(new Pipeline.Streams.Storing.StoreOptions { Path = store }))
+        {
+            await node.Readings.WriteAsync([Telemetry.Reading("esp32-01", 1, DateTimeOffset.UtcNow)], [], DateTimeOffset.UtcNow, default);
+        }
+
+        var evaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", empty);
+        var trained = await PipelineCli.RunAsync("train", "--data", store, "--sensor", "esp32-99", "--out", _temp.Combine("m"));
+
+        Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
+        Assert.Equal(1, trained.ExitCode);
+        Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
+        Assert.False(Directory.Exists(_temp.Combine("m")));
+    }
+
     public void Dispose() => _temp.Dispose();
 }

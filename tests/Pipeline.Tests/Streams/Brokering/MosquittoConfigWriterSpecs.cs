@@ -49,6 +49,24 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
     }
 
     [Fact]
+    public void Should_refuse_what_mosquitto_would_refuse_naming_each_flag_and_write_nothing()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => MosquittoConfigWriter.Write(new MosquittoConfigOptions
+        {
+            CertsDirectory = _pki.CertsDirectory,
+            OutDirectory = _pki.Scratch("out"),
+            Port = 70_000,
+            MaxQueuedMessages = -5,
+            MaxConnections = 0,
+        }));
+
+        Assert.Equal(
+            ["--port is 70000; it must be between 1 and 65535", "--max-queued is -5; it must be between 1 and 2147483647", "--max-connections is 0; it must be between 1 and 2147483647"],
+            refused.Message.Split(Environment.NewLine));
+        Assert.False(Directory.Exists(_pki.Scratch("out")));
+    }
+
+    [Fact]
     public void Should_render_the_acl_from_the_roles_in_the_certificates()
     {
         var (_, acl) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
