@@ -38,9 +38,8 @@ internal static class ModelCommands
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             var path = result.GetValue(data)!;
-            var table = store(path, result);
             var outDir = result.GetValue(output)!;
-            var options = Defaults with
+            var options = (Defaults with
             {
                 Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir)),
                 Signals = result.GetValue(signals)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
@@ -50,7 +49,8 @@ internal static class ModelCommands
                 Seed = result.GetValue(seed),
                 ThresholdQuantile = result.GetValue(quantile),
                 ThresholdMargin = result.GetValue(margin),
-            };
+            }).Checked();
+            var table = store(path, result);
             Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
             foreach (var finding in TrainingData.Review(options.Signals.Count > 0 ? table.Select(options.Signals) : table, options.Window))
             {
@@ -85,6 +85,11 @@ internal static class ModelCommands
             var outDir = result.GetValue(output)!;
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir));
             var epochCount = result.GetValue(epochs);
+            if (epochCount < 0)
+            {
+                throw new ArgumentException($"--epochs is {epochCount}; it must be 0 (refit the scaler and thresholds only) or more");
+            }
+
             ModelBundle bundle;
             if (epochCount == 0)
             {

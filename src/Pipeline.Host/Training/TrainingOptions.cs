@@ -1,4 +1,6 @@
+using System.Globalization;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Settings;
 
 namespace Pipeline.Host.Training;
 
@@ -40,6 +42,36 @@ public sealed record TrainingOptions
 
     /// <summary>An anomaly clears below this fraction of the threshold (hysteresis).</summary>
     public double ClearFraction { get; init; } = 0.75;
+
+    /// <summary>
+    /// What cannot train, one line each, named by the flag of <c>pipeline train</c> / <c>finetune</c> that sets it: a
+    /// window of 0 or an epoch count of -1 failed deep inside TorchSharp or while writing the bundle.
+    /// </summary>
+    public IEnumerable<string> Problems() =>
+        SettingRules.Range("--window", Window, 2, 100_000)
+            .Concat(SettingRules.Range("--hidden", Hidden, 1, 4096))
+            .Concat(SettingRules.Range("--epochs", Epochs, 1, 1_000_000))
+            .Concat(AboveZero("--threshold-quantile", ThresholdQuantile, atMost: 1))
+            .Concat(AboveZero("--threshold-margin", ThresholdMargin, atMost: double.MaxValue))
+            .Concat(AboveZero("--learning-rate", LearningRate, atMost: 1))
+            .Concat(SettingRules.Range(nameof(Stride), Stride, 1, 100_000))
+            .Concat(SettingRules.Range(nameof(Layers), Layers, 1, 16))
+            .Concat(SettingRules.Range(nameof(BatchSize), BatchSize, 1, 1_000_000))
+            .Concat(SettingRules.Range(nameof(Patience), Patience, 1, 1_000_000))
+            .Concat(AboveZero(nameof(ValidationFraction), ValidationFraction, atMost: 0.9))
+            .Concat(AboveZero(nameof(ClearFraction), ClearFraction, atMost: 1));
+
+    /// <summary>These options, or an <see cref="ArgumentException"/> with every <see cref="Problems"/> line.</summary>
+    public TrainingOptions Checked()
+    {
+        var problems = Problems().ToList();
+        return problems.Count == 0 ? this : throw new ArgumentException(string.Join(Environment.NewLine, problems));
+    }
+
+    private static IEnumerable<string> AboveZero(string key, double value, double atMost) =>
+        SettingRules.When(!(value > 0 && value <= atMost), atMost == double.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture, $"{key} is {value}; it must be above 0")
+            : string.Create(CultureInfo.InvariantCulture, $"{key} is {value}; it must be above 0 and at most {atMost}"));
 }
 
 /// <summary>One epoch of training, for the progress bar and the report.</summary>

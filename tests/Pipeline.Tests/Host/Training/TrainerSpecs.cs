@@ -9,6 +9,29 @@ public sealed class TrainerSpecs
     internal static readonly TrainingOptions Small = new() { Name = "spec", Window = 20, Hidden = 16, Epochs = 8, Patience = 8, Seed = 3 };
 
     [Fact]
+    public void Should_refuse_options_that_cannot_train_naming_each_flag_before_any_training()
+    {
+        var epochs = new List<EpochReport>();
+        var options = Small with { Window = 0, Hidden = 0, Epochs = -1, ThresholdQuantile = 2, ThresholdMargin = -1, LearningRate = double.NaN };
+
+        var refused = Assert.Throws<ArgumentException>(() => Trainer.Train(SyntheticPump.Normal(1500), options, new SynchronousProgress<EpochReport>(epochs.Add)));
+
+        Assert.Equal(
+            [
+                "--window is 0; it must be between 2 and 100000",
+                "--hidden is 0; it must be between 1 and 4096",
+                "--epochs is -1; it must be between 1 and 1000000",
+                "--threshold-quantile is 2; it must be above 0 and at most 1",
+                "--threshold-margin is -1; it must be above 0",
+                "--learning-rate is NaN; it must be above 0 and at most 1",
+            ],
+            refused.Message.Split(Environment.NewLine));
+        Assert.Empty(epochs);
+        Assert.Empty(Small.Problems());
+        Assert.Empty(new TrainingOptions().Problems());
+    }
+
+    [Fact]
     public void Should_reduce_the_training_loss_on_normal_data()
     {
         var epochs = new List<EpochReport>();
