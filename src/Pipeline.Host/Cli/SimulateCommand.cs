@@ -13,6 +13,9 @@ namespace Pipeline.Host.Cli;
 /// <summary><c>pipeline simulate</c>: an ESP32 fleet on pumped lines, to a broker in real time or to CSV with labels.</summary>
 internal static class SimulateCommand
 {
+    private const int MostDevices = 100_000;
+    private const double MostReadingsPerSecond = 1_000;
+
     public static Command Create()
     {
         var devices = new Option<int>("--devices") { Description = "Number of devices: esp32-01, esp32-02, …, esp32-99, esp32-100, … (each needs its certificate).", DefaultValueFactory = _ => 3 };
@@ -38,17 +41,24 @@ internal static class SimulateCommand
                 faultList.AddRange(File.ReadAllLines(file).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).Select(FaultSpec.Parse));
             }
 
+            // Bounded so that a slip of the keyboard (--rate 1e9, --devices 100000000) is an error, not hours of work
+            // or a file of terabytes: a field device reads a few times a second, a node holds some thousands of sensors.
             var count = result.GetValue(devices);
-            if (count < 1)
+            if (count is < 1 or > MostDevices)
             {
-                throw new ArgumentException($"--devices {count}: give one or more");
+                throw new ArgumentException($"--devices {count}: give 1 to {MostDevices:N0}");
             }
 
             var names = SimulatedFleet.Names(count);
             var perSecond = result.GetValue(rate);
-            if (perSecond < 0 || (perSecond == 0 && result.GetValue(csv) is not null))
+            if (!(perSecond is >= 0 and <= MostReadingsPerSecond) || (perSecond == 0 && result.GetValue(csv) is not null))
             {
-                throw new ArgumentException($"--rate {perSecond}: give readings per second per device (0, as fast as possible, only when publishing)");
+                throw new ArgumentException($"--rate {perSecond}: give readings per second per device, at most {MostReadingsPerSecond:N0} (0, as fast as possible, only when publishing)");
+            }
+
+            if (result.GetValue(countOption) is < 1)
+            {
+                throw new ArgumentException($"--count {result.GetValue(countOption)}: give one or more readings per device");
             }
 
             TimeSpan? period = perSecond > 0 ? TimeSpan.FromSeconds(1 / perSecond) : null;

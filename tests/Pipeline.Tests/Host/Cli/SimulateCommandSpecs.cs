@@ -54,6 +54,21 @@ public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
         Assert.Contains("esp32-03, esp32-04", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--rate", "1e9", "error: --rate 1000000000: give readings per second per device, at most 1,000")]
+    [InlineData("--devices", "100000000", "error: --devices 100000000: give 1 to 100,000")]
+    [InlineData("--count", "0", "error: --count 0: give one or more readings per device")]
+    public async Task Should_refuse_a_slip_of_the_keyboard_naming_the_flag_instead_of_running_for_hours(string flag, string value, string error)
+    {
+        var csv = _pki.Scratch("slip.csv");
+
+        var result = await PipelineCli.RunAsync("simulate", "--csv", csv, "--duration", "2s", flag, value);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith(error, result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(csv));
+    }
+
     private Task<(int ExitCode, string Stdout, string Stderr)> Simulate(params string[] arguments) =>
         PipelineCli.RunAsync(["simulate", .. arguments, "--rate", "0", "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory]);
 
