@@ -43,6 +43,7 @@ internal static class CliAction
 
     private static string MessageOf(Exception e) => e switch
     {
+        ArgumentOutOfRangeException { ParamName: { } name } range => OneLine(range, name),
         ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
         Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
         AggregateException { InnerExceptions.Count: 1 } one => MessageOf(one.InnerException!),
@@ -50,6 +51,14 @@ internal static class CliAction
         InvalidOperationException { InnerException: System.Net.HttpListenerException listener } => MessageOf(listener), // the metrics exporter's
         _ => e.Message,
     };
+
+    /// <summary>The range error in one line: its message ends with a line of its own, "Actual value was ...", which ours already say.</summary>
+    private static string OneLine(ArgumentOutOfRangeException range, string name)
+    {
+        var first = range.Message.Split('\n')[0].Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal).TrimEnd();
+        var actual = Convert.ToString(range.ActualValue, System.Globalization.CultureInfo.InvariantCulture);
+        return actual is null || first.Contains(actual, StringComparison.Ordinal) ? first : $"{first} (it was {actual})";
+    }
 
     private static bool IsUserError(Exception e) =>
         (e is AggregateException { InnerExceptions.Count: 1 } one && IsUserError(one.InnerException!))

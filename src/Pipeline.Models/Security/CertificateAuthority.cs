@@ -307,7 +307,7 @@ public sealed class CertificateAuthority : IDisposable
     {
         if (days is < 1 or > CaDays)
         {
-            throw new ArgumentOutOfRangeException(nameof(days), days, $"--days must be between 1 and {CaDays}.");
+            throw new ArgumentOutOfRangeException(nameof(days), days, $"--days is {days}; it must be between 1 and {CaDays}");
         }
     }
 

@@ -48,13 +48,15 @@ public sealed class CertsCommandSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_refuse_an_existing_ca_and_a_bad_name_with_one_clear_line()
+    public async Task Should_refuse_an_existing_ca_a_bad_name_and_a_bad_validity_with_one_clear_line()
     {
         await PipelineCli.RunAsync("certs", "init", "--dir", Dir, "--server-ip", "127.0.0.1");
 
         var again = await PipelineCli.RunAsync("certs", "init", "--dir", Dir, "--server-ip", "127.0.0.1");
         var badName = await PipelineCli.RunAsync("certs", "issue", "plant/esp32", "--dir", Dir);
+        var badDays = await PipelineCli.RunAsync("certs", "issue", "esp32-01", "--dir", Dir, "--days", "0");
 
+        Assert.Equal((1, "error: --days is 0; it must be between 1 and 3650"), (badDays.ExitCode, badDays.Stderr.Trim())); // was two lines, the second "Actual value was 0."
         Assert.Equal(1, again.ExitCode);
         Assert.StartsWith("error: A CA already exists", again.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, badName.ExitCode);
