@@ -44,6 +44,11 @@ internal static class CliAction
     private static string MessageOf(Exception e) => e switch
     {
         ArgumentOutOfRangeException { ParamName: { } name } range => OneLine(range, name),
+        // MQTTnet says where it failed; the cause (connection refused, a name that does not resolve, TLS) is inside.
+        MQTTnet.Exceptions.MqttCommunicationException mqtt when mqtt.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase) =>
+            $"the broker: {mqtt.Message.TrimEnd('.')}: its certificate is not signed by the CA in --certs (ca.crt), or does not name the address connected to (pipeline certs init --server-ip/--server-dns)",
+        MQTTnet.Exceptions.MqttCommunicationException { InnerException: { } cause } mqtt when cause.Message != mqtt.Message => $"the broker: {mqtt.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})",
+        MQTTnet.Exceptions.MqttCommunicationException mqtt => $"the broker: {mqtt.Message}",
         ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
         Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
         AggregateException { InnerExceptions.Count: 1 } one => MessageOf(one.InnerException!),

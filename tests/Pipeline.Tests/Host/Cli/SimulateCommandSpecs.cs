@@ -69,6 +69,20 @@ public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
         Assert.False(File.Exists(csv));
     }
 
+    [Fact]
+    public async Task Should_say_why_the_broker_cannot_be_reached()
+    {
+        var nobody = $"127.0.0.1:{FreePort.Next()}";
+
+        var refused = await PipelineCli.RunAsync("simulate", "--devices", "1", "--count", "1", "--broker", nobody, "--certs", _pki.CertsDirectory);
+        var foreignCa = await PipelineCli.RunAsync("simulate", "--devices", "1", "--count", "1", "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.ForeignDirectory);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal($"error: the broker: Error while connecting host 'Unspecified/{nobody}' (Connection refused)", refused.Stderr.Trim());
+        Assert.Equal(1, foreignCa.ExitCode);
+        Assert.Contains("its certificate is not signed by the CA in --certs (ca.crt)", foreignCa.Stderr, StringComparison.Ordinal);
+    }
+
     private Task<(int ExitCode, string Stdout, string Stderr)> Simulate(params string[] arguments) =>
         PipelineCli.RunAsync(["simulate", .. arguments, "--rate", "0", "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory]);
 
