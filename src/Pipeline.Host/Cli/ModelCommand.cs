@@ -19,8 +19,14 @@ internal static class ModelCommand
         activate.SetAction(result => CliAction.RunAsync(() =>
         {
             var directory = result.GetValue(models)!;
-            var bundle = ModelBundle.Load(Path.Combine(directory, result.GetValue(name)!));
-            File.WriteAllText(Path.Combine(directory, InferenceOptions.ActiveFile), result.GetValue(name) + "\n");
+            var bundleName = result.GetValue(name)!;
+            if (bundleName is "" or "." or ".." || bundleName.IndexOfAny(['/', '\\']) >= 0)
+            {
+                throw new ArgumentException($"'{bundleName}' is not a bundle's name: give the name of its folder inside --models ({directory})");
+            }
+
+            var bundle = ModelBundle.Load(Path.Combine(directory, bundleName));
+            File.WriteAllText(Path.Combine(directory, InferenceOptions.ActiveFile), bundleName + "\n");
             Console.WriteLine($"Active model: {bundle.Version} ({bundle.Manifest.Window} x {string.Join(",", bundle.Manifest.Signals)}). A running node switches within 5 s.");
             return CliAction.Ok;
         }));

@@ -47,6 +47,7 @@ public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
         await node.WaitForOutputAsync("Scoring with model default@", Patience);
 
         var refused = await PipelineCli.RunAsync("model", "activate", "broken", "--models", Models);
+        var path = await PipelineCli.RunAsync("model", "activate", "../" + Path.GetFileName(Models) + "/pump2", "--models", Models);
         var activated = await PipelineCli.RunAsync("model", "activate", "pump2", "--models", Models);
         await node.WaitForOutputAsync("Model switched from default@", Patience);
         File.WriteAllText(Path.Combine(Models, "ACTIVE"), "broken\n"); // as if someone bypassed the check
@@ -54,6 +55,8 @@ public sealed class ModelCommandSpecs : IAsyncLifetime, IDisposable
 
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("weights.bin is missing", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, path.ExitCode); // a path that leads to a bundle is still not a bundle's name
+        Assert.Contains("is not a bundle's name", path.Stderr, StringComparison.Ordinal);
         Assert.True(activated.ExitCode == 0, activated.Stderr);
         Assert.Contains("to pump2@", node.Output, StringComparison.Ordinal);
         Assert.Contains("Still scoring with pump2@", node.Output, StringComparison.Ordinal);
