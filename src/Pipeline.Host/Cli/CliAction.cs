@@ -44,6 +44,9 @@ internal static class CliAction
     private static string MessageOf(Exception e) => e switch
     {
         ArgumentOutOfRangeException { ParamName: { } name } range => OneLine(range, name),
+        // "Failed to load configuration from file ..." says where; the JSON reader's message inside says what and on which line.
+        InvalidDataException { InnerException: not null } data when !data.Message.Contains(data.GetBaseException().Message, StringComparison.Ordinal) =>
+            $"{data.Message.TrimEnd('.')}: {data.GetBaseException().Message}",
         // MQTTnet says where it failed; the cause (connection refused, a name that does not resolve, TLS) is inside.
         MQTTnet.Exceptions.MqttCommunicationException mqtt when mqtt.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase) =>
             $"the broker: {mqtt.Message.TrimEnd('.')}: its certificate is not signed by the CA in --certs (ca.crt), or does not name the address connected to (pipeline certs init --server-ip/--server-dns)",

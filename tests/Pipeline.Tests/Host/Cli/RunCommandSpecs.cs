@@ -116,6 +116,19 @@ public sealed class RunCommandSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_stop_on_a_broken_settings_file_naming_the_file_and_where_it_breaks()
+    {
+        var settings = _pki.Scratch("broken.json");
+        File.WriteAllText(settings, """{"Pipeline": {"Store": {"BatchSize": 5,,}}}""");
+        await using var node = NodeProcess.Start(["--config", settings, .. Arguments]);
+
+        Assert.Equal(1, await node.WaitForExitAsync(Patience));
+        Assert.Equal(
+            [$"error: Failed to load configuration from file '{settings}': ',' is an invalid start of a property name. Expected a '\"'. LineNumber: 0 | BytePositionInLine: 39."],
+            Lines(node.Output)); // was "Failed to load configuration from file ..." alone
+    }
+
+    [Fact]
     public async Task Should_stop_without_certificates_with_one_line_that_says_how_to_make_them()
     {
         await using var node = NodeProcess.Start(["--certs", _pki.Scratch("nowhere"), "--store", Db]);
