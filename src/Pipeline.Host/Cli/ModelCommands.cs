@@ -161,6 +161,11 @@ internal static class ModelCommands
             {
                 var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
                 var table = SignalCsv.ReadFile(file);
+                if (table.Labels is null)
+                {
+                    throw new InvalidDataException($"{file}: no 'anomaly' or 'label' column, so nothing to judge the flags against");
+                }
+
                 WarnUnreadable(table, "each is a reading without that signal, and where the model reads it the window starts again after it, as in a node");
                 var scored = evaluator.Evaluate(name, table);
                 if (scored.Count == 0)

@@ -96,8 +96,8 @@ public static class SignalCsv
 
             rows.Add(row);
             times.Add(time >= 0 ? ParseTime(cells[time], path, lineNumber) : rows.Count * 1000L);
-            labels?.Add(ParseFlag(cells[label]));
-            changes?.Add(ParseFlag(cells[changepoint]));
+            labels?.Add(ParseFlag(cells[label], columns[label], path, lineNumber));
+            changes?.Add(ParseFlag(cells[changepoint], columns[changepoint], path, lineNumber));
         }
 
         return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray()) { Problems = problems };
@@ -137,6 +137,12 @@ public static class SignalCsv
             : throw new InvalidDataException($"{path}:{line}: '{cell}' is neither Unix milliseconds nor a date and time");
     }
 
-    private static int ParseFlag(string cell) =>
-        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0.5 ? 1 : 0;
+    /// <summary>
+    /// A label: 1 from 0.5 up (SKAB writes 0.0 and 1.0). One it cannot read stops the file, as a time does: read as 0,
+    /// it would silently move every figure computed against it.
+    /// </summary>
+    private static int ParseFlag(string cell, string column, string path, int line) =>
+        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? (v >= 0.5 ? 1 : 0)
+            : throw new InvalidDataException($"{path}:{line}: '{cell}' in column '{column}' is not a label (0 or 1)");
 }

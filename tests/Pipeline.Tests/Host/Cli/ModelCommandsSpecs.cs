@@ -124,7 +124,7 @@ public sealed class ModelCommandsSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_or_a_store_not_the_sensor()
+    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_a_file_no_labels_or_a_store_not_the_sensor()
     {
         var empty = _temp.Combine("empty");
         Directory.CreateDirectory(empty);
@@ -135,10 +135,15 @@ public sealed class ModelCommandsSpecs : IDisposable
             await node.Readings.WriteAsync([Telemetry.Reading("esp32-01", 1, DateTimeOffset.UtcNow)], [], DateTimeOffset.UtcNow, default);
         }
 
+        var unlabelled = _temp.Combine("unlabelled.csv");
+        File.WriteAllText(unlabelled, "ts,flow,temperature,pressure,current\n1000,100,12,3,3.7\n");
+
         var evaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", empty);
+        var withoutLabels = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled);
         var trained = await PipelineCli.RunAsync("train", "--data", store, "--sensor", "esp32-99", "--out", _temp.Combine("m"));
 
         Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
+        Assert.Equal((1, $"error: {unlabelled}: no 'anomaly' or 'label' column, so nothing to judge the flags against"), (withoutLabels.ExitCode, withoutLabels.Stderr.Trim()));
         Assert.Equal(1, trained.ExitCode);
         Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
         Assert.False(Directory.Exists(_temp.Combine("m")));

@@ -66,5 +66,19 @@ public sealed class SignalCsvSpecs : IDisposable
         Assert.Equal($"{path}:3: 2 fields, the header has 3", error.Message);
     }
 
+    [Theory]
+    [InlineData("x")]
+    [InlineData("")]
+    [InlineData("NaN")]
+    public void Should_refuse_a_label_it_cannot_read_naming_the_file_and_the_line(string cell)
+    {
+        // Read as 0, as it was, such a cell moved every figure computed against the labels without a word.
+        var path = Write("data.csv", $"ts,flow,anomaly\n1000,10,0\n2000,11,{cell}\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => SignalCsv.ReadFile(path));
+
+        Assert.Equal($"{path}:3: '{cell}' in column 'anomaly' is not a label (0 or 1)", error.Message);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
