@@ -98,15 +98,9 @@ public sealed class CertificateAuthority : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var folder = new PkiFolder(directory);
-        if (!File.Exists(folder.CaCertificate))
-        {
-            throw new FileNotFoundException(
-                $"No CA in '{directory}' (missing ca.crt). Create one with 'pipeline certs init --dir {directory}'.",
-                folder.CaCertificate);
-        }
-
+        var caCertificate = folder.ExistingCaCertificate();
         var keyPem = PrivateKeyFile.Read(folder.CaKey);
-        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(folder.CaCertificate), keyPem);
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caCertificate), keyPem);
         return new CertificateAuthority(folder, ca, time ?? TimeProvider.System);
     }
 

@@ -13,7 +13,7 @@ public static class CertificateInventory
     public static IReadOnlyList<CertificateSummary> List(PkiFolder folder, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(folder.CaCertificate);
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(folder.ExistingCaCertificate());
         var crl = File.Exists(folder.RevocationList) ? RevocationList.Load(folder.RevocationList, ca) : null;
         var now = (time ?? TimeProvider.System).GetUtcNow();
         var summaries = new List<CertificateSummary>();

@@ -24,4 +24,9 @@ public sealed record PkiFolder(string Directory)
     /// current file has been replaced (a re-issue, a renewal).
     /// </summary>
     public string Issued => Path.Combine(Directory, "issued");
+
+    /// <summary>The CA's certificate, or a <see cref="FileNotFoundException"/> that says how to make one.</summary>
+    public string ExistingCaCertificate() => File.Exists(CaCertificate)
+        ? CaCertificate
+        : throw new FileNotFoundException($"No CA in '{Directory}' (missing ca.crt). Create one with 'pipeline certs init --dir {Directory}'.", CaCertificate);
 }

@@ -266,5 +266,15 @@ public sealed class CertificateAuthoritySpecs : IDisposable
         Assert.Contains("certificate revoked", revoked.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_say_how_to_make_a_ca_when_a_folder_has_none_whether_issuing_or_listing()
+    {
+        // certs list said "error:10000080:BIO routines::no such file", OpenSSL's words for a missing ca.crt.
+        var expected = $"No CA in '{Dir}' (missing ca.crt). Create one with 'pipeline certs init --dir {Dir}'.";
+
+        Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => CertificateInventory.List(new PkiFolder(Dir))).Message);
+        Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => CertificateAuthority.Open(Dir)).Message);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
