@@ -45,6 +45,11 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(string? directory, int seconds, CancellationToken cancellation)
     {
+        if (seconds < 0)
+        {
+            throw new ArgumentException($"--seconds {seconds}: give 0 (run until Ctrl-C) or more");
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (seconds > 0)
         {

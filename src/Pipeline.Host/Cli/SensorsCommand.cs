@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Pipeline.Models.Security;
 using Pipeline.Models.Sensors;
+using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
 
 namespace Pipeline.Host.Cli;
@@ -60,6 +61,12 @@ internal static class SensorsCommand
 
             using var database = PipelineStore.Open(new StoreOptions { Path = result.GetValue(store)! });
             await database.Sensors.RegisterSensorAsync(registration, CancellationToken.None);
+            foreach (var signal in registration.Limits.Keys.Where(s => !Signals.Standard.Contains(s)))
+            {
+                // Devices may send signals of their own, so this is said, not refused: a misspelt standard one would never apply.
+                Console.Error.WriteLine($"note: '{signal}' is none of {string.Join(", ", Signals.Standard)}: its limit holds only for readings that carry a signal of that name");
+            }
+
             Console.WriteLine($"Registered {sensor}{(registration.Limits.Count > 0 ? " with limits " + string.Join(", ", registration.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} {l.Value.Min}..{l.Value.Max}"))) : string.Empty)}; a running node starts it within 30 s.");
             return CliAction.Ok;
         }));

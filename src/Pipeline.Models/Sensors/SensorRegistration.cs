@@ -31,7 +31,10 @@ public sealed record SensorRegistration(
                 throw Bad(part);
             }
 
-            limits[signal] = new SignalBounds(min, max);
+            if (!limits.TryAdd(signal, new SignalBounds(min, max)))
+            {
+                throw new FormatException($"limit for '{signal}' given twice ('{text}'): give each signal once");
+            }
         }
 
         return limits;

@@ -32,5 +32,13 @@ public sealed class DemoCommandSpecs : IDisposable
         Assert.Contains($"Stopped. Store: {Path.Combine(_folder.Path, "pipeline.db")}", demo.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Should_refuse_a_negative_length_instead_of_running_until_stopped()
+    {
+        var demo = await PipelineCli.RunAsync("demo", "--seconds", "-1", "--dir", _folder.Path);
+
+        Assert.Equal((1, "error: --seconds -1: give 0 (run until Ctrl-C) or more"), (demo.ExitCode, demo.Stderr.Trim()));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -17,6 +17,18 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
     public async Task InitializeAsync() => _mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
 
     [Fact]
+    public async Task Should_refuse_a_signal_limited_twice_before_issuing_and_note_a_name_no_standard_signal_has()
+    {
+        var twice = await PipelineCli.RunAsync("sensors", "add", "esp32-21", "--limits", "pressure=1:2,pressure=3:4", "--certs", _pki.CertsDirectory, "--store", Db);
+        var misspelt = await PipelineCli.RunAsync("sensors", "add", "esp32-22", "--limits", "presure=1:2", "--certs", _pki.CertsDirectory, "--store", Db);
+
+        Assert.Equal((1, "error: limit for 'pressure' given twice ('pressure=1:2,pressure=3:4'): give each signal once"), (twice.ExitCode, twice.Stderr.Trim()));
+        Assert.False(File.Exists(_pki.Folder.Certificate("esp32-21"))); // was: the last limit kept, the first dropped without a word
+        Assert.Equal(0, misspelt.ExitCode);
+        Assert.Contains("note: 'presure' is none of flow, temperature, pressure, current", misspelt.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_issue_register_and_list_sensors_with_last_seen_window_fill_and_health()
     {
         var add = await PipelineCli.RunAsync("sensors", "add", "esp32-20", "--limits", "pressure=0:3,flow=0:500",
