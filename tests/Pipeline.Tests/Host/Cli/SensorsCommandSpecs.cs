@@ -29,6 +29,17 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_say_why_a_postgresql_store_cannot_be_reached()
+    {
+        var port = FreePort.Next();
+
+        var listed = await PipelineCli.RunAsync("sensors", "list", "--store", $"postgres://pipeline@127.0.0.1:{port}/pipeline");
+
+        // was "unexpected NpgsqlException: Failed to connect to ..." and a pointer to a stack trace
+        Assert.Equal((1, $"error: the store (PostgreSQL): Failed to connect to 127.0.0.1:{port} (Connection refused)"), (listed.ExitCode, listed.Stderr.Trim()));
+    }
+
+    [Fact]
     public async Task Should_issue_register_and_list_sensors_with_last_seen_window_fill_and_health()
     {
         var add = await PipelineCli.RunAsync("sensors", "add", "esp32-20", "--limits", "pressure=0:3,flow=0:500",
