@@ -47,10 +47,10 @@ internal static class CliAction
         // "Failed to load configuration from file ..." says where; the JSON reader's message inside says what and on which line.
         InvalidDataException { InnerException: not null } data when !data.Message.Contains(data.GetBaseException().Message, StringComparison.Ordinal) =>
             $"{data.Message.TrimEnd('.')}: {data.GetBaseException().Message}",
-        // MQTTnet says where it failed; the cause (connection refused, a name that does not resolve, TLS) is inside.
         // A server that is down, a password or a database that is wrong: the operator's to fix, said with its cause.
         Npgsql.NpgsqlException { InnerException: { } cause } postgres when cause.Message != postgres.Message => $"the store (PostgreSQL): {postgres.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})",
         Npgsql.NpgsqlException postgres => $"the store (PostgreSQL): {postgres.Message}",
+        // MQTTnet says where it failed; the cause (connection refused, a name that does not resolve, TLS) is inside.
         MQTTnet.Exceptions.MqttCommunicationException mqtt when mqtt.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase) =>
             $"the broker: {mqtt.Message.TrimEnd('.')}: its certificate is not signed by the CA in --certs (ca.crt), or does not name the address connected to (pipeline certs init --server-ip/--server-dns)",
         MQTTnet.Exceptions.MqttCommunicationException { InnerException: { } cause } mqtt when cause.Message != mqtt.Message => $"the broker: {mqtt.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})",
