@@ -53,6 +53,12 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         ValidateDays(options.Days);
+        foreach (var name in options.ServerDnsNames.Where(n => Uri.CheckHostName(n) != UriHostNameType.Dns))
+        {
+            // A name no client can match would only show as a failed handshake, on every device, later.
+            throw new ArgumentException($"--server-dns '{name}' is not a DNS name (letters, digits, '-' and '.')", nameof(options));
+        }
+
         var folder = new PkiFolder(directory);
         if (File.Exists(folder.CaCertificate) && !options.Force)
         {

@@ -276,5 +276,17 @@ public sealed class CertificateAuthoritySpecs : IDisposable
         Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => CertificateAuthority.Open(Dir)).Message);
     }
 
+    [Theory]
+    [InlineData("bad name!")]
+    [InlineData("")]
+    public void Should_refuse_a_server_name_no_client_could_match_before_writing_anything(string name)
+    {
+        // "bad name!" went into the server certificate; "" failed with "String cannot be empty or null."
+        var refused = Assert.Throws<ArgumentException>(() => CertificateAuthority.Init(Dir, Options(KeyAlgorithm.EcdsaP256) with { ServerDnsNames = [name] }));
+
+        Assert.StartsWith($"--server-dns '{name}' is not a DNS name", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Dir));
+    }
+
     public void Dispose() => _temp.Dispose();
 }
