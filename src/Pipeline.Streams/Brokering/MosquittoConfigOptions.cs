@@ -30,7 +30,8 @@ public sealed record MosquittoConfigOptions
 
     /// <summary>
     /// Save the persistence database after every change (default), so that a reading Mosquitto acknowledged to a device
-    /// survives Mosquitto being killed before it reached the node. False: a snapshot every 60 s and on a clean stop —
+    /// survives Mosquitto being killed before it reached the node (all but the few of the network-loop pass a kill
+    /// interrupts: Mosquitto saves just after that pass's acknowledgements, docs/reliability.md). False: a snapshot every 60 s and on a clean stop —
     /// faster under a backlog, but a kill loses whatever was queued since the last snapshot (docs/reliability.md measures
     /// both).
     /// </summary>
