@@ -48,13 +48,11 @@ internal static class CliAction
         InvalidDataException { InnerException: not null } data when !data.Message.Contains(data.GetBaseException().Message, StringComparison.Ordinal) =>
             $"{data.Message.TrimEnd('.')}: {data.GetBaseException().Message}",
         // A server that is down, a password or a database that is wrong: the operator's to fix, said with its cause.
-        Npgsql.NpgsqlException { InnerException: { } cause } postgres when cause.Message != postgres.Message => $"the store (PostgreSQL): {postgres.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})",
-        Npgsql.NpgsqlException postgres => $"the store (PostgreSQL): {postgres.Message}",
+        Npgsql.NpgsqlException postgres => WithCause("the store (PostgreSQL)", postgres),
         // MQTTnet says where it failed; the cause (connection refused, a name that does not resolve, TLS) is inside.
         MQTTnet.Exceptions.MqttCommunicationException mqtt when mqtt.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase) =>
             $"the broker: {mqtt.Message.TrimEnd('.')}: its certificate is not signed by the CA in --certs (ca.crt), or does not name the address connected to (pipeline certs init --server-ip/--server-dns)",
-        MQTTnet.Exceptions.MqttCommunicationException { InnerException: { } cause } mqtt when cause.Message != mqtt.Message => $"the broker: {mqtt.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})",
-        MQTTnet.Exceptions.MqttCommunicationException mqtt => $"the broker: {mqtt.Message}",
+        MQTTnet.Exceptions.MqttCommunicationException mqtt => WithCause("the broker", mqtt),
         ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
         Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
         AggregateException { InnerExceptions.Count: 1 } one => MessageOf(one.InnerException!),
@@ -62,6 +60,11 @@ internal static class CliAction
         InvalidOperationException { InnerException: System.Net.HttpListenerException listener } => MessageOf(listener), // the metrics exporter's
         _ => e.Message,
     };
+
+    /// <summary>"<paramref name="who"/>: what failed (the cause)", the cause left out when it says nothing more.</summary>
+    private static string WithCause(string who, Exception e) => e.InnerException is { } cause && cause.Message != e.Message
+        ? $"{who}: {e.Message.TrimEnd('.')} ({cause.Message.TrimEnd('.')})"
+        : $"{who}: {e.Message}";
 
     /// <summary>The range error in one line: its message ends with a line of its own, "Actual value was ...", which ours already say.</summary>
     private static string OneLine(ArgumentOutOfRangeException range, string name)
