@@ -22,6 +22,10 @@ public interface IReadingStore : IReadingHistory
     /// </summary>
     Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation);
 
-    /// <summary>Deletes readings and rejects older than <paramref name="cutoff"/>, in chunks so that writers are not held up.</summary>
-    Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation);
+    /// <summary>
+    /// Deletes readings and rejects older than <paramref name="cutoff"/>, in chunks so that writers are not held up. Rows
+    /// stamped after <paramref name="now"/> (stored while the clocks ran ahead) are kept, and do not keep the older rows
+    /// stored after them from going.
+    /// </summary>
+    Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellation);
 }

@@ -46,8 +46,8 @@ public sealed class RetentionService(IReadingStore readings, IVerdictStore verdi
 
                 clockAheadReported = clockAhead;
 
-                var deleted = await readings.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false)
-                    + await verdicts.DeleteOlderThanAsync(cutoff, stoppingToken).ConfigureAwait(false);
+                var deleted = await readings.DeleteOlderThanAsync(cutoff, now, stoppingToken).ConfigureAwait(false)
+                    + await verdicts.DeleteOlderThanAsync(cutoff, now, stoppingToken).ConfigureAwait(false);
                 if (deleted > 0)
                 {
                     logger.LogInformation("Retention deleted {Deleted} rows older than {Cutoff:u}", deleted, cutoff);

@@ -96,7 +96,7 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
             return await command.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is long ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : (DateTimeOffset?)null;
         }, cancellation);
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellation) =>
         await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
         + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);
 

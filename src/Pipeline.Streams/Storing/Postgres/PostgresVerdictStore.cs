@@ -15,7 +15,7 @@ public sealed class PostgresVerdictStore(PostgresDatabase database) : IVerdictSt
             : database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, verdicts, cancellation), cancellation);
     }
 
-    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
+    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellation) =>
         database.DeleteOlderThanAsync("verdicts", "end_ts", cutoff, cancellation);
 
     /// <summary>Inserts the verdicts not stored yet; returns how many were new.</summary>

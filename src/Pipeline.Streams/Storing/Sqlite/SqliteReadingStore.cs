@@ -86,9 +86,9 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             return command.ExecuteScalar() is long ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : (DateTimeOffset?)null;
         }, cancellation);
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
-        await database.DeleteOlderThanAsync("readings", "ts", cutoff, cancellation).ConfigureAwait(false)
-        + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, cancellation).ConfigureAwait(false);
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellation) =>
+        await database.DeleteOlderThanAsync("readings", "ts", cutoff, now, cancellation).ConfigureAwait(false)
+        + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, now, cancellation).ConfigureAwait(false);
 
     /// <summary>Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones.</summary>
     private List<Reading> InsertReadings(IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)

@@ -17,8 +17,8 @@ public sealed class SqliteVerdictStore(SqliteDatabase database) : IVerdictStore
         return database.WriteRowsAsync(_ => Insert(database, verdicts), cancellation);
     }
 
-    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellation) =>
-        database.DeleteOlderThanAsync("verdicts", "end_ts", cutoff, cancellation);
+    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellation) =>
+        database.DeleteOlderThanAsync("verdicts", "end_ts", cutoff, now, cancellation);
 
     /// <summary>Inserts the verdicts not stored yet, inside the transaction the writer began; returns how many were new.</summary>
     internal static int Insert(SqliteDatabase database, IReadOnlyList<Verdict> verdicts)

@@ -89,7 +89,7 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         var stored = new[] { -40, -40, 0, -40, 0 }.Select((days, i) => Telemetry.Reading("s", i + 1, now.AddDays(days))).ToList();
         await store.Readings.WriteAsync(stored, [], now, default);
 
-        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), default);
+        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), now, default);
 
         Assert.Equal(0, Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('readings', 'verdicts') AND sql IS NOT NULL"));
         Assert.Equal(3, deleted);

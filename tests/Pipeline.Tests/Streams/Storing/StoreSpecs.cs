@@ -127,12 +127,36 @@ public abstract class StoreSpecs : IDisposable
         await store.Readings.WriteAsync(old, [new RejectedMessage(now.AddDays(-40), "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
         await store.Readings.WriteAsync([Telemetry.Reading("s", 12_001, now)], [new RejectedMessage(now, "t", RejectReason.NotJson, "d", new byte[] { 1 })], now, default);
 
-        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), default);
+        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), now, default);
 
         Assert.Equal(12_001, deleted);
         Assert.Equal(1, Scalar("SELECT count(*) FROM readings"));
         Assert.Equal(12_001, Scalar("SELECT seq FROM readings"));
         Assert.Equal(1, Scalar("SELECT count(*) FROM rejects"));
+    }
+
+    [Fact]
+    public async Task Should_delete_the_old_rows_stored_after_rows_stamped_in_the_future_and_keep_those()
+    {
+        // The clocks ran a year ahead for a while, then were set back: the rows stored meanwhile are the table's oldest by
+        // insertion and its newest by time. On SQLite the walk stopped at them and deleted nothing behind them.
+        using var store = Open();
+        var now = DateTimeOffset.UtcNow;
+        var ahead = now.AddDays(365);
+        var future = Enumerable.Range(1, 6_000).Select(i => Telemetry.Reading("s", i, ahead)).ToList();
+        var rejectAhead = new RejectedMessage(ahead, "t", RejectReason.NotJson, "d", new byte[] { 1 });
+        await store.Readings.WriteAsync(future, [.. Enumerable.Repeat(rejectAhead, 6_000)], ahead, default);
+        var old = Enumerable.Range(6_001, 8_000).Select(i => Telemetry.Reading("s", i, now.AddDays(-40))).ToList();
+        var rejectOld = new RejectedMessage(now.AddDays(-40), "t", RejectReason.NotJson, "d", new byte[] { 1 });
+        await store.Readings.WriteAsync(old, [.. Enumerable.Repeat(rejectOld, 8_000)], now, default);
+        await store.Readings.WriteAsync([Telemetry.Reading("s", 14_001, now)], [rejectOld with { ReceivedAt = now }], now, default);
+
+        var deleted = await store.Readings.DeleteOlderThanAsync(now.AddDays(-30), now, default);
+
+        Assert.Equal(16_000, deleted);
+        Assert.Equal(6_001, Scalar("SELECT count(*) FROM readings"));
+        Assert.Equal(0, Scalar($"SELECT count(*) FROM readings WHERE ts < {now.AddDays(-30).ToUnixTimeMilliseconds()}"));
+        Assert.Equal(6_001, Scalar("SELECT count(*) FROM rejects"));
     }
 
     [Fact]
@@ -159,7 +183,7 @@ public abstract class StoreSpecs : IDisposable
         await store.Verdicts.WriteVerdictsAsync(verdicts, default);
         await store.Verdicts.WriteVerdictsAsync([verdict with { LastSequence = 100_000, EndTimestampMs = now.ToUnixTimeMilliseconds() }], default);
 
-        var deleted = await store.Verdicts.DeleteOlderThanAsync(now.AddDays(-30), default);
+        var deleted = await store.Verdicts.DeleteOlderThanAsync(now.AddDays(-30), now, default);
 
         Assert.Equal(12_000, deleted);
         Assert.Equal(100_000, Scalar("SELECT last_seq FROM verdicts"));
