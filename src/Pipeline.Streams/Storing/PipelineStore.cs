@@ -13,14 +13,17 @@ public sealed class PipelineStore : IDisposable
     private readonly IDisposable _database;
     private readonly Func<long> _busyRetries;
     private readonly Func<DateTimeOffset?> _fullSince;
+    private readonly Func<DateTimeOffset?> _logHeldSince;
 
-    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, Func<DateTimeOffset?> fullSince, IReadingStore readings, IVerdictStore verdicts,
+    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, Func<DateTimeOffset?> fullSince, Func<DateTimeOffset?> logHeldSince,
+        IReadingStore readings, IVerdictStore verdicts,
         ISensorDirectory sensors, IAlarmJournal alarms, ISensorCalibrations calibrations)
     {
         Description = description;
         _database = database;
         _busyRetries = busyRetries;
         _fullSince = fullSince;
+        _logHeldSince = logHeldSince;
         Readings = readings;
         Verdicts = verdicts;
         Sensors = sensors;
@@ -36,6 +39,12 @@ public sealed class PipelineStore : IDisposable
 
     /// <summary>Since when writes wait for disk space (nothing is stored or acknowledged meanwhile), or null.</summary>
     public DateTimeOffset? FullSince => _fullSince();
+
+    /// <summary>
+    /// Since when a reader has kept SQLite's write-ahead log from being copied into the file (it grows with every reading
+    /// meanwhile), or null; always null on PostgreSQL.
+    /// </summary>
+    public DateTimeOffset? LogHeldSince => _logHeldSince();
 
     public IReadingStore Readings { get; }
 
@@ -54,13 +63,13 @@ public sealed class PipelineStore : IDisposable
         if (options.IsPostgres)
         {
             var postgres = Postgres.PostgresDatabase.Open(options.PostgresConnectionString);
-            return new PipelineStore(postgres.Description, postgres, () => 0, () => null, new Postgres.PostgresReadingStore(postgres),
+            return new PipelineStore(postgres.Description, postgres, () => 0, () => null, () => null, new Postgres.PostgresReadingStore(postgres),
                 new Postgres.PostgresVerdictStore(postgres), new Postgres.PostgresSensorDirectory(postgres), new Postgres.PostgresAlarmJournal(postgres),
                 new Postgres.PostgresCalibrationStore(postgres));
         }
 
         var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout, logger);
-        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, () => sqlite.FullSince, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
+        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, () => sqlite.FullSince, () => sqlite.LogHeldSince, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
             new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Pipeline.Streams.Storing.Sqlite;
 using Pipeline.Tests.Support;
 
@@ -53,6 +54,47 @@ public sealed class SqliteCheckpointerSpecs : IDisposable
         }
 
         Assert.True(database.Checkpointer.WriterCheckpoints > 0, "the writer never checkpointed a log of 5 x the threshold");
+    }
+
+    [Fact]
+    public async Task Should_say_once_that_a_reader_holds_the_log_and_once_more_when_it_lets_go()
+    {
+        var log = new TestLogger();
+        using var database = SqliteDatabase.Open(Path, TimeSpan.FromSeconds(5), Threshold, log);
+        await CreateScratchAsync(database);
+        var reader = database.OpenReader();
+        var snapshot = reader.BeginTransaction();
+        using (var read = reader.CreateCommand())
+        {
+            read.Transaction = snapshot;
+            read.CommandText = "SELECT count(*) FROM scratch";
+            read.ExecuteScalar();
+        }
+
+        for (var write = 0; write < 2 * SqliteCheckpointer.HeldFactor; write++)
+        {
+            await WritePagesAsync(database, Threshold + 10);
+        }
+
+        await Eventually.HoldsAsync(() => database.LogHeldSince is not null, TimeSpan.FromSeconds(10), () => "the held log was not noticed");
+        var warning = Assert.Single(log.At(LogLevel.Warning));
+        Assert.Contains($"The write-ahead log of {Path} holds", warning, StringComparison.Ordinal);
+        Assert.Contains("a reader keeps a snapshot open", warning, StringComparison.Ordinal);
+
+        snapshot.Dispose();
+        reader.Dispose();
+        for (var write = 0; write < 3 && database.LogHeldSince is not null; write++)
+        {
+            await WritePagesAsync(database, 1); // the log starts over at the first commit after a full copy
+            await Eventually.HoldsAsync(() => database.Checkpointer.Checkpoints > 0, TimeSpan.FromSeconds(10), () => "no checkpoint");
+        }
+
+        await Eventually.HoldsAsync(() => database.LogHeldSince is null, TimeSpan.FromSeconds(10), () => "the log was let go but still reads as held");
+        Assert.Contains(log.At(LogLevel.Information), m => m.Contains("is copied into the file again", StringComparison.Ordinal));
+        Assert.Single(log.At(LogLevel.Warning));
+        var logFile = new FileInfo(Path + "-wal").Length;
+        Assert.True(logFile <= 2 * Threshold * 4096, $"the log file kept {logFile} bytes after it started over"); // it grew past 16 x the threshold
+
     }
 
     private static Task<int> CreateScratchAsync(SqliteDatabase database) =>
