@@ -11,19 +11,14 @@ namespace Pipeline.Streams.Storing;
 public sealed class PipelineStore : IDisposable
 {
     private readonly IDisposable _database;
-    private readonly Func<long> _busyRetries;
-    private readonly Func<DateTimeOffset?> _fullSince;
-    private readonly Func<DateTimeOffset?> _logHeldSince;
+    private readonly SqliteDatabase? _sqlite; // what only a SQLite file can tell: its locks, its disk, its log
 
-    private PipelineStore(string description, IDisposable database, Func<long> busyRetries, Func<DateTimeOffset?> fullSince, Func<DateTimeOffset?> logHeldSince,
-        IReadingStore readings, IVerdictStore verdicts,
+    private PipelineStore(string description, IDisposable database, IReadingStore readings, IVerdictStore verdicts,
         ISensorDirectory sensors, IAlarmJournal alarms, ISensorCalibrations calibrations)
     {
         Description = description;
         _database = database;
-        _busyRetries = busyRetries;
-        _fullSince = fullSince;
-        _logHeldSince = logHeldSince;
+        _sqlite = database as SqliteDatabase;
         Readings = readings;
         Verdicts = verdicts;
         Sensors = sensors;
@@ -34,17 +29,20 @@ public sealed class PipelineStore : IDisposable
     /// <summary>Where the data is, for people: the SQLite file, or the PostgreSQL server and database (never the password).</summary>
     public string Description { get; }
 
-    /// <summary>Writes that found the store locked or in conflict and were retried (they wait; they never fail for it).</summary>
-    public long BusyRetries => _busyRetries();
+    /// <summary>Writes that found the SQLite file locked and were retried (they wait; they never fail for it).</summary>
+    public long BusyRetries => _sqlite?.BusyRetries ?? 0;
 
     /// <summary>Since when writes wait for disk space (nothing is stored or acknowledged meanwhile), or null.</summary>
-    public DateTimeOffset? FullSince => _fullSince();
+    public DateTimeOffset? FullSince => _sqlite?.FullSince;
+
+    /// <summary>Since when writes wait because the SQLite file was deleted or moved away while the node runs, or null.</summary>
+    public DateTimeOffset? GoneSince => _sqlite?.GoneSince;
 
     /// <summary>
     /// Since when a reader has kept SQLite's write-ahead log from being copied into the file (it grows with every reading
     /// meanwhile), or null; always null on PostgreSQL.
     /// </summary>
-    public DateTimeOffset? LogHeldSince => _logHeldSince();
+    public DateTimeOffset? LogHeldSince => _sqlite?.LogHeldSince;
 
     public IReadingStore Readings { get; }
 
@@ -63,13 +61,13 @@ public sealed class PipelineStore : IDisposable
         if (options.IsPostgres)
         {
             var postgres = Postgres.PostgresDatabase.Open(options.PostgresConnectionString);
-            return new PipelineStore(postgres.Description, postgres, () => 0, () => null, () => null, new Postgres.PostgresReadingStore(postgres),
+            return new PipelineStore(postgres.Description, postgres, new Postgres.PostgresReadingStore(postgres),
                 new Postgres.PostgresVerdictStore(postgres), new Postgres.PostgresSensorDirectory(postgres), new Postgres.PostgresAlarmJournal(postgres),
                 new Postgres.PostgresCalibrationStore(postgres));
         }
 
         var sqlite = SqliteDatabase.Open(options.Path, options.BusyTimeout, logger);
-        return new PipelineStore(sqlite.Path, sqlite, () => sqlite.BusyRetries, () => sqlite.FullSince, () => sqlite.LogHeldSince, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
+        return new PipelineStore(sqlite.Path, sqlite, new SqliteReadingStore(sqlite), new SqliteVerdictStore(sqlite),
             new SqliteSensorDirectory(sqlite), new SqliteAlarmJournal(sqlite), new SqliteCalibrationStore(sqlite));
     }
 

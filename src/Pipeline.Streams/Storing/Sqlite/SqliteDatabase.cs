@@ -25,18 +25,17 @@ public sealed partial class SqliteDatabase : IDisposable
 
     private readonly SqliteConnection _writer;
     private readonly ILogger _logger;
-    private DateTimeOffset? _fullSince;
-    private long _fullRetries;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Dictionary<string, SqliteStatement> _prepared = new(StringComparer.Ordinal); // the writer's; used inside writes only
     private readonly VerdictColumns.PerSignalWriter _perSignal = new(); // likewise: one verdict's JSON at a time
     private readonly string _readConnectionString;
     private long _busyRetries;
 
-    private SqliteDatabase(string path, SqliteConnection writer, SqliteCheckpointer checkpointer, string readConnectionString, ILogger logger)
+    private SqliteDatabase(string path, SqliteConnection writer, SqliteFileWatch file, SqliteCheckpointer checkpointer, string readConnectionString, ILogger logger)
     {
         Path = path;
         _writer = writer;
+        _file = file;
         Checkpointer = checkpointer;
         _readConnectionString = readConnectionString;
         _logger = logger;
@@ -49,9 +48,6 @@ public sealed partial class SqliteDatabase : IDisposable
 
     /// <summary>Writes that found the file locked and were retried.</summary>
     public long BusyRetries => Interlocked.Read(ref _busyRetries);
-
-    /// <summary>Since when writes are waiting for disk space, or null.</summary>
-    public DateTimeOffset? FullSince => _fullSince;
 
     /// <summary>Since when a reader has kept the write-ahead log from being copied into the file (it grows meanwhile), or null.</summary>
     public DateTimeOffset? LogHeldSince => Checkpointer.HeldSince;
@@ -72,7 +68,7 @@ public sealed partial class SqliteDatabase : IDisposable
         var connection = new SqliteConnection(ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWriteCreate));
         try
         {
-            connection.Open();
+            var file = SqliteFileWatch.Around(path, connection.Open);
             // Microsoft.Data.Sqlite waits out a lock in its own commands only; the statements run through SQLite's own
             // API (WriteRowsAsync) wait the same busy timeout inside SQLite before the write's backoff takes over.
             SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)Math.Min(busyTimeout.TotalMilliseconds, int.MaxValue));
@@ -86,7 +82,7 @@ public sealed partial class SqliteDatabase : IDisposable
             LimitLogFile(connection, checkpointPages);
             logger ??= NullLogger.Instance;
             var checkpointer = new SqliteCheckpointer(connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWrite), checkpointPages, logger);
-            return new SqliteDatabase(path, connection, checkpointer, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger);
+            return new SqliteDatabase(path, connection, file, checkpointer, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
         {
@@ -200,7 +196,10 @@ public sealed partial class SqliteDatabase : IDisposable
     /// </summary>
     internal VerdictColumns.PerSignalWriter PerSignal => _perSignal;
 
-    /// <summary>One write at a time, off the caller's thread; a busy or locked file, or a full disk, is retried with backoff.</summary>
+    /// <summary>
+    /// One write at a time, off the caller's thread; a busy or locked file, or a full disk, is retried with backoff, and
+    /// none is made into a file deleted or moved away underneath the node (<see cref="SqliteFileWatch"/>).
+    /// </summary>
     private async Task<T> WriteAloneAsync<T>(Func<T> transaction, CancellationToken cancellation)
     {
         await _writeGate.WaitAsync(cancellation).ConfigureAwait(false);
@@ -209,6 +208,12 @@ public sealed partial class SqliteDatabase : IDisposable
             var delay = TimeSpan.FromMilliseconds(50);
             while (true)
             {
+                if (FileMovedAway())
+                {
+                    await Task.Delay(MaxBackoff, cancellation).ConfigureAwait(false);
+                    continue;
+                }
+
                 try
                 {
                     var written = await Task.Run(transaction, cancellation).ConfigureAwait(false);
@@ -232,27 +237,6 @@ public sealed partial class SqliteDatabase : IDisposable
         finally
         {
             _writeGate.Release();
-        }
-    }
-
-    private void DiskFull(SqliteException e)
-    {
-        Interlocked.Increment(ref _fullRetries);
-        if (_fullSince is null)
-        {
-            _fullSince = DateTimeOffset.UtcNow;
-            _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",
-                Path, e.Message);
-        }
-    }
-
-    private void SpaceIsBack()
-    {
-        if (_fullSince is { } since)
-        {
-            _fullSince = null;
-            _logger.LogInformation("Space is back on the disk holding {Store}: writing resumed after {Waited} ({Retries} retries)",
-                Path, DateTimeOffset.UtcNow - since, Interlocked.Exchange(ref _fullRetries, 0));
         }
     }
 

@@ -1,0 +1,97 @@
+namespace Pipeline.Streams.Storing.Sqlite;
+
+/// <summary>
+/// Whether the store's path still names the file the writer has open. SQLite goes on writing into a file that was
+/// deleted or moved away underneath it without a word (tried with <c>sqlite3</c>: an insert after <c>rm</c> succeeds);
+/// a node would go on acknowledging readings into a file nobody can open after it stops. On Linux the writer's
+/// descriptor in <c>/proc/self/fd</c> says where its file is now — its path, another path, or the path with
+/// " (deleted)". Elsewhere (no <c>/proc</c>) nothing is watched.
+/// </summary>
+internal sealed class SqliteFileWatch
+{
+    private const string Descriptors = "/proc/self/fd";
+    private readonly string _path;
+    private readonly string? _descriptor;
+
+    private SqliteFileWatch(string path, string? descriptor)
+    {
+        _path = path;
+        _descriptor = descriptor;
+    }
+
+    /// <summary>The writer's file as another process reaches it (<c>/proc/PID/fd/N</c>), for a person to copy from; null when not watched.</summary>
+    public string? Descriptor => _descriptor is null ? null : ForOthers(_descriptor);
+
+    /// <summary>
+    /// Runs <paramref name="open"/> (the writer's connection opening <paramref name="path"/>) and finds the descriptor
+    /// it added for the file: one made by this open, so not another connection's that may be closed and reused.
+    /// </summary>
+    public static SqliteFileWatch Around(string path, Action open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        var fullPath = System.IO.Path.GetFullPath(path);
+        var before = OpenDescriptors();
+        open();
+        var descriptor = before is null
+            ? null
+            : OpenDescriptors()?.Except(before).FirstOrDefault(d => string.Equals(Target(d), fullPath, StringComparison.Ordinal));
+        return new SqliteFileWatch(fullPath, descriptor);
+    }
+
+    /// <summary>
+    /// The write-ahead log the writer has open, as another process reaches it; null when not watched or not found. The
+    /// log must be saved with the file: what was committed since the last checkpoint is only there, and it may be gone
+    /// from its path too (SQLite deletes a log beside an empty database as stale: <c>sqlite3 PATH</c> on the empty file
+    /// someone made there did).
+    /// </summary>
+    public string? LogDescriptor()
+    {
+        if (_descriptor is null || OpenDescriptors() is not { } descriptors)
+        {
+            return null;
+        }
+
+        var log = _path + "-wal";
+        var found = descriptors.FirstOrDefault(d => Target(d) is { } target && (target == log || target == log + " (deleted)"));
+        return found is null ? null : ForOthers(found);
+    }
+
+    /// <summary>Where the writer's file is now when the path no longer names it (another path, or "PATH (deleted)"); null while it does, or when not watched.</summary>
+    public string? Moved()
+    {
+        if (_descriptor is null)
+        {
+            return null;
+        }
+
+        var target = Target(_descriptor);
+        return target is null || string.Equals(target, _path, StringComparison.Ordinal) ? null : target;
+    }
+
+    private static string ForOthers(string descriptor) =>
+        descriptor.Replace("/proc/self/", $"/proc/{Environment.ProcessId}/", StringComparison.Ordinal);
+
+    private static HashSet<string>? OpenDescriptors()
+    {
+        try
+        {
+            return Directory.Exists(Descriptors) ? [.. Directory.EnumerateFiles(Descriptors)] : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Target(string descriptor)
+    {
+        try
+        {
+            return new FileInfo(descriptor).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // closed meanwhile (another connection's), or not ours to read
+        }
+    }
+}
