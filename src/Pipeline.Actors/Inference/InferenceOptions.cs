@@ -41,7 +41,10 @@ public sealed class InferenceOptions : ISettingsGroup
     /// <summary>How often the node rereads the stored calibrations, to notice <c>pipeline sensors recommission</c>. Default 10 s.</summary>
     public TimeSpan CalibrationReload { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The bundle the node should score with: the name in <c>ACTIVE</c>, else <see cref="Active"/>.</summary>
+    /// <summary>
+    /// The bundle the node should score with: the name in <c>ACTIVE</c>, else <see cref="Active"/>. Throws
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when <c>ACTIVE</c> is there but cannot be read.
+    /// </summary>
     public string ActiveModelName()
     {
         var file = Path.Combine(Directory, ActiveFile);
@@ -50,13 +53,23 @@ public sealed class InferenceOptions : ISettingsGroup
 
     public IEnumerable<string> Problems(string section)
     {
-        var bundle = Path.Combine(Directory, ActiveModelName());
+        string active;
+        try
+        {
+            active = ActiveModelName();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [$"{section}:Directory: cannot read {Path.Combine(Directory, ActiveFile)} ({e.Message}); make it readable by the node, or write it again with 'pipeline model activate NAME'"];
+        }
+
+        var bundle = Path.Combine(Directory, active);
         return SettingRules.Range($"{section}:BatchSize", BatchSize, 1, 4096)
             .Concat(SettingRules.When(MaxBatchDelay < TimeSpan.Zero, $"{section}:MaxBatchDelay ({MaxBatchDelay}) must not be negative"))
             .Concat(SettingRules.Range($"{section}:LearningReadings", LearningReadings, 0, 1_000_000))
             .Concat(SettingRules.Positive($"{section}:CalibrationReload", CalibrationReload))
             .Concat(SettingRules.When(Backend is not ("auto" or "torchsharp" or "portable"), $"{section}:Backend '{Backend}' is not auto, torchsharp or portable"))
             .Concat(SettingRules.When(!File.Exists(Path.Combine(bundle, ModelBundle.ManifestFile)),
-                $"{section}:Active '{ActiveModelName()}': no bundle at {bundle} (check {section}:Directory, or train one with 'pipeline train')"));
+                $"{section}:Active '{active}': no bundle at {bundle} (check {section}:Directory, or train one with 'pipeline train')"));
     }
 }
