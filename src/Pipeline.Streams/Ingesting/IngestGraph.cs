@@ -4,6 +4,7 @@ using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models.Detection;
 using Pipeline.Models.Telemetry;
+using Pipeline.Models.Topics;
 using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Subscribing;
@@ -55,6 +56,7 @@ public static class IngestGraph
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
         var acks = new UnsentAcks(logger);
+        var clock = new NodeClockWatch();
 
         return source
             .Select(message =>
@@ -63,7 +65,7 @@ public static class IngestGraph
                 return new Decoded(message, codec.Decode(message.Topic, message.Payload.Span, message.ReceivedAt));
             })
             .Via(Batches(storeOptions))
-            .SelectAsync(1, batch => StoreAsync(batch, readingStore, metrics, logger, cancellation))
+            .SelectAsync(1, batch => StoreAsync(batch, readingStore, metrics, logger, clock, cancellation))
             .SelectAsync(parallelism, async stored =>
             {
                 // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
@@ -129,7 +131,7 @@ public static class IngestGraph
     /// this allocates per batch it allocates per reading: no per-item wrappers, no enumerators (bench/README.md).
     /// </summary>
     private static async Task<StoredBatch> StoreAsync(
-        List<Decoded> items, IReadingStore store, IngestMetrics metrics, ILogger logger, CancellationToken cancellation)
+        List<Decoded> items, IReadingStore store, IngestMetrics metrics, ILogger logger, NodeClockWatch clock, CancellationToken cancellation)
     {
         var readings = new List<Reading>(items.Count);
         List<RejectedMessage>? rejects = null;
@@ -157,6 +159,7 @@ public static class IngestGraph
         if (rejects is not null)
         {
             LogRejects(logger, rejects, metrics.Rejected);
+            WatchClock(logger, rejects, clock);
         }
 
         return new StoredBatch(items, readings);
@@ -172,6 +175,23 @@ public static class IngestGraph
             {
                 logger.LogWarning("Rejected telemetry on {Topic}: {Reason}: {Detail} (stored in rejects; {Rejected} so far)",
                     reject.Topic, reject.Reason, reject.Detail, first);
+            }
+        }
+    }
+
+    // Readings of several devices from the future: the node's clock is more likely behind than all of theirs ahead.
+    private static void WatchClock(ILogger logger, List<RejectedMessage> rejects, NodeClockWatch clock)
+    {
+        foreach (var reject in rejects)
+        {
+            if (reject.Reason == RejectReason.TimestampInFuture
+                && clock.Ahead(TopicContract.SensorIdOfTelemetry(reject.Topic) ?? reject.Topic, reject.ReceivedAt) is { } devices)
+            {
+                logger.LogWarning(
+                    "Readings of {Count} devices ({Devices}) within a minute are ahead of the node's clock ({Now:u}): the node's clock is probably behind — "
+                    + "a Raspberry Pi keeps no time while off and starts at its last shutdown until it reaches a time server. Their readings are rejected and kept in rejects "
+                    + "until the clock is right; check 'timedatectl' (docs/reliability.md)",
+                    devices.Count, string.Join(", ", devices.Take(5)) + (devices.Count > 5 ? ", ..." : string.Empty), reject.ReceivedAt);
             }
         }
     }

@@ -105,6 +105,24 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_say_that_the_node_clock_is_probably_behind_when_three_devices_readings_are_from_the_future()
+    {
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+        var anHourAhead = DateTimeOffset.UtcNow.AddHours(1); // as the devices see it while the node's clock is an hour behind
+
+        foreach (var device in new[] { TestPki.Device1, TestPki.Device2, TestPki.Renewed })
+        {
+            await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, device).PublishAsync(1, 2, default, seq => Telemetry.Payload(seq, anHourAhead));
+        }
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 6, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(6, node.Count("rejects WHERE reason = 'TimestampInFuture'"));
+        var warning = Assert.Single(node.Logger.At(Microsoft.Extensions.Logging.LogLevel.Warning), m => m.Contains("the node's clock is probably behind", StringComparison.Ordinal));
+        Assert.Contains($"Readings of 3 devices ({TestPki.Device1}, {TestPki.Device2}, {TestPki.Renewed})", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_bound_messages_in_flight_while_the_store_is_blocked_and_store_all_after()
     {
         // The bound: MaxInFlight unacknowledged messages (Receive Maximum, and the intake queue's capacity for a broker
