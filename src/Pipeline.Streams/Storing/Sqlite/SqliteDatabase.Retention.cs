@@ -14,7 +14,7 @@ public sealed partial class SqliteDatabase
     /// <para>
     /// Rows stamped after <paramref name="now"/> are kept and do not stop the walk. They were stored while the clocks
     /// ran ahead and were set back since; they sit at the head of the table, and a walk that stopped at them deleted
-    /// nothing behind them again, or at most a chunk a pass, while the table grew (RetentionServiceSpecs).
+    /// nothing behind them again, or at most a chunk a pass, while the table grew (StoreSpecs).
     /// Retention's: <paramref name="table"/> and <paramref name="column"/> are the stores' own names, never input.
     /// </para>
     /// </summary>
