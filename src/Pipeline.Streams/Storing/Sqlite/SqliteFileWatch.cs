@@ -24,18 +24,35 @@ internal sealed class SqliteFileWatch
 
     /// <summary>
     /// Runs <paramref name="open"/> (the writer's connection opening <paramref name="path"/>) and finds the descriptor
-    /// it added for the file: one made by this open, so not another connection's that may be closed and reused.
+    /// it added for the file: one made by this open, so not another connection's that may be closed and reused. The
+    /// file's real path is what the descriptor shows — a folder on the way may be a link (a store on a disk mounted
+    /// elsewhere) — so it is read from a descriptor of the path's own.
     /// </summary>
     public static SqliteFileWatch Around(string path, Action open)
     {
         ArgumentNullException.ThrowIfNull(open);
-        var fullPath = System.IO.Path.GetFullPath(path);
         var before = OpenDescriptors();
         open();
-        var descriptor = before is null
-            ? null
-            : OpenDescriptors()?.Except(before).FirstOrDefault(d => string.Equals(Target(d), fullPath, StringComparison.Ordinal));
-        return new SqliteFileWatch(fullPath, descriptor);
+        if (before is null || RealPath(path) is not { } real)
+        {
+            return new SqliteFileWatch(path, null);
+        }
+
+        var descriptor = OpenDescriptors()?.Except(before).FirstOrDefault(d => string.Equals(Target(d), real, StringComparison.Ordinal));
+        return new SqliteFileWatch(real, descriptor);
+    }
+
+    private static string? RealPath(string path)
+    {
+        try
+        {
+            using var probe = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return Target($"{Descriptors}/{probe.DangerousGetHandle()}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

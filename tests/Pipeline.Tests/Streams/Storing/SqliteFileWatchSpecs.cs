@@ -60,6 +60,22 @@ public sealed class SqliteFileWatchSpecs : IDisposable
         Assert.Matches($@"cp /proc/{Environment.ProcessId}/fd/\d+ {saved}\.saved && cp /proc/{Environment.ProcessId}/fd/\d+ {saved}\.saved-wal", error);
     }
 
+    [Fact]
+    public async Task Should_watch_a_store_reached_through_a_linked_folder()
+    {
+        // A store on a disk mounted elsewhere and linked into place: the descriptor shows the real path, not the link.
+        var disk = Directory.CreateDirectory(_temp.Combine("disk")).FullName;
+        var linked = _temp.Combine("linked");
+        Directory.CreateSymbolicLink(linked, disk);
+        using var store = PipelineStore.Open(new StoreOptions { Path = System.IO.Path.Combine(linked, "pipeline.db") }, _log);
+        await using var writer = await QuietNodeWriter.StartAsync(store);
+
+        File.Delete(System.IO.Path.Combine(disk, "pipeline.db"));
+
+        await Eventually.HoldsAsync(() => store.GoneSince is not null, TimeSpan.FromSeconds(10), () => "the deleted file behind the link was not noticed");
+        Assert.Contains($"(its file is now {System.IO.Path.Combine(disk, "pipeline.db")} (deleted))", Assert.Single(_log.At(LogLevel.Error)), StringComparison.Ordinal);
+    }
+
     /// <summary>One reading per write, as a quiet node writes, counting each write that returned, until stopped.</summary>
     private sealed class QuietNodeWriter : IAsyncDisposable
     {
