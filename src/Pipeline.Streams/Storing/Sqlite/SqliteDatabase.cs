@@ -91,6 +91,17 @@ public sealed partial class SqliteDatabase : IDisposable
                 $"the store {path} is not a SQLite database or is damaged ({e.Message}). Point Pipeline:Store:Path (--store) at the node's store, "
                 + $"or move this file aside and a new store is made; `sqlite3 {path} .recover` may save what a damaged store holds", e);
         }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_FULL)
+        {
+            connection.Dispose();
+            throw new IOException($"the disk holding the store {path} is full ({e.Message.TrimEnd('.')}): free space there, or point Pipeline:Store:Path (--store) at another disk", e);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_CANTOPEN or SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_PERM or SQLitePCL.raw.SQLITE_IOERR)
+        {
+            connection.Dispose();
+            throw new IOException(
+                $"cannot write the store {path} ({e.Message.TrimEnd('.')}): it must be a file on a writable disk, and the node's user must be allowed to write it and its folder", e);
+        }
         catch
         {
             connection.Dispose();

@@ -110,6 +110,16 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         Assert.Contains("schema version 99", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_name_a_store_that_cannot_be_written_and_what_it_must_be()
+    {
+        Directory.CreateDirectory(Options.Path); // a folder where the file should be
+
+        var refused = Assert.Throws<IOException>(() => PipelineStore.Open(Options));
+
+        Assert.StartsWith($"cannot write the store {Options.Path} (SQLite Error 14: 'unable to open database file'): it must be a file on a writable disk", refused.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a database at all")]
     [InlineData("SQLite format 3\0 and then garbage")]
