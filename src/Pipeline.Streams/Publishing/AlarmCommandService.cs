@@ -76,7 +76,19 @@ public sealed class AlarmCommandService(
             return new AlarmCommandOutcome(false, parsed.Rejection!, null);
         }
 
-        if (!await KnowsAsync(command.SensorId).ConfigureAwait(false))
+        bool known;
+        try
+        {
+            known = await KnowsAsync(command.SensorId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The store could not be read (its file gone, a disk error): refused with the cause, not thrown into the MQTT
+            // client's callback, where the operator would hear nothing.
+            return new AlarmCommandOutcome(false, $"{command.AlarmId}: the node could not look the sensor up in its store ({e.Message}); try again", null);
+        }
+
+        if (!known)
         {
             return new AlarmCommandOutcome(false, $"{command.AlarmId}: no sensor '{command.SensorId}' is registered or has ever reported", null);
         }

@@ -54,6 +54,19 @@ public sealed class AlarmCommandServiceSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task Should_refuse_with_the_cause_a_command_the_store_cannot_be_read_for()
+    {
+        await _service.StartAsync(default);
+        File.Delete(_temp.Combine("node.db")); // every read of the store now fails
+
+        var outcome = await _service.DecideAsync(Ack("esp32-01/limit"));
+
+        Assert.False(outcome.Done);
+        Assert.StartsWith("esp32-01/limit: the node could not look the sensor up in its store (", outcome.Detail, StringComparison.Ordinal);
+        ExpectNoMsg(TimeSpan.Zero); // no sensor asked: an ask would have been sent before the answer
+    }
+
+    [Fact]
     public async Task Should_refuse_a_command_for_a_sensor_that_is_neither_listed_nor_alarmed_without_asking_the_sensors()
     {
         await _service.StartAsync(default);
