@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Pipeline.Models.Settings;
 using Pipeline.Streams.Brokering;
 using Serilog.Extensions.Logging;
 
@@ -76,8 +75,10 @@ internal static class BrokerCommand
                 Port = result.GetValue(port),
                 BindAddress = result.GetValue(bind)!,
             };
-            var problems = SettingRules.Range("--port", options.Port, 1, 65_535)
-                .Concat(SettingRules.When(!System.Net.IPAddress.TryParse(options.BindAddress, out _), $"--bind '{options.BindAddress}' is not an IP address"))
+            // The node's own rules for its embedded broker, named by this command's flags.
+            const string section = "Pipeline:EmbeddedBroker";
+            var problems = options.Problems(section)
+                .Select(p => p.Replace($"{section}:Port", "--port", StringComparison.Ordinal).Replace($"{section}:BindAddress", "--bind", StringComparison.Ordinal))
                 .ToList();
             if (problems.Count > 0)
             {
