@@ -56,9 +56,10 @@ public sealed class ModelWatcher(IOptions<InferenceOptions> options, ModelCatalo
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (e.GetType().Name + e.Message != _unreadable)
+            var why = e.GetType().Name + e.Message;
+            if (why != _unreadable)
             {
-                _unreadable = e.GetType().Name + e.Message;
+                _unreadable = why;
                 logger.LogError("Cannot read {Active}: {Reason}. Still scoring with {Current}; make the file readable by the node, or write it again with 'pipeline model activate NAME'",
                     active, e.Message, catalog.Active.Version);
             }

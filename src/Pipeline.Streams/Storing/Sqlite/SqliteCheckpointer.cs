@@ -46,11 +46,12 @@ internal sealed class SqliteCheckpointer : IDisposable
     private volatile bool _held; // the hook's view: the log passed HeldFactor x the threshold and has not started over since
     private int _heldPages;
     private long _heldSinceMs; // the thread's: what was said, in Unix ms (0: not held); read by the health check
-    private readonly long _pageSize;
+    private readonly long _pageSize; // bytes: what the held log's warning says in MB
 
     /// <summary>Registers on <paramref name="writer"/>'s commits and starts the thread, with a connection of its own to <paramref name="connectionString"/>.</summary>
-    public SqliteCheckpointer(SqliteConnection writer, string connectionString, int threshold, ILogger logger)
+    public SqliteCheckpointer(SqliteConnection writer, string connectionString, int threshold, long pageSize, ILogger logger)
     {
+        _pageSize = pageSize;
         _writer = writer;
         _threshold = threshold;
         _logger = logger;
@@ -60,12 +61,6 @@ internal sealed class SqliteCheckpointer : IDisposable
         {
             synchronous.CommandText = "PRAGMA synchronous = FULL";
             synchronous.ExecuteNonQuery();
-        }
-
-        using (var pageSize = _connection.CreateCommand())
-        {
-            pageSize.CommandText = "PRAGMA page_size";
-            _pageSize = (long)pageSize.ExecuteScalar()!;
         }
 
         _hook = OnCommit;

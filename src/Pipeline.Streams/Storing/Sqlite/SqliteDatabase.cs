@@ -79,9 +79,10 @@ public sealed partial class SqliteDatabase : IDisposable
             }
 
             SqliteSchema.Migrate(connection);
-            LimitLogFile(connection, checkpointPages);
+            var pageSize = PageSize(connection);
+            LimitLogFile(connection, 2L * checkpointPages * pageSize);
             logger ??= NullLogger.Instance;
-            var checkpointer = new SqliteCheckpointer(connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWrite), checkpointPages, logger);
+            var checkpointer = new SqliteCheckpointer(connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWrite), checkpointPages, pageSize, logger);
             return new SqliteDatabase(path, connection, file, checkpointer, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
@@ -109,18 +110,23 @@ public sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>
-    /// Has SQLite cut the log file back to twice the checkpoint threshold whenever the log starts over. Without it the file
-    /// keeps the largest size it ever had: a reader that held the log for a minute at 1,000 readings/s left 717 MB on the
-    /// disk for good (SqliteCheckpointer). A log in normal use stays below the limit and is never cut.
-    /// </summary>
-    private static void LimitLogFile(SqliteConnection writer, int checkpointPages)
+    private static long PageSize(SqliteConnection connection)
     {
-        using var pageSize = writer.CreateCommand();
+        using var pageSize = connection.CreateCommand();
         pageSize.CommandText = "PRAGMA page_size";
-        var limit = 2L * checkpointPages * (long)pageSize.ExecuteScalar()!;
+        return (long)pageSize.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Has SQLite cut the log file back to <paramref name="bytes"/> (twice the checkpoint threshold) whenever the log
+    /// starts over. Without it the file keeps the largest size it ever had: a reader that held the log for a minute at
+    /// 1,000 readings/s left 717 MB on the disk for good (SqliteCheckpointer). A log in normal use stays below the limit
+    /// and is never cut.
+    /// </summary>
+    private static void LimitLogFile(SqliteConnection writer, long bytes)
+    {
         using var journalSizeLimit = writer.CreateCommand();
-        journalSizeLimit.CommandText = $"PRAGMA journal_size_limit = {limit}";
+        journalSizeLimit.CommandText = $"PRAGMA journal_size_limit = {bytes}";
         journalSizeLimit.ExecuteNonQuery();
     }
 
