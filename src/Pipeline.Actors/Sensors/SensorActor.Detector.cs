@@ -194,7 +194,9 @@ public sealed partial class SensorActor
 
     private sealed record Loaded(IReadOnlyList<Reading> History, IReadOnlyList<Reading> Unjudged, IReadOnlyList<Alarm> Open, IReadOnlyList<JudgedWindow> Judged, SensorCalibration? Calibration);
 
-    private sealed record LoadFailed(Exception Cause);
+    private sealed record LoadFailed(Exception Cause, IReadOnlyList<Reading> Batch, bool Refill, int Attempt);
+
+    private sealed record LoadAgain(IReadOnlyList<Reading> Batch, bool Refill, int Attempt);
 
     private sealed record Journalled(SensorAlarms Next, IReadOnlyList<AlarmChange> Changes, IActorRef ReplyTo, object? Answer);
 

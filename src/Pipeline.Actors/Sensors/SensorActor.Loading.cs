@@ -12,6 +12,9 @@ namespace Pipeline.Actors.Sensors;
 /// </summary>
 public sealed partial class SensorActor
 {
+    /// <summary>Before each attempt to load the state: 1 + 2 + 4 + 8 + 8 s, inside the stream's 30 s wait for the answer.</summary>
+    private static readonly TimeSpan[] LoadAttempts = [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8)];
+
     /// <summary>
     /// Until its state is loaded. Woken without readings (a registered sensor at node start), it does not refill its
     /// window: readings already stored but still on their way here would come as duplicates and never be scored.
@@ -35,9 +38,14 @@ public sealed partial class SensorActor
     private void Load(IReadOnlyList<Reading> batch, bool refill)
     {
         Stash.Stash();
-        var (id, services, model, length, capacity) = (_sensorId, _services, _detector.Model.Version, _intake.Spec.Length, _settings.ReorderCapacity);
-        LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e));
+        LoadState(batch, refill, attempt: 1);
         Become(Loading);
+    }
+
+    private void LoadState(IReadOnlyList<Reading> batch, bool refill, int attempt)
+    {
+        var (id, services, model, length, capacity) = (_sensorId, _services, _detector.Model.Version, _intake.Spec.Length, _settings.ReorderCapacity);
+        LoadAsync().PipeTo(Self, failure: e => new LoadFailed(e, batch, refill, attempt));
 
         // Verdicts are stored in each sensor's order (one stream stores them batch by batch; on a node of a shared
         // group the sensor journals its own), so the newest says up to where every window was judged: the window
@@ -73,15 +81,34 @@ public sealed partial class SensorActor
             case LoadFailed failed:
                 HandleLoadFailed(failed);
                 break;
+            case LoadAgain again:
+                LoadState(again.Batch, again.Refill, again.Attempt);
+                break;
             default:
                 Stash.Stash();
                 break;
         }
     }
 
+    /// <summary>
+    /// A store that cannot be read for a moment (a server restarting, a connection dropped) must not cost the sensor its
+    /// calibration and open alarms: starting without them, it would learn again for a whole learning period, raise no
+    /// anomaly alarm meanwhile and store a new calibration over the old one. So it tries again with backoff, within the
+    /// stream's wait for its answer, and only then starts without them.
+    /// </summary>
     private void HandleLoadFailed(LoadFailed failed)
     {
-        _log.Warning(failed.Cause, "Sensor {0} could not load its state; it starts with an empty window, no open alarms and learning", _sensorId);
+        if (failed.Attempt < LoadAttempts.Length)
+        {
+            var wait = LoadAttempts[failed.Attempt];
+            _log.Warning("Sensor {0} could not load its state from the store ({1}); trying again in {2:0} s (attempt {3} of {4})",
+                _sensorId, failed.Cause.GetBaseException().Message, wait.TotalSeconds, failed.Attempt + 1, LoadAttempts.Length);
+            Timers.StartSingleTimer(nameof(LoadAgain), new LoadAgain(failed.Batch, failed.Refill, failed.Attempt + 1), wait);
+            return;
+        }
+
+        _log.Error(failed.Cause, "Sensor {0} could not load its state from the store in {1} attempts; it starts with an empty window, no open alarms and learning (its stored calibration is replaced after its learning period)",
+            _sensorId, LoadAttempts.Length);
         Run();
     }
 

@@ -40,6 +40,26 @@ public sealed class ScriptedSensorFleet(Func<IReadOnlyList<Reading>, Task<IReadO
     public Task<IReadOnlyList<Verdict>> RecordAsync(IReadOnlyList<Reading> readings, CancellationToken cancellation) => answer(readings);
 }
 
+/// <summary>A store whose calibrations cannot be read the first few times it is asked (a server restarting), then can.</summary>
+public sealed class UnreadableCalibrations(ISensorCalibrations store, int failures) : ISensorCalibrations
+{
+    private int _asked;
+
+    public int Refused => Math.Min(Volatile.Read(ref _asked), failures);
+
+    public Task<SensorCalibration?> LoadCalibrationAsync(string sensorId, string modelVersion, CancellationToken cancellation) =>
+        Interlocked.Increment(ref _asked) <= failures
+            ? Task.FromException<SensorCalibration?>(new IOException("the store cannot be reached"))
+            : store.LoadCalibrationAsync(sensorId, modelVersion, cancellation);
+
+    public Task<IReadOnlyList<SensorCalibration>> LoadCalibrationsAsync(string modelVersion, CancellationToken cancellation) =>
+        store.LoadCalibrationsAsync(modelVersion, cancellation);
+
+    public Task<int> DeleteCalibrationsAsync(string sensorId, CancellationToken cancellation) => store.DeleteCalibrationsAsync(sensorId, cancellation);
+
+    public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation) => store.SaveCalibrationAsync(calibration, cancellation);
+}
+
 /// <summary>The store's part, in memory.</summary>
 public sealed class InMemoryCalibrations : ISensorCalibrations
 {

@@ -51,6 +51,16 @@ public sealed class SensorActorDetectionSpecs : TestKit
         AwaitCondition(() => node.Board.Latest[Sensor].Health == "ok"); // no longer "learning 20/20"
     }
 
+    /// <summary>A sensor that learned and stored its calibration, then stopped (a restart, a move to another node).</summary>
+    private void CalibrateAndStop(SensorHarness node)
+    {
+        var first = node.Start(Sensor);
+        Record(first, Enumerable.Range(1, 25).Select(s => Sample(s)), perBatch: 25);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+    }
+
     [Fact]
     public void Should_judge_a_burst_exactly_as_the_same_readings_paced_with_the_learning_period_inside_the_burst()
     {
@@ -73,16 +83,27 @@ public sealed class SensorActorDetectionSpecs : TestKit
     public void Should_judge_by_its_stored_calibration_from_the_start_after_a_restart()
     {
         using var node = new SensorHarness(Sys, learningReadings: 20);
-        var first = node.Start(Sensor);
-        Record(first, Enumerable.Range(1, 25).Select(s => Sample(s)), perBatch: 25);
-        Watch(first);
-        Sys.Stop(first);
-        ExpectTerminated(first);
+        CalibrateAndStop(node);
 
         var verdicts = Record(node.Start(Sensor), Enumerable.Range(26, 6).Select(s => Sample(s)), perBatch: 6);
 
         Assert.NotEmpty(verdicts);
         Assert.All(verdicts, v => Assert.False(v.Learning));
+    }
+
+    [Fact]
+    public void Should_keep_its_stored_calibration_when_the_store_cannot_be_read_for_a_moment_as_it_starts()
+    {
+        using var node = new SensorHarness(Sys, learningReadings: 20);
+        CalibrateAndStop(node);
+        var unreachable = new UnreadableCalibrations(node.Store.Calibrations, failures: 2); // a server restarting
+
+        var restarted = Sys.ActorOf(SensorActor.Props(Sensor, node.Services with { Calibrations = unreachable }));
+        var verdicts = Record(restarted, Enumerable.Range(26, 6).Select(s => Sample(s)), perBatch: 6);
+
+        Assert.NotEmpty(verdicts);
+        Assert.All(verdicts, v => Assert.False(v.Learning)); // before: it started learning again, without its calibration
+        Assert.Equal(2, unreachable.Refused);
     }
 
     [Fact]
