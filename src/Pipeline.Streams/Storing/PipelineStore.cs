@@ -12,6 +12,7 @@ public sealed class PipelineStore : IDisposable
 {
     private readonly IDisposable _database;
     private readonly SqliteDatabase? _sqlite; // what only a SQLite file can tell: its locks, its disk, its log
+    private readonly Postgres.PostgresDatabase? _postgres; // what only a server can tell: that it cannot be reached
 
     private PipelineStore(string description, IDisposable database, IReadingStore readings, IVerdictStore verdicts,
         ISensorDirectory sensors, IAlarmJournal alarms, ISensorCalibrations calibrations)
@@ -19,6 +20,7 @@ public sealed class PipelineStore : IDisposable
         Description = description;
         _database = database;
         _sqlite = database as SqliteDatabase;
+        _postgres = database as Postgres.PostgresDatabase;
         Readings = readings;
         Verdicts = verdicts;
         Sensors = sensors;
@@ -44,6 +46,12 @@ public sealed class PipelineStore : IDisposable
     /// </summary>
     public DateTimeOffset? LogHeldSince => _sqlite?.LogHeldSince;
 
+    /// <summary>
+    /// Since when writes wait for a PostgreSQL server that cannot take them (down, restarting, unreachable, out of
+    /// connections or disk), and why; or null, always on SQLite.
+    /// </summary>
+    public (DateTimeOffset Since, string Reason)? Unreachable => _postgres?.Unreachable;
+
     public IReadingStore Readings { get; }
 
     public IVerdictStore Verdicts { get; }
@@ -54,13 +62,16 @@ public sealed class PipelineStore : IDisposable
 
     public ISensorCalibrations Calibrations { get; }
 
-    /// <param name="logger">Where a full disk is reported (the node's log); none for the CLI.</param>
+    /// <param name="logger">
+    /// The node's log, where a full disk or an unreachable server is reported while writes wait for it; none for the
+    /// CLI, whose writes to an unreachable server fail at once.
+    /// </param>
     public static PipelineStore Open(StoreOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.IsPostgres)
         {
-            var postgres = Postgres.PostgresDatabase.Open(options.PostgresConnectionString);
+            var postgres = Postgres.PostgresDatabase.Open(options.PostgresConnectionString, logger);
             return new PipelineStore(postgres.Description, postgres, new Postgres.PostgresReadingStore(postgres),
                 new Postgres.PostgresVerdictStore(postgres), new Postgres.PostgresSensorDirectory(postgres), new Postgres.PostgresAlarmJournal(postgres),
                 new Postgres.PostgresCalibrationStore(postgres));

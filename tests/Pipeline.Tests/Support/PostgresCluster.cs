@@ -27,9 +27,16 @@ public sealed class PostgresCluster : IDisposable
         }
 
         AsPostgres("initdb", "-D", data, "-A", "trust", "-U", "pipeline", "-E", "UTF8", "--no-sync");
-        AsPostgres("pg_ctl", "-D", data, "-l", _folder.Combine("postgres.log"), "-w", "-t", "60", "-o",
-            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_folder.Path} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start");
+        Start();
     }
+
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) on the same port, and waits until it takes connections.</summary>
+    public void Start() =>
+        AsPostgres("pg_ctl", "-D", _folder.Combine("data"), "-l", _folder.Combine("postgres.log"), "-w", "-t", "60", "-o",
+            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_folder.Path} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start");
+
+    /// <summary>Stops the server as an administrator would (<c>pg_ctl stop -m fast</c>: open sessions are ended, 57P01).</summary>
+    public void Stop() => AsPostgres("pg_ctl", "-D", _folder.Combine("data"), "-m", "fast", "-w", "stop");
 
     public int Port { get; }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Pipeline.Streams.Storing.Postgres;
@@ -5,24 +6,30 @@ namespace Pipeline.Streams.Storing.Postgres;
 /// <summary>
 /// A PostgreSQL database shared by several nodes (#19): a pooled data source, every write in its own transaction
 /// (committed before it returns: a reading is acknowledged only once it is durable), the schema brought up to date at
-/// open — under an advisory lock, so that nodes starting together migrate it once.
+/// open — under an advisory lock, so that nodes starting together migrate it once. In the node, writes wait while the
+/// server cannot take them (<see cref="Unavailable"/>), as they wait for a full disk on SQLite.
 /// </summary>
-public sealed class PostgresDatabase : IDisposable
+public sealed partial class PostgresDatabase : IDisposable
 {
     private const int DeleteChunk = 5000;
 
     private readonly NpgsqlDataSource _source;
 
-    private PostgresDatabase(NpgsqlDataSource source, string description)
+    private PostgresDatabase(NpgsqlDataSource source, string description, ILogger? logger)
     {
         _source = source;
         Description = description;
+        _logger = logger;
     }
 
     /// <summary>Host, port and database, without credentials: what the log and the CLI may show.</summary>
     public string Description { get; }
 
-    public static PostgresDatabase Open(string connectionString)
+    /// <param name="logger">
+    /// The node's log: given, a write that finds the server unreachable, restarting or refusing connections waits and
+    /// retries, said once; without (the CLI), it fails at once.
+    /// </param>
+    public static PostgresDatabase Open(string connectionString, ILogger? logger = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var description = $"postgres://{builder.Host}:{builder.Port}/{builder.Database}";
@@ -38,7 +45,7 @@ public sealed class PostgresDatabase : IDisposable
             throw;
         }
 
-        return new PostgresDatabase(source, description);
+        return new PostgresDatabase(source, description, logger);
     }
 
     public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellation)
@@ -48,9 +55,35 @@ public sealed class PostgresDatabase : IDisposable
         return await read(connection).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction. In the node, a server that cannot take it is waited for with
+    /// backoff (nothing more is stored or acknowledged meanwhile; the broker keeps it) and the whole transaction is run
+    /// again: every write is one whose second run changes nothing the first committed (readings and verdicts
+    /// <c>ON CONFLICT DO NOTHING</c>, states upserted), as for a message the broker delivers again.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(write);
+        var delay = FirstRetry;
+        while (true)
+        {
+            try
+            {
+                var written = await WriteOnceAsync(write, cancellation).ConfigureAwait(false);
+                Reachable();
+                return written;
+            }
+            catch (NpgsqlException e) when (_logger is not null && Unavailable(e) is { } reason)
+            {
+                Waiting(reason);
+                await Task.Delay(delay, cancellation).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    private async Task<T> WriteOnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, CancellationToken cancellation)
+    {
         await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellation).ConfigureAwait(false);
         var result = await write(connection, transaction).ConfigureAwait(false);

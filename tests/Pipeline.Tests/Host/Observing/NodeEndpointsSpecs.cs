@@ -32,8 +32,8 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
         {
             await using var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db, "--http", http]);
             await node.WaitForOutputAsync("Connected to", Patience);
-            await Eventually.HoldsAsync(async () => await StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
-            Assert.Equal(200, await StatusAsync($"http://{http}/health/live"));
+            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
+            Assert.Equal(200, await _http.StatusAsync($"http://{http}/health/live"));
 
             var start = DateTimeOffset.UtcNow.AddSeconds(-Readings - 60);
             await new TelemetryPublisher(mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1)
@@ -63,7 +63,7 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
             // The broker goes away: not ready, and the answer names the broker; back: ready again.
             await mosquitto.StopAsync();
             string? body = null;
-            await Eventually.HoldsAsync(async () => await StatusAsync($"http://{http}/health/ready", b => body = b) == 503, Patience, () => node.Output);
+            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready", b => body = b) == 503, Patience, () => node.Output);
             using (var failing = JsonDocument.Parse(body!))
             {
                 Assert.Equal(["broker"], failing.RootElement.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
@@ -71,26 +71,12 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
 
             output.WriteLine($"Broker stopped: 503\n{body}");
             mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work, port);
-            await Eventually.HoldsAsync(async () => await StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
+            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
             Assert.Equal(0, await node.StopAsync(TimeSpan.FromSeconds(60)));
         }
         finally
         {
             await mosquitto.DisposeAsync();
-        }
-    }
-
-    private async Task<int> StatusAsync(string url, Action<string>? body = null)
-    {
-        try
-        {
-            using var response = await _http.GetAsync(url);
-            body?.Invoke(await response.Content.ReadAsStringAsync());
-            return (int)response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
         }
     }
 
