@@ -265,7 +265,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
 
     private void HandleSilence()
     {
-        if (_intake.CheckSilence(DateTimeOffset.UtcNow, _started) is { } offline)
+        if (_intake.CheckSilence(DateTimeOffset.UtcNow, _started, _services.Hearing.HearingSince) is { } offline)
         {
             LogHealth(offline);
             _services.Board.Report(Status());

@@ -37,4 +37,7 @@ public sealed record SensorServices(
 {
     /// <summary>The windows' arrays, shared by the node's sensors: each gives a window's back once its verdict is made.</summary>
     public WindowArrays WindowArrays { get; init; } = new();
+
+    /// <summary>Whether the node can hear its sensors at all; a sensor is not taken for offline while it cannot.</summary>
+    public INodeHearing Hearing { get; init; } = AlwaysHearing.Instance;
 }

@@ -68,6 +68,7 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Calibrations);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
+        services.AddSingleton(sp => new NodeHearingWatch(sp.GetRequiredService<NodeMqttLink>(), sp.GetRequiredService<PipelineStore>(), sp.GetRequiredService<ILogger<NodeHearingWatch>>()));
         services.AddSingleton<MqttAlarmPublisher>();
         services.AddSingleton<MqttScorePublisher>();
         services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));
@@ -126,6 +127,7 @@ public static class PipelineHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SensorStatusBoard>());
         services.AddHostedService<SensorRegistrationService>();
         services.AddHostedService<IngestService>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeHearingWatch>());
         services.AddHostedService<NodeStatusService>();
         services.AddHostedService<AlarmCommandService>();
         services.AddHostedService<ModelWatcher>();
@@ -157,7 +159,10 @@ public static class PipelineHostingExtensions
                 models.LearningReadings,
                 models.CalibrationReload,
                 ingest.AskTimeout,
-                SharedIntake: !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<MqttOptions>>().Value.SharedGroup));
+                SharedIntake: !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<MqttOptions>>().Value.SharedGroup))
+            {
+                Hearing = sp.GetRequiredService<NodeHearingWatch>(),
+            };
         });
         return sensorId => SensorActor.Props(sensorId, services.Value);
     }

@@ -137,10 +137,20 @@ public sealed class SensorIntake
         return new IntakeOutcome(reading, decision, row, window, health, missing);
     }
 
-    /// <summary>No live reading for the sensor's <see cref="SensorSettings.OfflineAfter"/>: the offline transition, once.</summary>
-    public HealthEvent? CheckSilence(DateTimeOffset now, DateTimeOffset startedAt)
+    /// <summary>
+    /// No live reading for the sensor's <see cref="SensorSettings.OfflineAfter"/> while the node could hear it: the
+    /// offline transition, once. <paramref name="hearingSince"/> is since when the node has heard without a break
+    /// (<see cref="INodeHearing"/>), null while it cannot: silence then says nothing about the sensor.
+    /// </summary>
+    public HealthEvent? CheckSilence(DateTimeOffset now, DateTimeOffset startedAt, DateTimeOffset? hearingSince)
     {
-        var silent = now - (LastHeard ?? startedAt) >= Health.Settings.OfflineAfter;
+        if (hearingSince is not { } hearing)
+        {
+            return null;
+        }
+
+        var heard = LastHeard ?? startedAt;
+        var silent = now - (heard > hearing ? heard : hearing) >= Health.Settings.OfflineAfter;
         return silent ? Health.Silent(now, LastSeen) : null;
     }
 

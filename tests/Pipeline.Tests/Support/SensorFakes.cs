@@ -60,6 +60,20 @@ public sealed class UnreadableCalibrations(ISensorCalibrations store, int failur
     public Task SaveCalibrationAsync(SensorCalibration calibration, CancellationToken cancellation) => store.SaveCalibrationAsync(calibration, cancellation);
 }
 
+/// <summary>A node's hearing as a spec switches it: deaf until <see cref="Since"/> is set.</summary>
+public sealed class SwitchedHearing : INodeHearing
+{
+    private long _since;
+
+    public DateTimeOffset? Since
+    {
+        get => HearingSince;
+        set => Interlocked.Exchange(ref _since, value?.UtcTicks ?? 0);
+    }
+
+    public DateTimeOffset? HearingSince => Interlocked.Read(ref _since) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+}
+
 /// <summary>The store's part, in memory.</summary>
 public sealed class InMemoryCalibrations : ISensorCalibrations
 {

@@ -228,6 +228,27 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public void Should_not_go_offline_while_the_node_cannot_hear_and_have_its_whole_offline_time_once_it_can()
+    {
+        _node.Dispose();
+        _node = new SensorHarness(Sys, settings: new SensorCatalog { Defaults = new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300), ReorderWait = SensorHarness.ReorderWait } });
+        var hearing = new SwitchedHearing(); // the broker session lost, the store waiting for its disk: deaf
+        var sensor = Sys.ActorOf(SensorActor.Props(Sensor, _node.Services with { Hearing = hearing }));
+        Record(sensor, Sample(1));
+
+        // Five times its offline time without a word from the sensor, none of it heard: no alarm. (Waiting is the
+        // point: the sensor's own check runs every 75 ms meanwhile.)
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        Assert.Empty(_node.Journal());
+
+        hearing.Since = DateTimeOffset.UtcNow;
+        AwaitCondition(() => _node.Journal().Count == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal("esp32-01/offline raised", _node.Journal()[0]);
+        var raised = DateTimeOffset.FromUnixTimeMilliseconds(_node.Published.Changes[0].Alarm.RaisedAt!.Value);
+        Assert.True(raised - hearing.Since >= TimeSpan.FromMilliseconds(299), $"offline {raised - hearing.Since} after the node heard again, before its whole OfflineAfter");
+    }
+
+    [Fact]
     public void Should_go_offline_when_woken_but_never_reporting()
     {
         var sensor = Sensor_(new SensorSettings { OfflineAfter = TimeSpan.FromMilliseconds(300), ReorderWait = SensorHarness.ReorderWait });

@@ -1,0 +1,58 @@
+using Pipeline.Models.Security;
+using Pipeline.Streams.Connecting;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host;
+
+/// <summary>
+/// The broker is away for longer than a sensor's <c>OfflineAfter</c> while its device reports on time. The node cannot
+/// hear any sensor then — one cause, its own — so it raises no offline alarm for its sensors (before: one for each, an
+/// alarm flood from one fault, each cleared again when the broker was back), and a sensor that stays silent once the
+/// node hears again is still taken for offline.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class BrokerOutageSpecs : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private readonly TestPki _pki = new(KeyAlgorithm.EcdsaP256);
+
+    [Fact]
+    public async Task Should_take_no_sensor_for_offline_while_the_broker_is_away()
+    {
+        var work = _pki.Scratch("mosquitto");
+        var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work);
+        var port = mosquitto.Endpoint.Port;
+        var db = _pki.Scratch("node.db");
+        try
+        {
+            await using var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
+                new Dictionary<string, string> { ["Pipeline__SensorDefaults__OfflineAfter"] = "00:00:03" });
+            await node.WaitForOutputAsync("Connected to", Patience);
+            var start = DateTimeOffset.UtcNow.AddSeconds(-600);
+            Task Publish(BrokerEndpoint broker, long from, long to) => new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device1)
+                .PublishAsync(from, to, default, seq => Telemetry.Payload(seq, start.AddSeconds(seq), 120 + (seq % 7)));
+            await Publish(mosquitto.Endpoint, 1, 100);
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM readings") == 100, Patience, () => node.Output);
+
+            await mosquitto.StopAsync();
+            await node.WaitForOutputAsync("No sensor is taken for offline while the node is not connected to the broker", Patience);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // the point: away for twice the sensors' OfflineAfter
+            mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work, port);
+            await node.WaitForOutputAsync("The node hears its sensors again", Patience);
+            await Publish(mosquitto.Endpoint, 101, 200); // the device reports again, as it would once its broker is back
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM readings") == 200, Patience, () => node.Output);
+            Assert.Equal(0, NodeDatabase.Scalar(db, "SELECT count(*) FROM alarm_events WHERE type = 'offline'"));
+
+            // Then it falls silent while the node hears: offline, as before.
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM alarm_events WHERE type = 'offline' AND transition = 'raised'") == 1, Patience, () => node.Output);
+            Assert.Equal(0, await node.StopAsync(Patience));
+        }
+        finally
+        {
+            await mosquitto.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _pki.Dispose();
+}
