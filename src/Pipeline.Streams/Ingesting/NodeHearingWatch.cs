@@ -18,16 +18,31 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
     private long _hearingSince; // UTC ticks; 0 while the node cannot hear
     private bool _heardOnce; // before the first connection the node is not yet hearing, which needs no word
 
-    /// <summary>The node's own: the broker session from <paramref name="link"/>, the store's stalls from <paramref name="store"/>.</summary>
+    private readonly Lock _gate = new();
+
+    /// <summary>
+    /// The node's own: the broker session from <paramref name="link"/>, the store's stalls from <paramref name="store"/>.
+    /// A (re)connection is looked at when it happens, so that a session lost again within the second is not missed.
+    /// </summary>
     public NodeHearingWatch(NodeMqttLink link, PipelineStore store, ILogger<NodeHearingWatch> logger)
         : this(() => WhyDeaf(link, store), logger)
     {
+        ArgumentNullException.ThrowIfNull(link);
+        link.Connected += () => Look(DateTimeOffset.UtcNow);
     }
 
     public DateTimeOffset? HearingSince => Interlocked.Read(ref _hearingSince) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
-    /// <summary>Takes one look now (the service does, every second).</summary>
+    /// <summary>Takes one look now (the service does, every second, and at every connection).</summary>
     public void Look(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            LookLocked(now);
+        }
+    }
+
+    private void LookLocked(DateTimeOffset now)
     {
         var deaf = whyDeaf();
         var hearing = Interlocked.Read(ref _hearingSince) > 0;
