@@ -84,9 +84,11 @@ internal static class SimulateCommand
             Console.WriteLine($"Publishing {count} device(s) at {(period is null ? "full speed" : $"{perSecond} readings/s each")} to {endpoint}; {faultList.Count} fault(s) scheduled.");
             var clock = Stopwatch.StartNew();
             var firstSequence = SimulatedFleet.FirstSequence(DateTimeOffset.UtcNow);
-            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, stop.Token)));
+            var report = new SimulatedLinkReport();
+            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, report, stop.Token)));
+            var outages = report.Reconnects > 0 ? $"; {report.Reconnects} reconnects after the broker went away, {report.ResentReadings} unacknowledged readings sent again" : string.Empty;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s)."));
+                $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s){outages}."));
             return CliAction.Ok;
         }));
         return command;
@@ -134,19 +136,19 @@ internal static class SimulateCommand
 
     /// <summary>
     /// One device: readings on schedule (reading n is due at n x period; a late tick publishes every reading due, so the
-    /// rate holds even where timers are coarse) or, without a period, back to back. Up to 64 publishes await their
-    /// PUBACK at once, as a device's send buffer would hold them: the broker's pace, not the round trip, sets the rate.
+    /// rate holds even where timers are coarse) or, without a period, back to back, through a session that outlives its
+    /// broker going away (<see cref="SimulatedDeviceSession"/>).
     /// </summary>
-    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, long firstSequence, CancellationToken stop)
+    private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, long firstSequence,
+        SimulatedLinkReport report, CancellationToken stop)
     {
-        const int MaxInFlight = 64;
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var inFlight = new Queue<Task>();
+        using var session = new SimulatedDeviceSession(endpoint, certs, simulator.Device, report);
         long published = 0;
         try
         {
-            await client.ConnectAsync(MutualTlsClientOptions.For(endpoint, certs, simulator.Device).Build(), stop);
+            await session.ConnectAsync(stop);
             var clock = Stopwatch.StartNew();
+            var startedAt = DateTimeOffset.UtcNow;
             var step = period ?? TimeSpan.FromSeconds(1);
             for (var seq = 1L; count is null || seq <= count; seq++)
             {
@@ -163,18 +165,14 @@ internal static class SimulateCommand
                     continue;
                 }
 
-                var payload = s.ToTelemetryJson(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), firstSequence + seq - 1);
-                inFlight.Enqueue(client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(TopicContract.Telemetry(simulator.Device)).WithPayload(payload)
-                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop));
+                // On schedule a reading is stamped when it is due, as a device stamps it when it measures: readings held
+                // back while the broker was away keep their times instead of arriving as a gap and then a burst of one instant.
+                var measuredAt = period is { } due ? startedAt + ((seq - 1) * due) : DateTimeOffset.UtcNow;
+                await session.SendAsync(System.Text.Encoding.UTF8.GetBytes(s.ToTelemetryJson(measuredAt.ToUnixTimeMilliseconds(), firstSequence + seq - 1)), stop);
                 published++;
-                while (inFlight.Count >= MaxInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
-                {
-                    await inFlight.Dequeue();
-                }
             }
 
-            await Task.WhenAll(inFlight);
-            await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+            await session.CloseAsync(stop);
         }
         catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
         {

@@ -5,10 +5,10 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Host;
 
 /// <summary>
-/// The broker is away for longer than a sensor's <c>OfflineAfter</c> while its device reports on time. The node cannot
+/// The broker is away for longer than a sensor's <c>OfflineAfter</c> while its devices report on time. The node cannot
 /// hear any sensor then — one cause, its own — so it raises no offline alarm for its sensors (before: one for each, an
 /// alarm flood from one fault, each cleared again when the broker was back), and a sensor that stays silent once the
-/// node hears again is still taken for offline.
+/// node hears again is still taken for offline. The simulated devices ride it out as field devices do.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed class BrokerOutageSpecs : IDisposable
@@ -26,9 +26,7 @@ public sealed class BrokerOutageSpecs : IDisposable
         var db = _pki.Scratch("node.db");
         try
         {
-            await using var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
-                new Dictionary<string, string> { ["Pipeline__SensorDefaults__OfflineAfter"] = "00:00:03" });
-            await node.WaitForOutputAsync("Connected to", Patience);
+            await using var node = await StartNodeAsync(mosquitto, db);
             var start = DateTimeOffset.UtcNow.AddSeconds(-600);
             Task Publish(BrokerEndpoint broker, long from, long to) => new TelemetryPublisher(broker, _pki.CertsDirectory, TestPki.Device1)
                 .PublishAsync(from, to, default, seq => Telemetry.Payload(seq, start.AddSeconds(seq), 120 + (seq % 7)));
@@ -52,6 +50,49 @@ public sealed class BrokerOutageSpecs : IDisposable
         {
             await mosquitto.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Should_have_simulated_devices_reconnect_and_send_again_so_that_every_reading_is_stored_and_judged()
+    {
+        var work = _pki.Scratch("mosquitto-simulated");
+        var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work);
+        var port = mosquitto.Endpoint.Port;
+        var db = _pki.Scratch("simulated.db");
+        const int PerDevice = 400;
+        try
+        {
+            await using var node = await StartNodeAsync(mosquitto, db);
+            var simulating = PipelineCli.RunAsync("simulate", "--devices", "2", "--rate", "20", "--count", PerDevice.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--steady", "--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory);
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM readings") >= 100, Patience, () => node.Output);
+
+            await mosquitto.StopAsync();
+            await node.WaitForOutputAsync("No sensor is taken for offline", Patience);
+            await Task.Delay(TimeSpan.FromSeconds(5)); // away for longer than OfflineAfter, while the devices go on measuring
+            mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work, port);
+            var simulated = await simulating;
+            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM verdicts") == 2 * (PerDevice - 59), Patience, () => node.Output + simulated.Stdout + simulated.Stderr);
+
+            Assert.True(simulated.ExitCode == 0, simulated.Stderr); // before: "error: the broker: The MQTT client is not connected."
+            Assert.Contains("reconnects after the broker went away", simulated.Stdout, StringComparison.Ordinal);
+            Assert.Equal(2 * PerDevice, NodeDatabase.Scalar(db, "SELECT count(*) FROM readings"));
+            Assert.DoesNotContain("window restarted", node.Output, StringComparison.Ordinal); // stamped when measured: no gap
+            Assert.Equal(0, NodeDatabase.Scalar(db, "SELECT count(*) FROM alarm_events WHERE type = 'offline' AND at < (SELECT max(received_at) FROM readings)"));
+        }
+        finally
+        {
+            await mosquitto.DisposeAsync();
+        }
+    }
+
+    /// <summary>A node whose sensors go offline after 3 s of silence: less than the broker is away here.</summary>
+    private async Task<NodeProcess> StartNodeAsync(MosquittoProcess mosquitto, string db)
+    {
+        var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
+            new Dictionary<string, string> { ["Pipeline__SensorDefaults__OfflineAfter"] = "00:00:03" });
+        await node.WaitForOutputAsync("Connected to", Patience);
+        return node;
     }
 
     public void Dispose() => _pki.Dispose();
