@@ -147,21 +147,22 @@ public sealed class IngestService(
         }
 
         source.CompleteIntake();
-        if (system.WhenTerminated.IsCompleted)
-        {
-            // The actor system stopped first: the cluster removed this node (the split-brain resolver downed it after it
-            // was unreachable). Its sensors live on other nodes now and its stream has stopped with the system, so there
-            // is nothing to drain into; waiting would only hold the node's restart back by the drain timeout.
-            logger.LogWarning("The actor system has stopped (this node was removed from the cluster); {InFlight} unacknowledged messages are not drained and will be delivered again when the node is back",
-                metrics.InFlight);
-            await _aborting.CancelAsync().ConfigureAwait(false);
-            await source.DisposeAsync().ConfigureAwait(false);
-            return;
-        }
-
         try
         {
-            await completion.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            // The actor system may stop before or while the stream drains: the cluster removed this node (the split-brain
+            // resolver downed it after it was unreachable). Its sensors live on other nodes then and its stream stops with
+            // the system, so there is nothing to drain into; waiting would only hold the node's restart back by the
+            // drain timeout.
+            if (await Task.WhenAny(completion, system.WhenTerminated).WaitAsync(DrainTimeout).ConfigureAwait(false) != completion)
+            {
+                logger.LogWarning("The actor system has stopped (this node was removed from the cluster); {InFlight} unacknowledged messages are not drained and will be delivered again when the node is back",
+                    metrics.InFlight);
+                await _aborting.CancelAsync().ConfigureAwait(false);
+                await source.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await completion.ConfigureAwait(false);
             logger.LogInformation("Ingest drained: {Stored} readings stored, {Duplicates} duplicates, {Rejected} rejected, {Acked} acknowledged",
                 metrics.Stored, metrics.Duplicates, metrics.Rejected, metrics.Acknowledged);
         }

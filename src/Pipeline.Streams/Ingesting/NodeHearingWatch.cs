@@ -7,22 +7,22 @@ using Pipeline.Streams.Storing;
 namespace Pipeline.Streams.Ingesting;
 
 /// <summary>
-/// Looks once a second whether the node can hear its sensors (<see cref="INodeHearing"/>): its broker session up and
-/// its store taking writes. Says once when it cannot and once when it can again; the cause itself is the broker's or the
-/// store's to report, and is.
+/// Looks once a second, and at every connection to the broker, whether the node can hear its sensors
+/// (<see cref="INodeHearing"/>): its broker session up and its store taking writes. Says once when it cannot and once
+/// when it can again; the cause itself is the broker's or the store's to report, and is.
 /// </summary>
 /// <param name="whyDeaf">Why the node cannot hear now, or null when it can.</param>
 public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingWatch> logger, TimeSpan? interval = null) : BackgroundService, INodeHearing
 {
     private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(1);
+    private readonly Lock _gate = new(); // the service's looks and the connection's
     private long _hearingSince; // UTC ticks; 0 while the node cannot hear
     private bool _heardOnce; // before the first connection the node is not yet hearing, which needs no word
 
-    private readonly Lock _gate = new();
-
     /// <summary>
     /// The node's own: the broker session from <paramref name="link"/>, the store's stalls from <paramref name="store"/>.
-    /// A (re)connection is looked at when it happens, so that a session lost again within the second is not missed.
+    /// A (re)connection is looked at when it happens: a session lost again within the second would otherwise never have
+    /// been heard, and its loss would go unsaid.
     /// </summary>
     public NodeHearingWatch(NodeMqttLink link, PipelineStore store, ILogger<NodeHearingWatch> logger)
         : this(() => WhyDeaf(link, store), logger)

@@ -70,13 +70,12 @@ public sealed class NodeFreezeSpecs(ITestOutputHelper output) : IDisposable
             var exitCode = await younger.WaitForExitAsync(Patience);
             frozenLog = younger.Output;
             await younger.DisposeAsync();
-            output.WriteLine($"the frozen node exited with {exitCode}");
+            output.WriteLine($"the frozen node exited with {exitCode}; its log:\n{frozenLog}");
 
             younger = Start(Younger, ports[1]); // as systemd does (Restart=on-failure)
             await Eventually.HoldsAsync(() => Count("SELECT count(*) FROM verdicts") == Devices.Length * (PerDevice - 59), Patience, Logs);
 
             Assert.NotEqual(0, exitCode); // for systemd to start it again
-            Assert.Contains("The actor system has stopped (this node was removed from the cluster)", frozenLog, StringComparison.Ordinal);
             Assert.DoesNotContain("did not drain in time", frozenLog, StringComparison.Ordinal); // before: 30 s more before it exited
             Assert.Equal(Devices.Length * PerDevice, Count("SELECT count(*) FROM readings"));
             Assert.Equal(Devices.Length * (PerDevice - 59), Count("SELECT count(DISTINCT (sensor_id, last_seq)) FROM verdicts"));

@@ -41,10 +41,10 @@ public sealed partial class PostgresDatabase
         ArgumentNullException.ThrowIfNull(error);
         return error switch
         {
-            PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal)
+            PostgresException { SqlState: var state } server when state.StartsWith("08", StringComparison.Ordinal)
                 || state is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
                     or PostgresErrorCodes.DiskFull or PostgresErrorCodes.OutOfMemory or PostgresErrorCodes.TooManyConnections
-                => $"{state}: {((PostgresException)error).MessageText}",
+                => $"{state}: {server.MessageText}",
             PostgresException => null,
             _ => error.InnerException is { } inner && !error.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{error.Message} ({inner.Message})" : error.Message,
         };
