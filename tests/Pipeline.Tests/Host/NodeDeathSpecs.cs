@@ -41,20 +41,9 @@ public sealed class NodeDeathSpecs(ITestOutputHelper output) : IDisposable
         var database = postgres.CreateDatabase();
         await using var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"), saveEveryChange: false);
         var ports = Nodes.Select(_ => FreePort.Next()).ToArray();
-        var seed = $"akka.tcp://pipeline@127.0.0.1:{ports[0]}";
-        NodeProcess Start(int i) => NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", postgres.Uri(database)],
-            new Dictionary<string, string>
-            {
-                ["Pipeline__Mqtt__Identity"] = Nodes[i],
-                ["Pipeline__Mqtt__SharedGroup"] = "fleet",
-                ["Pipeline__Cluster__Port"] = ports[i].ToString(CultureInfo.InvariantCulture),
-                ["Pipeline__Cluster__SeedNodes__0"] = seed,
-                ["Serilog__MinimumLevel__Override__Akka.Cluster"] = "Information",
-                // Mosquitto 2.0 keeps a dead member's share of the group in its session until it is back (docs/sensors.md):
-                // the sensors wait that long for the holes it leaves — here, all of a device's run at full speed.
-                ["Pipeline__SensorDefaults__ReorderWait"] = "00:01:00",
-                ["Pipeline__SensorDefaults__ReorderCapacity"] = "4096",
-            });
+        // Mosquitto 2.0 keeps a dead member's share of the group in its session until it is back (docs/sensors.md): the
+        // sensors wait that long for the holes it leaves — here, all of a device's run at full speed.
+        NodeProcess Start(int i) => SharedGroupNode.Start(mosquitto, _pki.CertsDirectory, postgres.Uri(database), Nodes[i], ports[i], ports[0], TimeSpan.FromMinutes(1), 4096);
 
         var nodes = Enumerable.Range(0, Nodes.Length).Select(Start).ToList();
         var logs = new List<string>();

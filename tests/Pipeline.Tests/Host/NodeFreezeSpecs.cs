@@ -34,18 +34,8 @@ public sealed class NodeFreezeSpecs(ITestOutputHelper output) : IDisposable
         await using var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
         // Of two halves the split-brain resolver keeps the one with the lowest address: the frozen node must be the other.
         var ports = new[] { FreePort.Next(), FreePort.Next() }.Order().ToArray();
-        NodeProcess Start(string identity, int port) => NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", postgres.Uri(database)],
-            new Dictionary<string, string>
-            {
-                ["Pipeline__Mqtt__Identity"] = identity,
-                ["Pipeline__Mqtt__SharedGroup"] = "fleet",
-                ["Pipeline__Cluster__Port"] = port.ToString(CultureInfo.InvariantCulture),
-                ["Pipeline__Cluster__SeedNodes__0"] = $"akka.tcp://pipeline@127.0.0.1:{ports[0]}",
-                ["Serilog__MinimumLevel__Override__Akka.Cluster"] = "Information",
-                // The frozen node's share waits in its session until it is back (docs/sensors.md, "A node that dies").
-                ["Pipeline__SensorDefaults__ReorderWait"] = "00:01:00",
-                ["Pipeline__SensorDefaults__ReorderCapacity"] = "4096",
-            });
+        // The frozen node's share waits in its session until it is back (docs/sensors.md, "A node that dies").
+        NodeProcess Start(string identity, int port) => SharedGroupNode.Start(mosquitto, _pki.CertsDirectory, postgres.Uri(database), identity, port, ports[0], TimeSpan.FromMinutes(1), 4096);
         long Count(string sql) => Convert.ToInt64(postgres.Scalar(database, sql), CultureInfo.InvariantCulture);
         var start = DateTimeOffset.UtcNow.AddSeconds(-PerDevice - 60);
         Task Publish(long from, long to) => Task.WhenAll(Devices.Select(device => new TelemetryPublisher(mosquitto.Endpoint, _pki.CertsDirectory, device)

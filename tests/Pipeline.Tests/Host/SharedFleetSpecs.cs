@@ -30,10 +30,9 @@ public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
 
         await using var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
         var (firstPort, secondPort) = (FreePort.Next(), FreePort.Next());
-        var seed = $"akka.tcp://pipeline@127.0.0.1:{firstPort}";
         var (firstDb, secondDb) = (_pki.Scratch("first.db"), _pki.Scratch("second.db"));
-        await using var first = StartNode(mosquitto, firstDb, PkiFolder.NodeIdentity, firstPort, seed);
-        await using var second = StartNode(mosquitto, secondDb, SecondNode, secondPort, seed);
+        await using var first = StartNode(mosquitto, firstDb, PkiFolder.NodeIdentity, firstPort, firstPort);
+        await using var second = StartNode(mosquitto, secondDb, SecondNode, secondPort, firstPort);
         await first.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
         await second.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
         // In the cluster before the readings come: a node still joining holds its half back for longer than any
@@ -74,9 +73,8 @@ public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
         var store = postgres.Uri(database);
         await using var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
         var (firstPort, secondPort) = (FreePort.Next(), FreePort.Next());
-        var seed = $"akka.tcp://pipeline@127.0.0.1:{firstPort}";
-        await using var first = StartNode(mosquitto, store, PkiFolder.NodeIdentity, firstPort, seed);
-        await using var second = StartNode(mosquitto, store, SecondNode, secondPort, seed);
+        await using var first = StartNode(mosquitto, store, PkiFolder.NodeIdentity, firstPort, firstPort);
+        await using var second = StartNode(mosquitto, store, SecondNode, secondPort, firstPort);
         await first.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
         await second.WaitForOutputAsync("sharing the fleet in group 'fleet'", Patience);
         // In the cluster before the readings come: a node still joining holds its half back for longer than any
@@ -111,23 +109,11 @@ public sealed class SharedFleetSpecs(ITestOutputHelper output) : IDisposable
 
     private static List<string> Verdicts(string db) => NodeDatabase.Strings(db, "SELECT sensor_id || '/' || last_seq FROM verdicts");
 
-    private NodeProcess StartNode(MosquittoProcess mosquitto, string db, string identity, int clusterPort, string seed) =>
-        NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db],
-            new Dictionary<string, string>
-            {
-                ["Pipeline__Mqtt__Identity"] = identity,
-                ["Pipeline__Mqtt__SharedGroup"] = "fleet",
-                ["Pipeline__Cluster__Port"] = clusterPort.ToString(CultureInfo.InvariantCulture),
-                ["Pipeline__Cluster__SeedNodes__0"] = seed,
-                ["Serilog__MinimumLevel__Override__Akka.Cluster"] = "Information", // to see the node join
-                // In a full-suite run on 2 busy cores one node's half came more than the default 2 s behind the other's:
-                // a site sets the wait to its nodes' lag (docs/sensors.md).
-                ["Pipeline__SensorDefaults__ReorderWait"] = "00:00:15",
-                // And by count: a device's 300 readings come at once, and one node may hold more than the default 256 of
-                // them while the other's half is still on its way (a fresh clone's run, 2026-12-01: seq 2 came after
-                // 3..35 had gone on; NodeDeathSpecs sizes it the same way).
-                ["Pipeline__SensorDefaults__ReorderCapacity"] = "1024",
-            });
+    // In a full-suite run on 2 busy cores one node's half came more than the default 2 s behind the other's; and by
+    // count, a device's 300 readings come at once, and one node may hold more than the default 256 of them while the
+    // other's half is still on its way (a fresh clone's run, 2026-12-01: seq 2 came after 3..35 had gone on).
+    private NodeProcess StartNode(MosquittoProcess mosquitto, string db, string identity, int clusterPort, int seedPort) =>
+        SharedGroupNode.Start(mosquitto, _pki.CertsDirectory, db, identity, clusterPort, seedPort, TimeSpan.FromSeconds(15), 1024);
 
     public void Dispose() => _pki.Dispose();
 }
