@@ -46,6 +46,7 @@ public static class Detectors
 
         try
         {
+            OneDnnPrecision.Ensure();
             using var probe = global::TorchSharp.torch.ones(1);
             return (true, null);
         }

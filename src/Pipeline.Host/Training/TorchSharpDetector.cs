@@ -16,6 +16,7 @@ public sealed class TorchSharpDetector : IWindowScorer
     public TorchSharpDetector(ModelBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);
+        OneDnnPrecision.Ensure();
         _arch = bundle.Architecture;
         _scaler = bundle.Scaler;
         _module = new LstmAutoencoderModule(_arch);

@@ -18,6 +18,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         options.Checked();
+        OneDnnPrecision.Ensure();
         var signals = start?.Manifest.Signals ?? (options.Signals.Count > 0 ? [.. options.Signals] : data.Signals);
         var window = start?.Manifest.Window ?? options.Window;
         var table = data.Select(signals).CompleteRows(); // a row with an unreadable cell of these signals is left out
