@@ -27,9 +27,10 @@ public sealed partial class SqliteDatabase
         Interlocked.Increment(ref _fullRetries);
         if (_fullSince is null)
         {
-            _fullSince = DateTimeOffset.UtcNow;
+            var since = DateTimeOffset.UtcNow;
             _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",
                 Path, e.Message);
+            _fullSince = since; // after the line, as the file's state above
         }
     }
 
@@ -37,9 +38,9 @@ public sealed partial class SqliteDatabase
     {
         if (_fullSince is { } since)
         {
-            _fullSince = null;
             _logger.LogInformation("Space is back on the disk holding {Store}: writing resumed after {Waited} ({Retries} retries)",
                 Path, DateTimeOffset.UtcNow - since, Interlocked.Exchange(ref _fullRetries, 0));
+            _fullSince = null;
         }
     }
 
@@ -60,13 +61,16 @@ public sealed partial class SqliteDatabase
         {
             if (_goneSince is null)
             {
-                _goneSince = DateTimeOffset.UtcNow;
+                // The line before the state: whoever sees the store gone (its health check says "the node's log says
+                // what to do") finds the line written.
+                var goneAt = DateTimeOffset.UtcNow;
                 _logger.LogError(
                     "The store {Store} was deleted or moved away while the node runs (its file is now {WhereNow}): nothing more is stored or acknowledged — the broker keeps it. {WhatToDo}",
                     Path, whereNow, whereNow.EndsWith(" (deleted)", StringComparison.Ordinal)
                         ? $"Save what it holds while the node still runs (cp {_file.Descriptor} {Path}.saved && cp {_file.LogDescriptor() ?? Path + "-wal"} {Path}.saved-wal), stop the node, "
                           + $"put both back under the store's name and start it (docs/storage.md, \"A store file deleted\"); started without them, it begins a new store"
                         : $"Move it back ({whereNow} to {Path}) and writing resumes");
+                _goneSince = goneAt;
             }
 
             return true;
@@ -74,8 +78,8 @@ public sealed partial class SqliteDatabase
 
         if (_goneSince is { } since)
         {
-            _goneSince = null;
             _logger.LogInformation("The store {Store} is back where it was: writing resumed after {Waited}", Path, DateTimeOffset.UtcNow - since);
+            _goneSince = null;
         }
 
         return false;
