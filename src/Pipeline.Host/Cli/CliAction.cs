@@ -1,7 +1,6 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Pipeline.Models.Security;
-using Serilog;
 
 namespace Pipeline.Host.Cli;
 
@@ -32,9 +31,10 @@ internal static class CliAction
         }
         catch (Exception e)
         {
-            // Never silent: the node's logger may not be up (or may be gone) when this happens.
-            await Console.Error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {MessageOf(e)} (the stack trace is in the log at debug level)");
-            Log.Debug(e, "Unexpected failure");
+            // A fault of ours, not the user's: the stack trace is what a report needs, and it goes to stderr with the
+            // line, because the node's logger may not be up yet (or may be gone) when this happens.
+            await Console.Error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {MessageOf(e)}");
+            await Console.Error.WriteLineAsync(e.ToString());
             return Failed;
         }
     }
