@@ -18,7 +18,7 @@ public sealed partial class SensorActor
             return;
         }
 
-        _log.Info("Alarm {0} acknowledged by {1}", alarm.Id, acknowledge.By);
+        Log.Info("Alarm {0} acknowledged by {1}", alarm.Id, acknowledge.By);
         Commit(change.Next, [.. change.Changes], [], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} acknowledged by {acknowledge.By}", alarm));
     }
 
@@ -26,7 +26,7 @@ public sealed partial class SensorActor
     {
         var change = _alarms.Shelve(shelve.Type, shelve.Duration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var alarm = change.Next[shelve.Type];
-        _log.Info("Alarm {0} shelved for {1} by {2}", alarm.Id, shelve.Duration, shelve.By);
+        Log.Info("Alarm {0} shelved for {1} by {2}", alarm.Id, shelve.Duration, shelve.By);
         Commit(change.Next, [.. change.Changes], [], Sender, new AlarmCommandOutcome(true, $"{alarm.Id} shelved for {shelve.Duration.TotalMinutes:0.#} min by {shelve.By}", alarm));
     }
 
@@ -63,7 +63,7 @@ public sealed partial class SensorActor
 
     private void HandleJournalFailed(JournalFailed failed)
     {
-        _log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
+        Log.Error(failed.Cause, "Sensor {0}: could not journal its alarm changes; they are not published", _sensorId);
         failed.ReplyTo.Tell(new Status.Failure(failed.Cause, failed.Answer is ReadingsRecorded recorded ? recorded.RequestId : null));
         Ready();
     }

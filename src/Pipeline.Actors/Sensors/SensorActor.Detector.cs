@@ -17,7 +17,7 @@ public sealed partial class SensorActor
     private void Fit(Pipeline.Models.Data.SignalTable learned, SensorBatch batch)
     {
         var (id, model, services) = (_sensorId, _detector.Model, _services);
-        _log.Info("Sensor {0} learned {1} readings; fitting its calibration of {2}", id, learned.Count, model.Version);
+        Log.Info("Sensor {0} learned {1} readings; fitting its calibration of {2}", id, learned.Count, model.Version);
         Task.Run(async () =>
         {
             var calibration = Commissioning.Calibrate(id, model, learned, DateTimeOffset.UtcNow, services.CreateScorer);
@@ -36,7 +36,7 @@ public sealed partial class SensorActor
 
     private void HandleFitFailed(FitFailed failed)
     {
-        _log.Error(failed.Cause, "Sensor {0} could not be calibrated for {1}; it learns again from its next readings", _sensorId, _detector.Model.Version);
+        Log.Error(failed.Cause, "Sensor {0} could not be calibrated for {1}; it learns again from its next readings", _sensorId, _detector.Model.Version);
         _detector.LearnAgain();
         Continue(failed.Batch);
     }
@@ -53,7 +53,7 @@ public sealed partial class SensorActor
         {
             _settings = settings;
             _intake.Health.Settings = settings;
-            _log.Info("Sensor {0}: settings changed; limits {1}", _sensorId, settings.Limits.Count == 0 ? "none" : string.Join(", ", settings.Limits.Select(l => $"{l.Key} {l.Value.Min}..{l.Value.Max}")));
+            Log.Info("Sensor {0}: settings changed; limits {1}", _sensorId, settings.Limits.Count == 0 ? "none" : string.Join(", ", settings.Limits.Select(l => $"{l.Key} {l.Value.Min}..{l.Value.Max}")));
         }
 
         var model = _services.Models.For(_settings.Model);
@@ -70,7 +70,7 @@ public sealed partial class SensorActor
         }
 
         _detector = new SensorDetector(_sensorId, model, _services.LearningReadings);
-        _log.Info("Sensor {0} switched from {1} to {2} (window {3} x {4})", _sensorId, previous, model.Version, window.Length, window.Width);
+        Log.Info("Sensor {0} switched from {1} to {2} (window {3} x {4})", _sensorId, previous, model.Version, window.Length, window.Width);
         LookUpCalibration();
     }
 
@@ -105,7 +105,7 @@ public sealed partial class SensorActor
         if (checkedIn.Calibration is null && !_detector.IsLearning && _detector.Calibration.CalibratedAt < checkedIn.Asked)
         {
             _detector.LearnAgain();
-            _log.Info("Sensor {0} recommissioned: learning again for {1} readings; no anomaly alarms until then", _sensorId, _detector.LearningRows);
+            Log.Info("Sensor {0} recommissioned: learning again for {1} readings; no anomaly alarms until then", _sensorId, _detector.LearningRows);
             _services.Board.Report(Status());
         }
         else if (checkedIn.Calibration is { } stored && _detector.IsLearning && _detector.Learned < _detector.LearningRows)
@@ -119,12 +119,12 @@ public sealed partial class SensorActor
     {
         if (c.Doubt(_detector.Model.Manifest) is { } doubt)
         {
-            _log.Warning("Sensor {0} calibrated on {1} readings, but: {2}", c.SensorId, c.Readings, doubt);
+            Log.Warning("Sensor {0} calibrated on {1} readings, but: {2}", c.SensorId, c.Readings, doubt);
             _services.Board.Report(Status());
             return;
         }
 
-        _log.Info("Sensor {0} calibrated on {1} readings for {2}: threshold {3:0.##} (the model's held-out windows reached {4:0.##}); anomaly alarms on",
+        Log.Info("Sensor {0} calibrated on {1} readings for {2}: threshold {3:0.##} (the model's held-out windows reached {4:0.##}); anomaly alarms on",
             c.SensorId, c.Readings, c.ModelVersion, c.Threshold, _detector.Model.Manifest.NormalOrAssumed.LargestDeviation);
         _services.Board.Report(Status());
     }
@@ -135,16 +135,16 @@ public sealed partial class SensorActor
         switch (decision.Verdict)
         {
             case SequenceVerdict.OutOfOrder when _intake.OutOfOrder == 1 || _intake.OutOfOrder % 100 == 0:
-                _log.Warning("Sensor {0}: rejected seq {1}: {2} ({3} out of order so far)", _sensorId, reading.Sequence, decision.Reason, _intake.OutOfOrder);
+                Log.Warning("Sensor {0}: rejected seq {1}: {2} ({3} out of order so far)", _sensorId, reading.Sequence, decision.Reason, _intake.OutOfOrder);
                 break;
             case SequenceVerdict.Gap or SequenceVerdict.Reset:
-                _log.Info("Sensor {0}: window restarted at seq {1}: {2}", _sensorId, reading.Sequence, decision.Reason);
+                Log.Info("Sensor {0}: window restarted at seq {1}: {2}", _sensorId, reading.Sequence, decision.Reason);
                 break;
         }
 
         if (outcome.MissingSignal is { } missing && _intake.Incomplete == 1)
         {
-            _log.Warning("Sensor {0}: reading {1} lacks '{2}', which its model needs; the window restarts", _sensorId, reading.Sequence, missing);
+            Log.Warning("Sensor {0}: reading {1} lacks '{2}', which its model needs; the window restarts", _sensorId, reading.Sequence, missing);
         }
 
         foreach (var health in outcome.Health)
@@ -157,7 +157,7 @@ public sealed partial class SensorActor
     {
         if (_intake.Reordered > before && (before == 0 || _intake.Reordered / 100 > before / 100))
         {
-            _log.Info("Sensor {0}: {1} reading(s) came after later ones and were put back in order ({2} so far; {3} waiting)",
+            Log.Info("Sensor {0}: {1} reading(s) came after later ones and were put back in order ({2} so far; {3} waiting)",
                 _sensorId, _intake.Reordered - before, _intake.Reordered, _intake.Waiting);
         }
     }
@@ -167,20 +167,20 @@ public sealed partial class SensorActor
         var signal = health.Signal is null ? string.Empty : $" ({health.Signal})";
         if (health.Active)
         {
-            _log.Warning("Sensor {0} {1}{2}: {3}", _sensorId, health.Condition, signal, health.Detail);
+            Log.Warning("Sensor {0} {1}{2}: {3}", _sensorId, health.Condition, signal, health.Detail);
         }
         else
         {
-            _log.Info("Sensor {0} {1}{2} cleared: {3}", _sensorId, health.Condition, signal, health.Detail);
+            Log.Info("Sensor {0} {1}{2} cleared: {3}", _sensorId, health.Condition, signal, health.Detail);
         }
     }
 
     /// <summary>One structured line per alarm transition, never one per reading; only what needs a person is a warning.</summary>
-    private void LogTransition(AlarmChange change)
+    private static void LogTransition(AlarmChange change)
     {
         var (alarm, transition) = (change.Alarm, change.Transition);
         var level = transition is AlarmTransition.Raised or AlarmTransition.Updated or AlarmTransition.Chattering ? LogLevel.WarningLevel : LogLevel.InfoLevel;
-        _log.Log(level, "Alarm {0} {1}: {2}, severity {3}, count {4}; {5}",
+        Log.Log(level, "Alarm {0} {1}: {2}, severity {3}, count {4}; {5}",
             [alarm.Id, AlarmNames.Of(transition), AlarmNames.Of(alarm.State), AlarmNames.Of(alarm.Severity), alarm.Count, $"{alarm.Message} {alarm.CauseHint}".TrimEnd()]);
     }
 

@@ -101,13 +101,13 @@ public sealed partial class SensorActor
         if (failed.Attempt < LoadAttempts.Length)
         {
             var wait = LoadAttempts[failed.Attempt];
-            _log.Warning("Sensor {0} could not load its state from the store ({1}); trying again in {2:0} s (attempt {3} of {4})",
+            Log.Warning("Sensor {0} could not load its state from the store ({1}); trying again in {2:0} s (attempt {3} of {4})",
                 _sensorId, failed.Cause.GetBaseException().Message, wait.TotalSeconds, failed.Attempt + 1, LoadAttempts.Length);
-            Timers.StartSingleTimer(nameof(LoadAgain), new LoadAgain(failed.Batch, failed.Refill, failed.Attempt + 1), wait);
+            _loadAgain = Context.System.Scheduler.ScheduleTellOnceCancelable(wait, Self, new LoadAgain(failed.Batch, failed.Refill, failed.Attempt + 1), Self);
             return;
         }
 
-        _log.Error(failed.Cause, "Sensor {0} could not load its state from the store in {1} attempts; it starts with an empty window, no open alarms and learning (its stored calibration is replaced after its learning period)",
+        Log.Error(failed.Cause, "Sensor {0} could not load its state from the store in {1} attempts; it starts with an empty window, no open alarms and learning (its stored calibration is replaced after its learning period)",
             _sensorId, LoadAttempts.Length);
         Run();
     }
@@ -124,7 +124,7 @@ public sealed partial class SensorActor
         if (loaded.Calibration is { } calibration && calibration.ModelVersion == _detector.Model.Version)
         {
             _detector.Calibrate(calibration);
-            _log.Info("Sensor {0} resumes with its calibration of {1} (threshold {2:0.##}, from {3:u})", _sensorId, calibration.ModelVersion, calibration.Threshold, calibration.CalibratedAt);
+            Log.Info("Sensor {0} resumes with its calibration of {1} (threshold {2:0.##}, from {3:u})", _sensorId, calibration.ModelVersion, calibration.Threshold, calibration.CalibratedAt);
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -140,7 +140,7 @@ public sealed partial class SensorActor
 
         if (loaded.History.Count > 0 || loaded.Unjudged.Count > 0 || _alarms.Open.Any())
         {
-            _log.Debug("Sensor {0} started with {1} readings up to seq {2}, {3} stored but not judged and {4} open alarm(s)", _sensorId, loaded.History.Count, _intake.LastSequence, loaded.Unjudged.Count, _alarms.Open.Count());
+            Log.Debug("Sensor {0} started with {1} readings up to seq {2}, {3} stored but not judged and {4} open alarm(s)", _sensorId, loaded.History.Count, _intake.LastSequence, loaded.Unjudged.Count, _alarms.Open.Count());
         }
 
         Run();

@@ -18,6 +18,9 @@ namespace Pipeline.Actors.Sensors;
 /// </summary>
 public sealed partial class SensorActor
 {
+    private ICancelable? _reorderWait;
+    private int _reorderWaits; // which wait a ReorderDue ends: one cancelled just after it was sent must not end the next
+
     private void AnswerBatch(IActorRef replyTo, ReadingsRecorded answer)
     {
         if (!replyTo.IsNobody())
@@ -27,25 +30,29 @@ public sealed partial class SensorActor
 
         if (_intake.Waiting == 0)
         {
-            Timers.Cancel(nameof(ReorderDue));
+            _reorderWait?.Cancel();
+            _reorderWait = null;
         }
-        else if (!Timers.IsTimerActive(nameof(ReorderDue)))
+        else if (_reorderWait is null)
         {
-            Timers.StartSingleTimer(nameof(ReorderDue), ReorderDue.Instance, _settings.ReorderWait);
+            _reorderWait = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.ReorderWait, Self, new ReorderDue(++_reorderWaits), Self);
         }
     }
 
     /// <summary>The wait is over: the waiting readings go on across the hole, as a batch of none.</summary>
-    private void HandleReorderDue()
+    private void HandleReorderDue(ReorderDue due)
     {
+        if (due.Wait != _reorderWaits || _reorderWait is null)
+        {
+            return; // a wait cancelled after its message was on its way
+        }
+
+        _reorderWait = null;
         if (_intake.Waiting > 0)
         {
             Continue(new SensorBatch([], ActorRefs.Nobody));
         }
     }
 
-    private sealed class ReorderDue
-    {
-        public static readonly ReorderDue Instance = new();
-    }
+    private sealed record ReorderDue(int Wait);
 }

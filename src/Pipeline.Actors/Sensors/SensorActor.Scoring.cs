@@ -38,7 +38,7 @@ public sealed partial class SensorActor
     {
         if (_scoring is not { } batch || scored.RequestId != _scoringId)
         {
-            _log.Warning("Sensor {0}: scores for request {1} came after it had timed out; dropped (its readings were delivered again)", _sensorId, scored.RequestId);
+            Log.Warning("Sensor {0}: scores for request {1} came after it had timed out; dropped (its readings were delivered again)", _sensorId, scored.RequestId);
             return;
         }
 
@@ -55,7 +55,7 @@ public sealed partial class SensorActor
     {
         var batch = _scoring!;
         _scoring = null;
-        _log.Error(cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, batch.Outcomes.Count);
+        Log.Error(cause, "Sensor {0}: a batch of {1} readings could not be scored; the stream gets the failure and delivers them again", _sensorId, batch.Outcomes.Count);
         batch.ReplyTo.Tell(new Status.Failure(cause, batch.RequestId));
         Ready();
     }

@@ -21,11 +21,10 @@ namespace Pipeline.Actors.Sensors;
 /// length nor forgets an alarm.
 /// </para>
 /// </summary>
-public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
+public sealed partial class SensorActor : UntypedActor, IWithStash
 {
     private readonly string _sensorId;
     private readonly SensorServices _services;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _node;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private SensorSettings _settings;
@@ -35,6 +34,8 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
     private readonly Receive _running;
     private readonly Receive _busy;
     private TimeSpan _checkEvery;
+    private ICancelable? _checks;
+    private ICancelable? _loadAgain;
     private DateTimeOffset _calibrationCheckedAt = DateTimeOffset.UtcNow;
 
     public SensorActor(string sensorId, SensorServices services)
@@ -56,20 +57,34 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
 
     public IStash Stash { get; set; } = null!;
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    /// <summary>
+    /// Made for each line, not kept: an adapter holds its own copy of the actor's path (about 230 bytes a sensor,
+    /// bench/README.md "Memory per sensor"), and a sensor has something to say a few times in its life, not per reading.
+    /// On the actor's thread only (<see cref="ActorBase.Context"/>).
+    /// </summary>
+    private static ILoggingAdapter Log => Context.GetLogger();
 
     public static Props Props(string sensorId, SensorServices services) => Akka.Actor.Props.Create(() => new SensorActor(sensorId, services));
 
     /// <summary>Until its state is loaded (<see cref="Load"/>).</summary>
     protected override void OnReceive(object message) => Starting(message);
 
+    protected override void PostStop()
+    {
+        _checks?.Cancel();
+        _loadAgain?.Cancel();
+        _reorderWait?.Cancel();
+        base.PostStop();
+    }
+
     private void Run()
     {
         _services.Board.Report(Status());
-        // One timer for both periodic checks, at the shorter period: a timer costs each sensor ~330 bytes and the
-        // scheduler a registration (bench/README.md, "Memory per sensor").
+        // One schedule for both periodic checks, at the shorter period, straight on the system's scheduler: Akka's
+        // timers (IWithTimers) add a timer table and a wrapper per timer, about 350 bytes a sensor on top of the
+        // schedule's own (bench/README.md, "Memory per sensor").
         _checkEvery = TimeSpan.FromTicks(Math.Min((_settings.OfflineAfter / 4).Ticks, _services.CalibrationCheck.Ticks));
-        Timers.StartPeriodicTimer(nameof(Check), Check.Instance, _checkEvery);
+        _checks = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_checkEvery, _checkEvery, Self, Check.Instance, Self);
         Ready();
     }
 
@@ -92,8 +107,8 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
                 break;
             case WakeUp:
                 break;
-            case ReorderDue:
-                HandleReorderDue();
+            case ReorderDue due:
+                HandleReorderDue(due);
                 break;
             case Check:
                 HandleCheck();
@@ -204,7 +219,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash, IWithTimers
 
             if (_detector.IsLearning && _detector.Learned == 0)
             {
-                _log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms",
+                Log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms",
                     _sensorId, _detector.Model.Version, _detector.LearningRows);
             }
 

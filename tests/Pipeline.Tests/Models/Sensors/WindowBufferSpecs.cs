@@ -40,6 +40,45 @@ public sealed class WindowBufferSpecs
         Assert.Equal(100f, window[2, 1]);
     }
 
+    [Fact]
+    public void Should_give_exact_sequences_and_times_when_they_run_far_past_the_first_sample()
+    {
+        // The buffer keeps 32-bit offsets from a base: a sensor that runs for months, with a device counter in the
+        // billions, must still get its windows' first and last sequence and time to the number.
+        const long Hour = 3_600_000;
+        var buffer = new WindowBuffer(new WindowSpec(3, TwoSignals));
+        var start = (Sequence: 9_000_000_000L, Time: 1_780_000_000_000L);
+        for (long i = 0; i < 24 * 60; i++) // 60 days of hourly readings, sequence numbers 2^21 apart
+        {
+            buffer.Append(new Reading("s", start.Time + (i * Hour), start.Sequence + (i << 21), new Dictionary<string, double> { ["flow"] = i, ["pressure"] = i }));
+        }
+
+        var window = buffer.Snapshot("s");
+
+        var last = (24 * 60) - 1L;
+        Assert.Equal((start.Sequence + ((last - 2) << 21), start.Sequence + (last << 21)), (window.FirstSequence, window.LastSequence));
+        Assert.Equal((start.Time + ((last - 2) * Hour), start.Time + (last * Hour)), (window.StartTimestampMs, window.EndTimestampMs));
+        Assert.Equal([last - 2f, last - 2f, last - 1f, last - 1f, last, last], window.Values);
+    }
+
+    [Fact]
+    public void Should_start_over_when_a_sample_comes_further_from_the_oldest_kept_than_an_offset_reaches()
+    {
+        var buffer = new WindowBuffer(new WindowSpec(3, TwoSignals));
+        buffer.Append(Sample(1));
+        buffer.Append(Sample(2));
+
+        var monthLater = new Reading("s", 2_000 + (30L * 24 * 3_600_000), 3, new Dictionary<string, double> { ["flow"] = 3, ["pressure"] = 30 });
+        Assert.False(buffer.Append(monthLater));
+
+        Assert.Equal(1, buffer.Count);
+        buffer.Append(Sample(4) with { TimestampMs = monthLater.TimestampMs + 1_000 });
+        Assert.True(buffer.Append(Sample(5) with { TimestampMs = monthLater.TimestampMs + 2_000 }));
+        var window = buffer.Snapshot("s");
+        Assert.Equal((3, 5), (window.FirstSequence, window.LastSequence));
+        Assert.Equal((monthLater.TimestampMs, monthLater.TimestampMs + 2_000), (window.StartTimestampMs, window.EndTimestampMs));
+    }
+
     [Theory]
     [InlineData(1, new long[] { 4, 5, 6, 7, 8, 9, 10 })]
     [InlineData(3, new long[] { 4, 7, 10 })]
