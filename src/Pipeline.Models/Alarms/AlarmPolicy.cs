@@ -37,7 +37,9 @@ public static class AlarmPolicy
         ArgumentNullException.ThrowIfNull(settings);
         var anomalous = score > threshold;
         var recent = Shift(track.Recent, anomalous, settings.OnDelayWindows);
-        var belowClear = score < clearThreshold ? track.BelowClear + 1 : 0;
+        // Counted only as far as it is asked about (>= ClearWindows): a sensor in normal operation then keeps one track
+        // from window to window instead of a new one each time (below).
+        var belowClear = score < clearThreshold ? Math.Min(track.BelowClear + 1, settings.ClearWindows) : 0;
         var alarm = track.Alarm;
         var updated = false; // the only transition of an active alarm short of clearing
         var severity = Severity(settings, score / threshold);
@@ -49,7 +51,11 @@ public static class AlarmPolicy
                 : Unconfirmed(track with { Recent = recent, BelowClear = belowClear }, settings, nowMs);
         }
 
-        track = track with { Unconfirmed = 0 };
+        if (track.Unconfirmed != 0)
+        {
+            track = track with { Unconfirmed = 0 };
+        }
+
         if (alarm.IsActive)
         {
             if (anomalous)
@@ -89,7 +95,11 @@ public static class AlarmPolicy
             return raised with { Track = raised.Track with { Unconfirmed = settings.ShiftConfirmWindows } };
         }
 
-        return new Outcome(track with { Recent = recent, BelowClear = belowClear, Quiet = track.Quiet == int.MaxValue ? int.MaxValue : track.Quiet + 1 }, []);
+        // Quiet is asked about only as far as a level shift's span (and int.MaxValue: never raised).
+        var quiet = track.Quiet >= Detection.LevelShiftWatch.Span ? track.Quiet : track.Quiet + 1;
+        return ReferenceEquals(recent, track.Recent) && belowClear == track.BelowClear && quiet == track.Quiet
+            ? new Outcome(track, []) // nothing changed: the same track, which its holder keeps as it is (SensorAlarms)
+            : new Outcome(track with { Recent = recent, BelowClear = belowClear, Quiet = quiet }, []);
     }
 
     /// <summary>

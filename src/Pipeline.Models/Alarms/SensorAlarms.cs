@@ -133,8 +133,15 @@ public sealed class SensorAlarms
 
     private SensorAlarmsChange Next(AlarmPolicy.Outcome outcome, long at, long judgedThrough)
     {
-        var tracks = (AlarmPolicy.Track?[])_tracks.Clone();
-        tracks[(int)outcome.Alarm.Type] = outcome.Track;
+        // A normal window of a sensor in normal operation leaves its track as it was (AlarmPolicy.OnScore): the tracks
+        // are then shared, not copied — an array is never changed once made — and only how far it has judged moves on.
+        var (type, tracks) = ((int)outcome.Alarm.Type, _tracks);
+        if (!ReferenceEquals(outcome.Track, tracks[type]))
+        {
+            tracks = (AlarmPolicy.Track?[])_tracks.Clone();
+            tracks[type] = outcome.Track;
+        }
+
         return new SensorAlarmsChange(
             new SensorAlarms(SensorId, Settings, tracks, Math.Max(judgedThrough, _judgedThrough)),
             outcome.Transitions.Count == 0 ? [] : [.. outcome.Transitions.Select(t => new AlarmChange(outcome.Alarm, t, at))]);

@@ -44,6 +44,25 @@ public sealed class SensorAlarmsSpecs
     }
 
     [Fact]
+    public void Should_raise_and_clear_after_the_same_on_and_off_delays_however_long_the_sensor_ran_normal_before()
+    {
+        // A sensor in normal operation keeps its track from window to window (nothing is copied per window); what it
+        // counts must still hold after thousands of calm windows, also a window judged again after them.
+        var calm = Enumerable.Range(60, 5_000).Select(seq => Window(seq, 0.1f)).ToArray();
+        var (normal, none) = Judge(Fresh(), calm);
+        var (_, again) = Judge(normal, Window(5_059, 3f), Window(5_059, 3f));
+        var (raised, up) = Judge(normal, Window(5_060, 2.2f), Window(5_061, 2.4f));
+        var (stillUp, notYet) = Judge(raised, Window(5_062, 0.1f));
+        var (_, cleared) = Judge(stillUp, Window(5_063, 0.1f));
+
+        Assert.Empty(none);
+        Assert.Empty(again); // already judged: counts once
+        Assert.Equal(AlarmTransition.Raised, Assert.Single(up).Transition); // 2 of the last 3
+        Assert.Empty(notYet); // 1 of 2 calm windows
+        Assert.Equal(AlarmTransition.Cleared, Assert.Single(cleared).Transition);
+    }
+
+    [Fact]
     public void Should_raise_nothing_for_learning_windows_and_count_a_redelivered_window_once()
     {
         var (learning, none) = Judge(Fresh(), Window(60, 3f, learning: true), Window(61, 3f, learning: true), Window(62, 3f, learning: true));
