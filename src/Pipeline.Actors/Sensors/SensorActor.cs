@@ -84,6 +84,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash
         // timers (IWithTimers) add a timer table and a wrapper per timer, about 350 bytes a sensor on top of the
         // schedule's own (bench/README.md, "Memory per sensor").
         _checkEvery = TimeSpan.FromTicks(Math.Min((_settings.OfflineAfter / 4).Ticks, _services.CalibrationCheck.Ticks));
+        _checks?.Cancel();
         _checks = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_checkEvery, _checkEvery, Self, Check.Instance, Self);
         Ready();
     }
