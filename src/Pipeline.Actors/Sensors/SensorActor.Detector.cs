@@ -186,12 +186,6 @@ public sealed partial class SensorActor
 
     private static WindowSpec WindowOf(ModelBundle model) => new(model.Manifest.Window, model.Manifest.Signals, model.Manifest.Stride);
 
-    /// <summary>The periodic checks' tick: is the sensor silent, is its calibration still stored.</summary>
-    private sealed class Check
-    {
-        public static readonly Check Instance = new();
-    }
-
     private sealed record Loaded(IReadOnlyList<Reading> History, IReadOnlyList<Reading> Unjudged, IReadOnlyList<Alarm> Open, IReadOnlyList<JudgedWindow> Judged, SensorCalibration? Calibration);
 
     private sealed record LoadFailed(Exception Cause, IReadOnlyList<Reading> Batch, bool Refill, int Attempt);

@@ -33,10 +33,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash
     private SensorAlarms _alarms;
     private readonly Receive _running;
     private readonly Receive _busy;
-    private TimeSpan _checkEvery;
-    private ICancelable? _checks;
     private ICancelable? _loadAgain;
-    private DateTimeOffset _calibrationCheckedAt = DateTimeOffset.UtcNow;
 
     public SensorActor(string sensorId, SensorServices services)
     {
@@ -80,12 +77,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash
     private void Run()
     {
         _services.Board.Report(Status());
-        // One schedule for both periodic checks, at the shorter period, straight on the system's scheduler: Akka's
-        // timers (IWithTimers) add a timer table and a wrapper per timer, about 350 bytes a sensor on top of the
-        // schedule's own (bench/README.md, "Memory per sensor").
-        _checkEvery = TimeSpan.FromTicks(Math.Min((_settings.OfflineAfter / 4).Ticks, _services.CalibrationCheck.Ticks));
-        _checks?.Cancel();
-        _checks = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_checkEvery, _checkEvery, Self, Check.Instance, Self);
+        StartChecks();
         Ready();
     }
 
@@ -267,29 +259,6 @@ public sealed partial class SensorActor : UntypedActor, IWithStash
         }
 
         Commit(alarms, changes, verdicts, batch.ReplyTo, new ReadingsRecorded(_sensorId, batch.Outcomes, verdicts) { RequestId = batch.RequestId });
-    }
-
-    /// <summary>Silence at every tick; the calibration at its own period (give or take half a tick of the timer's jitter).</summary>
-    private void HandleCheck()
-    {
-        HandleSilence();
-        var now = DateTimeOffset.UtcNow;
-        if (now - _calibrationCheckedAt >= _services.CalibrationCheck - (_checkEvery / 2))
-        {
-            _calibrationCheckedAt = now;
-            HandleCheckCalibration();
-        }
-    }
-
-    private void HandleSilence()
-    {
-        if (_intake.CheckSilence(DateTimeOffset.UtcNow, _started, _services.Hearing.HearingSince) is { } offline)
-        {
-            LogHealth(offline);
-            _services.Board.Report(Status());
-            var changes = new List<AlarmChange>();
-            Commit(Apply(_alarms.OnHealth(offline), changes), changes, [], ActorRefs.Nobody, null);
-        }
     }
 
     private SensorStatus Status()
