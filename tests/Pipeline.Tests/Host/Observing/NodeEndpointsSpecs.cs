@@ -23,61 +23,52 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Should_be_scraped_by_prometheus_pass_promtool_and_be_ready_only_while_the_broker_is_there()
     {
-        var work = _pki.Scratch("mosquitto");
-        var mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work);
-        var port = mosquitto.Endpoint.Port;
+        await using var mosquitto = await RestartableBroker.StartAsync(_pki.CertsDirectory, _pki.Scratch("mosquitto"));
         var http = $"127.0.0.1:{FreePort.Next()}";
         var db = _pki.Scratch("node.db");
-        try
+        await using var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db, "--http", http]);
+        await node.WaitForOutputAsync("Connected to", Patience);
+        await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
+        Assert.Equal(200, await _http.StatusAsync($"http://{http}/health/live"));
+
+        var start = DateTimeOffset.UtcNow.AddSeconds(-Readings - 60);
+        await new TelemetryPublisher(mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1)
+            .PublishAsync(1, Readings, default, seq => Telemetry.Payload(seq, start.AddSeconds(seq), 120 + (seq % 7)));
+        await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM readings") == Readings, Patience, () => node.Output);
+
+        // A real Prometheus scrapes the node and answers a query with what it stored.
+        await using (var prometheus = await PrometheusProcess.StartAsync(_pki.Scratch("prometheus"), http))
         {
-            await using var node = NodeProcess.Start(["--broker", mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory, "--store", db, "--http", http]);
-            await node.WaitForOutputAsync("Connected to", Patience);
-            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
-            Assert.Equal(200, await _http.StatusAsync($"http://{http}/health/live"));
-
-            var start = DateTimeOffset.UtcNow.AddSeconds(-Readings - 60);
-            await new TelemetryPublisher(mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1)
-                .PublishAsync(1, Readings, default, seq => Telemetry.Payload(seq, start.AddSeconds(seq), 120 + (seq % 7)));
-            await Eventually.HoldsAsync(() => NodeDatabase.Scalar(db, "SELECT count(*) FROM readings") == Readings, Patience, () => node.Output);
-
-            // A real Prometheus scrapes the node and answers a query with what it stored.
-            await using (var prometheus = await PrometheusProcess.StartAsync(_pki.Scratch("prometheus"), http))
-            {
-                double? stored = null;
-                await Eventually.HoldsAsync(async () => (stored = await prometheus.QueryAsync("pipeline_readings_stored_total")) == Readings, Patience,
-                    () => $"Prometheus answered {stored?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}\n{prometheus.Log}");
-                output.WriteLine($"Prometheus: pipeline_readings_stored_total = {stored}");
-            }
-
-            var exposition = await _http.GetStringAsync($"http://{http}/metrics");
-            var (lint, lintOutput) = await RunAsync("promtool", ["check", "metrics"], exposition);
-            Assert.True(lint == 0, lintOutput);
-            Assert.Contains("pipeline_verdicts_total{", exposition, StringComparison.Ordinal);
-            Assert.Contains("pipeline_ingest_stored_delay_seconds_bucket{", exposition, StringComparison.Ordinal);
-            Assert.Contains("pipeline_mqtt_connected{", exposition, StringComparison.Ordinal);
-            Assert.Matches(@"(?m)^pipeline_disk_written_bytes_total\{[^}]*\} [1-9]", exposition); // the store has written
-            Assert.Matches(@"(?m)^pipeline_store_size_bytes\{[^}]*\} [1-9]", exposition);
-            Assert.Matches(@"(?m)^pipeline_store_disk_free_bytes\{[^}]*\} [1-9]", exposition);
-            Assert.Contains("dotnet_process_cpu_time_seconds_total{", exposition, StringComparison.Ordinal);
-
-            // The broker goes away: not ready, and the answer names the broker; back: ready again.
-            await mosquitto.StopAsync();
-            string? body = null;
-            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready", b => body = b) == 503, Patience, () => node.Output);
-            using (var failing = JsonDocument.Parse(body!))
-            {
-                Assert.Equal(["broker"], failing.RootElement.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
-            }
-
-            output.WriteLine($"Broker stopped: 503\n{body}");
-            mosquitto = await MosquittoProcess.StartAsync(_pki.CertsDirectory, work, port);
-            await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
-            Assert.Equal(0, await node.StopAsync(TimeSpan.FromSeconds(60)));
+            double? stored = null;
+            await Eventually.HoldsAsync(async () => (stored = await prometheus.QueryAsync("pipeline_readings_stored_total")) == Readings, Patience,
+                () => $"Prometheus answered {stored?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}\n{prometheus.Log}");
+            output.WriteLine($"Prometheus: pipeline_readings_stored_total = {stored}");
         }
-        finally
+
+        var exposition = await _http.GetStringAsync($"http://{http}/metrics");
+        var (lint, lintOutput) = await RunAsync("promtool", ["check", "metrics"], exposition);
+        Assert.True(lint == 0, lintOutput);
+        Assert.Contains("pipeline_verdicts_total{", exposition, StringComparison.Ordinal);
+        Assert.Contains("pipeline_ingest_stored_delay_seconds_bucket{", exposition, StringComparison.Ordinal);
+        Assert.Contains("pipeline_mqtt_connected{", exposition, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^pipeline_disk_written_bytes_total\{[^}]*\} [1-9]", exposition); // the store has written
+        Assert.Matches(@"(?m)^pipeline_store_size_bytes\{[^}]*\} [1-9]", exposition);
+        Assert.Matches(@"(?m)^pipeline_store_disk_free_bytes\{[^}]*\} [1-9]", exposition);
+        Assert.Contains("dotnet_process_cpu_time_seconds_total{", exposition, StringComparison.Ordinal);
+
+        // The broker goes away: not ready, and the answer names the broker; back: ready again.
+        await mosquitto.StopAsync();
+        string? body = null;
+        await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready", b => body = b) == 503, Patience, () => node.Output);
+        using (var failing = JsonDocument.Parse(body!))
         {
-            await mosquitto.DisposeAsync();
+            Assert.Equal(["broker"], failing.RootElement.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
         }
+
+        output.WriteLine($"Broker stopped: 503\n{body}");
+        await mosquitto.StartAgainAsync();
+        await Eventually.HoldsAsync(async () => await _http.StatusAsync($"http://{http}/health/ready") == 200, Patience, () => node.Output);
+        Assert.Equal(0, await node.StopAsync(TimeSpan.FromSeconds(60)));
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string input)
