@@ -64,14 +64,25 @@ public sealed class UnreadableCalibrations(ISensorCalibrations store, int failur
 public sealed class SwitchedHearing : INodeHearing
 {
     private long _since;
+    private int _looks;
 
     public DateTimeOffset? Since
     {
-        get => HearingSince;
+        get => Interlocked.Read(ref _since) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
         set => Interlocked.Exchange(ref _since, value?.UtcTicks ?? 0);
     }
 
-    public DateTimeOffset? HearingSince => Interlocked.Read(ref _since) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    /// <summary>How often a sensor has asked: each of its silence checks asks once.</summary>
+    public int Looks => Volatile.Read(ref _looks);
+
+    public DateTimeOffset? HearingSince
+    {
+        get
+        {
+            Interlocked.Increment(ref _looks);
+            return Since;
+        }
+    }
 }
 
 /// <summary>The store's part, in memory.</summary>

@@ -236,9 +236,10 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
         var sensor = Sys.ActorOf(SensorActor.Props(Sensor, _node.Services with { Hearing = hearing }));
         Record(sensor, Sample(1));
 
-        // Five times its offline time without a word from the sensor, none of it heard: no alarm. (Waiting is the
-        // point: the sensor's own check runs every 75 ms meanwhile.)
-        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        // Five times its offline time without a word from the sensor, none of it heard: no alarm. Waited for as the
+        // sensor's own checks, every 75 ms: twenty of them have looked and found the node deaf.
+        var looked = hearing.Looks;
+        AwaitCondition(() => hearing.Looks >= looked + 20, TimeSpan.FromSeconds(10));
         Assert.Empty(_node.Journal());
 
         hearing.Since = DateTimeOffset.UtcNow;
