@@ -115,11 +115,6 @@ public sealed class WindowBuffer
 
         var length = _spec.Length;
         var oldest = IsFull ? (_next + 1) % length : (_next - _count + length) % length; // the oldest kept after this one
-        if (IsFull && length == 1)
-        {
-            return false;
-        }
-
         var (sequenceShift, timeShift) = (_sequences[oldest], _timestamps[oldest]);
         if (!Fits(reading.Sequence - _sequenceBase - sequenceShift) || !Fits(reading.TimestampMs - _timeBase - timeShift))
         {
