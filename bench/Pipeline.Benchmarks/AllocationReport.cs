@@ -14,11 +14,13 @@ public static class AllocationReport
     {
         if (args is not [var path, ..] || !File.Exists(path))
         {
-            Console.Error.WriteLine("usage: allocations TRACE.nettrace [--top N]");
+            Console.Error.WriteLine("usage: allocations TRACE.nettrace [--top N] [--large]");
             return 2;
         }
 
-        var top = args is [_, "--top", var n] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 25;
+        var top = Array.IndexOf(args, "--top") is var at and > 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 25;
+        // The large-object heap's own samples: what it holds is kept in place, so its churn shows in the RSS.
+        var largeOnly = args.Contains("--large");
         using var log = new TraceLog(TraceLog.CreateFromEventPipeDataFile(path));
         var byType = new Dictionary<string, long>(StringComparer.Ordinal);
         var byFrame = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -26,7 +28,7 @@ public static class AllocationReport
         long total = 0;
         foreach (var traceEvent in log.Events) // TraceEvents enumerates only as IEnumerable<TraceEvent>
         {
-            if (traceEvent is not GCAllocationTickTraceData sample)
+            if (traceEvent is not GCAllocationTickTraceData sample || (largeOnly && sample.AllocationKind != GCAllocationKind.Large))
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Numerics;
 using Akka.Actor;
 using Akka.Event;
 using Pipeline.Models.Detection;
@@ -171,7 +172,8 @@ public sealed class InferenceActor : ReceiveActor, IWithTimers
         var size = windows[0].Values.Length;
         if (_batchValues.Length < windows.Count * size)
         {
-            _batchValues = new float[windows.Count * size];
+            // In powers of two: grown at every larger batch, it left a trail of freed arrays in the large-object heap.
+            _batchValues = new float[BitOperations.RoundUpToPowerOf2((uint)(windows.Count * size))];
         }
 
         for (var i = 0; i < windows.Count; i++)

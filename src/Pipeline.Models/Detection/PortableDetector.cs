@@ -46,32 +46,52 @@ public sealed partial class PortableDetector : IWindowScorer
 
     public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
     {
-        if (count <= 0)
+        WindowScore.Check(_arch, windows, count);
+        if (count == 0)
         {
-            WindowScore.Standardise(_arch, _scaler, windows, 0, Span<float>.Empty);
             return [];
         }
 
         // Scratch space is kept between calls, and shared by the detectors of the same weights (a node scores a batch
-        // every few milliseconds); a second caller at the same moment gets its own. It grows in powers of two, so
-        // batches of every size between 1 and 256 replace it a few times, not at every larger one.
+        // every few milliseconds); a second caller at the same moment gets its own, and the larger one is kept.
+        var chunk = ChunkOf(_arch);
         var workspace = Interlocked.Exchange(ref _network.Spare, null);
-        if (workspace is null || workspace.Capacity < count)
+        if (workspace is null || workspace.Capacity < Math.Min(count, chunk))
         {
-            workspace = new Workspace(_arch, (int)BitOperations.RoundUpToPowerOf2((uint)count));
+            workspace = new Workspace(_arch, Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)count), chunk));
         }
 
         try
         {
-            WindowScore.Standardise(_arch, _scaler, windows, count, workspace.Scaled);
-            Forward(workspace.Scaled, count, workspace);
-            return Scores(count, workspace);
+            var size = _arch.Window * _arch.Features;
+            var scores = new WindowScore[count];
+            for (var first = 0; first < count; first += workspace.Capacity)
+            {
+                var batch = Math.Min(workspace.Capacity, count - first);
+                windows.Slice(first * size, batch * size).CopyTo(workspace.Scaled);
+                _scaler.Apply(workspace.Scaled.AsSpan(0, batch * size));
+                Forward(workspace.Scaled, batch, workspace);
+                Scores(batch, workspace, scores.AsSpan(first, batch));
+            }
+
+            return scores;
         }
         finally
         {
-            _network.Spare = workspace;
+            if (Volatile.Read(ref _network.Spare) is not { } kept || kept.Capacity < workspace.Capacity)
+            {
+                _network.Spare = workspace;
+            }
         }
     }
+
+    /// <summary>
+    /// The most windows taken through the pass together: a batch's standardised windows stay under 64 KB, so its scratch
+    /// space stays off the large-object heap, whose free space is never given back. Its arrays had grown with the
+    /// largest batch (a calibration's 371 windows); replaced, they left 7 MB free there in a node of 100 sensors. The
+    /// kernel scores a window no faster in larger batches (bench/README.md, "Inference per backend and batch size").
+    /// </summary>
+    internal static int ChunkOf(ModelArchitecture arch) => Math.Clamp(16_384 / (arch.Window * arch.Features), 1, 64);
 
     public void Dispose()
     {
@@ -189,10 +209,9 @@ public sealed partial class PortableDetector : IWindowScorer
         }
     }
 
-    private WindowScore[] Scores(int batch, Workspace work)
+    private void Scores(int batch, Workspace work, Span<WindowScore> scores)
     {
         var features = _arch.Features;
-        var scores = new WindowScore[batch];
         for (var b = 0; b < batch; b++)
         {
             var perSignal = work.SquaredErrors.AsSpan(b * features, features).ToArray();
@@ -201,7 +220,5 @@ public sealed partial class PortableDetector : IWindowScorer
             TensorPrimitives.Divide(residual, _arch.Window, residual);
             scores[b] = new WindowScore(TensorPrimitives.Sum(perSignal) / features, perSignal, residual);
         }
-
-        return scores;
     }
 }

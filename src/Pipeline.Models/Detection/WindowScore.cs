@@ -12,22 +12,20 @@ public readonly record struct WindowScore(float Total, float[] PerSignal, float[
     /// <summary>Checks that <paramref name="windows"/> holds <paramref name="count"/> raw windows and returns them standardised.</summary>
     public static float[] Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count)
     {
-        var scaled = new float[windows.Length];
-        Standardise(architecture, scaler, windows, count, scaled);
+        Check(architecture, windows, count);
+        var scaled = windows.ToArray();
+        scaler.Apply(scaled);
         return scaled;
     }
 
-    /// <summary>The same into <paramref name="destination"/> (at least as long as the windows), allocating nothing.</summary>
-    public static void Standardise(ModelArchitecture architecture, Scaler scaler, ReadOnlySpan<float> windows, int count, Span<float> destination)
+    /// <summary>Throws unless <paramref name="windows"/> holds exactly <paramref name="count"/> windows of the architecture.</summary>
+    public static void Check(ModelArchitecture architecture, ReadOnlySpan<float> windows, int count)
     {
         if (windows.Length != count * architecture.Window * architecture.Features)
         {
             throw new ArgumentException(
                 $"expected {count} windows of {architecture.Window}x{architecture.Features} values, got {windows.Length} values");
         }
-
-        windows.CopyTo(destination);
-        scaler.Apply(destination[..windows.Length]);
     }
 }
 

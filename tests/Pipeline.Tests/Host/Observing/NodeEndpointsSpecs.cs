@@ -55,6 +55,7 @@ public sealed class NodeEndpointsSpecs(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"(?m)^pipeline_store_size_bytes\{[^}]*\} [1-9]", exposition);
         Assert.Matches(@"(?m)^pipeline_store_disk_free_bytes\{[^}]*\} [1-9]", exposition);
         Assert.Contains("dotnet_process_cpu_time_seconds_total{", exposition, StringComparison.Ordinal);
+        Assert.Contains("dotnet_assemblies_loaded{", exposition, StringComparison.Ordinal); // renamed by the node's view
 
         // The broker goes away: not ready, and the answer names the broker; back: ready again.
         await mosquitto.StopAsync();
