@@ -88,10 +88,10 @@ public sealed partial class PortableDetector : IWindowScorer
     /// <summary>
     /// The most windows taken through the pass together: a batch's standardised windows stay under 64 KB, so its scratch
     /// space stays off the large-object heap, whose free space is never given back. Its arrays had grown with the
-    /// largest batch (a calibration's 371 windows); replaced, they left 7 MB free there in a node of 100 sensors. The
-    /// kernel scores a window no faster in larger batches (bench/README.md, "Inference per backend and batch size").
+    /// largest batch (a calibration's 371 windows); replaced, they left 7 MB free there in a node of 100 sensors. A window
+    /// costs about the same at 64 as at 256 (bench/README.md, "Inference per backend and batch size").
     /// </summary>
-    internal static int ChunkOf(ModelArchitecture arch) => Math.Clamp(16_384 / (arch.Window * arch.Features), 1, 64);
+    private static int ChunkOf(ModelArchitecture arch) => Math.Clamp(16_384 / (arch.Window * arch.Features), 1, 64);
 
     public void Dispose()
     {
