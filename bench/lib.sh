@@ -11,9 +11,14 @@ build_pipeline() {
   fi
 }
 
-# The commit of the checkout the measured binary was built in (with --pipeline, another worktree's, not this one's).
+# The commit the measured binary was built from: the one its version carries ("1.0.0+COMMIT"), which a binary
+# published elsewhere (--pipeline /tmp/...) keeps; else the commit of the checkout it sits in. A build of a tree with
+# uncommitted changes carries its HEAD all the same.
 pipeline_commit() { # [--short]
-  git -C "$(dirname "$pipeline")" rev-parse ${1:-} HEAD 2>/dev/null || echo unknown
+  local commit
+  commit=$("$pipeline" --version 2>/dev/null | sed -n 's/^[^+]*+\([0-9a-f]\{40\}\).*/\1/p' | head -1)
+  [ -n "$commit" ] || commit=$(git -C "$(dirname "$pipeline")" rev-parse HEAD 2>/dev/null) || { echo unknown; return; }
+  if [ "${1:-}" = --short ]; then echo "${commit:0:7}"; else echo "$commit"; fi
 }
 
 # Exits saying how to install them when one of the tools is missing: need "DEBIAN PACKAGES" TOOL...
