@@ -54,7 +54,8 @@ echo "Certificates (CA, broker, node, devices) in $work/certs ..."
 
 port=$(free_port)
 "$pipeline" broker config --certs "$work/certs" --out "$work/mosquitto" --port "$port" --bind 127.0.0.1 \
-  --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 --snapshot-persistence >/dev/null
+  --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 --snapshot-persistence \
+  --max-connections $((max_fleet + 100)) >/dev/null # every device of the largest fleet, the node and the baseline's subscriber
 mkdir -p "$work/mosquitto/data"
 mosquitto -c "$work/mosquitto/mosquitto.conf" 2>"$work/mosquitto/stderr" & pids+=($!)
 for _ in $(seq 50); do listening "$port" && break; sleep 0.1; done
