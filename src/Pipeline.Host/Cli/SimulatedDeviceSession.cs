@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
@@ -22,7 +23,21 @@ internal sealed class SimulatedDeviceSession(BrokerEndpoint endpoint, string cer
     private readonly Queue<(byte[] Payload, Task Ack)> _unacknowledged = new();
     private readonly string _topic = TopicContract.Telemetry(device);
 
-    public Task ConnectAsync(CancellationToken stop) => _client.ConnectAsync(Options(), stop);
+    /// <summary>The first connection: its failure is the user's to fix, said with the device it happened to.</summary>
+    public async Task ConnectAsync(CancellationToken stop)
+    {
+        try
+        {
+            await _client.ConnectAsync(Options(), stop);
+        }
+        catch (MqttCommunicationException e) when (e.GetBaseException() is IOException or SocketException { SocketErrorCode: SocketError.NotConnected or SocketError.ConnectionReset })
+        {
+            // Mosquitto takes the connection and closes it, saying nothing, both when it refuses the device's certificate and
+            // when it is at max_connections; the client reads only an early end of its handshake.
+            throw new MqttCommunicationException(
+                $"closed {device}'s connection as it opened: it refuses that device's certificate, or it is at its connection limit", e);
+        }
+    }
 
     /// <summary>Publishes one reading; returns once fewer than <see cref="MaxInFlight"/> await their acknowledgement.</summary>
     public async Task SendAsync(byte[] payload, CancellationToken stop)
