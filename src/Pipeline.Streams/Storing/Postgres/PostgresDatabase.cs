@@ -59,7 +59,10 @@ public sealed partial class PostgresDatabase : IDisposable
     /// Runs <paramref name="write"/> in one transaction. In the node, a server that cannot take it is waited for with
     /// backoff (nothing more is stored or acknowledged meanwhile; the broker keeps it) and the whole transaction is run
     /// again: every write is one whose second run changes nothing the first committed (readings and verdicts
-    /// <c>ON CONFLICT DO NOTHING</c>, states upserted), as for a message the broker delivers again.
+    /// <c>ON CONFLICT DO NOTHING</c>, states upserted), as for a message the broker delivers again — except when the
+    /// connection broke during its COMMIT. Then the server may have committed it without saying so, and an alarm's
+    /// events or a reject, which have no natural key, would be journalled twice: the server is asked how that
+    /// transaction ended (<see cref="CommittedAsync"/>), and it is run again only if it did not commit.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, CancellationToken cancellation)
     {
@@ -67,28 +70,79 @@ public sealed partial class PostgresDatabase : IDisposable
         var delay = FirstRetry;
         while (true)
         {
+            var attempt = new WriteAttempt<T>();
             try
             {
-                var written = await WriteOnceAsync(write, cancellation).ConfigureAwait(false);
+                await WriteOnceAsync(write, attempt, cancellation).ConfigureAwait(false);
                 Reachable();
-                return written;
+                return attempt.Result!;
             }
             catch (NpgsqlException e) when (_logger is not null && Unavailable(e) is { } reason)
             {
                 Waiting(reason);
+                if (attempt.Committing is { } transaction && await CommittedAsync(transaction, cancellation).ConfigureAwait(false))
+                {
+                    Reachable();
+                    return attempt.Result!;
+                }
+
                 await Task.Delay(delay, cancellation).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
         }
     }
 
-    private async Task<T> WriteOnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, CancellationToken cancellation)
+    private async Task WriteOnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> write, WriteAttempt<T> attempt, CancellationToken cancellation)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellation).ConfigureAwait(false);
-        var result = await write(connection, transaction).ConfigureAwait(false);
+        await using (var current = new NpgsqlCommand("SELECT txid_current()", connection, transaction))
+        {
+            var id = (long)(await current.ExecuteScalarAsync(cancellation).ConfigureAwait(false))!;
+            attempt.Result = await write(connection, transaction).ConfigureAwait(false);
+            attempt.Committing = id;
+        }
+
         await transaction.CommitAsync(cancellation).ConfigureAwait(false);
-        return result;
+    }
+
+    /// <summary>
+    /// Whether the transaction <paramref name="transaction"/>, whose COMMIT went unanswered, committed: asked of the
+    /// server (<c>txid_status</c>, made for this) on a new connection, waiting while it cannot answer or while the
+    /// transaction is still in progress (its backend has not yet seen the connection go). "Too old to say" is taken for
+    /// not committed: it needs some billions of transactions in between, not a retry's seconds.
+    /// </summary>
+    private async Task<bool> CommittedAsync(long transaction, CancellationToken cancellation)
+    {
+        var delay = FirstRetry;
+        while (true)
+        {
+            try
+            {
+                await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
+                await using var status = new NpgsqlCommand("SELECT txid_status(@transaction)", connection);
+                status.Parameters.AddWithValue("transaction", transaction);
+                if (await status.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is not "in progress" and var outcome)
+                {
+                    return outcome is "committed";
+                }
+            }
+            catch (NpgsqlException e) when (Unavailable(e) is { } reason)
+            {
+                Waiting(reason);
+            }
+
+            await Task.Delay(delay, cancellation).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>What one run of a write got to: its result, and its transaction's id once it is committing.</summary>
+    private sealed class WriteAttempt<T>
+    {
+        public T? Result { get; set; }
+
+        public long? Committing { get; set; }
     }
 
     /// <summary>

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Pipeline.Models.Alarms;
+using Pipeline.Models.Telemetry;
+using Pipeline.Streams.Storing;
+using Pipeline.Streams.Storing.Postgres;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Streams.Storing;
+
+/// <summary>
+/// The connection breaks after the server took a write's COMMIT and before its answer got back: the node cannot tell
+/// whether the write committed. It asks the server, and runs the write again only if it did not — so nothing is
+/// journalled twice, and readings it stored are not taken for another node's on the second run.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) : IClassFixture<PostgresClusterFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly string _database = fixture.Cluster.CreateDatabase();
+    private readonly TestLogger _log = new();
+
+    [Fact]
+    public async Task Should_journal_an_alarm_event_once_when_its_commit_went_unanswered()
+    {
+        using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
+        using var database = OpenThrough(relay);
+        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
+
+        relay.CutAfterNextCommit();
+        await new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default).WaitAsync(Patience);
+
+        Assert.Equal(1, relay.Cuts);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events")); // before: 2, the second run journalled it again
+        Assert.Contains(_log.At(Microsoft.Extensions.Logging.LogLevel.Information), m => m.Contains("takes writes again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_keep_a_reject_once_and_report_the_readings_it_stored_as_new_when_their_commit_went_unanswered()
+    {
+        using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
+        using var database = OpenThrough(relay);
+        var readings = Enumerable.Range(1, 3).Select(seq => Telemetry.Reading("esp32-01", seq)).ToList();
+        var reject = new RejectedMessage(DateTimeOffset.UtcNow, "pipeline/esp32-01/telemetry", RejectReason.NotJson, "not JSON", "{"u8.ToArray());
+
+        relay.CutAfterNextCommit();
+        var written = await new PostgresReadingStore(database).WriteAsync(readings, [reject], DateTimeOffset.UtcNow, default).WaitAsync(Patience);
+
+        Assert.Equal(1, relay.Cuts);
+        Assert.Equal(3, written.Inserted); // before: 0 new and 3 duplicates, so the sensors never judged them
+        Assert.Equal(0, written.Duplicates);
+        Assert.Equal(3, Scalar("SELECT count(*) FROM readings"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM rejects")); // before: 2
+    }
+
+    private PostgresDatabase OpenThrough(CommitCuttingRelay relay) => PostgresDatabase.Open(
+        fixture.Cluster.ConnectionString(_database).Replace($"Port={fixture.Cluster.Port.ToString(CultureInfo.InvariantCulture)}", $"Port={relay.Port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal),
+        _log);
+
+    private long Scalar(string sql) => Convert.ToInt64(fixture.Cluster.Scalar(_database, sql), CultureInfo.InvariantCulture);
+}
