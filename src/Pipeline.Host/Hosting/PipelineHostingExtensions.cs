@@ -68,7 +68,7 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Calibrations);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
-        services.AddSingleton(sp => new NodeHearingWatch(sp.GetRequiredService<NodeMqttLink>(), sp.GetRequiredService<PipelineStore>(), sp.GetRequiredService<ILogger<NodeHearingWatch>>()));
+        services.AddSingleton(sp => new NodeHearingWatch(sp.GetRequiredService<NodeMqttLink>(), sp.GetRequiredService<PipelineStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeHearingWatch>>()));
         services.AddSingleton<MqttAlarmPublisher>();
         services.AddSingleton<MqttScorePublisher>();
         services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));

@@ -9,14 +9,22 @@ namespace Pipeline.Streams.Ingesting;
 /// <summary>
 /// Looks once a second, and at every connection to the broker, whether the node can hear its sensors
 /// (<see cref="INodeHearing"/>): its broker session up and its store taking writes. Says once when it cannot and once
-/// when it can again; the cause itself is the broker's or the store's to report, and is.
+/// when it can again; the cause itself is the broker's or the store's to report, and is. A process that did not run —
+/// frozen (SIGSTOP), its VM paused, starved by a swap storm — heard nothing either: a look that comes
+/// <see cref="MissedLooks"/> late starts the hearing over, and until that look the sensors are told the node does not
+/// hear. Before, the sensors' silence checks that ran first on waking raised an offline alarm for each sensor.
 /// </summary>
 /// <param name="whyDeaf">Why the node cannot hear now, or null when it can.</param>
-public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingWatch> logger, TimeSpan? interval = null) : BackgroundService, INodeHearing
+public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingWatch> logger, TimeProvider time) : BackgroundService, INodeHearing
 {
-    private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(1);
+    /// <summary>How long after the last look the node is taken not to have run: five looks missed, past any GC pause.</summary>
+    public static readonly TimeSpan MissedLooks = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new(); // the service's looks and the connection's
     private long _hearingSince; // UTC ticks; 0 while the node cannot hear
+    private long _lastLook; // UTC ticks of the last look; 0 before the first
     private bool _heardOnce; // before the first connection the node is not yet hearing, which needs no word
 
     /// <summary>
@@ -24,26 +32,31 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
     /// A (re)connection is looked at when it happens: a session lost again within the second would otherwise never have
     /// been heard, and its loss would go unsaid.
     /// </summary>
-    public NodeHearingWatch(NodeMqttLink link, PipelineStore store, ILogger<NodeHearingWatch> logger)
-        : this(() => WhyDeaf(link, store), logger)
+    public NodeHearingWatch(NodeMqttLink link, PipelineStore store, TimeProvider time, ILogger<NodeHearingWatch> logger)
+        : this(() => WhyDeaf(link, store), logger, time)
     {
         ArgumentNullException.ThrowIfNull(link);
-        link.Connected += () => Look(DateTimeOffset.UtcNow);
+        link.Connected += Look;
     }
 
-    public DateTimeOffset? HearingSince => Interlocked.Read(ref _hearingSince) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    public DateTimeOffset? HearingSince =>
+        Interlocked.Read(ref _hearingSince) is var since and > 0 && !LooksMissed(time.GetUtcNow().UtcTicks) ? new DateTimeOffset(since, TimeSpan.Zero) : null;
 
     /// <summary>Takes one look now (the service does, every second, and at every connection).</summary>
-    public void Look(DateTimeOffset now)
+    public void Look()
     {
         lock (_gate)
         {
-            LookLocked(now);
+            LookLocked(time.GetUtcNow());
         }
     }
 
+    private bool LooksMissed(long nowTicks) => Interlocked.Read(ref _lastLook) is var last and > 0 && nowTicks - last > MissedLooks.Ticks;
+
     private void LookLocked(DateTimeOffset now)
     {
+        var notRunSince = LooksMissed(now.UtcTicks) ? new DateTimeOffset(Interlocked.Read(ref _lastLook), TimeSpan.Zero) : (DateTimeOffset?)null;
+        Interlocked.Exchange(ref _lastLook, now.UtcTicks);
         var deaf = whyDeaf();
         var hearing = Interlocked.Read(ref _hearingSince) > 0;
         if (deaf is null && !hearing)
@@ -61,14 +74,20 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
             Interlocked.Exchange(ref _hearingSince, 0);
             logger.LogWarning("No sensor is taken for offline while {Reason}: their silence says nothing about them then", deaf);
         }
+        else if (deaf is null && notRunSince is { } since)
+        {
+            Interlocked.Exchange(ref _hearingSince, now.UtcTicks);
+            logger.LogWarning("The node did not run for {Paused} (frozen, its VM paused or starved): it heard nothing then, so each sensor has its OfflineAfter from now to be heard",
+                now - since);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(Interval, time);
         do
         {
-            Look(DateTimeOffset.UtcNow);
+            Look();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

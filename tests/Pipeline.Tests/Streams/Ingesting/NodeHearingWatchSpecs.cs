@@ -10,14 +10,15 @@ public sealed class NodeHearingWatchSpecs
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly TestLogger<NodeHearingWatch> _log = new();
+    private readonly ManualClock _clock = new(T0);
     private string? _deaf = "the node is not connected to the broker";
 
     [Fact]
     public void Should_not_hear_before_its_first_connection_and_say_nothing_about_it()
     {
-        var watch = new NodeHearingWatch(() => _deaf, _log);
+        var watch = new NodeHearingWatch(() => _deaf, _log, _clock);
 
-        watch.Look(T0);
+        watch.Look();
 
         Assert.Null(watch.HearingSince);
         Assert.Empty(_log.Entries);
@@ -26,24 +27,51 @@ public sealed class NodeHearingWatchSpecs
     [Fact]
     public void Should_hear_from_the_look_that_found_it_hearing_and_not_through_a_stall()
     {
-        var watch = new NodeHearingWatch(() => _deaf, _log);
-        watch.Look(T0);
+        var watch = new NodeHearingWatch(() => _deaf, _log, _clock);
+        watch.Look();
         _deaf = null;
-        watch.Look(T0.AddSeconds(1));
-        watch.Look(T0.AddSeconds(2));
+        LookAt(watch, T0.AddSeconds(1));
+        LookAt(watch, T0.AddSeconds(2));
         Assert.Equal(T0.AddSeconds(1), watch.HearingSince); // without a break since
 
         _deaf = "the store postgres://db:5432/pipeline cannot take writes";
-        watch.Look(T0.AddSeconds(3));
-        watch.Look(T0.AddSeconds(4));
+        LookAt(watch, T0.AddSeconds(3));
+        LookAt(watch, T0.AddSeconds(4));
         Assert.Null(watch.HearingSince);
 
         _deaf = null;
-        watch.Look(T0.AddSeconds(50));
+        LookAt(watch, T0.AddSeconds(50));
+
         Assert.Equal(T0.AddSeconds(50), watch.HearingSince); // a new start: each sensor's whole OfflineAfter from here
 
         Assert.Equal(["No sensor is taken for offline while the store postgres://db:5432/pipeline cannot take writes: their silence says nothing about them then"],
             _log.At(LogLevel.Warning));
         Assert.Equal(["The node hears its sensors again: each has its OfflineAfter from now to be heard"], _log.At(LogLevel.Information));
+    }
+
+    [Fact]
+    public void Should_not_hear_through_a_time_the_process_did_not_run_and_start_over_at_the_next_look()
+    {
+        // A node frozen (SIGSTOP) until the cluster removed it, then woken: before, the sensors' silence checks that ran
+        // first raised an offline alarm for each of its sensors, on the shared store and the SCADA screen.
+        var watch = new NodeHearingWatch(() => null, _log, _clock);
+        watch.Look();
+        LookAt(watch, T0.AddSeconds(1));
+        LookAt(watch, T0.AddSeconds(4)); // three seconds late (a GC pause, a busy core): still heard without a break
+        Assert.Equal(T0, watch.HearingSince);
+
+        _clock.Advance(TimeSpan.FromSeconds(40)); // frozen: no look
+
+        Assert.Null(watch.HearingSince); // a sensor asking on waking, before the watch's next look
+        watch.Look();
+        Assert.Equal(T0.AddSeconds(44), watch.HearingSince);
+        Assert.Equal(["The node did not run for 00:00:40 (frozen, its VM paused or starved): it heard nothing then, so each sensor has its OfflineAfter from now to be heard"],
+            _log.At(LogLevel.Warning));
+    }
+
+    private void LookAt(NodeHearingWatch watch, DateTimeOffset at)
+    {
+        _clock.Advance(at - _clock.Now);
+        watch.Look();
     }
 }
