@@ -25,6 +25,7 @@ public static class AllocationReport
         var byType = new Dictionary<string, long>(StringComparer.Ordinal);
         var byFrame = new Dictionary<string, long>(StringComparer.Ordinal);
         var byBoth = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byLibrary = new Dictionary<string, long>(StringComparer.Ordinal);
         long total = 0;
         foreach (var traceEvent in log.Events) // TraceEvents enumerates only as IEnumerable<TraceEvent>
         {
@@ -39,12 +40,14 @@ public static class AllocationReport
             Add(byType, type, sample.AllocationAmount64);
             Add(byFrame, frame, sample.AllocationAmount64);
             Add(byBoth, $"{type}  <-  {frame}", sample.AllocationAmount64);
+            Add(byLibrary, LibraryOf(frame), sample.AllocationAmount64);
         }
 
         Console.WriteLine($"{total / 1e6:F1} MB sampled in {Path.GetFileName(path)}");
         Print("by type", byType, total, top);
         Print("by the innermost frame of Pipeline's code (else the innermost outside System)", byFrame, total, top);
         Print("by both", byBoth, total, top);
+        Print("by the library of that frame (ours wherever our code is on the stack)", byLibrary, total, top);
         return 0;
     }
 
@@ -69,6 +72,9 @@ public static class AllocationReport
 
         return Shorten(outsideSystem ?? "?");
     }
+
+    /// <summary>Whose code a frame is: its namespace's first part (Pipeline, MQTTnet, Akka, Microsoft, SQLitePCL, ...).</summary>
+    private static string LibraryOf(string frame) => frame.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? frame[..dot] : frame;
 
     /// <summary>The method without its parameter list: the frames read as a list of places.</summary>
     private static string Shorten(string method) => method.IndexOf('(', StringComparison.Ordinal) is var open and > 0 ? method[..open] : method;
