@@ -16,6 +16,13 @@ internal static class SimulateCommand
     private const int MostDevices = 100_000;
     private const double MostReadingsPerSecond = 1_000;
 
+    /// <summary>
+    /// How many devices open their first connection at once. A fleet of thousands opening all of theirs in the same
+    /// instant had Mosquitto (one thread, a TLS handshake each) time handshakes out, and a device whose first connection
+    /// fails stops the run; field devices, powered up or back from an outage, do not all come in the same millisecond.
+    /// </summary>
+    public const int ConnectingAtOnce = 64;
+
     public static Command Create()
     {
         var devices = new Option<int>("--devices") { Description = "Number of devices: esp32-01, esp32-02, …, esp32-99, esp32-100, … (each needs its certificate).", DefaultValueFactory = _ => 3 };
@@ -85,7 +92,8 @@ internal static class SimulateCommand
             var clock = Stopwatch.StartNew();
             var firstSequence = SimulatedFleet.FirstSequence(DateTimeOffset.UtcNow);
             var report = new SimulatedLinkReport();
-            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, report, stop.Token)));
+            using var connecting = new SemaphoreSlim(ConnectingAtOnce);
+            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, report, connecting, stop.Token)));
             var outages = report.Reconnects > 0 ? $"; {report.Reconnects} reconnects after the broker went away, {report.ResentReadings} unacknowledged readings sent again" : string.Empty;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s){outages}."));
@@ -140,13 +148,22 @@ internal static class SimulateCommand
     /// broker going away (<see cref="SimulatedDeviceSession"/>).
     /// </summary>
     private static async Task<long> PublishAsync(PumpSimulator simulator, BrokerEndpoint endpoint, string certs, TimeSpan? period, long? count, long firstSequence,
-        SimulatedLinkReport report, CancellationToken stop)
+        SimulatedLinkReport report, SemaphoreSlim connecting, CancellationToken stop)
     {
         using var session = new SimulatedDeviceSession(endpoint, certs, simulator.Device, report);
         long published = 0;
         try
         {
-            await session.ConnectAsync(stop);
+            await connecting.WaitAsync(stop);
+            try
+            {
+                await session.ConnectAsync(stop);
+            }
+            finally
+            {
+                connecting.Release();
+            }
+
             var clock = Stopwatch.StartNew();
             var startedAt = DateTimeOffset.UtcNow;
             var step = period ?? TimeSpan.FromSeconds(1);

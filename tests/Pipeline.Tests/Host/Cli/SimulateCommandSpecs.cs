@@ -105,6 +105,29 @@ public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
             result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Should_open_at_most_64_first_connections_at_once_as_a_fleet_does_not_power_up_in_one_instant()
+    {
+        // Before, all of a fleet's devices opened theirs in the same instant; with 10,000, Mosquitto timed handshakes out.
+        const int Devices = Pipeline.Host.Cli.SimulateCommand.ConnectingAtOnce + 16;
+        using (var ca = Pipeline.Models.Security.CertificateAuthority.Open(_pki.CertsDirectory))
+        {
+            foreach (var name in Pipeline.Models.Simulation.SimulatedFleet.Names(Devices).Skip(2))
+            {
+                ca.Issue(name, IdentityRole.Device).Dispose();
+            }
+        }
+
+        using var busy = new SilentListener();
+        var run = PipelineCli.RunAsync("simulate", "--devices", Devices.ToString(System.Globalization.CultureInfo.InvariantCulture), "--count", "1",
+            "--duration", "5s", "--broker", $"127.0.0.1:{busy.Port}", "--certs", _pki.CertsDirectory);
+
+        await Eventually.HoldsAsync(() => busy.Held >= Pipeline.Host.Cli.SimulateCommand.ConnectingAtOnce || run.IsCompleted, TimeSpan.FromSeconds(15), () => $"{busy.Held} connections");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // would more come? Nothing else can be waited for: the rest wait for these
+        Assert.Equal(Pipeline.Host.Cli.SimulateCommand.ConnectingAtOnce, busy.Held);
+        await run;
+    }
+
     private Task<(int ExitCode, string Stdout, string Stderr)> Simulate(params string[] arguments) =>
         PipelineCli.RunAsync(["simulate", .. arguments, "--rate", "0", "--broker", _mosquitto.Endpoint.ToString(), "--certs", _pki.CertsDirectory]);
 
