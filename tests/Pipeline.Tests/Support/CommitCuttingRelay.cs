@@ -5,8 +5,9 @@ namespace Pipeline.Tests.Support;
 
 /// <summary>
 /// A TCP relay in front of PostgreSQL that, once armed, lets the next COMMIT through to the server and then cuts the
-/// connection before the server's answer gets back: the transaction committed, and the client cannot know it did. What
-/// a connection lost at that moment does to a node (a network blip, a server restart between COMMIT and its reply).
+/// client's connection before the server's answer gets back: the transaction committed, and the client cannot know it
+/// did. What a connection lost at that moment does to a node (a network blip, a server restart between COMMIT and its
+/// reply). Or it loses the COMMIT, as a network that drops a connection without a word: the server's side stays open.
 /// </summary>
 public sealed class CommitCuttingRelay : IDisposable
 {
@@ -16,7 +17,10 @@ public sealed class CommitCuttingRelay : IDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _serverPort;
     private readonly CancellationTokenSource _stop = new();
-    private int _armed;
+    private const int Forward = 1;
+    private const int Lose = 2;
+
+    private int _armed; // 0, Forward or Lose
     private int _cuts;
 
     public CommitCuttingRelay(int serverPort)
@@ -31,7 +35,10 @@ public sealed class CommitCuttingRelay : IDisposable
     /// <summary>How many commits went through unanswered.</summary>
     public int Cuts => Volatile.Read(ref _cuts);
 
-    public void CutAfterNextCommit() => Volatile.Write(ref _armed, 1);
+    public void CutAfterNextCommit() => Volatile.Write(ref _armed, Forward);
+
+    /// <summary>The next COMMIT never reaches the server: its side of the connection stays open, idle in the transaction.</summary>
+    public void LoseNextCommit() => Volatile.Write(ref _armed, Lose);
 
     public void Dispose()
     {
@@ -85,21 +92,25 @@ public sealed class CommitCuttingRelay : IDisposable
         }
     }
 
-    /// <summary>Client to server, until the client is done (false) or an armed COMMIT went through (true).</summary>
+    /// <summary>Client to server, until the client is done (false) or an armed COMMIT came (true).</summary>
     private async Task<bool> ToServerAsync(NetworkStream from, NetworkStream to, CancellationTokenSource answersHeld)
     {
         var buffer = new byte[64 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
-            var cut = buffer.AsSpan(0, read).IndexOf(Commit) >= 0 && Interlocked.Exchange(ref _armed, 0) == 1;
-            if (cut)
+            var cut = buffer.AsSpan(0, read).IndexOf(Commit) >= 0 ? Interlocked.Exchange(ref _armed, 0) : 0;
+            if (cut != 0)
             {
                 await answersHeld.CancelAsync(); // nothing the server says from here reaches the client
             }
 
-            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
-            if (cut)
+            if (cut != Lose)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+
+            if (cut != 0)
             {
                 return true;
             }

@@ -31,7 +31,7 @@ public sealed partial class PostgresDatabase : IDisposable
     /// </param>
     public static PostgresDatabase Open(string connectionString, ILogger? logger = null)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var builder = Settings(connectionString);
         var description = $"postgres://{builder.Host}:{builder.Port}/{builder.Database}";
         var source = NpgsqlDataSource.Create(builder);
         try
@@ -46,6 +46,27 @@ public sealed partial class PostgresDatabase : IDisposable
         }
 
         return new PostgresDatabase(source, description, logger);
+    }
+
+    /// <summary>
+    /// How long the server lets one of our transactions sit idle before it ends it, unless the connection string's
+    /// <c>Options</c> say otherwise. A connection that vanishes without a word (a network that drops it: no FIN, no
+    /// RST) leaves its transaction open on the server, holding its row locks — an alarm's, the readings' unique keys —
+    /// until TCP gives up, hours later, and every node's writes to those rows wait meanwhile. Ours never idle for more
+    /// than a round trip.
+    /// </summary>
+    public const int IdleInTransactionTimeoutMs = 60_000;
+
+    /// <summary>The connection string's settings, with <see cref="IdleInTransactionTimeoutMs"/> added unless it sets its own.</summary>
+    public static NpgsqlConnectionStringBuilder Settings(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+        {
+            builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={IdleInTransactionTimeoutMs}".TrimStart();
+        }
+
+        return builder;
     }
 
     public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellation)

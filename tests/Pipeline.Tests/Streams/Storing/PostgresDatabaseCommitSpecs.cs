@@ -53,8 +53,27 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
         Assert.Equal(1, Scalar("SELECT count(*) FROM rejects")); // before: 2
     }
 
-    private PostgresDatabase OpenThrough(CommitCuttingRelay relay) => PostgresDatabase.Open(
-        fixture.Cluster.ConnectionString(_database).Replace($"Port={fixture.Cluster.Port.ToString(CultureInfo.InvariantCulture)}", $"Port={relay.Port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal),
+    [Fact]
+    public async Task Should_write_again_once_the_server_ends_a_transaction_whose_commit_never_reached_it()
+    {
+        // The server's side of the connection stays open, idle in its transaction and holding the alarm's row: before,
+        // the node's second run waited on that lock until TCP gave up, hours later. The server now ends such a
+        // transaction (idle_in_transaction_session_timeout: the node's default 60 s, 2 s here), and the node, told it
+        // did not commit, writes again.
+        using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
+        using var database = OpenThrough(relay, ";Options=-c idle_in_transaction_session_timeout=2000");
+        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
+
+        relay.LoseNextCommit();
+        await new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default).WaitAsync(Patience);
+
+        Assert.Equal(1, relay.Cuts);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events"));
+        Assert.Equal("active-unacknowledged", Convert.ToString(fixture.Cluster.Scalar(_database, "SELECT state FROM alarms"), CultureInfo.InvariantCulture));
+    }
+
+    private PostgresDatabase OpenThrough(CommitCuttingRelay relay, string settings = "") => PostgresDatabase.Open(
+        fixture.Cluster.ConnectionString(_database).Replace($"Port={fixture.Cluster.Port.ToString(CultureInfo.InvariantCulture)}", $"Port={relay.Port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal) + settings,
         _log);
 
     private long Scalar(string sql) => Convert.ToInt64(fixture.Cluster.Scalar(_database, sql), CultureInfo.InvariantCulture);

@@ -36,4 +36,12 @@ public sealed class PostgresDatabaseSpecs
 
         Assert.Equal($"Failed to connect to 127.0.0.1:5432 ({new SocketException((int)SocketError.ConnectionRefused).Message})", PostgresDatabase.Unavailable(refused));
     }
+
+    [Fact]
+    public void Should_have_the_server_end_a_transaction_left_idle_unless_the_connection_string_says_otherwise()
+    {
+        Assert.Equal("-c idle_in_transaction_session_timeout=60000", PostgresDatabase.Settings("Host=db;Database=pipeline").Options);
+        Assert.Equal("-c search_path=pipeline -c idle_in_transaction_session_timeout=60000", PostgresDatabase.Settings("Host=db;Options=-c search_path=pipeline").Options);
+        Assert.Equal("-c idle_in_transaction_session_timeout=5000", PostgresDatabase.Settings("Host=db;Options=-c idle_in_transaction_session_timeout=5000").Options);
+    }
 }
