@@ -82,6 +82,11 @@ public sealed partial class SqliteDatabase : IDisposable
             var pageSize = PageSize(connection);
             LimitLogFile(connection, 2L * checkpointPages * pageSize);
             logger ??= NullLogger.Instance;
+            if (!file.Watched && OperatingSystem.IsLinux())
+            {
+                logger.LogWarning("The store {Store}'s open file was not found in /proc/self/fd: deleted or moved away while the node runs, it would not be noticed", path);
+            }
+
             var checkpointer = new SqliteCheckpointer(connection, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadWrite), checkpointPages, pageSize, logger);
             return new SqliteDatabase(path, connection, file, checkpointer, ConnectionString(path, busyTimeout, SqliteOpenMode.ReadOnly), logger);
         }

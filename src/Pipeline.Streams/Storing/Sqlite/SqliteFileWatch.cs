@@ -31,16 +31,23 @@ internal sealed class SqliteFileWatch
     public static SqliteFileWatch Around(string path, Action open)
     {
         ArgumentNullException.ThrowIfNull(open);
-        var before = OpenDescriptors();
+        var before = FilesOpen();
         open();
         if (before is null || RealPath(path) is not { } real)
         {
             return new SqliteFileWatch(path, null);
         }
 
-        var descriptor = OpenDescriptors()?.Except(before).FirstOrDefault(d => string.Equals(Target(d), real, StringComparison.Ordinal));
+        // A descriptor is ours if it did not name this file before the open. Its number may have: another thread's file,
+        // closed meanwhile, leaves its number for the next open to take — the numbers alone then missed ours, and the
+        // file went unwatched (a spec running beside others saw a moved store go unnoticed).
+        var descriptor = FilesOpen()?.FirstOrDefault(d => string.Equals(d.Value, real, StringComparison.Ordinal)
+            && !string.Equals(before.GetValueOrDefault(d.Key), real, StringComparison.Ordinal)).Key;
         return new SqliteFileWatch(real, descriptor);
     }
+
+    /// <summary>Whether the writer's file is watched: on Linux, where <c>/proc</c> tells where a descriptor's file is.</summary>
+    public bool Watched => _descriptor is not null;
 
     private static string? RealPath(string path)
     {
@@ -99,6 +106,9 @@ internal sealed class SqliteFileWatch
             return null;
         }
     }
+
+    /// <summary>Each open descriptor and the file it names now.</summary>
+    private static Dictionary<string, string?>? FilesOpen() => OpenDescriptors()?.ToDictionary(d => d, Target, StringComparer.Ordinal);
 
     private static string? Target(string descriptor)
     {

@@ -76,6 +76,30 @@ public sealed class SqliteFileWatchSpecs : IDisposable
         Assert.Contains($"(its file is now {System.IO.Path.Combine(disk, "pipeline.db")} (deleted))", Assert.Single(_log.At(LogLevel.Error)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_find_its_file_when_the_open_takes_a_descriptor_number_another_file_just_let_go()
+    {
+        // Before, a descriptor was taken for the writer's only if its number was new; another thread's file, closed
+        // during the open, left its number to SQLite, and the store went unwatched (a spec beside others saw it).
+        // Linux gives an open the lowest free number: with every lower one taken, the number let go is the one SQLite gets.
+        var fillers = Enumerable.Range(0, 64).Select(i => File.OpenHandle(_temp.Combine($"filler-{i}"), FileMode.Create, FileAccess.Write)).ToList();
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path}");
+        try
+        {
+            var watch = Pipeline.Streams.Storing.Sqlite.SqliteFileWatch.Around(Path, () =>
+            {
+                fillers[^1].Dispose();
+                connection.Open();
+            });
+
+            Assert.True(watch.Watched);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
     /// <summary>One reading per write, as a quiet node writes, counting each write that returned, until stopped.</summary>
     private sealed class QuietNodeWriter : IAsyncDisposable
     {
