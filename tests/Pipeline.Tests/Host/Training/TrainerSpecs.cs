@@ -55,7 +55,7 @@ public sealed class TrainerSpecs
         Assert.True(leakScores.Min(s => s.Total) > 3 * worstNormal, $"leak min {leakScores.Min(s => s.Total)} vs normal max {worstNormal}");
         // The per-signal scores say which signals are off: pressure and flow, not temperature.
         var perSignal = Enumerable.Range(0, 4).Select(f => leakScores.Average(s => s.PerSignal[f])).ToArray();
-        Assert.True(perSignal[2] > perSignal[1] && perSignal[0] > perSignal[1]);
+        Assert.True(perSignal[2] > perSignal[1] && perSignal[0] > perSignal[1], $"mean per signal (flow, temperature, pressure, current): {string.Join(", ", perSignal)}");
     }
 
     [Fact]
