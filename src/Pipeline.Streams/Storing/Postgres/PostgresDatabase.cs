@@ -108,7 +108,7 @@ public sealed partial class PostgresDatabase : IDisposable
                 }
 
                 await Task.Delay(delay, cancellation).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                delay = Doubled(delay);
             }
         }
     }
@@ -154,9 +154,12 @@ public sealed partial class PostgresDatabase : IDisposable
             }
 
             await Task.Delay(delay, cancellation).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            delay = Doubled(delay);
         }
     }
+
+    /// <summary>The next wait of a retry: twice the last, at most <see cref="MaxBackoff"/>.</summary>
+    private static TimeSpan Doubled(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
 
     /// <summary>What one run of a write got to: its result, and its transaction's id once it is committing.</summary>
     private sealed class WriteAttempt<T>
