@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -128,24 +130,40 @@ public sealed partial class PostgresDatabase : IDisposable
     }
 
     /// <summary>
+    /// How long a transaction whose COMMIT went unanswered may stay in progress before the log says so, naming its
+    /// server process. Twice the server's idle timeout the node sets: past that, the connection string's <c>Options</c>
+    /// turned the timeout off or the server never saw the connection go, and only a person can end it.
+    /// </summary>
+    internal TimeSpan StillOpenWarningAfter { get; set; } = TimeSpan.FromMilliseconds(2 * IdleInTransactionTimeoutMs);
+
+    /// <summary>
     /// Whether the transaction <paramref name="transaction"/>, whose COMMIT went unanswered, committed: asked of the
     /// server (<c>txid_status</c>, made for this) on a new connection, waiting while it cannot answer or while the
-    /// transaction is still in progress (its backend has not yet seen the connection go). "Too old to say" is taken for
-    /// not committed: it needs some billions of transactions in between, not a retry's seconds.
+    /// transaction is still in progress (its backend has not yet seen the connection go; said once past
+    /// <see cref="StillOpenWarningAfter"/>). "Too old to say" is taken for not committed: it needs some billions of
+    /// transactions in between, not a retry's seconds.
     /// </summary>
     private async Task<bool> CommittedAsync(long transaction, CancellationToken cancellation)
     {
         var delay = FirstRetry;
+        var asking = Stopwatch.StartNew();
+        var said = false;
         while (true)
         {
             try
             {
                 await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
-                await using var status = new NpgsqlCommand("SELECT txid_status(@transaction)", connection);
-                status.Parameters.AddWithValue("transaction", transaction);
-                if (await status.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is not "in progress" and var outcome)
+                var (outcome, process) = await TransactionStatusAsync(connection, transaction, cancellation).ConfigureAwait(false);
+                if (outcome is not "in progress")
                 {
                     return outcome is "committed";
+                }
+
+                if (!said && asking.Elapsed > StillOpenWarningAfter)
+                {
+                    said = true;
+                    _logger?.LogWarning("A write's transaction {Transaction} on {Store} is still open {Waited} after its connection broke during COMMIT (server process {Process}): every write waits until it ends, since it may have committed. The server ends it after idle_in_transaction_session_timeout; if the connection string's Options turn that off, end it by hand: SELECT pg_terminate_backend({Process})",
+                        transaction, Description, asking.Elapsed, process?.ToString(CultureInfo.InvariantCulture) ?? "unknown", process?.ToString(CultureInfo.InvariantCulture) ?? "<pid>");
                 }
             }
             catch (NpgsqlException e) when (Unavailable(e) is { } reason)
@@ -156,6 +174,21 @@ public sealed partial class PostgresDatabase : IDisposable
             await Task.Delay(delay, cancellation).ConfigureAwait(false);
             delay = Doubled(delay);
         }
+    }
+
+    /// <summary>
+    /// How <paramref name="transaction"/> ended ("committed", "aborted", "in progress"; null when too old to say), and
+    /// while it is in progress the server process that holds it: <c>pg_stat_activity</c> shows a transaction's 32-bit
+    /// id, the low half of <c>txid_current</c>'s.
+    /// </summary>
+    private static async Task<(string? Outcome, int? Process)> TransactionStatusAsync(NpgsqlConnection connection, long transaction, CancellationToken cancellation)
+    {
+        await using var status = new NpgsqlCommand(
+            "SELECT txid_status(@transaction), (SELECT pid FROM pg_stat_activity WHERE backend_xid::text::bigint = @transaction % 4294967296 LIMIT 1)", connection);
+        status.Parameters.AddWithValue("transaction", transaction);
+        await using var reader = await status.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+        await reader.ReadAsync(cancellation).ConfigureAwait(false);
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1));
     }
 
     /// <summary>The next wait of a retry: twice the last, at most <see cref="MaxBackoff"/>.</summary>

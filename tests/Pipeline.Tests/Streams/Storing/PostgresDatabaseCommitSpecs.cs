@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Pipeline.Models.Alarms;
 using Pipeline.Models.Telemetry;
 using Pipeline.Streams.Storing;
@@ -32,7 +34,7 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
 
         Assert.Equal(1, relay.Cuts);
         Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events")); // before: 2, the second run journalled it again
-        Assert.Contains(_log.At(Microsoft.Extensions.Logging.LogLevel.Information), m => m.Contains("takes writes again", StringComparison.Ordinal));
+        Assert.Contains(_log.At(LogLevel.Information), m => m.Contains("takes writes again", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,6 +73,29 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
         Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events"));
         Assert.Equal("active-unacknowledged", Convert.ToString(fixture.Cluster.Scalar(_database, "SELECT state FROM alarms"), CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public async Task Should_name_the_server_process_to_end_when_a_lost_commit_stays_open()
+    {
+        // With the server's idle timeout turned off in the connection string, nothing ends the transaction: the writes
+        // wait for it, as they must (it may have committed). Before, they waited without a word.
+        using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
+        using var database = OpenThrough(relay, ";Options=-c idle_in_transaction_session_timeout=0");
+        database.StillOpenWarningAfter = TimeSpan.FromSeconds(1);
+        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
+
+        relay.LoseNextCommit();
+        var recording = new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default);
+        await Eventually.HoldsAsync(() => StillOpenWarning() is not null, Patience, () => "no warning named the open transaction: " + string.Join(" | ", _log.At(LogLevel.Warning)));
+        var process = Regex.Match(StillOpenWarning()!, @"pg_terminate_backend\((\d+)\)").Groups[1].Value;
+
+        Assert.False(recording.IsCompleted);
+        Assert.True(fixture.Cluster.Scalar(_database, $"SELECT pg_terminate_backend({process})") is true, $"no server process {process} to end"); // what the warning says to do
+        await recording.WaitAsync(Patience);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events"));
+    }
+
+    private string? StillOpenWarning() => _log.At(LogLevel.Warning).FirstOrDefault(m => m.Contains("is still open", StringComparison.Ordinal));
 
     private PostgresDatabase OpenThrough(CommitCuttingRelay relay, string settings = "") => PostgresDatabase.Open(
         fixture.Cluster.ConnectionString(_database).Replace($"Port={fixture.Cluster.Port.ToString(CultureInfo.InvariantCulture)}", $"Port={relay.Port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal) + settings,
