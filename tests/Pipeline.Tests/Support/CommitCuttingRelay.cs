@@ -14,9 +14,8 @@ public sealed class CommitCuttingRelay : IDisposable
     /// <summary>The simple-query message Npgsql commits with: 'Q', its length (4 + 7), "COMMIT" and its NUL.</summary>
     private static readonly byte[] Commit = [(byte)'Q', 0, 0, 0, 11, .. "COMMIT"u8, 0];
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly LoopbackListener _listener;
     private readonly int _serverPort;
-    private readonly CancellationTokenSource _stop = new();
     private const int Forward = 1;
     private const int Lose = 2;
 
@@ -26,11 +25,10 @@ public sealed class CommitCuttingRelay : IDisposable
     public CommitCuttingRelay(int serverPort)
     {
         _serverPort = serverPort;
-        _listener.Start();
-        _ = AcceptEachAsync();
+        _listener = new LoopbackListener(RelayAsync);
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _listener.Port;
 
     /// <summary>How many commits went through unanswered.</summary>
     public int Cuts => Volatile.Read(ref _cuts);
@@ -40,64 +38,34 @@ public sealed class CommitCuttingRelay : IDisposable
     /// <summary>The next COMMIT never reaches the server: its side of the connection stays open, idle in the transaction.</summary>
     public void LoseNextCommit() => Volatile.Write(ref _armed, Lose);
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        _stop.Dispose();
-    }
+    public void Dispose() => _listener.Dispose();
 
-    private async Task AcceptEachAsync()
+    private async Task RelayAsync(TcpClient client, CancellationToken stopping)
     {
-        while (!_stop.IsCancellationRequested)
+        using var server = new TcpClient();
+        using var answersHeld = new CancellationTokenSource();
+        using (client)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            await server.ConnectAsync(IPAddress.Loopback, _serverPort, stopping);
+            var toClient = PumpAsync(server.GetStream(), client.GetStream(), answersHeld.Token, stopping);
+            if (!await ToServerAsync(client.GetStream(), server.GetStream(), answersHeld, stopping))
             {
                 return;
             }
 
-            _ = RelayAsync(client);
-        }
-    }
+            Interlocked.Increment(ref _cuts);
+            client.Close(); // the client's connection ends; the server's stays open, so its commit goes on unhindered
 
-    private async Task RelayAsync(TcpClient client)
-    {
-        using var server = new TcpClient();
-        try
-        {
-            using var answersHeld = new CancellationTokenSource();
-            using (client)
-            {
-                await server.ConnectAsync(IPAddress.Loopback, _serverPort, _stop.Token);
-                var toClient = PumpAsync(server.GetStream(), client.GetStream(), answersHeld.Token);
-                if (!await ToServerAsync(client.GetStream(), server.GetStream(), answersHeld))
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref _cuts);
-                client.Close(); // the client's connection ends; the server's stays open, so its commit goes on unhindered
-
-                await toClient; // and what it answers is read and dropped, until the relay stops
-            }
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // one side went away: so does the other, as the sockets are disposed
+            await toClient; // and what it answers is read and dropped, until the relay stops
         }
     }
 
     /// <summary>Client to server, until the client is done (false) or an armed COMMIT came (true).</summary>
-    private async Task<bool> ToServerAsync(NetworkStream from, NetworkStream to, CancellationTokenSource answersHeld)
+    private async Task<bool> ToServerAsync(NetworkStream from, NetworkStream to, CancellationTokenSource answersHeld, CancellationToken stopping)
     {
         var buffer = new byte[64 * 1024];
         int read;
-        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        while ((read = await from.ReadAsync(buffer, stopping)) > 0)
         {
             var cut = buffer.AsSpan(0, read).IndexOf(Commit) >= 0 ? Interlocked.Exchange(ref _armed, 0) : 0;
             if (cut != 0)
@@ -107,7 +75,7 @@ public sealed class CommitCuttingRelay : IDisposable
 
             if (cut != Lose)
             {
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), stopping);
             }
 
             if (cut != 0)
@@ -119,18 +87,18 @@ public sealed class CommitCuttingRelay : IDisposable
         return false;
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken held)
+    private static async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken held, CancellationToken stopping)
     {
         var buffer = new byte[64 * 1024];
         int read;
-        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        while ((read = await from.ReadAsync(buffer, stopping)) > 0)
         {
             if (held.IsCancellationRequested)
             {
                 continue;
             }
 
-            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            await to.WriteAsync(buffer.AsMemory(0, read), stopping);
         }
     }
 }

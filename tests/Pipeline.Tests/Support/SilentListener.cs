@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace Pipeline.Tests.Support;
@@ -9,17 +8,12 @@ namespace Pipeline.Tests.Support;
 /// </summary>
 public sealed class SilentListener : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _held = [];
+    private readonly LoopbackListener _listener;
 
-    public SilentListener()
-    {
-        _listener.Start();
-        _ = HoldEachAsync();
-    }
+    public SilentListener() => _listener = new LoopbackListener(HoldAsync);
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _listener.Port;
 
     public int Held
     {
@@ -34,32 +28,20 @@ public sealed class SilentListener : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
+        _listener.Dispose();
         lock (_held)
         {
             _held.ForEach(c => c.Dispose());
         }
-
-        _stop.Dispose();
     }
 
-    private async Task HoldEachAsync()
+    private Task HoldAsync(TcpClient client, CancellationToken stopping)
     {
-        while (!_stop.IsCancellationRequested)
+        lock (_held)
         {
-            try
-            {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                lock (_held)
-                {
-                    _held.Add(client);
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
+            _held.Add(client);
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Pipeline.Host.Cli;
 using Pipeline.Models.Security;
@@ -54,50 +53,27 @@ public sealed class SimulatedDeviceSessionSpecs : IDisposable
     /// <summary>Takes every connection on a port, reads the client's hello and closes it: the TLS client meets an unexpected end of its handshake.</summary>
     private sealed class HandshakeCloser : IDisposable
     {
-        private readonly TcpListener _listener;
-        private readonly CancellationTokenSource _stop = new();
+        private readonly LoopbackListener _listener;
         private int _closed;
 
-        private HandshakeCloser(TcpListener listener) => _listener = listener;
+        private HandshakeCloser(int port) => _listener = new LoopbackListener(CloseAsync, port);
 
         public int Closed => Volatile.Read(ref _closed);
 
-        public static HandshakeCloser Listen(int port)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            var closer = new HandshakeCloser(listener);
-            _ = closer.CloseEachAsync();
-            return closer;
-        }
+        public static HandshakeCloser Listen(int port) => new(port);
 
-        public void Stop()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-        }
+        public void Stop() => _listener.Stop();
 
-        public void Dispose()
-        {
-            Stop();
-            _stop.Dispose();
-        }
+        public void Dispose() => _listener.Dispose();
 
-        private async Task CloseEachAsync()
+        private async Task CloseAsync(TcpClient client, CancellationToken stopping)
         {
-            while (!_stop.IsCancellationRequested)
+            using (client)
             {
-                try
-                {
-                    using var connection = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    _ = await connection.GetStream().ReadAsync(new byte[512], _stop.Token); // the client's hello, unanswered
-                    Interlocked.Increment(ref _closed);
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
+                _ = await client.GetStream().ReadAsync(new byte[512], stopping); // the client's hello, unanswered
             }
+
+            Interlocked.Increment(ref _closed);
         }
     }
 
