@@ -57,7 +57,7 @@ port=$(free_port)
   --data "$work/mosquitto/data" --user "$(id -un)" --log "$work/mosquitto/mosquitto.log" --max-queued 1000000 --snapshot-persistence \
   --max-connections $((max_fleet + 100)) >/dev/null # every device of the largest fleet, the node and the baseline's subscriber
 mkdir -p "$work/mosquitto/data"
-mosquitto -c "$work/mosquitto/mosquitto.conf" 2>"$work/mosquitto/stderr" & pids+=($!)
+mosquitto -c "$work/mosquitto/mosquitto.conf" 2>"$work/mosquitto/stderr" & broker=$!; pids+=("$broker")
 for _ in $(seq 50); do listening "$port" && break; sleep 0.1; done
 
 now_ms() { date +%s%3N; }
@@ -73,16 +73,28 @@ wait_for_count() { # db, sql, target, timeout s
   done
 }
 rss_peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+# The CPU seconds of what a subshell waited for, from bash's `times` (its second line: the children's user and
+# system time, as "1m2.345s 0m0.678s"), written to $1: a process's CPU after it is gone.
+# (Not `times | awk`: a pipeline's side is a new subshell, whose children are none.)
+children_cpu_s() {
+  times >"$1.times"
+  awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$1.times" >"$1"
+}
+us_per() { awk -v s="$1" -v n="$2" 'BEGIN {printf "%.0f", s * 1e6 / n}'; } # CPU seconds, count -> µs each
 
 per_device=$(( (messages + 99) / 100 ))
 messages=$(( per_device * 100 ))
 
 echo "1/4 Baseline: mosquitto_sub (QoS 1, mTLS, as the node) receives $messages messages from 100 simulated devices ..."
-mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$work/certs/ca.crt" --cert "$work/certs/node.crt" --key "$work/certs/node.key" \
-  -q 1 -t 'pipeline/+/telemetry' -C "$messages" -F '%U' >"$work/baseline.times" & sub=$!
+broker_cpu0=$(cpu_s "$broker")
+{ mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$work/certs/ca.crt" --cert "$work/certs/node.crt" --key "$work/certs/node.key" \
+  -q 1 -t 'pipeline/+/telemetry' -C "$messages" -F '%U' >"$work/baseline.times"; children_cpu_s "$work/subscriber.cpu"; } & sub=$!
 sleep 1
-simulate 100 0 "$per_device"
+(simulate 100 0 "$per_device"; children_cpu_s "$work/baseline-publisher.cpu")
 wait "$sub"
+baseline_broker_us=$(us_per "$(awk -v a="$broker_cpu0" -v b="$(cpu_s "$broker")" 'BEGIN {print b - a}')" "$messages")
+baseline_publisher_us=$(us_per "$(cat "$work/baseline-publisher.cpu")" "$messages")
+subscriber_us=$(us_per "$(cat "$work/subscriber.cpu")" "$messages")
 # Receive side only, first message to last: neither side pays for the publisher's start and connects.
 baseline_ms=$(awk 'NR == 1 {first = $1} {last = $1} END {printf "%.0f", (last - first) * 1000}' "$work/baseline.times")
 baseline_rate=$(( (messages - 1) * 1000 / (baseline_ms > 0 ? baseline_ms : 1) ))
@@ -106,7 +118,8 @@ meter() { # metric name prefix -> the sum of its series
 echo "2/4 The node: the same $messages messages through decode, window, score, alarm, store, ack ..."
 start_node throughput Pipeline__Http__Urls="http://127.0.0.1:$http_port"
 cpu_before=$(meter dotnet_process_cpu_time_seconds_total); alloc_before=$(meter dotnet_gc_heap_total_allocated_bytes_total)
-{ simulate 100 0 "$per_device"; now_ms >"$work/published_at"; } & publisher=$!
+broker_cpu0=$(cpu_s "$broker")
+{ simulate 100 0 "$per_device"; now_ms >"$work/published_at"; children_cpu_s "$work/publisher.cpu"; } & publisher=$!
 # The second half again on its own: a fresh node's first seconds include its JIT warm-up and the sensors' start, so
 # the second half is the node as it runs once warm (for short runs, a rough figure: the meters are polled).
 wait_for_count throughput "SELECT count(*) FROM readings" $(( messages / 2 )) 600
@@ -120,6 +133,8 @@ node_ms=$(( done_ms - $(count throughput "SELECT min(received_at) FROM readings"
 node_rate=$(( (messages - 1) * 1000 / node_ms ))
 wait_for_count throughput "SELECT count(*) FROM verdicts" $(( messages - 100 * 59 )) 120
 throughput_rss=$(rss_peak_mb "$node")
+broker_us=$(us_per "$(awk -v a="$broker_cpu0" -v b="$(cpu_s "$broker")" 'BEGIN {print b - a}')" "$messages")
+publisher_us=$(us_per "$(cat "$work/publisher.cpu")" "$messages")
 cpu_after=$(meter dotnet_process_cpu_time_seconds_total); alloc_after=$(meter dotnet_gc_heap_total_allocated_bytes_total)
 cpu_us_per_reading=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')
 bytes_per_reading=$(awk -v a="$alloc_before" -v b="$alloc_after" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) / n}')
@@ -179,6 +194,10 @@ for n in $fleets; do
 done
 
 ratio=$(awk -v n="$node_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}')
+# What #17's 0.8 leaves the node: the machine's cores at 0.8 x the bare broker's rate, less what the broker and the
+# publisher spent per message beside the node. Cores the bare run kept busy say whether its rate was the CPU's limit.
+baseline_cores_busy=$(awk -v b="$baseline_broker_us" -v p="$baseline_publisher_us" -v s="$subscriber_us" -v r="$baseline_rate" 'BEGIN {printf "%.2f", (b + p + s) * r / 1e6}')
+node_budget_us=$(awk -v c="$(nproc)" -v r="$baseline_rate" -v b="$broker_us" -v p="$publisher_us" 'BEGIN {printf "%.0f", c * 1e6 / (0.8 * r) - b - p}')
 # Mosquitto 2.0.11 drops the node when more than 65,535 messages wait for it (docs/mqtt.md): a run with such drops
 # measured reconnects too, and says so.
 broker_drops=$(grep -c "Client node disconnected: Protocol error" "$work/mosquitto/mosquitto.log" || true)
@@ -200,6 +219,9 @@ cat >"$out" <<JSON
   "p50_ms_at_10000": $p50_10k, "p95_ms_at_10000": $p95_10k, "p99_ms_at_10000": $p99_10k, "node_p99_ms_at_10000": $node99_10k, "cpu_percent_at_10000": $cpu_10k, "disk_bytes_per_reading_at_10000": $disk_10k,
   "rss_mb": $throughput_rss,
   "cpu_us_per_reading": $cpu_us_per_reading, "bytes_allocated_per_reading": $bytes_per_reading,
+  "cpu_us_per_message": {"baseline": {"broker": $baseline_broker_us, "publisher": $baseline_publisher_us, "subscriber": $subscriber_us, "cores_busy": $baseline_cores_busy},
+                         "node_run": {"broker": $broker_us, "publisher": $publisher_us, "node": $cpu_us_per_reading}},
+  "node_budget_us_at_ratio_0_8": $node_budget_us,
   "second_half": {"node_msgs_per_s": $warm_rate, "ratio": $(awk -v n="$warm_rate" -v b="$baseline_rate" 'BEGIN {printf "%.2f", n / b}'), "cpu_us_per_reading": $warm_cpu_us, "bytes_allocated_per_reading": $warm_bytes, "published_before": $published_before_half},
   "rss_mb_at_1000": $rss_1k, "rss_mb_at_10000": $rss_10k,
   "fleets": [$(IFS=,; echo "${fleet_json[*]}")],
@@ -215,6 +237,9 @@ printf '%-40s %s\n' "publish -> verdict stored, 1k/s" "p50 $p50_1k ms, p95 $p95_
 printf '%-40s %s\n' "publish -> verdict stored, 10k/s" "p50 $p50_10k ms, p95 $p95_10k ms, p99 $p99_10k ms (node's part $node99_10k ms); CPU $cpu_10k %; RSS $rss_10k MB; disk $disk_10k B/reading"
 printf '%-40s %12s\n' "peak RSS during the throughput run" "$throughput_rss MB"
 printf '%-40s %s\n' "node CPU and allocation per reading" "$cpu_us_per_reading µs, $bytes_per_reading bytes (its own meters)"
+printf '%-40s %s\n' "CPU per message, bare broker run" "broker $baseline_broker_us µs, publisher $baseline_publisher_us µs, subscriber $subscriber_us µs ($baseline_cores_busy of $(nproc) cores busy)"
+printf '%-40s %s\n' "CPU per message, node run" "broker $broker_us µs, publisher $publisher_us µs, node $cpu_us_per_reading µs"
+printf '%-40s %s\n' "the node's budget at ratio 0.8" "$node_budget_us µs per reading ($(nproc) cores at 0.8 x $baseline_rate msg/s, less broker and publisher)"
 printf '%-40s %s\n' "the second half alone (warm)" "$warm_rate msg/s, $warm_cpu_us µs, $warm_bytes bytes per reading$([ "$published_before_half" = true ] && echo " (publisher done before it)")"
 printf '%s\n' "${fleet_rows[@]}"
 [ "$broker_drops" -gt 0 ] && echo "Mosquitto dropped the node $broker_drops time(s): more than 65,535 messages waited for it (docs/mqtt.md); those figures include its reconnects"

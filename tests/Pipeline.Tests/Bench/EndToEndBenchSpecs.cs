@@ -34,6 +34,16 @@ public sealed class EndToEndBenchSpecs : IDisposable
 
         Assert.Contains(warm.GetProperty("published_before").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
 
+        // Each process's CPU per message: the publisher's and the subscriber's from bash's `times` once they exited.
+        var cpu = json.GetProperty("cpu_us_per_message");
+        foreach (var (run, process) in new[] { ("baseline", "broker"), ("baseline", "publisher"), ("baseline", "subscriber"), ("node_run", "broker"), ("node_run", "publisher"), ("node_run", "node") })
+        {
+            Assert.True(cpu.GetProperty(run).GetProperty(process).GetDouble() > 0, $"{run} {process}: {cpu.GetProperty(run).GetProperty(process)}");
+        }
+
+        Assert.True(cpu.GetProperty("baseline").GetProperty("cores_busy").GetDouble() > 0);
+        _ = json.GetProperty("node_budget_us_at_ratio_0_8").GetDouble(); // may be negative on a slow quick run, but it is there
+
         Assert.Equal(100, json.GetProperty("fleets")[0].GetProperty("sensors").GetInt32());
         Assert.Equal(0, json.GetProperty("node_dropped_by_broker").GetInt32()); // 2,000 messages never wait 65,535 deep
         Assert.Matches("^[0-9a-f]{40}$", json.GetProperty("commit").GetString());
