@@ -62,7 +62,8 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _client = new MqttClientFactory().CreateMqttClient();
+        // Its acknowledgements coalesced: a busy Mosquitto reads them one per TLS record (CoalescingMqttChannel).
+        _client = new MqttClientFactory().CreateMqttClient(new CoalescingClientAdapterFactory());
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         Source = ChannelSource.FromReader(_channel.Reader);

@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Channel;
+
+namespace Pipeline.Streams.Connecting;
+
+/// <summary>
+/// An MQTT connection whose packets leave in as few writes as they arrive: what the MQTT client sends while the last
+/// write is still on its way goes out together in the next one, and so in one TLS record instead of one each.
+/// <para>
+/// Why: Mosquitto reads one MQTT packet from a client each time its socket is ready, and then only what is left of the
+/// TLS record it decrypted. The node acknowledges a stored batch at once — a thousand PUBACKs of 4 bytes — and with a
+/// record each, a broker busy with a fleet publishing at full speed took them off the node's socket one per pass of its
+/// loop: measured with <c>bench/e2e.sh</c>, the node's socket sat full (49,152 bytes unread by the broker) for 7-10 s
+/// in every 100,000-message run while the fleet published, and the node, its acknowledgements unsent, took nothing new
+/// meanwhile (bench/README.md). In one record the broker reads them all in one pass.
+/// </para>
+/// <para>
+/// A write returns once its bytes are queued here, not sent: at most <see cref="MaxQueuedBytes"/> wait, and past that a
+/// write waits for the one on its way (a broker that reads nothing holds the client's sends, as a full socket did). A
+/// write that fails fails every later one: the connection is broken, and the client finds it so.
+/// </para>
+/// </summary>
+public sealed class CoalescingMqttChannel(IMqttChannel inner) : IMqttChannel
+{
+    /// <summary>Bytes queued behind the write on its way before a write waits: four TLS records, some 16,000 PUBACKs.</summary>
+    public const int MaxQueuedBytes = 64 * 1024;
+
+    private readonly Lock _gate = new();
+    private ArrayBufferWriter<byte> _queued = new(4096);
+    private ArrayBufferWriter<byte> _spare = new(4096);
+    private TaskCompletionSource _sent = NewRound();
+    private Task _sending = Task.CompletedTask;
+    private bool _isSending;
+    private Exception? _failed;
+
+    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
+
+    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
+
+    public EndPoint LocalEndPoint => inner.LocalEndPoint;
+
+    public bool IsSecureConnection => inner.IsSecureConnection;
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
+
+    public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task sent;
+            lock (_gate)
+            {
+                if (_failed is { } failed)
+                {
+                    throw new IOException("An earlier write on this connection failed: " + failed.Message, failed);
+                }
+
+                if (!_isSending || _queued.WrittenCount < MaxQueuedBytes)
+                {
+                    foreach (var segment in buffer)
+                    {
+                        _queued.Write(segment.Span);
+                    }
+
+                    if (!_isSending)
+                    {
+                        // On the thread pool, not inline: the client's next packets — the rest of a batch's PUBACKs,
+                        // sent in a loop — queue meanwhile and go out together.
+                        _isSending = true;
+                        _sending = Task.Run(SendQueuedAsync, CancellationToken.None);
+                    }
+
+                    return;
+                }
+
+                sent = _sent.Task;
+            }
+
+            await sent.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What is queued goes out before the connection closes (a DISCONNECT last), within 2 s.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        Task sending;
+        lock (_gate)
+        {
+            sending = _sending;
+        }
+
+        await sending.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await inner.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => inner.Dispose();
+
+    /// <summary>Writes what is queued, swapping buffers, until nothing is; each round's end lets waiting writers in.</summary>
+    private async Task SendQueuedAsync()
+    {
+        while (true)
+        {
+            ArrayBufferWriter<byte> batch;
+            TaskCompletionSource round;
+            lock (_gate)
+            {
+                if (_queued.WrittenCount == 0)
+                {
+                    _isSending = false;
+                    return;
+                }
+
+                (batch, _queued, _spare) = (_queued, _spare, _queued);
+                (round, _sent) = (_sent, NewRound());
+            }
+
+            try
+            {
+                await inner.WriteAsync(new ReadOnlySequence<byte>(batch.WrittenMemory), true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                lock (_gate)
+                {
+                    _failed = e;
+                    _isSending = false;
+                }
+
+                round.TrySetResult();
+                return;
+            }
+
+            batch.ResetWrittenCount();
+            round.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewRound() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
