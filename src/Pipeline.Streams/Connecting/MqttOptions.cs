@@ -22,7 +22,7 @@ public sealed class MqttOptions : ISettingsGroup
     /// of the node's intake queue, and the acknowledgements the node lets queue unsent in its MQTT client. The node
     /// holds at most this many plus two store batches; a slow store makes the broker wait and queue (and, should a
     /// broker overshoot, the MQTT client stops reading the socket); so does a broker too busy to read the node's
-    /// acknowledgements (beyond these, up to <see cref="CoalescingMqttChannel.MaxQueuedBytes"/> of them wait in the
+    /// acknowledgements (beyond these, up to <see cref="NodeMqttChannel.MaxQueuedBytes"/> of them wait in the
     /// connection to go out together). Default 1000.
     /// </summary>
     public int MaxInFlight { get; set; } = 1000;

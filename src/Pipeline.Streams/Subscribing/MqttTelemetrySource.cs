@@ -62,8 +62,9 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        // Its acknowledgements coalesced: a busy Mosquitto reads them one per TLS record (CoalescingMqttChannel).
-        _client = new MqttClientFactory().CreateMqttClient(new CoalescingClientAdapterFactory());
+        // Its acknowledgements coalesced (a busy Mosquitto reads them one per TLS record), and the socket read only while
+        // the intake has room (the client queues whatever it reads): NodeMqttChannel.
+        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(_channel.Writer.WaitToWriteAsync));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         Source = ChannelSource.FromReader(_channel.Reader);

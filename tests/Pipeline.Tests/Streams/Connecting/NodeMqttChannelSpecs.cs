@@ -9,9 +9,10 @@ namespace Pipeline.Tests.Streams.Connecting;
 
 /// <summary>
 /// The node's MQTT connection sends what queued while its last write was on its way in one write — one TLS record for a
-/// batch's PUBACKs, which a busy Mosquitto then reads in one pass instead of one per pass — in order, within a bound.
+/// batch's PUBACKs, which a busy Mosquitto then reads in one pass instead of one per pass — in order, within a bound;
+/// and reads only while the node's intake has room, but never pauses past the client's timeout.
 /// </summary>
-public sealed class CoalescingMqttChannelSpecs
+public sealed class NodeMqttChannelSpecs
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -19,7 +20,7 @@ public sealed class CoalescingMqttChannelSpecs
     public async Task Should_send_what_queued_behind_a_write_on_its_way_in_one_write_in_order()
     {
         var wire = new HeldChannel();
-        using var channel = new CoalescingMqttChannel(wire);
+        using var channel = new NodeMqttChannel(wire);
 
         await channel.WriteAsync(Packet(0), true, default); // goes out, and is held on its way
         await Eventually.HoldsAsync(() => wire.Writes.Count == 1, Patience, () => "the first packet was not written");
@@ -39,25 +40,25 @@ public sealed class CoalescingMqttChannelSpecs
     public async Task Should_make_a_writer_wait_once_the_queue_is_full_until_the_write_on_its_way_is_done()
     {
         var wire = new HeldChannel();
-        using var channel = new CoalescingMqttChannel(wire);
+        using var channel = new NodeMqttChannel(wire);
         await channel.WriteAsync(Packet(0), true, default);
         await Eventually.HoldsAsync(() => wire.Writes.Count == 1, Patience, () => "the first packet was not written");
 
-        var big = new ReadOnlySequence<byte>(new byte[CoalescingMqttChannel.MaxQueuedBytes]);
+        var big = new ReadOnlySequence<byte>(new byte[NodeMqttChannel.MaxQueuedBytes]);
         await channel.WriteAsync(big, true, default); // fills the queue
         var waiting = channel.WriteAsync(Packet(1), true, default);
 
         Assert.False(waiting.IsCompleted); // a broker that reads nothing holds the client's sends
         wire.Release();
         await waiting.WaitAsync(Patience);
-        await Eventually.HoldsAsync(() => wire.Bytes.Count == 8 + CoalescingMqttChannel.MaxQueuedBytes, Patience, () => $"{wire.Bytes.Count} bytes written");
+        await Eventually.HoldsAsync(() => wire.Bytes.Count == 8 + NodeMqttChannel.MaxQueuedBytes, Patience, () => $"{wire.Bytes.Count} bytes written");
     }
 
     [Fact]
     public async Task Should_fail_every_write_after_one_that_failed()
     {
         var wire = new HeldChannel { Failure = new IOException("connection reset") };
-        using var channel = new CoalescingMqttChannel(wire);
+        using var channel = new NodeMqttChannel(wire);
 
         await channel.WriteAsync(Packet(0), true, default);
         wire.Release();
@@ -75,6 +76,32 @@ public sealed class CoalescingMqttChannelSpecs
         }, Patience, () => "a write after the failed one did not fail");
     }
 
+    [Fact]
+    public async Task Should_read_only_once_the_intake_has_room()
+    {
+        var wire = new HeldChannel();
+        var room = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var channel = new NodeMqttChannel(wire, _ => new ValueTask<bool>(room.Task));
+
+        var reading = channel.ReadAsync(new byte[16], 0, 16, default);
+
+        Assert.Equal(0, wire.Reads); // before: the client read on and queued every PUBLISH it got
+        room.SetResult(true);
+        await reading.WaitAsync(Patience);
+        Assert.Equal(1, wire.Reads);
+    }
+
+    [Fact]
+    public async Task Should_read_anyway_after_the_longest_pause_so_the_brokers_answers_to_pings_arrive()
+    {
+        var wire = new HeldChannel();
+        using var channel = new NodeMqttChannel(wire, _ => new ValueTask<bool>(new TaskCompletionSource<bool>().Task)); // never room
+
+        await channel.ReadAsync(new byte[16], 0, 16, default).WaitAsync(NodeMqttChannel.MaxReadPause + Patience);
+
+        Assert.Equal(1, wire.Reads);
+    }
+
     private static ReadOnlySequence<byte> Packet(byte id) => new([0x40, 0x02, 0x00, id]); // a PUBACK
 
     /// <summary>A wire whose writes wait until released, and are recorded.</summary>
@@ -84,6 +111,7 @@ public sealed class CoalescingMqttChannelSpecs
         private readonly Lock _gate = new();
         private readonly List<int> _writes = [];
         private readonly List<byte> _bytes = [];
+        private int _reads;
 
         public Exception? Failure { get; init; }
 
@@ -123,7 +151,13 @@ public sealed class CoalescingMqttChannelSpecs
 
         public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(0);
+        public int Reads => Volatile.Read(ref _reads);
+
+        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return Task.FromResult(0);
+        }
 
         public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
         {

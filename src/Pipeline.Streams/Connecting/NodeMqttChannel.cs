@@ -6,8 +6,11 @@ using MQTTnet.Channel;
 namespace Pipeline.Streams.Connecting;
 
 /// <summary>
-/// An MQTT connection whose packets leave in as few writes as they arrive: what the MQTT client sends while the last
-/// write is still on its way goes out together in the next one, and so in one TLS record instead of one each.
+/// The node's MQTT connection: its packets leave in as few writes as they arrive, and, given <c>roomToRead</c>, it reads
+/// only while the node's intake has room.
+/// <para>
+/// Writes: what the MQTT client sends while the last write is still on its way goes out together in the next one, and
+/// so in one TLS record instead of one each.
 /// <para>
 /// Why: Mosquitto reads one MQTT packet from a client each time its socket is ready, and then only what is left of the
 /// TLS record it decrypted. The node acknowledges a stored batch at once — a thousand PUBACKs of 4 bytes — and with a
@@ -21,9 +24,20 @@ namespace Pipeline.Streams.Connecting;
 /// write waits for the one on its way (a broker that reads nothing holds the client's sends, as a full socket did). A
 /// write that fails fails every later one: the connection is broken, and the client finds it so.
 /// </para>
+/// <para>
+/// Reads: MQTTnet's client reads its socket without pause and queues every PUBLISH until the application takes it, and
+/// Mosquitto 2.0.11 sends the node past its Receive Maximum: with 10,000 devices at full speed a gcdump held 489,306
+/// PUBLISH packets waiting in the client, most of a 645 MB node (bench/README.md). So a read first waits for room in
+/// the intake (<c>roomToRead</c>) — TCP then holds the rest at the broker, which queues it as it does for a node that is
+/// away — but at most <see cref="MaxReadPause"/>: the broker's answers to the node's pings wait behind, and a client
+/// that hears nothing for its timeout takes the connection for dead.
+/// </para>
 /// </summary>
-public sealed class CoalescingMqttChannel(IMqttChannel inner) : IMqttChannel
+public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, ValueTask<bool>>? roomToRead = null) : IMqttChannel
 {
+    /// <summary>The longest a read waits for room in the intake before it reads anyway: half MQTTnet's 10 s timeout.</summary>
+    public static readonly TimeSpan MaxReadPause = TimeSpan.FromSeconds(5);
+
     /// <summary>Bytes queued behind the write on its way before a write waits: four TLS records, some 16,000 PUBACKs.</summary>
     public const int MaxQueuedBytes = 64 * 1024;
 
@@ -45,8 +59,19 @@ public sealed class CoalescingMqttChannel(IMqttChannel inner) : IMqttChannel
 
     public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
 
-    public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
+    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (roomToRead is not null)
+        {
+            var room = roomToRead(cancellationToken);
+            if (!room.IsCompleted)
+            {
+                await ((Task)room.AsTask().WaitAsync(MaxReadPause, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
