@@ -10,9 +10,7 @@ namespace Pipeline.Streams.Connecting;
 /// only while the node's intake has room.
 /// <para>
 /// Writes: what the MQTT client sends while the last write is still on its way goes out together in the next one, and
-/// so in one TLS record instead of one each.
-/// <para>
-/// Why: Mosquitto reads one MQTT packet from a client each time its socket is ready, and then only what is left of the
+/// so in one TLS record instead of one each. Why: Mosquitto reads one MQTT packet from a client each time its socket is ready, and then only what is left of the
 /// TLS record it decrypted. The node acknowledges a stored batch at once — a thousand PUBACKs of 4 bytes — and with a
 /// record each, a broker busy with a fleet publishing at full speed took them off the node's socket one per pass of its
 /// loop: measured with <c>bench/e2e.sh</c>, the node's socket sat full (49,152 bytes unread by the broker) for 7-10 s
