@@ -81,6 +81,7 @@ children_cpu_s() {
   awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$1.times" >"$1"
 }
 us_per() { awk -v s="$1" -v n="$2" 'BEGIN {printf "%.0f", s * 1e6 / n}'; } # CPU seconds, count -> µs each
+broker_us_since() { us_per "$(awk -v a="$1" -v b="$(cpu_s "$broker")" 'BEGIN {print b - a}')" "$messages"; } # broker CPU s at start -> µs per message
 
 per_device=$(( (messages + 99) / 100 ))
 messages=$(( per_device * 100 ))
@@ -92,7 +93,7 @@ broker_cpu0=$(cpu_s "$broker")
 sleep 1
 (simulate 100 0 "$per_device"; children_cpu_s "$work/baseline-publisher.cpu")
 wait "$sub"
-baseline_broker_us=$(us_per "$(awk -v a="$broker_cpu0" -v b="$(cpu_s "$broker")" 'BEGIN {print b - a}')" "$messages")
+baseline_broker_us=$(broker_us_since "$broker_cpu0")
 baseline_publisher_us=$(us_per "$(cat "$work/baseline-publisher.cpu")" "$messages")
 subscriber_us=$(us_per "$(cat "$work/subscriber.cpu")" "$messages")
 # Receive side only, first message to last: neither side pays for the publisher's start and connects.
@@ -133,7 +134,7 @@ node_ms=$(( done_ms - $(count throughput "SELECT min(received_at) FROM readings"
 node_rate=$(( (messages - 1) * 1000 / node_ms ))
 wait_for_count throughput "SELECT count(*) FROM verdicts" $(( messages - 100 * 59 )) 120
 throughput_rss=$(rss_peak_mb "$node")
-broker_us=$(us_per "$(awk -v a="$broker_cpu0" -v b="$(cpu_s "$broker")" 'BEGIN {print b - a}')" "$messages")
+broker_us=$(broker_us_since "$broker_cpu0")
 publisher_us=$(us_per "$(cat "$work/publisher.cpu")" "$messages")
 cpu_after=$(meter dotnet_process_cpu_time_seconds_total); alloc_after=$(meter dotnet_gc_heap_total_allocated_bytes_total)
 cpu_us_per_reading=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$messages" 'BEGIN {printf "%.0f", (b - a) * 1e6 / n}')

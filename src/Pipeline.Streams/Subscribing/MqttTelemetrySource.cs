@@ -17,7 +17,8 @@ namespace Pipeline.Streams.Subscribing;
 /// device's telemetry at QoS 1 with manual acknowledgement. The session asks for at most
 /// <see cref="MqttOptions.MaxInFlight"/> unacknowledged messages (Receive Maximum), and the intake holds no more than
 /// that: a broker that sends past it (Mosquitto did, by thousands, while too busy to read the acknowledgements —
-/// bench/README.md) is made to wait by TCP, so a slow stream slows the broker and never grows memory here. The
+/// bench/README.md) is made to wait by TCP — the connection reads only while the intake has room (NodeMqttChannel) — so
+/// a slow stream slows the broker and never grows memory here. The
 /// connection is kept up with exponential backoff and jitter; a broker that is down at start is waited for.
 /// <para>
 /// Over 300 lines on purpose: it is the node's one MQTT session (one client id per identity, so there is only one),

@@ -153,15 +153,19 @@ public sealed partial class PostgresDatabase : IDisposable
             try
             {
                 await using var connection = await _source.OpenConnectionAsync(cancellation).ConfigureAwait(false);
-                var (outcome, process) = await TransactionStatusAsync(connection, transaction, cancellation).ConfigureAwait(false);
-                if (outcome is not "in progress")
+                await using (var status = new NpgsqlCommand("SELECT txid_status(@transaction)", connection))
                 {
-                    return outcome is "committed";
+                    status.Parameters.AddWithValue("transaction", transaction);
+                    if (await status.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is not "in progress" and var outcome)
+                    {
+                        return outcome is "committed";
+                    }
                 }
 
                 if (!said && asking.Elapsed > StillOpenWarningAfter)
                 {
                     said = true;
+                    var process = await ServerProcessAsync(connection, transaction, cancellation).ConfigureAwait(false);
                     _logger?.LogWarning("A write's transaction {Transaction} on {Store} is still open {Waited} after its connection broke during COMMIT (server process {Process}): every write waits until it ends, since it may have committed. The server ends it after idle_in_transaction_session_timeout; if the connection string's Options turn that off, end it by hand: SELECT pg_terminate_backend({Process})",
                         transaction, Description, asking.Elapsed, process?.ToString(CultureInfo.InvariantCulture) ?? "unknown", process?.ToString(CultureInfo.InvariantCulture) ?? "<pid>");
                 }
@@ -177,18 +181,14 @@ public sealed partial class PostgresDatabase : IDisposable
     }
 
     /// <summary>
-    /// How <paramref name="transaction"/> ended ("committed", "aborted", "in progress"; null when too old to say), and
-    /// while it is in progress the server process that holds it: <c>pg_stat_activity</c> shows a transaction's 32-bit
-    /// id, the low half of <c>txid_current</c>'s.
+    /// The server process that holds the open transaction <paramref name="transaction"/>, or null: <c>pg_stat_activity</c>
+    /// shows a transaction's 32-bit id, the low half of <c>txid_current</c>'s.
     /// </summary>
-    private static async Task<(string? Outcome, int? Process)> TransactionStatusAsync(NpgsqlConnection connection, long transaction, CancellationToken cancellation)
+    private static async Task<int?> ServerProcessAsync(NpgsqlConnection connection, long transaction, CancellationToken cancellation)
     {
-        await using var status = new NpgsqlCommand(
-            "SELECT txid_status(@transaction), (SELECT pid FROM pg_stat_activity WHERE backend_xid::text::bigint = @transaction % 4294967296 LIMIT 1)", connection);
-        status.Parameters.AddWithValue("transaction", transaction);
-        await using var reader = await status.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-        await reader.ReadAsync(cancellation).ConfigureAwait(false);
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1));
+        await using var find = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE backend_xid::text::bigint = @transaction % 4294967296 LIMIT 1", connection);
+        find.Parameters.AddWithValue("transaction", transaction);
+        return await find.ExecuteScalarAsync(cancellation).ConfigureAwait(false) is int pid ? pid : null;
     }
 
     /// <summary>The next wait of a retry: twice the last, at most <see cref="MaxBackoff"/>.</summary>

@@ -27,10 +27,9 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
     {
         using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
         using var database = OpenThrough(relay);
-        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
 
         relay.CutAfterNextCommit();
-        await new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default).WaitAsync(Patience);
+        await new PostgresAlarmJournal(database).RecordAsync([Raised()], [], default).WaitAsync(Patience);
 
         Assert.Equal(1, relay.Cuts);
         Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events")); // before: 2, the second run journalled it again
@@ -64,10 +63,9 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
         // did not commit, writes again.
         using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
         using var database = OpenThrough(relay, ";Options=-c idle_in_transaction_session_timeout=2000");
-        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
 
         relay.LoseNextCommit();
-        await new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default).WaitAsync(Patience);
+        await new PostgresAlarmJournal(database).RecordAsync([Raised()], [], default).WaitAsync(Patience);
 
         Assert.Equal(1, relay.Cuts);
         Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events"));
@@ -82,10 +80,9 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
         using var relay = new CommitCuttingRelay(fixture.Cluster.Port);
         using var database = OpenThrough(relay, ";Options=-c idle_in_transaction_session_timeout=0");
         database.StillOpenWarningAfter = TimeSpan.FromSeconds(1);
-        var raised = Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" };
 
         relay.LoseNextCommit();
-        var recording = new PostgresAlarmJournal(database).RecordAsync([new AlarmChange(raised, AlarmTransition.Raised, 5)], [], default);
+        var recording = new PostgresAlarmJournal(database).RecordAsync([Raised()], [], default);
         await Eventually.HoldsAsync(() => StillOpenWarning() is not null, Patience, () => "no warning named the open transaction: " + string.Join(" | ", _log.At(LogLevel.Warning)));
         var process = Regex.Match(StillOpenWarning()!, @"pg_terminate_backend\((\d+)\)").Groups[1].Value;
 
@@ -94,6 +91,9 @@ public sealed class PostgresDatabaseCommitSpecs(PostgresClusterFixture fixture) 
         await recording.WaitAsync(Patience);
         Assert.Equal(1, Scalar("SELECT count(*) FROM alarm_events"));
     }
+
+    private static AlarmChange Raised() => new(
+        Alarm.Normal("esp32-01", AlarmType.Anomaly) with { State = AlarmState.ActiveUnacknowledged, RaisedAt = 5, Count = 1, Message = "m" }, AlarmTransition.Raised, 5);
 
     private string? StillOpenWarning() => _log.At(LogLevel.Warning).FirstOrDefault(m => m.Contains("is still open", StringComparison.Ordinal));
 
