@@ -40,6 +40,9 @@ public sealed class PipelineStore : IDisposable
     /// <summary>Since when writes wait because the SQLite file was deleted or moved away while the node runs, or null.</summary>
     public DateTimeOffset? GoneSince => _sqlite?.GoneSince;
 
+    /// <summary>Since when writes wait for another connection to let go of the SQLite file's write lock, or null.</summary>
+    public DateTimeOffset? LockedSince => _sqlite?.LockedSince;
+
     /// <summary>
     /// Since when a reader has kept SQLite's write-ahead log from being copied into the file (it grows with every reading
     /// meanwhile), or null; always null on PostgreSQL.

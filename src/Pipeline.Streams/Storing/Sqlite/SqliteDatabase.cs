@@ -240,6 +240,7 @@ public sealed partial class SqliteDatabase : IDisposable
                 {
                     var written = await Task.Run(transaction, cancellation).ConfigureAwait(false);
                     SpaceIsBack();
+                    Unlocked();
                     return written;
                 }
                 catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_FULL)
@@ -251,6 +252,7 @@ public sealed partial class SqliteDatabase : IDisposable
                 catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
                 {
                     Interlocked.Increment(ref _busyRetries);
+                    Locked(e);
                     await Task.Delay(delay, cancellation).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
                 }

@@ -1,9 +1,11 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Observing;
 using Pipeline.Models.Security;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Observing;
@@ -27,6 +29,29 @@ public sealed class NodeHealthCheckSpecs : IDisposable
         Assert.Equal(status, result.Status.ToString());
         Assert.Contains(daysAhead == 0 ? "esp32-expired (expired)" : "server (", result.Description, StringComparison.Ordinal);
         Assert.Contains("pipeline certs renew", result.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_report_a_store_locked_by_another_connection_as_unhealthy_until_it_lets_go()
+    {
+        using var folder = new TempDirectory();
+        var options = new StoreOptions { Path = folder.Combine("pipeline.db"), BusyTimeout = TimeSpan.FromMilliseconds(200) };
+        using var store = PipelineStore.Open(options);
+        var check = new StoreWritableCheck(store);
+        using var other = new SqliteConnection($"Data Source={options.Path};Pooling=False");
+        other.Open();
+        var hold = other.BeginTransaction(deferred: false);
+
+        var write = store.Readings.WriteAsync([Telemetry.Reading("s", 1)], [], DateTimeOffset.UtcNow, default);
+        await Eventually.HoldsAsync(() => store.LockedSince is not null, TimeSpan.FromSeconds(10), () => "the write never met the lock");
+        var whileLocked = await check.CheckHealthAsync(new HealthCheckContext());
+        hold.Commit();
+        hold.Dispose();
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HealthStatus.Unhealthy, whileLocked.Status);
+        Assert.Contains("locked by another connection since", whileLocked.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
     }
 
     public void Dispose() => _pki.Dispose();

@@ -1,5 +1,8 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Pipeline.Streams.Ingesting;
+using Pipeline.Streams.Publishing;
+using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Streams.Ingesting;
@@ -67,6 +70,26 @@ public sealed class NodeHearingWatchSpecs
         Assert.Equal(T0.AddSeconds(44), watch.HearingSince);
         Assert.Equal(["The node did not run for 00:00:40 (frozen, its VM paused or starved): it heard nothing then, so each sensor has its OfflineAfter from now to be heard"],
             _log.At(LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task Should_not_hear_while_another_connection_holds_the_sqlite_store_locked()
+    {
+        using var folder = new TempDirectory();
+        var options = new StoreOptions { Path = folder.Combine("pipeline.db"), BusyTimeout = TimeSpan.FromMilliseconds(200) };
+        using var store = PipelineStore.Open(options);
+        using var other = new SqliteConnection($"Data Source={options.Path};Pooling=False");
+        other.Open();
+        var hold = other.BeginTransaction(deferred: false);
+
+        var write = store.Readings.WriteAsync([Telemetry.Reading("s", 1)], [], DateTimeOffset.UtcNow, default);
+        await Eventually.HoldsAsync(() => store.LockedSince is not null, TimeSpan.FromSeconds(10), () => "the write never met the lock");
+        var whileLocked = NodeHearingWatch.WhyDeaf(new NodeMqttLink(), store);
+        hold.Commit();
+        hold.Dispose();
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal($"the store {options.Path} is locked by another connection", whileLocked); // before: null, the node took itself for hearing
     }
 
     private void LookAt(NodeHearingWatch watch, DateTimeOffset at)

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Pipeline.Models.Alarms;
 using Pipeline.Streams.Storing;
 using Pipeline.Streams.Storing.Sqlite;
@@ -164,5 +165,29 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         hold.Dispose();
 
         await write.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Should_say_once_that_another_connection_holds_the_store_locked_and_when_it_lets_go()
+    {
+        var logger = new TestLogger();
+        using var store = PipelineStore.Open(Options with { BusyTimeout = TimeSpan.FromMilliseconds(200) }, logger);
+        using var other = new SqliteConnection($"Data Source={Options.Path};Pooling=False");
+        other.Open();
+        var hold = other.BeginTransaction(deferred: false); // a sqlite3 shell left inside BEGIN IMMEDIATE
+
+        var write = store.Readings.WriteAsync([Telemetry.Reading("s", 1)], [], DateTimeOffset.UtcNow, default);
+        await Eventually.HoldsAsync(() => store.BusyRetries >= 3, TimeSpan.FromSeconds(10), () => "the write never met the lock");
+        var locked = store.LockedSince;
+        hold.Commit();
+        hold.Dispose();
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(locked); // before: the writes waited for a 90 s lock without a line, the node's health "Healthy"
+        var said = Assert.Single(logger.At(LogLevel.Warning)); // once, not per retry
+        Assert.Contains($"The store {Options.Path} is locked by another connection", said, StringComparison.Ordinal);
+        Assert.Contains($"fuser -v {Options.Path}", said, StringComparison.Ordinal);
+        Assert.Contains(logger.At(LogLevel.Information), m => m.StartsWith($"The store {Options.Path} is no longer locked: writing resumed after", StringComparison.Ordinal));
+        Assert.Null(store.LockedSince);
     }
 }
