@@ -25,19 +25,31 @@ namespace Pipeline.Streams.Connecting;
 /// <para>
 /// Reads: MQTTnet's client reads its socket without pause and queues every PUBLISH until the application takes it, and
 /// Mosquitto 2.0.11 sends the node past its Receive Maximum: with 10,000 devices at full speed a gcdump held 489,306
-/// PUBLISH packets waiting in the client, most of a 645 MB node (bench/README.md). So a read first waits for room in
-/// the intake (<c>roomToRead</c>) — TCP then holds the rest at the broker, which queues it as it does for a node that is
-/// away — but at most <see cref="MaxReadPause"/>: the broker's answers to the node's pings wait behind, and a client
-/// that hears nothing for its timeout takes the connection for dead.
+/// PUBLISH packets waiting in the client, most of a 645 MB node (bench/README.md). So a read that starts a packet first
+/// waits for room in the intake (<c>roomToRead</c>) — TCP then holds the rest at the broker, which queues it as it does
+/// for a node that is away — but at most <see cref="MaxReadPause"/>. The rest of a packet begun is read at once.
+/// </para>
+/// <para>
+/// Pings: the broker's answer to the client's PINGREQ comes behind the PUBLISH packets held, and the client takes a
+/// connection that does not answer within its timeout (10 s) for dead — it did, every 25 s, while a store stalled under
+/// a large fleet. So while reads are held, the channel answers the client's ping itself (a PINGRESP at the next
+/// packet's start); the PINGREQ still goes to the broker, which keeps the session. The broker's own answer, when it
+/// comes, reaches the client as an unasked one, which MQTTnet ignores. A broker that died meanwhile is found once reads
+/// go on: its answers stop, or the socket fails.
 /// </para>
 /// </summary>
 public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, ValueTask<bool>>? roomToRead = null) : IMqttChannel
 {
-    /// <summary>The longest a read waits for room in the intake before it reads anyway: half MQTTnet's 10 s timeout.</summary>
+    /// <summary>
+    /// The longest a read waits for room in the intake before it reads anyway: however long a store stalls, the node
+    /// still reads its broker, a packet at a time (a DISCONNECT, a session taken over).
+    /// </summary>
     public static readonly TimeSpan MaxReadPause = TimeSpan.FromSeconds(5);
 
     /// <summary>Bytes queued behind the write on its way before a write waits: four TLS records, some 16,000 PUBACKs.</summary>
     public const int MaxQueuedBytes = 64 * 1024;
+
+    private static readonly byte[] PingResponse = [0xD0, 0x00];
 
     private readonly Lock _gate = new();
     private ArrayBufferWriter<byte> _queued = new(4096);
@@ -46,6 +58,11 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
     private Task _sending = Task.CompletedTask;
     private bool _isSending;
     private Exception? _failed;
+    private IncomingPacketCursor _incoming;
+    private int _localAnswerRest;
+    private int _pingsAwaited;
+    private bool _writeStartsPacket = true;
+    private TaskCompletionSource? _pingWhileHolding;
 
     public X509Certificate2 ClientCertificate => inner.ClientCertificate;
 
@@ -59,16 +76,33 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
 
     public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        if (roomToRead is not null)
+        if (_localAnswerRest > 0)
+        {
+            return TakeLocalAnswer(buffer, offset, count);
+        }
+
+        // Only before a packet: the rest of one already begun is in the socket, and the client waits for all of it.
+        if (roomToRead is not null && _incoming.AtStart)
         {
             var room = roomToRead(cancellationToken);
-            if (!room.IsCompleted)
+            if (!room.IsCompleted && await HoldAsync(room, cancellationToken).ConfigureAwait(false))
             {
-                await ((Task)room.AsTask().WaitAsync(MaxReadPause, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                _localAnswerRest = PingResponse.Length;
+                return TakeLocalAnswer(buffer, offset, count);
             }
         }
 
-        return await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        var read = await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        var answered = _incoming.Advance(buffer.AsSpan(offset, read));
+        if (answered > 0)
+        {
+            lock (_gate)
+            {
+                _pingsAwaited = Math.Max(0, _pingsAwaited - answered);
+            }
+        }
+
+        return read;
     }
 
     public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
@@ -85,6 +119,14 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
 
                 if (!_isSending || _queued.WrittenCount < MaxQueuedBytes)
                 {
+                    if (IsPingRequest(buffer, _writeStartsPacket, isEndOfPacket))
+                    {
+                        _pingsAwaited++;
+                        _pingWhileHolding?.TrySetResult();
+                    }
+
+                    _writeStartsPacket = isEndOfPacket;
+
                     foreach (var segment in buffer)
                     {
                         _queued.Write(segment.Span);
@@ -161,6 +203,61 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
             batch.ResetWrittenCount();
             round.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// Waits for room in the intake, at most <see cref="MaxReadPause"/>; true when instead the client's ping is to be
+    /// answered here: its answer from the broker waits in the socket behind the PUBLISH packets held.
+    /// </summary>
+    private async Task<bool> HoldAsync(ValueTask<bool> room, CancellationToken cancellationToken)
+    {
+        var roomTask = room.AsTask(); // consumed even when a ping is answered first: the channel reuses its waiter
+        TaskCompletionSource ping;
+        lock (_gate)
+        {
+            if (_pingsAwaited > 0)
+            {
+                _pingsAwaited--;
+                return true;
+            }
+
+            _pingWhileHolding = ping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        await ((Task)Task.WhenAny(roomTask, ping.Task).WaitAsync(MaxReadPause, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lock (_gate)
+        {
+            _pingWhileHolding = null;
+            if (_pingsAwaited > 0)
+            {
+                _pingsAwaited--;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The rest of a PINGRESP answered here, as much of it as the client asked for.</summary>
+    private int TakeLocalAnswer(byte[] buffer, int offset, int count)
+    {
+        var taken = Math.Min(count, _localAnswerRest);
+        PingResponse.AsSpan(PingResponse.Length - _localAnswerRest, taken).CopyTo(buffer.AsSpan(offset));
+        _localAnswerRest -= taken;
+        return taken;
+    }
+
+    /// <summary>A whole PINGREQ: its fixed header alone, written as a packet of its own.</summary>
+    private static bool IsPingRequest(ReadOnlySequence<byte> written, bool startsPacket, bool isEndOfPacket)
+    {
+        if (!startsPacket || !isEndOfPacket || written.Length != 2)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[2];
+        written.CopyTo(bytes);
+        return bytes[0] == 0xC0 && bytes[1] == 0x00;
     }
 
     private static TaskCompletionSource NewRound() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -43,6 +43,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     private long _refusedAfterCompletion;
     private int _disposed;
     private int _connects;
+    private volatile bool _subscribed;
 
     public MqttTelemetrySource(MqttOptions options, BrokerEndpoint broker, ILogger logger)
     {
@@ -65,7 +66,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         });
         // Its acknowledgements coalesced (a busy Mosquitto reads them one per TLS record), and the socket read only while
         // the intake has room (the client queues whatever it reads): NodeMqttChannel.
-        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(_channel.Writer.WaitToWriteAsync));
+        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(RoomToReadAsync));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         Source = ChannelSource.FromReader(_channel.Reader);
@@ -239,6 +240,14 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Room in the intake, once this connection is subscribed. Before that the connection reads on: the broker's answers
+    /// to connecting and subscribing may come behind the session's waiting messages, and the client gives up on them
+    /// after its timeout.
+    /// </summary>
+    private ValueTask<bool> RoomToReadAsync(CancellationToken cancellationToken) =>
+        _subscribed ? _channel.Writer.WaitToWriteAsync(cancellationToken) : new ValueTask<bool>(true);
+
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
         _disconnected.TrySetResult();
@@ -254,6 +263,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             try
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _subscribed = false;
                 if (_connects++ > 0)
                 {
                     ReloadCertificate();
@@ -282,6 +292,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                     }
                 }
 
+                _subscribed = true;
                 _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight{Shared})",
                     _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight,
                     string.IsNullOrEmpty(_options.SharedGroup) ? string.Empty : $"; sharing the fleet in group '{_options.SharedGroup}'");

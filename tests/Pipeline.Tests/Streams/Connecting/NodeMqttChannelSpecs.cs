@@ -1,7 +1,12 @@
 using System.Buffers;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using MQTTnet;
 using MQTTnet.Channel;
+using MQTTnet.Protocol;
+using Pipeline.Models.Security;
+using Pipeline.Models.Topics;
+using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
 using Pipeline.Tests.Support;
 
@@ -10,7 +15,8 @@ namespace Pipeline.Tests.Streams.Connecting;
 /// <summary>
 /// The node's MQTT connection sends what queued while its last write was on its way in one write — one TLS record for a
 /// batch's PUBACKs, which a busy Mosquitto then reads in one pass instead of one per pass — in order, within a bound;
-/// and reads only while the node's intake has room, but never pauses past the client's timeout.
+/// and reads only while the node's intake has room — at a packet's start, answering the client's pings itself meanwhile,
+/// and never pausing longer than <see cref="NodeMqttChannel.MaxReadPause"/>.
 /// </summary>
 public sealed class NodeMqttChannelSpecs
 {
@@ -92,7 +98,7 @@ public sealed class NodeMqttChannelSpecs
     }
 
     [Fact]
-    public async Task Should_read_anyway_after_the_longest_pause_so_the_brokers_answers_to_pings_arrive()
+    public async Task Should_read_anyway_after_the_longest_pause()
     {
         var wire = new HeldChannel();
         using var channel = new NodeMqttChannel(wire, _ => new ValueTask<bool>(new TaskCompletionSource<bool>().Task)); // never room
@@ -101,6 +107,95 @@ public sealed class NodeMqttChannelSpecs
 
         Assert.Equal(1, wire.Reads);
     }
+
+    [Fact]
+    public async Task Should_answer_the_clients_ping_itself_while_it_holds_its_reads()
+    {
+        var wire = new HeldChannel();
+        using var channel = new NodeMqttChannel(wire, _ => new ValueTask<bool>(new TaskCompletionSource<bool>().Task)); // never room
+        var answer = new byte[2];
+        wire.Release(); // the broker takes what is written
+
+        var reading = channel.ReadAsync(answer, 0, 2, default); // held: the broker's answer waits behind held PUBLISHes
+        await channel.WriteAsync(PingRequest, true, default);
+        var read = await reading.WaitAsync(Patience);
+
+        Assert.Equal(2, read);
+        Assert.Equal([0xD0, 0x00], answer); // a PINGRESP; before: the client heard nothing within its timeout and hung up
+        Assert.Equal(0, wire.Reads);
+        await Eventually.HoldsAsync(() => wire.Bytes.Count == 2, Patience, () => "the ping did not reach the broker");
+    }
+
+    [Fact]
+    public async Task Should_hold_reads_only_at_the_start_of_a_packet()
+    {
+        var wire = new HeldChannel();
+        wire.Incoming.Enqueue([0x30, 0x05]); // a PUBLISH's fixed header: 5 bytes follow
+        wire.Incoming.Enqueue([0x00, 0x01, (byte)'t', 0x00, 0x07]);
+        var holding = false;
+        using var channel = new NodeMqttChannel(wire, _ => holding ? new ValueTask<bool>(new TaskCompletionSource<bool>().Task) : new ValueTask<bool>(true));
+        var buffer = new byte[16];
+
+        await channel.ReadAsync(buffer, 0, 2, default);
+        holding = true; // the intake is full now
+        var body = channel.ReadAsync(buffer, 0, 5, default);
+        var next = channel.ReadAsync(buffer, 0, 2, default);
+
+        Assert.True(body.IsCompleted); // the rest of the packet is read at once: the client waits for all of it; before: held
+        Assert.Equal(5, await body);
+        Assert.False(next.IsCompleted); // the next packet waits for room
+        Assert.Equal(2, wire.Reads);
+    }
+
+    [Fact]
+    public async Task Should_answer_no_ping_the_broker_answered_itself()
+    {
+        var wire = new HeldChannel();
+        wire.Incoming.Enqueue([0xD0, 0x00]); // the broker's PINGRESP
+        var holding = false;
+        using var channel = new NodeMqttChannel(wire, _ => holding ? new ValueTask<bool>(new TaskCompletionSource<bool>().Task) : new ValueTask<bool>(true));
+        var buffer = new byte[2];
+
+        await channel.WriteAsync(PingRequest, true, default);
+        await channel.ReadAsync(buffer, 0, 2, default);
+        holding = true;
+        var next = channel.ReadAsync(buffer, 0, 2, default);
+
+        Assert.False(next.IsCompleted); // held, not answered: the client has its answer
+        Assert.Equal(1, wire.Reads);
+    }
+
+    [Fact]
+    public async Task Should_keep_its_session_while_it_holds_its_reads_for_longer_than_the_clients_timeout()
+    {
+        using var pki = new TestPki(KeyAlgorithm.EcdsaP256);
+        var logger = new TestLogger();
+        await using var broker = await EmbeddedBroker.StartAsync(
+            new EmbeddedBrokerOptions { CertsDirectory = pki.CertsDirectory, BindAddress = "127.0.0.1", Port = FreePort.Next() }, logger);
+        var endpoint = new BrokerEndpoint("127.0.0.1", broker.Port);
+        var holding = false;
+        var received = 0;
+        using var node = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(
+            _ => holding ? new ValueTask<bool>(new TaskCompletionSource<bool>().Task) : new ValueTask<bool>(true)));
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.DisconnectedAsync += e => Task.FromResult(disconnected.TrySetResult(e));
+        node.ApplicationMessageReceivedAsync += _ => Task.FromResult(Interlocked.Increment(ref received));
+        await node.ConnectAsync(MutualTlsClientOptions.For(endpoint, pki.CertsDirectory, "node")
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(1)).WithTimeout(TimeSpan.FromSeconds(3)).Build()); // under the 5 s a held read may wait
+        await node.SubscribeAsync(TopicContract.AllTelemetry, MqttQualityOfServiceLevel.AtLeastOnce);
+
+        holding = true; // the intake is full: every PUBLISH waits, and the broker's PINGRESPs behind them
+        await new TelemetryPublisher(endpoint, pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 20, default);
+        var heldFor = Task.Delay(TimeSpan.FromSeconds(9)); // pings every second, each answered within 3 s or the client hangs up
+        var first = await Task.WhenAny(disconnected.Task, heldFor);
+
+        Assert.True(first == heldFor, $"the client hung up while its reads were held: {(first == heldFor ? null : (await disconnected.Task).Reason)}");
+        holding = false;
+        await Eventually.HoldsAsync(() => Volatile.Read(ref received) == 20, Patience, () => $"{received} of 20 received once the reads went on");
+        Assert.True(node.IsConnected);
+    }
+
+    private static ReadOnlySequence<byte> PingRequest => new([0xC0, 0x00]);
 
     private static ReadOnlySequence<byte> Packet(byte id) => new([0x40, 0x02, 0x00, id]); // a PUBACK
 
@@ -153,10 +248,19 @@ public sealed class NodeMqttChannelSpecs
 
         public int Reads => Volatile.Read(ref _reads);
 
+        /// <summary>What the broker sent, one chunk per read; a read past the last one reads nothing.</summary>
+        public Queue<byte[]> Incoming { get; } = new();
+
         public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
-            return Task.FromResult(0);
+            if (!Incoming.TryDequeue(out var chunk))
+            {
+                return Task.FromResult(0);
+            }
+
+            chunk.AsSpan(0, Math.Min(count, chunk.Length)).CopyTo(buffer.AsSpan(offset));
+            return Task.FromResult(Math.Min(count, chunk.Length));
         }
 
         public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
