@@ -40,6 +40,9 @@ public sealed class PipelineStore : IDisposable
     /// <summary>Since when writes wait because the SQLite file was deleted or moved away while the node runs, or null.</summary>
     public DateTimeOffset? GoneSince => _sqlite?.GoneSince;
 
+    /// <summary>Since when writes wait on a disk that fails them (an I/O error, a file system remounted read-only), or null.</summary>
+    public DateTimeOffset? DiskErrorSince => _sqlite?.DiskErrorSince;
+
     /// <summary>Since when writes wait for another connection to let go of the SQLite file's write lock, or null.</summary>
     public DateTimeOffset? LockedSince => _sqlite?.LockedSince;
 

@@ -4,16 +4,18 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.Streams.Storing.Sqlite;
 
 /// <summary>
-/// What makes the writes wait, each said once when it begins and once when it ends: a full disk (#15), a file deleted
-/// or moved away underneath the node, and another connection holding the file's write lock past the busy timeout.
+/// What makes the writes wait, each said once when it begins and once when it ends: a full disk (#15), a disk that
+/// fails writes (an I/O error; a file system the kernel remounted read-only), a file deleted or moved away underneath
+/// the node, and another connection holding the file's write lock past the busy timeout.
 /// Nothing is stored or acknowledged meanwhile; the broker keeps it.
 /// </summary>
 public sealed partial class SqliteDatabase
 {
     private static readonly TimeSpan FileCheckInterval = TimeSpan.FromSeconds(1);
     private readonly SqliteFileWatch _file;
-    private readonly WriteWait _full = new();
-    private readonly WriteWait _locked = new();
+    private readonly WriteWait _full;
+    private readonly WriteWait _diskError;
+    private readonly WriteWait _locked;
     private DateTimeOffset? _goneSince;
     private long _fileCheckDue; // Environment.TickCount64 of the next look
 
@@ -23,8 +25,49 @@ public sealed partial class SqliteDatabase
     /// <summary>Since when writes are waiting because the file was deleted or moved away while the node runs, or null.</summary>
     public DateTimeOffset? GoneSince => _goneSince;
 
+    /// <summary>Since when writes wait on a disk that fails them (an I/O error, a read-only file system), or null.</summary>
+    public DateTimeOffset? DiskErrorSince => _diskError.Since;
+
     /// <summary>Since when writes wait for another connection to let go of the file's write lock, or null.</summary>
     public DateTimeOffset? LockedSince => _locked.Since;
+
+    /// <summary>Writes that found the file locked and were retried.</summary>
+    public long BusyRetries => _locked.AllRetries;
+
+    /// <summary>The wait a failed write is in, or null for a failure that is no waiting matter.</summary>
+    private WriteWait? WaitFor(SqliteException e) => e.SqliteErrorCode switch
+    {
+        SQLitePCL.raw.SQLITE_FULL => _full,
+        SQLitePCL.raw.SQLITE_IOERR or SQLitePCL.raw.SQLITE_READONLY => _diskError,
+        SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => _locked,
+        _ => null,
+    };
+
+    /// <summary>A write went through: whatever it waited for is over.</summary>
+    private void WritesAgain()
+    {
+        _full.End();
+        _diskError.End();
+        _locked.End();
+    }
+
+    private WriteWait FullDiskWait() => new(
+        e => _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",
+            Path, e.Message),
+        (waited, retries) => _logger.LogInformation("Space is back on the disk holding {Store}: writing resumed after {Waited} ({Retries} retries)", Path, waited, retries));
+
+    /// <summary>
+    /// A write failed at the disk: SQLite's I/O error, or a file system that became read-only. An SD card that fails is
+    /// remounted read-only by the kernel (ext4's <c>errors=remount-ro</c>, Raspberry Pi OS's default). Before, each
+    /// failed write failed the stream: it restarted every 1-30 s, each time dropping the broker session, and
+    /// <c>/health/ready</c> named the broker and called the store healthy (a loop-mounted ext4 given an error,
+    /// 2026-12-02). The writes now wait and are retried: a disk that comes back takes them; one that does not needs a
+    /// person, and the line says where to look.
+    /// </summary>
+    private WriteWait DiskErrorWait() => new(
+        e => _logger.LogError("The disk holding {Store} fails its writes ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and the writes are retried. A failing disk or SD card is often remounted read-only by the kernel: `dmesg` shows its errors and `findmnt -T {Path}` an `ro`; check or replace it, then restart the node",
+            Path, e.Message, Path),
+        (waited, retries) => _logger.LogInformation("The disk holding {Store} takes writes again: writing resumed after {Waited} ({Retries} retries)", Path, waited, retries));
 
     /// <summary>
     /// A write found the file locked for longer than the busy timeout: not the node's own checkpoints (passive: they
@@ -32,43 +75,10 @@ public sealed partial class SqliteDatabase
     /// <c>BEGIN IMMEDIATE</c>, a backup, a script. Measured before this was said: a 90 s lock stopped a node's writes
     /// without a line or a failing check.
     /// </summary>
-    private void Locked(SqliteException e)
-    {
-        if (_locked.Retried())
-        {
-            var since = DateTimeOffset.UtcNow;
-            _logger.LogWarning("The store {Store} is locked by another connection ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once it lets go. `fuser -v {Path}` names the processes that hold it open; a sqlite3 shell inside BEGIN is a common one",
-                Path, e.Message, Path);
-            _locked.Said(since); // after the line, as the file's state above
-        }
-    }
-
-    private void Unlocked()
-    {
-        if (_locked.Ended() is { } ended)
-        {
-            _logger.LogInformation("The store {Store} is no longer locked: writing resumed after {Waited} ({Retries} retries)", Path, ended.Waited, ended.Retries);
-        }
-    }
-
-    private void DiskFull(SqliteException e)
-    {
-        if (_full.Retried())
-        {
-            var since = DateTimeOffset.UtcNow;
-            _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",
-                Path, e.Message);
-            _full.Said(since); // after the line, as the file's state above
-        }
-    }
-
-    private void SpaceIsBack()
-    {
-        if (_full.Ended() is { } ended)
-        {
-            _logger.LogInformation("Space is back on the disk holding {Store}: writing resumed after {Waited} ({Retries} retries)", Path, ended.Waited, ended.Retries);
-        }
-    }
+    private WriteWait LockWait() => new(
+        e => _logger.LogWarning("The store {Store} is locked by another connection ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once it lets go. `fuser -v {Path}` names the processes that hold it open; a sqlite3 shell inside BEGIN is a common one",
+            Path, e.Message, Path),
+        (waited, retries) => _logger.LogInformation("The store {Store} is no longer locked: writing resumed after {Waited} ({Retries} retries)", Path, waited, retries));
 
     /// <summary>
     /// True while the path no longer names the writer's file (looked at once a second at most: a write a reading). The
@@ -112,31 +122,35 @@ public sealed partial class SqliteDatabase
     }
 
     /// <summary>One cause of waiting writes: since when, and how many retries it cost; its start and end said once each.</summary>
-    private sealed class WriteWait
+    private sealed class WriteWait(Action<SqliteException> sayBegins, Action<TimeSpan, long> sayEnds)
     {
         private long _retries;
+        private long _allRetries;
 
         public DateTimeOffset? Since { get; private set; }
 
-        /// <summary>Counts a retry; true on the first of a wait, which the caller says and then marks <see cref="Said"/>.</summary>
-        public bool Retried()
+        public long AllRetries => Interlocked.Read(ref _allRetries);
+
+        /// <summary>A write failed for this cause and will be retried: said on the first of a wait.</summary>
+        public void Retry(SqliteException e)
         {
             Interlocked.Increment(ref _retries);
-            return Since is null;
+            Interlocked.Increment(ref _allRetries);
+            if (Since is null)
+            {
+                var since = DateTimeOffset.UtcNow;
+                sayBegins(e);
+                Since = since; // after the line: whoever sees the state (a health check) finds the line written
+            }
         }
 
-        public void Said(DateTimeOffset since) => Since = since;
-
-        /// <summary>The wait that a write just ended, or null when none was on.</summary>
-        public (TimeSpan Waited, long Retries)? Ended()
+        public void End()
         {
-            if (Since is not { } since)
+            if (Since is { } since)
             {
-                return null;
+                Since = null;
+                sayEnds(DateTimeOffset.UtcNow - since, Interlocked.Exchange(ref _retries, 0));
             }
-
-            Since = null;
-            return (DateTimeOffset.UtcNow - since, Interlocked.Exchange(ref _retries, 0));
         }
     }
 }

@@ -29,7 +29,6 @@ public sealed partial class SqliteDatabase : IDisposable
     private readonly Dictionary<string, SqliteStatement> _prepared = new(StringComparer.Ordinal); // the writer's; used inside writes only
     private readonly VerdictColumns.PerSignalWriter _perSignal = new(); // likewise: one verdict's JSON at a time
     private readonly string _readConnectionString;
-    private long _busyRetries;
 
     private SqliteDatabase(string path, SqliteConnection writer, SqliteFileWatch file, SqliteCheckpointer checkpointer, string readConnectionString, ILogger logger)
     {
@@ -39,6 +38,9 @@ public sealed partial class SqliteDatabase : IDisposable
         Checkpointer = checkpointer;
         _readConnectionString = readConnectionString;
         _logger = logger;
+        _full = FullDiskWait();
+        _diskError = DiskErrorWait();
+        _locked = LockWait();
     }
 
     public string Path { get; }
@@ -46,8 +48,6 @@ public sealed partial class SqliteDatabase : IDisposable
     /// <summary>What copies the log into the file, beside the writes.</summary>
     internal SqliteCheckpointer Checkpointer { get; }
 
-    /// <summary>Writes that found the file locked and were retried.</summary>
-    public long BusyRetries => Interlocked.Read(ref _busyRetries);
 
     /// <summary>Since when a reader has kept the write-ahead log from being copied into the file (it grows meanwhile), or null.</summary>
     public DateTimeOffset? LogHeldSince => Checkpointer.HeldSince;
@@ -239,20 +239,12 @@ public sealed partial class SqliteDatabase : IDisposable
                 try
                 {
                     var written = await Task.Run(transaction, cancellation).ConfigureAwait(false);
-                    SpaceIsBack();
-                    Unlocked();
+                    WritesAgain();
                     return written;
                 }
-                catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_FULL)
+                catch (SqliteException e) when (WaitFor(e) is { } wait)
                 {
-                    DiskFull(e);
-                    await Task.Delay(delay, cancellation).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
-                }
-                catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
-                {
-                    Interlocked.Increment(ref _busyRetries);
-                    Locked(e);
+                    wait.Retry(e);
                     await Task.Delay(delay, cancellation).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
                 }

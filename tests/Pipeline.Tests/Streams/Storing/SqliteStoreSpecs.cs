@@ -190,4 +190,36 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         Assert.Contains(logger.At(LogLevel.Information), m => m.StartsWith($"The store {Options.Path} is no longer locked: writing resumed after", StringComparison.Ordinal));
         Assert.Null(store.LockedSince);
     }
+
+    [Theory]
+    [InlineData(SQLitePCL.raw.SQLITE_IOERR, "disk I/O error")] // an SD card's error; a file system the kernel made read-only
+    [InlineData(SQLitePCL.raw.SQLITE_READONLY, "attempt to write a readonly database")]
+    public async Task Should_wait_out_a_disk_that_fails_writes_say_so_once_and_when_it_takes_them_again(int code, string reason)
+    {
+        Open().Dispose(); // creates the schema
+        var logger = new TestLogger();
+        using var database = SqliteDatabase.Open(Options.Path, TimeSpan.FromSeconds(5), logger);
+        var failures = 3;
+        DateTimeOffset? whileFailing = null;
+
+        var written = await database.WriteRowsAsync(_ =>
+        {
+            whileFailing ??= database.DiskErrorSince;
+            if (failures-- > 0)
+            {
+                throw new SqliteException(reason, code);
+            }
+
+            var insert = database.Prepared("INSERT INTO readings (sensor_id, seq, ts, received_at) VALUES ('esp32-01', 1, 1764090000000, 1764090000001)");
+            return insert.Run();
+        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, written); // before: the exception failed the stream, which restarted every 1-30 s
+        Assert.NotNull(whileFailing);
+        var said = Assert.Single(logger.At(LogLevel.Error));
+        Assert.Contains($"The disk holding {Options.Path} fails its writes ({reason})", said, StringComparison.Ordinal);
+        Assert.Contains($"findmnt -T {Options.Path}", said, StringComparison.Ordinal);
+        Assert.Contains(logger.At(LogLevel.Information), m => m.StartsWith($"The disk holding {Options.Path} takes writes again", StringComparison.Ordinal));
+        Assert.Null(database.DiskErrorSince);
+    }
 }
