@@ -43,6 +43,9 @@ public sealed class PipelineStore : IDisposable
     /// <summary>Since when writes wait on a disk that fails them (an I/O error, a file system remounted read-only), or null.</summary>
     public DateTimeOffset? DiskErrorSince => _sqlite?.DiskErrorSince;
 
+    /// <summary>Since when writes wait on a SQLite file found damaged, or null.</summary>
+    public DateTimeOffset? DamagedSince => _sqlite?.DamagedSince;
+
     /// <summary>Since when writes wait for another connection to let go of the SQLite file's write lock, or null.</summary>
     public DateTimeOffset? LockedSince => _sqlite?.LockedSince;
 

@@ -16,6 +16,7 @@ public sealed partial class SqliteDatabase
     private readonly WriteWait _full;
     private readonly WriteWait _diskError;
     private readonly WriteWait _locked;
+    private readonly WriteWait _damaged;
     private DateTimeOffset? _goneSince;
     private long _fileCheckDue; // Environment.TickCount64 of the next look
 
@@ -27,6 +28,9 @@ public sealed partial class SqliteDatabase
 
     /// <summary>Since when writes wait on a disk that fails them (an I/O error, a read-only file system), or null.</summary>
     public DateTimeOffset? DiskErrorSince => _diskError.Since;
+
+    /// <summary>Since when writes wait on a file that SQLite found damaged, or null.</summary>
+    public DateTimeOffset? DamagedSince => _damaged.Since;
 
     /// <summary>Since when writes wait for another connection to let go of the file's write lock, or null.</summary>
     public DateTimeOffset? LockedSince => _locked.Since;
@@ -40,6 +44,7 @@ public sealed partial class SqliteDatabase
         SQLitePCL.raw.SQLITE_FULL => _full,
         SQLitePCL.raw.SQLITE_IOERR or SQLitePCL.raw.SQLITE_READONLY => _diskError,
         SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => _locked,
+        SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB => _damaged,
         _ => null,
     };
 
@@ -49,7 +54,18 @@ public sealed partial class SqliteDatabase
         _full.End();
         _diskError.End();
         _locked.End();
+        _damaged.End();
     }
+
+    /// <summary>
+    /// A write found the file damaged (a power cut on a card that lies about its writes, a failing disk). Retrying does
+    /// not mend it, but failing the stream would not either: it restarted every 1-30 s, dropping the broker session each
+    /// time. So the writes wait, the line says what to do, and a file put right (restored under the node) takes them.
+    /// </summary>
+    private WriteWait DamagedFileWait() => new(
+        e => _logger.LogError("The store {Store} is damaged ({Reason}): nothing more is stored or acknowledged — the broker keeps it. `sqlite3 {Path} 'PRAGMA integrity_check'` says where; stop the node, restore the file from a backup (or move it away: a new store begins) and start it, and check the disk (`dmesg`)",
+            Path, e.Message, Path),
+        (waited, retries) => _logger.LogInformation("The store {Store} takes writes again: writing resumed after {Waited} ({Retries} retries)", Path, waited, retries));
 
     private WriteWait FullDiskWait() => new(
         e => _logger.LogWarning("The disk holding {Store} is full ({Reason}): nothing more is stored or acknowledged — the broker keeps it — and writing resumes by itself once space is freed",

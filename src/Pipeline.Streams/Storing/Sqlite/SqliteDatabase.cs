@@ -41,6 +41,7 @@ public sealed partial class SqliteDatabase : IDisposable
         _full = FullDiskWait();
         _diskError = DiskErrorWait();
         _locked = LockWait();
+        _damaged = DamagedFileWait();
     }
 
     public string Path { get; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Pipeline.Models.Alarms;
@@ -192,9 +193,10 @@ public sealed class SqliteStoreSpecs : StoreSpecs
     }
 
     [Theory]
-    [InlineData(SQLitePCL.raw.SQLITE_IOERR, "disk I/O error")] // an SD card's error; a file system the kernel made read-only
-    [InlineData(SQLitePCL.raw.SQLITE_READONLY, "attempt to write a readonly database")]
-    public async Task Should_wait_out_a_disk_that_fails_writes_say_so_once_and_when_it_takes_them_again(int code, string reason)
+    [InlineData(SQLitePCL.raw.SQLITE_IOERR, "disk I/O error", "The disk holding {0} fails its writes", "findmnt -T {0}")] // an SD card's error; a file system the kernel made read-only
+    [InlineData(SQLitePCL.raw.SQLITE_READONLY, "attempt to write a readonly database", "The disk holding {0} fails its writes", "findmnt -T {0}")]
+    [InlineData(SQLitePCL.raw.SQLITE_CORRUPT, "database disk image is malformed", "The store {0} is damaged", "sqlite3 {0} 'PRAGMA integrity_check'")]
+    public async Task Should_wait_out_a_disk_or_file_that_fails_writes_say_so_once_and_when_it_takes_them_again(int code, string reason, string what, string whereToLook)
     {
         Open().Dispose(); // creates the schema
         var logger = new TestLogger();
@@ -204,7 +206,7 @@ public sealed class SqliteStoreSpecs : StoreSpecs
 
         var written = await database.WriteRowsAsync(_ =>
         {
-            whileFailing ??= database.DiskErrorSince;
+            whileFailing ??= database.DiskErrorSince ?? database.DamagedSince;
             if (failures-- > 0)
             {
                 throw new SqliteException(reason, code);
@@ -217,9 +219,9 @@ public sealed class SqliteStoreSpecs : StoreSpecs
         Assert.Equal(1, written); // before: the exception failed the stream, which restarted every 1-30 s
         Assert.NotNull(whileFailing);
         var said = Assert.Single(logger.At(LogLevel.Error));
-        Assert.Contains($"The disk holding {Options.Path} fails its writes ({reason})", said, StringComparison.Ordinal);
-        Assert.Contains($"findmnt -T {Options.Path}", said, StringComparison.Ordinal);
-        Assert.Contains(logger.At(LogLevel.Information), m => m.StartsWith($"The disk holding {Options.Path} takes writes again", StringComparison.Ordinal));
-        Assert.Null(database.DiskErrorSince);
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, what, Options.Path) + $" ({reason})", said, StringComparison.Ordinal);
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, whereToLook, Options.Path), said, StringComparison.Ordinal);
+        Assert.Contains(logger.At(LogLevel.Information), m => m.Contains("takes writes again: writing resumed after", StringComparison.Ordinal));
+        Assert.Null(database.DiskErrorSince ?? database.DamagedSince);
     }
 }
