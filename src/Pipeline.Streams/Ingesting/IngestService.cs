@@ -147,6 +147,16 @@ public sealed class IngestService(
         }
 
         source.CompleteIntake();
+        if (store.WhyNoWrites is { } why)
+        {
+            // Nothing can drain into a store that takes no writes: waiting would only hold the stop (a restart to mend
+            // it, as the store's line asks) back by the drain timeout, and end in a stack trace of the cancelled write.
+            logger.LogWarning("Not draining: {Why}; {InFlight} unacknowledged messages stay with the broker and will be delivered again", why, metrics.InFlight);
+            await _aborting.CancelAsync().ConfigureAwait(false);
+            await source.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             // The actor system may stop before or while the stream drains: the cluster removed this node (the split-brain

@@ -93,12 +93,5 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
     }
 
     internal static string? WhyDeaf(NodeMqttLink link, PipelineStore store) =>
-        store.FullSince is not null ? $"the disk holding {store.Description} is full"
-        : store.GoneSince is not null ? $"the store {store.Description} is deleted or moved away"
-        : store.DiskErrorSince is not null ? $"the disk holding {store.Description} fails its writes"
-        : store.DamagedSince is not null ? $"the store {store.Description} is damaged"
-        : store.LockedSince is not null ? $"the store {store.Description} is locked by another connection"
-        : store.Unreachable is not null ? $"the store {store.Description} cannot take writes"
-        : link.Current is not { IsConnected: true } ? "the node is not connected to the broker"
-        : null;
+        store.WhyNoWrites ?? (link.Current is not { IsConnected: true } ? "the node is not connected to the broker" : null);
 }

@@ -61,6 +61,16 @@ public sealed class PipelineStore : IDisposable
     /// </summary>
     public (DateTimeOffset Since, string Reason)? Unreachable => _postgres?.Unreachable;
 
+    /// <summary>Why the store takes no writes now, for people (one of the waits above), or null while it takes them.</summary>
+    public string? WhyNoWrites =>
+        FullSince is not null ? $"the disk holding {Description} is full"
+        : GoneSince is not null ? $"the store {Description} is deleted or moved away"
+        : DiskErrorSince is not null ? $"the disk holding {Description} fails its writes"
+        : DamagedSince is not null ? $"the store {Description} is damaged"
+        : LockedSince is not null ? $"the store {Description} is locked by another connection"
+        : Unreachable is not null ? $"the store {Description} cannot take writes"
+        : null;
+
     public IReadingStore Readings { get; }
 
     public IVerdictStore Verdicts { get; }

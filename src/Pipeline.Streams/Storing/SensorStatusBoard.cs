@@ -51,16 +51,25 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
         }
     }
 
+    /// <summary>The longest the last write on shutdown may wait for a store that takes no writes (locked, failing).</summary>
+    public static readonly TimeSpan LastFlushTimeout = TimeSpan.FromSeconds(5);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // Bounded: the store's writes wait out a lock or a failing disk, and unbounded this write held the node's stop
+        // until systemd killed it (a locked store: still running 2 minutes after SIGTERM).
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(LastFlushTimeout);
         try
         {
-            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await FlushAsync(bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            logger.LogWarning(e, "Could not write the last sensor status on shutdown; it is rebuilt from the sensors' next readings");
+            logger.LogWarning(e is OperationCanceledException ? null : e,
+                "Could not write the last sensor status on shutdown{Why}; it is rebuilt from the sensors' next readings",
+                e is OperationCanceledException ? $": the store took no writes within {LastFlushTimeout.TotalSeconds:0} s" : string.Empty);
         }
     }
 
