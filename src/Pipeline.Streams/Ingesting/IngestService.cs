@@ -150,7 +150,8 @@ public sealed class IngestService(
         if (store.WhyNoWrites is { } why)
         {
             // Nothing can drain into a store that takes no writes: waiting would only hold the stop (a restart to mend
-            // it, as the store's line asks) back by the drain timeout, and end in a stack trace of the cancelled write.
+            // it, as the store's line asks) back by the drain timeout. The stream's cancelled write is still logged by
+            // Akka's stage as it ends.
             logger.LogWarning("Not draining: {Why}; {InFlight} unacknowledged messages stay with the broker and will be delivered again", why, metrics.InFlight);
             await _aborting.CancelAsync().ConfigureAwait(false);
             await source.DisposeAsync().ConfigureAwait(false);
