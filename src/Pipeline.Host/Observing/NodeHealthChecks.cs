@@ -18,19 +18,16 @@ public sealed class BrokerSessionCheck(NodeMqttLink link) : IHealthCheck
 }
 
 /// <summary>
-/// The store takes writes: not waiting for disk space or a disk that fails them, its file where it was and not locked by another connection, its server reachable. Degraded — it works, someone must act — while a reader keeps
+/// The store takes writes: none of <see cref="PipelineStore.NoWrites"/> (a full or failing disk, a damaged, locked or moved
+/// file, an unreachable server). Degraded — it works, someone must act — while a reader keeps
 /// SQLite's write-ahead log from being copied into the file, which then grows until the disk is full.
 /// </summary>
 public sealed class StoreWritableCheck(PipelineStore store) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
-            store.FullSince is { } since ? HealthCheckResult.Unhealthy($"{store.Description}: the disk is full since {since:u}; nothing is stored or acknowledged")
-            : store.Unreachable is { } unreachable ? HealthCheckResult.Unhealthy($"{store.Description}: cannot take writes since {unreachable.Since:u} ({unreachable.Reason}); nothing is stored or acknowledged")
-            : store.DiskErrorSince is { } failing ? HealthCheckResult.Unhealthy($"{store.Description}: the disk fails its writes since {failing:u}; nothing is stored or acknowledged (the node's log says where to look)")
-            : store.DamagedSince is { } damaged ? HealthCheckResult.Unhealthy($"{store.Description}: the file is damaged since {damaged:u}; nothing is stored or acknowledged (the node's log says what to do)")
-            : store.LockedSince is { } locked ? HealthCheckResult.Unhealthy($"{store.Description}: locked by another connection since {locked:u}; nothing is stored or acknowledged (the node's log says how to find it)")
-            : store.GoneSince is { } gone ? HealthCheckResult.Unhealthy($"{store.Description}: the file was deleted or moved away at {gone:u}; nothing is stored or acknowledged (the node's log says what to do)")
+            store.NoWrites is { } stalled
+                ? HealthCheckResult.Unhealthy($"{stalled.Why} since {stalled.Since:u}{(store.Unreachable is { } unreachable ? $" ({unreachable.Reason})" : null)}; nothing is stored or acknowledged (the node's log says what to do)")
             : store.LogHeldSince is { } held ? HealthCheckResult.Degraded($"{store.Description}: a reader has kept the write-ahead log from being copied into the file since {held:u}; it grows until that reader ends (an open sqlite3 transaction, a backup, an export)")
             : HealthCheckResult.Healthy(store.Description));
 }

@@ -147,7 +147,7 @@ public sealed class IngestService(
         }
 
         source.CompleteIntake();
-        if (store.WhyNoWrites is { } why)
+        if (store.NoWrites?.Why is { } why)
         {
             // Nothing can drain into a store that takes no writes: waiting would only hold the stop (a restart to mend
             // it, as the store's line asks) back by the drain timeout. The stream's cancelled write is still logged by

@@ -93,5 +93,5 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
     }
 
     internal static string? WhyDeaf(NodeMqttLink link, PipelineStore store) =>
-        store.WhyNoWrites ?? (link.Current is not { IsConnected: true } ? "the node is not connected to the broker" : null);
+        store.NoWrites?.Why ?? (link.Current is not { IsConnected: true } ? "the node is not connected to the broker" : null);
 }

@@ -61,14 +61,17 @@ public sealed class PipelineStore : IDisposable
     /// </summary>
     public (DateTimeOffset Since, string Reason)? Unreachable => _postgres?.Unreachable;
 
-    /// <summary>Why the store takes no writes now, for people (one of the waits above), or null while it takes them.</summary>
-    public string? WhyNoWrites =>
-        FullSince is not null ? $"the disk holding {Description} is full"
-        : GoneSince is not null ? $"the store {Description} is deleted or moved away"
-        : DiskErrorSince is not null ? $"the disk holding {Description} fails its writes"
-        : DamagedSince is not null ? $"the store {Description} is damaged"
-        : LockedSince is not null ? $"the store {Description} is locked by another connection"
-        : Unreachable is not null ? $"the store {Description} cannot take writes"
+    /// <summary>
+    /// Why the store takes no writes now, for people (one of the waits above), and since when; or null while it takes
+    /// them. The one list of them: the health check, the hearing watch and the drain all read it.
+    /// </summary>
+    public (DateTimeOffset Since, string Why)? NoWrites =>
+        FullSince is { } full ? (full, $"the disk holding {Description} is full")
+        : GoneSince is { } gone ? (gone, $"the store {Description} is deleted or moved away")
+        : DiskErrorSince is { } failing ? (failing, $"the disk holding {Description} fails its writes")
+        : DamagedSince is { } damaged ? (damaged, $"the store {Description} is damaged")
+        : LockedSince is { } locked ? (locked, $"the store {Description} is locked by another connection")
+        : Unreachable is { } unreachable ? (unreachable.Since, $"the store {Description} cannot take writes")
         : null;
 
     public IReadingStore Readings { get; }
