@@ -37,8 +37,13 @@ namespace Pipeline.Streams.Connecting;
 /// comes, reaches the client as an unasked one, which MQTTnet ignores. A broker that died meanwhile is found once reads
 /// go on: its answers stop, or the socket fails.
 /// </para>
+/// <para>
+/// Closing: <c>closing</c> is told first when the client disconnects this channel, for whatever reason. MQTTnet does so
+/// before it waits for the application's message handler to return, so a handler waiting for room in the intake must
+/// hear of it and stop waiting (MqttTelemetrySource).
+/// </para>
 /// </summary>
-public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, ValueTask<bool>>? roomToRead = null) : IMqttChannel
+public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, ValueTask<bool>>? roomToRead = null, Action? closing = null) : IMqttChannel
 {
     /// <summary>
     /// The longest a read waits for room in the intake before it reads anyway: however long a store stalls, the node
@@ -153,6 +158,7 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
     /// <summary>What is queued goes out before the connection closes (a DISCONNECT last), within 2 s.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
+        closing?.Invoke();
         Task sending;
         lock (_gate)
         {
@@ -190,13 +196,19 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
             }
             catch (Exception e)
             {
+                TaskCompletionSource next;
                 lock (_gate)
                 {
                     _failed = e;
                     _isSending = false;
+                    next = _sent;
                 }
 
+                // Writers that found the queue full wait for the next round, which no write will end now: let them
+                // see the failure. Left waiting, one held MQTTnet's send lock for good, and with it the whole session
+                // (a 10,000-device run stood deaf after the broker dropped the node).
                 round.TrySetResult();
+                next.TrySetResult();
                 return;
             }
 

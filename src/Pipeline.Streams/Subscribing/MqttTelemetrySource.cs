@@ -38,6 +38,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _broker;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _connection = new();
     private Task? _connectLoop;
     private long _received;
     private long _refusedAfterCompletion;
@@ -66,7 +67,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         });
         // Its acknowledgements coalesced (a busy Mosquitto reads them one per TLS record), and the socket read only while
         // the intake has room (the client queues whatever it reads): NodeMqttChannel.
-        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(RoomToReadAsync));
+        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(RoomToReadAsync, OnConnectionClosing));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         Source = ChannelSource.FromReader(_channel.Reader);
@@ -227,7 +228,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         var incoming = new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e);
         try
         {
-            await _channel.Writer.WriteAsync(incoming, _stopping.Token).ConfigureAwait(false);
+            if (!_channel.Writer.TryWrite(incoming) && !await WaitForRoomAsync(incoming).ConfigureAwait(false))
+            {
+                return;
+            }
+
             Interlocked.Increment(ref _received);
         }
         catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
@@ -239,6 +244,30 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A full intake: the message waits for room, for as long as its connection lasts. False when the connection closed
+    /// first: MQTTnet's disconnect waits for this handler, and the room could only come from the stream's acknowledgements
+    /// on that same connection — a node Mosquitto dropped at full speed stood deaf for good (#17). Not acknowledged, the
+    /// message stays with the broker, which sends it again on the next connection (a persistent session).
+    /// </summary>
+    private async Task<bool> WaitForRoomAsync(IncomingMessage incoming)
+    {
+        var connection = _connection.Token;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connection);
+        try
+        {
+            await _channel.Writer.WriteAsync(incoming, waiting.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (connection.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            _logger.LogDebug("A message on {Topic} waited for room in the intake until its connection closed; the broker sends it again", incoming.Topic);
+            return false;
+        }
+    }
+
+    private void OnConnectionClosing() => _connection.Cancel();
 
     /// <summary>
     /// Room in the intake, once this connection is subscribed. Before that the connection reads on: the broker's answers
@@ -263,6 +292,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             try
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _connection = new CancellationTokenSource(); // the last one's channel closed before its disconnect was raised
                 _subscribed = false;
                 if (_connects++ > 0)
                 {

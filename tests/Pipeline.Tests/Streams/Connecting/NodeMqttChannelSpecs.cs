@@ -83,6 +83,23 @@ public sealed class NodeMqttChannelSpecs
     }
 
     [Fact]
+    public async Task Should_fail_a_writer_that_waits_for_room_when_the_write_on_its_way_fails()
+    {
+        var wire = new HeldChannel { Failure = new IOException("connection reset") };
+        using var channel = new NodeMqttChannel(wire);
+        await channel.WriteAsync(Packet(0), true, default);
+        await Eventually.HoldsAsync(() => wire.Writes.Count == 1, Patience, () => "the first packet was not written");
+        await channel.WriteAsync(new ReadOnlySequence<byte>(new byte[NodeMqttChannel.MaxQueuedBytes]), true, default); // fills the queue
+        var waiting = channel.WriteAsync(Packet(1), true, default);
+        Assert.False(waiting.IsCompleted);
+
+        wire.Release(); // the write on its way fails: the broker closed the connection
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => waiting.WaitAsync(Patience));
+        Assert.Contains("connection reset", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_read_only_once_the_intake_has_room()
     {
         var wire = new HeldChannel();

@@ -5,6 +5,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Pipeline.Models.Security;
+using Pipeline.Streams.Brokering;
 using Pipeline.Streams.Connecting;
 using Pipeline.Streams.Subscribing;
 using Pipeline.Tests.Support;
@@ -76,6 +77,32 @@ public sealed class MqttTelemetrySourceSpecs : IDisposable
         await server.StopAsync();
 
         Assert.False(await publishing.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Should_reconnect_when_its_connection_closes_while_a_message_waits_for_room_in_the_full_intake()
+    {
+        // A node Mosquitto dropped at full speed (10,000 devices) stood deaf for good: MQTTnet's disconnect waited for the
+        // message handler, and the handler for room in the intake that only that connection's acknowledgements could make.
+        var logger = new TestLogger();
+        var brokerOptions = new EmbeddedBrokerOptions { CertsDirectory = _pki.CertsDirectory, BindAddress = "127.0.0.1", Port = FreePort.Next() };
+        var broker = await EmbeddedBroker.StartAsync(brokerOptions, logger);
+        var endpoint = new BrokerEndpoint("127.0.0.1", brokerOptions.Port);
+        await using var source = new MqttTelemetrySource(
+            new MqttOptions { CertsDirectory = _pki.CertsDirectory, MaxInFlight = 2, ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromMilliseconds(500) },
+            endpoint, logger);
+        var connects = 0;
+        source.Connected += () => Interlocked.Increment(ref connects);
+        source.Start();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref connects) == 1, TimeSpan.FromSeconds(15), () => string.Join("\n", logger.Entries.Select(e => e.Message)));
+
+        await new TelemetryPublisher(endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 6, default); // nothing takes from the intake
+        await Eventually.HoldsAsync(() => source.Received == 2, TimeSpan.FromSeconds(15), () => $"{source.Received} in the intake");
+        await broker.DisposeAsync(); // the connection closes while the third message waits for room
+        await using var again = await EmbeddedBroker.StartAsync(brokerOptions, logger);
+
+        await Eventually.HoldsAsync(() => Volatile.Read(ref connects) == 2, TimeSpan.FromSeconds(30),
+            () => "not connected again: " + string.Join("\n", logger.Entries.TakeLast(10).Select(e => e.Message)));
     }
 
     private MqttServerOptions ServerOptions(int port) => new MqttServerOptionsBuilder()
