@@ -11,7 +11,7 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Pipeline.Benchmarks -- sensors [--count N] [--readings R] [--settle SECONDS] [--window W] [--backend portable|torchsharp|auto] [--hold SECONDS]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Pipeline.Benchmarks -- sensors [--count N] [--readings R] [--learning N] [--settle SECONDS] [--window W] [--backend portable|torchsharp|auto] [--hold SECONDS]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter *Inference*]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- fleet [--model models/default] [--pumps 100] [--first-seed 1001] [--fault-runs 6] [--on-delay 10/10] [--offset SIGNAL=VALUE] [--steady] [--shift-confirm 100]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Pipeline.Benchmarks -- allocations TRACE.nettrace [--top N]");

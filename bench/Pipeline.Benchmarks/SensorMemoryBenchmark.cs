@@ -23,7 +23,8 @@ namespace Pipeline.Benchmarks;
 /// <summary>
 /// Memory per sensor: N sensor actors in the sharded region of a one-node cluster (as the node runs them), each sent
 /// <c>--readings</c> readings (by default 400: past the pulsation watches' learning, as a sensor in operation; the
-/// window's length: a sensor's first full window) judged by the shipped model (the detector's learning off), measured
+/// window's length: a sensor's first full window) judged by the shipped model (the detector's learning off; with
+/// <c>--learning N</c> each sensor learns its calibration on its first N readings, as in the node), measured
 /// as managed heap and RSS growth over the same process with the region empty; then (<c>--settle</c>, default 60 s)
 /// the fleet in operation, every sensor one reading a second, and the RSS the process holds then. In operation the
 /// readings go as the node's stream sends them — through <see cref="ShardedSensorFleet"/>, in batches spread over the
@@ -40,6 +41,7 @@ internal static class SensorMemoryBenchmark
         var window = Option(args, "--window", model.Manifest.Window);
         var perSensor = Option(args, "--readings", 400);
         var settle = Option(args, "--settle", 60);
+        var learning = Option(args, "--learning", 0); // readings each sensor learns on; 0: judged by the model's own calibration
         var ask = args.Contains("--ask");
         // Every sensor reads one simulated pump in normal operation (a fleet in operation has no alarms up): made once,
         // before the baseline is taken, so it is not counted as the sensors'.
@@ -56,7 +58,7 @@ internal static class SensorMemoryBenchmark
             var services = new Lazy<SensorServices>(() => new SensorServices(
                 new SensorCatalog(), models, sp.GetRequiredService<ActorRegistry>().Get<InferenceRegistryKey>(), b => Detectors.Create(b, backend),
                 new NoHistory(), new NoBoard(), new NoCalibrations(), new NoJournal(), new NoPublisher(), new AlarmSettings(),
-                LearningReadings: 0, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)));
+                LearningReadings: learning, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)));
             akka
                 .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
                 .WithActors((system, registry) => registry.Register<InferenceRegistryKey>(

@@ -14,13 +14,13 @@ public sealed partial class SensorActor
     /// The learning period ended with this batch: the rest of the batch waits while the calibration is fitted (off the
     /// actor's thread) and stored, so no window after the learning period is judged without it (#14).
     /// </summary>
-    private void Fit(Pipeline.Models.Data.SignalTable learned, SensorBatch batch)
+    private void Fit(LearnedRows learned, SensorBatch batch)
     {
         var (id, model, services) = (_sensorId, _detector.Model, _services);
         Log.Info("Sensor {0} learned {1} readings; fitting its calibration of {2}", id, learned.Count, model.Version);
         Task.Run(async () =>
         {
-            var calibration = Commissioning.Calibrate(id, model, learned, DateTimeOffset.UtcNow, services.CreateScorer);
+            var calibration = Commissioning.Calibrate(id, model, learned.ToTable(), DateTimeOffset.UtcNow, services.CreateScorer);
             await services.Calibrations.SaveCalibrationAsync(calibration, CancellationToken.None).ConfigureAwait(false);
             return calibration;
         }).PipeTo(Self, success: c => new Fitted(c, batch), failure: e => new FitFailed(e, batch));

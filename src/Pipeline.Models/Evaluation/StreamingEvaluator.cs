@@ -69,7 +69,7 @@ public sealed class StreamingEvaluator(ModelBundle bundle, EvaluationProtocol pr
 
                 if (detector.Observe(values) is { } learned)
                 {
-                    detector.Calibrate(Commissioning.Calibrate(SensorId, bundle, learned, DateTimeOffset.UnixEpoch, scorer));
+                    detector.Calibrate(Commissioning.Calibrate(SensorId, bundle, learned.ToTable(), DateTimeOffset.UnixEpoch, scorer));
                 }
             }
         }

@@ -25,7 +25,7 @@ public sealed class SensorDetectorSpecs
 
             if (detector.Observe(table.Rows[row]) is { } learned)
             {
-                return (prepared, learned);
+                return (prepared, learned.ToTable());
             }
         }
 
@@ -44,6 +44,28 @@ public sealed class SensorDetectorSpecs
         Assert.Equal(table.Rows[..100], learned.Rows);
         Assert.All(prepared, p => Assert.True(p.Learning));
         Assert.Null(detector.Observe(table.Rows[100])); // handed over once; no second fit while the first runs
+    }
+
+    [Fact]
+    public void Should_hand_over_rows_that_the_rows_learned_while_the_fit_runs_leave_as_they_were()
+    {
+        var detector = new SensorDetector("esp32-01", Bundle.Value, learningReadings: 100);
+        var table = SyntheticPump.Normal(400, seed: 5);
+        LearnedRows? learned = null;
+        for (var row = 0; row < 100; row++)
+        {
+            learned = detector.Observe(table.Rows[row]);
+        }
+
+        for (var row = 100; row < table.Count; row++) // the learning store grows past its period while the fit runs
+        {
+            Assert.Null(detector.Observe(table.Rows[row]));
+        }
+
+        Assert.NotNull(learned);
+        Assert.Equal(100, learned.Count);
+        Assert.Equal(table.Rows[..100], learned.ToTable().Rows);
+        Assert.Equal(400, detector.Learned);
     }
 
     [Fact]
