@@ -68,7 +68,8 @@ public static class PipelineHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<PipelineStore>().Calibrations);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<NodeMqttLink>();
-        services.AddSingleton(sp => new NodeHearingWatch(sp.GetRequiredService<NodeMqttLink>(), sp.GetRequiredService<PipelineStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeHearingWatch>>()));
+        services.AddSingleton(sp => new NodeHearingWatch(sp.GetRequiredService<NodeMqttLink>(), sp.GetRequiredService<PipelineStore>(),
+            sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<IOptions<MqttOptions>>().Value.MaxInFlight, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeHearingWatch>>()));
         services.AddSingleton<MqttAlarmPublisher>();
         services.AddSingleton<MqttScorePublisher>();
         services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));

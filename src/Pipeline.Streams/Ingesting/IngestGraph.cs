@@ -135,12 +135,14 @@ public static class IngestGraph
     {
         var readings = new List<Reading>(items.Count);
         List<RejectedMessage>? rejects = null;
+        var newestStampMs = 0L;
         foreach (var item in items)
         {
             switch (item.Result)
             {
                 case DecodedReading decoded:
                     readings.Add(decoded.Reading);
+                    newestStampMs = Math.Max(newestStampMs, decoded.Reading.TimestampMs);
                     break;
                 case RejectedTelemetry rejected:
                     (rejects ??= []).Add(new RejectedMessage(item.Message.ReceivedAt, item.Message.Topic, rejected.Reason, rejected.Detail, item.Message.Payload));
@@ -150,7 +152,7 @@ public static class IngestGraph
 
         var written = await store.WriteAsync(readings, rejects ?? [], DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
-        metrics.OnStored(written.Inserted, written.Duplicates, rejects ?? []);
+        metrics.OnStored(written.Inserted, written.Duplicates, rejects ?? [], newestStampMs);
         foreach (var item in items)
         {
             metrics.OnStoredDelay(now - item.Message.ReceivedAt);

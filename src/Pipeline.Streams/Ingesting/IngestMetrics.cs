@@ -25,6 +25,7 @@ public sealed class IngestMetrics
     private long _rejected;
     private long _acknowledged;
     private long _maxInFlight;
+    private long _newestStampMs;
     private long _verdicts;
     private long _anomalous;
     private readonly ConcurrentDictionary<string, Verdict> _latest = new(StringComparer.Ordinal);
@@ -77,6 +78,9 @@ public sealed class IngestMetrics
     /// <summary>The most messages ever in flight at once.</summary>
     public long MaxInFlight => Interlocked.Read(ref _maxInFlight);
 
+    /// <summary>The newest device timestamp among the readings stored (Unix ms), 0 before the first: how far behind its broker the node works.</summary>
+    public long NewestStampMs => Interlocked.Read(ref _newestStampMs);
+
     internal void OnReceived()
     {
         Interlocked.Increment(ref _received);
@@ -87,8 +91,13 @@ public sealed class IngestMetrics
         }
     }
 
-    internal void OnStored(int inserted, int duplicates, IReadOnlyList<RejectedMessage> rejects)
+    internal void OnStored(int inserted, int duplicates, IReadOnlyList<RejectedMessage> rejects, long newestStampMs = 0)
     {
+        long seen;
+        while (newestStampMs > (seen = Interlocked.Read(ref _newestStampMs)) && Interlocked.CompareExchange(ref _newestStampMs, newestStampMs, seen) != seen)
+        {
+        }
+
         Interlocked.Add(ref _stored, inserted);
         Interlocked.Add(ref _duplicates, duplicates);
         foreach (var reject in rejects)

@@ -92,6 +92,26 @@ public sealed class NodeHearingWatchSpecs
         Assert.Equal($"the store {options.Path} is locked by another connection", whileLocked); // before: null, the node took itself for hearing
     }
 
+    [Fact]
+    public void Should_take_a_node_with_its_intake_full_of_old_readings_for_behind_its_broker_until_it_has_caught_up()
+    {
+        // 230 of 1,000 sensors were taken for offline while their readings waited in the broker's backlog for the node
+        // (the store locked for 60 s, the broker restarted meanwhile).
+        var backlog = new BacklogWatch(maxInFlight: 1000);
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        long SentAgo(double seconds) => now.AddSeconds(-seconds).ToUnixTimeMilliseconds();
+
+        Assert.Null(backlog.Look(inFlight: 1000, SentAgo(2), now)); // at full speed and keeping up
+        Assert.Null(backlog.Look(inFlight: 3, SentAgo(60), now)); // a fleet whose clocks are behind the node's
+        Assert.Null(backlog.Look(inFlight: 1000, 0, now)); // nothing stored yet
+
+        Assert.Contains("behind its broker", backlog.Look(inFlight: 800, SentAgo(40), now), StringComparison.Ordinal);
+        Assert.NotNull(backlog.Look(inFlight: 300, SentAgo(8), now)); // catching up: a batch acknowledged, still late
+        Assert.Null(backlog.Look(inFlight: 300, SentAgo(4), now)); // caught up
+        Assert.NotNull(backlog.Look(inFlight: 1000, SentAgo(11), now));
+        Assert.Null(backlog.Look(inFlight: 200, SentAgo(30), now)); // little more to take: the fleet fell silent
+    }
+
     private void LookAt(NodeHearingWatch watch, DateTimeOffset at)
     {
         _clock.Advance(at - _clock.Now);
