@@ -38,7 +38,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _broker;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CancellationTokenSource _connection = new();
+    private volatile CancellationTokenSource _connection = new(); // cancelled as the connection closes (NodeMqttChannel)
     private Task? _connectLoop;
     private long _received;
     private long _refusedAfterCompletion;
@@ -292,7 +292,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             try
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _connection = new CancellationTokenSource(); // the last one's channel closed before its disconnect was raised
+                _connection = new CancellationTokenSource(); // one per connection: the last one's channel closed before its loss was raised
                 _subscribed = false;
                 if (_connects++ > 0)
                 {
