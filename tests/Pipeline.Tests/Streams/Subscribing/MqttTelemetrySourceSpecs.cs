@@ -84,6 +84,8 @@ public sealed class MqttTelemetrySourceSpecs : IDisposable
     {
         // A node Mosquitto dropped at full speed (10,000 devices) stood deaf for good: MQTTnet's disconnect waited for the
         // message handler, and the handler for room in the intake that only that connection's acknowledgements could make.
+        // It also guards reading before the session is subscribed: with the reads held on the full intake from the start,
+        // the broker's answers to connecting and subscribing waited, and it did not connect again within 30 s either.
         var logger = new TestLogger();
         var brokerOptions = new EmbeddedBrokerOptions { CertsDirectory = _pki.CertsDirectory, BindAddress = "127.0.0.1", Port = FreePort.Next() };
         var broker = await EmbeddedBroker.StartAsync(brokerOptions, logger);
