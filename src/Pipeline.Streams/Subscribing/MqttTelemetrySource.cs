@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Akka;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
@@ -14,18 +13,12 @@ namespace Pipeline.Streams.Subscribing;
 
 /// <summary>
 /// The entry of the graph: a persistent MQTT 5 session (clean start off, session expiry set) subscribed to every
-/// device's telemetry at QoS 1 with manual acknowledgement. The session asks for at most
-/// <see cref="MqttOptions.MaxInFlight"/> unacknowledged messages (Receive Maximum), and the intake holds no more than
-/// that: a broker that sends past it (Mosquitto did, by thousands, while too busy to read the acknowledgements —
-/// bench/README.md) is made to wait by TCP — the connection reads only while the intake has room (NodeMqttChannel) — so
-/// a slow stream slows the broker and never grows memory here. The
-/// connection is kept up with exponential backoff and jitter; a broker that is down at start is waited for.
-/// <para>
-/// Over 300 lines on purpose: it is the node's one MQTT session (one client id per identity, so there is only one),
-/// and connecting, subscribing (shared or not), leaving a group, the intake's backpressure and publishing all act on
-/// that one client and its state; what others do with the session lives elsewhere (NodeMqttLink, the publishers,
-/// AlarmCommandService).
-/// </para>
+/// device's telemetry at QoS 1 with manual acknowledgement, asking for at most <see cref="MqttOptions.MaxInFlight"/>
+/// unacknowledged messages (Receive Maximum). Its messages go to the <see cref="TelemetryIntake"/>, which holds no more
+/// than that; a broker that sends past it (Mosquitto did, by thousands — bench/README.md) is made to wait by TCP, the
+/// connection reading only while the intake has room (NodeMqttChannel). The connection is kept up with exponential
+/// backoff and jitter; a broker that is down at start is waited for. What others do with the session lives elsewhere
+/// (NodeMqttLink, the publishers, AlarmCommandService).
 /// </summary>
 public sealed class MqttTelemetrySource : IAsyncDisposable
 {
@@ -34,17 +27,12 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     private MqttClientOptions _clientOptions;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly Channel<IncomingMessage> _channel;
+    private readonly TelemetryIntake _intake;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _broker;
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile CancellationTokenSource _connection = new(); // cancelled as the connection closes (NodeMqttChannel)
     private Task? _connectLoop;
-    private long _received;
-    private long _refusedAfterCompletion;
     private int _disposed;
     private int _connects;
-    private volatile bool _subscribed;
 
     public MqttTelemetrySource(MqttOptions options, BrokerEndpoint broker, ILogger logger)
     {
@@ -53,24 +41,15 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(logger);
         _options = options;
         _logger = logger;
-        _broker = broker.ToString();
         _endpoint = broker;
         _clientOptions = ClientOptions(); // a missing or unreadable certificate is a start-up error, not a retry loop
 
-        // Capacity = Receive Maximum: the broker never has more unacked messages out, so a write only waits if a
-        // broker ignores the limit — and then waiting (TCP backpressure) is the right thing.
-        _channel = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(options.MaxInFlight)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        // Its acknowledgements coalesced (a busy Mosquitto reads them one per TLS record), and the socket read only while
-        // the intake has room (the client queues whatever it reads): NodeMqttChannel.
-        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(RoomToReadAsync, OnConnectionClosing));
+        _intake = new TelemetryIntake(options.MaxInFlight, logger, _stopping.Token);
+        // Acknowledgements coalesced (a busy Mosquitto reads one per TLS record), reads paced by the intake: NodeMqttChannel.
+        _client = new MqttClientFactory().CreateMqttClient(new NodeClientAdapterFactory(_intake.RoomToReadAsync, _intake.ConnectionClosing));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
-        Source = ChannelSource.FromReader(_channel.Reader);
+        Source = _intake.Source;
     }
 
     /// <summary>The messages, in receive order. Completes after <see cref="CompleteIntake"/> once drained.</summary>
@@ -78,7 +57,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
-    public long Received => Interlocked.Read(ref _received);
+    public long Received => _intake.Received;
 
     /// <summary>Messages on <c>pipeline/commands/#</c> (operators' alarm commands); they do not enter the ingest graph.</summary>
     public event Func<IncomingCommand, Task>? CommandReceived;
@@ -177,7 +156,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     /// Stops taking messages in, so that the stream can drain and ack what it holds. Anything the broker sends
     /// after this is left unacknowledged: it stays in the session and is delivered again next time.
     /// </summary>
-    public void CompleteIntake() => _channel.Writer.TryComplete();
+    public void CompleteIntake() => _intake.Complete();
 
     public async ValueTask DisposeAsync()
     {
@@ -202,11 +181,12 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             }
             catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
             {
-                _logger.LogDebug(e, "Disconnect from {Broker} did not complete cleanly", _broker);
+                _logger.LogDebug(e, "Disconnect from {Broker} did not complete cleanly", _endpoint);
             }
         }
 
         _client.Dispose();
+        _intake.Dispose();
         _stopping.Dispose();
     }
 
@@ -225,57 +205,8 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         }
 
         e.AutoAcknowledge = false;
-        var incoming = new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e);
-        try
-        {
-            if (!_channel.Writer.TryWrite(incoming) && !await WaitForRoomAsync(incoming).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _received);
-        }
-        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
-        {
-            // Shutting down: not acked, so the broker keeps it for the next session.
-            if (Interlocked.Increment(ref _refusedAfterCompletion) == 1)
-            {
-                _logger.LogInformation("Intake closed: further messages stay with the broker until the node is back");
-            }
-        }
+        await _intake.EnqueueAsync(new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e)).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// A full intake: the message waits for room, for as long as its connection lasts. False when the connection closed
-    /// first: MQTTnet's disconnect waits for this handler, and the room could only come from the stream's acknowledgements
-    /// on that same connection — a node Mosquitto dropped at full speed stood deaf for good (#17). Not acknowledged, the
-    /// message stays with the broker, which sends it again on the next connection (a persistent session).
-    /// </summary>
-    private async Task<bool> WaitForRoomAsync(IncomingMessage incoming)
-    {
-        var connection = _connection.Token;
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connection);
-        try
-        {
-            await _channel.Writer.WriteAsync(incoming, waiting.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (connection.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            _logger.LogDebug("A message on {Topic} waited for room in the intake until its connection closed; the broker sends it again", incoming.Topic);
-            return false;
-        }
-    }
-
-    private void OnConnectionClosing() => _connection.Cancel();
-
-    /// <summary>
-    /// Room in the intake, once this connection is subscribed. Before that the connection reads on: the broker's answers
-    /// to connecting and subscribing may come behind the session's waiting messages, and the client gives up on them
-    /// after its timeout.
-    /// </summary>
-    private ValueTask<bool> RoomToReadAsync(CancellationToken cancellationToken) =>
-        _subscribed ? _channel.Writer.WaitToWriteAsync(cancellationToken) : new ValueTask<bool>(true);
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
@@ -292,8 +223,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             try
             {
                 _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _connection = new CancellationTokenSource(); // one per connection: the last one's channel closed before its loss was raised
-                _subscribed = false;
+                _intake.Connecting();
                 if (_connects++ > 0)
                 {
                     ReloadCertificate();
@@ -322,16 +252,16 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                     }
                 }
 
-                _subscribed = true;
+                _intake.Subscribed();
                 _logger.LogInformation("Connected to {Broker} as {Identity} (session present: {SessionPresent}; up to {MaxInFlight} in flight{Shared})",
-                    _broker, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight,
+                    _endpoint, _options.Identity, connected.IsSessionPresent, _options.MaxInFlight,
                     string.IsNullOrEmpty(_options.SharedGroup) ? string.Empty : $"; sharing the fleet in group '{_options.SharedGroup}'");
                 failures = 0;
                 delay = _options.ReconnectMinDelay;
                 Connected?.Invoke();
 
                 await _disconnected.Task.WaitAsync(stopping).ConfigureAwait(false);
-                _logger.LogWarning("Lost the connection to {Broker}; reconnecting (unacknowledged messages will be delivered again)", _broker);
+                _logger.LogWarning("Lost the connection to {Broker}; reconnecting (unacknowledged messages will be delivered again)", _endpoint);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -345,11 +275,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                 if (failures++ == 0)
                 {
                     _logger.LogWarning("Cannot connect to {Broker}: {Reason}. Retrying with backoff up to {MaxDelay}",
-                        _broker, e.Message, _options.ReconnectMaxDelay);
+                        _endpoint, e.Message, _options.ReconnectMaxDelay);
                 }
                 else
                 {
-                    _logger.LogDebug("Connect attempt {Attempt} to {Broker} failed: {Reason}", failures, _broker, e.Message);
+                    _logger.LogDebug("Connect attempt {Attempt} to {Broker} failed: {Reason}", failures, _endpoint, e.Message);
                 }
             }
 
