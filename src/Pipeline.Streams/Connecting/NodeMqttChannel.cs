@@ -40,7 +40,7 @@ namespace Pipeline.Streams.Connecting;
 /// <para>
 /// Closing: <c>closing</c> is told first when the client disconnects this channel, for whatever reason. MQTTnet does so
 /// before it waits for the application's message handler to return, so a handler waiting for room in the intake must
-/// hear of it and stop waiting (MqttTelemetrySource).
+/// hear of it and stop waiting (TelemetryIntake).
 /// </para>
 /// </summary>
 public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, ValueTask<bool>>? roomToRead = null, Action? closing = null) : IMqttChannel
