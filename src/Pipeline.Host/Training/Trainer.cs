@@ -49,7 +49,7 @@ public static class Trainer
             var validationWindows = Scaled(validation, window, 1, scaler, out var validationCount);
             var best = (Loss: double.MaxValue, Epoch: 0, Weights: module.ExportWeights(), TrainLoss: double.NaN);
             var epochsRun = 0;
-            using var optimizer = optim.Adam(module.parameters(), options.LearningRate);
+            using var optimizer = new AdamOptimizer(module.parameters(), options.LearningRate);
             var shuffle = new Random(options.Seed);
             var order = Enumerable.Range(0, trainCount).ToArray();
             var clock = Stopwatch.StartNew();
@@ -65,9 +65,9 @@ public static class Trainer
                     using var scope = NewDisposeScope();
                     var input = Batch(trainWindows, batch, architecture);
                     var loss = nn.functional.mse_loss(module.call(input), input);
-                    optimizer.zero_grad();
+                    module.zero_grad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     trainLoss += loss.item<float>() * batch.Length;
                 }
 
