@@ -135,7 +135,7 @@ public sealed partial class SensorActor
 
         foreach (var reading in loaded.Unjudged)
         {
-            _intake.Offer(reading, now); // taken with the first batch, which the stash holds (ones it brings again are duplicates)
+            _intake.Restore(reading, now); // taken with the first batch, which the stash holds (ones it brings again are duplicates)
         }
 
         if (loaded.History.Count > 0 || loaded.Unjudged.Count > 0 || _alarms.Open.Any())

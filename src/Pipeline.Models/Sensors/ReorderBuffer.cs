@@ -22,7 +22,7 @@ public sealed class ReorderBuffer
 
     private readonly PriorityQueue<Reading, long> _waiting = new();
     private DateTimeOffset _waitingSince;
-    private long _highestWaiting;
+    private long _highestLive; // the highest live reading among those waiting
 
     /// <summary>Readings waiting for a missing predecessor.</summary>
     public int Count => _waiting.Count;
@@ -31,7 +31,16 @@ public sealed class ReorderBuffer
     public long Reordered { get; private set; }
 
     /// <summary>Adds a reading to wait; false when one with its sequence waits already (a redelivery: a duplicate).</summary>
-    public bool Add(Reading reading, DateTimeOffset now)
+    public bool Add(Reading reading, DateTimeOffset now) => Add(reading, now, live: true);
+
+    /// <summary>
+    /// Adds a reading the sensor found stored, not yet judged, when it started. It waits as a live one does, but a live
+    /// reading before it is not counted as put back in order: the stream brought that one first, the store was only
+    /// read sooner (a starting sensor reads what was stored while it loaded, before the batch that woke it).
+    /// </summary>
+    public bool AddStored(Reading reading, DateTimeOffset now) => Add(reading, now, live: false);
+
+    private bool Add(Reading reading, DateTimeOffset now, bool live)
     {
         ArgumentNullException.ThrowIfNull(reading);
         if (IsWaiting(reading.Sequence))
@@ -42,15 +51,16 @@ public sealed class ReorderBuffer
         if (_waiting.Count == 0)
         {
             _waitingSince = now;
-            _highestWaiting = reading.Sequence;
+            _highestLive = long.MinValue;
         }
-        else if (reading.Sequence < _highestWaiting)
+
+        if (live && reading.Sequence < _highestLive)
         {
             Reordered++;
         }
-        else
+        else if (live)
         {
-            _highestWaiting = reading.Sequence;
+            _highestLive = reading.Sequence;
         }
 
         _waiting.Enqueue(reading, reading.Sequence);

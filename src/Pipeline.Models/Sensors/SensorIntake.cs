@@ -107,6 +107,12 @@ public sealed class SensorIntake
     }
 
     /// <summary>
+    /// A reading found stored, not yet judged, when the sensor started (<see cref="ReorderBuffer.AddStored"/>): taken
+    /// in sequence order with the live ones; one already waiting is left as it is.
+    /// </summary>
+    public void Restore(Reading reading, DateTimeOffset now) => _reorder.AddStored(reading, now);
+
+    /// <summary>
     /// Takes the next offered reading that need wait no longer (<see cref="ReorderBuffer"/>): what the sequence check
     /// decided, the window it made due (if any) and the health transitions. Null when none is ready.
     /// </summary>

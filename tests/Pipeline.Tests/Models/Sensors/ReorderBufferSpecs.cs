@@ -98,6 +98,26 @@ public sealed class ReorderBufferSpecs
     }
 
     [Fact]
+    public void Should_not_count_live_readings_before_the_stored_ones_a_starting_sensor_found_as_put_back_in_order()
+    {
+        // A sensor woken by a batch reads the store while the stream stores the batches behind it: those come first
+        // from the store, but the stream brought the waking batch first.
+        var buffer = new ReorderBuffer();
+        long? last = 2;
+        foreach (var seq in new long[] { 6, 7, 8 })
+        {
+            buffer.AddStored(Sample(seq), T0);
+        }
+
+        var taken = Take(buffer, ref last, T0, 3, 4, 5);
+        var late = Take(buffer, ref last, T0, 10, 9, 11);
+
+        Assert.Equal([3L, 4L, 5L, 6L, 7L, 8L], taken);
+        Assert.Equal([9L, 10L, 11L], late);
+        Assert.Equal(1, buffer.Reordered); // 9 came after 10; the live 3, 4 and 5 came after no live one
+    }
+
+    [Fact]
     public void Should_let_older_readings_and_duplicates_through_at_once_for_the_sequence_check_to_judge()
     {
         var buffer = new ReorderBuffer();
