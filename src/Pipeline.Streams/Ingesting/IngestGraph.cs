@@ -28,6 +28,11 @@ public static class IngestGraph
     /// The sensors journal their verdicts before they answer (a node of a shared group: each sensor's must be stored
     /// in its order, which several nodes' streams cannot keep); the stream then only counts and publishes them.
     /// </param>
+    /// <param name="cancellation">
+    /// Aborts the stream (IngestService: a stop that cannot drain, or a drain out of time): what a stage is waiting for
+    /// is dropped, its messages left unacknowledged with the broker, and the stream ends when its source does. A stage
+    /// that failed instead was logged by Akka as an error on each such stop, after the warning that said why.
+    /// </param>
     /// <param name="maxUnsentAcks">
     /// Acknowledgements the MQTT client may hold unsent before the stream waits for them (the node's Receive Maximum,
     /// <see cref="Connecting.MqttOptions.MaxInFlight"/>): a broker too busy to read them must not make the node queue
@@ -70,10 +75,17 @@ public static class IngestGraph
             {
                 // Every reading goes on, also one stored before: after a crash its window and verdict may be missing,
                 // and the sensor refills from the readings before it, so it scores it again (stored once).
-                var verdicts = sensors is not null && stored.Readings.Count > 0
-                    ? await sensors.RecordAsync(stored.Readings, cancellation).ConfigureAwait(false)
-                    : [];
-                return new Judged(stored.Items, [.. verdicts]);
+                try
+                {
+                    var verdicts = sensors is not null && stored.Readings.Count > 0
+                        ? await sensors.RecordAsync(stored.Readings, cancellation).ConfigureAwait(false)
+                        : [];
+                    return new Judged(stored.Items, [.. verdicts]);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    return new Judged([], []); // aborted: not acknowledged
+                }
             })
             .BatchWeighted(storeOptions.BatchSize, judged => judged.Items.Count, first => first, (batch, next) => batch.Add(next))
             .SelectAsync(1, async judged =>
@@ -81,7 +93,14 @@ public static class IngestGraph
                 var verdicts = judged.Verdicts;
                 if (!sensorsStoreVerdicts)
                 {
-                    await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                    try
+                    {
+                        await verdictStore.WriteVerdictsAsync(verdicts, cancellation).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                    {
+                        return []; // aborted: not acknowledged
+                    }
                 }
 
                 // Each message's delay to its verdict (a reading that completed no window yet counts when it is acked).
@@ -150,7 +169,16 @@ public static class IngestGraph
             }
         }
 
-        var written = await store.WriteAsync(readings, rejects ?? [], DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
+        StoreWriteResult written;
+        try
+        {
+            written = await store.WriteAsync(readings, rejects ?? [], DateTimeOffset.UtcNow, cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return new StoredBatch([], []); // aborted: not stored, not acknowledged
+        }
+
         var now = DateTimeOffset.UtcNow;
         metrics.OnStored(written.Inserted, written.Duplicates, rejects ?? [], newestStampMs);
         foreach (var item in items)

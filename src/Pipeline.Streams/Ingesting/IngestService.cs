@@ -150,8 +150,7 @@ public sealed class IngestService(
         if (store.NoWrites?.Why is { } why)
         {
             // Nothing can drain into a store that takes no writes: waiting would only hold the stop (a restart to mend
-            // it, as the store's line asks) back by the drain timeout. The stream's cancelled write is still logged by
-            // Akka's stage as it ends.
+            // it, as the store's line asks) back by the drain timeout. The aborted stream drops the write it waits for.
             logger.LogWarning("Not draining: {Why}; {InFlight} unacknowledged messages stay with the broker and will be delivered again", why, metrics.InFlight);
             await _aborting.CancelAsync().ConfigureAwait(false);
             await source.DisposeAsync().ConfigureAwait(false);

@@ -37,7 +37,8 @@ public sealed class IngestHarness : IAsyncDisposable
         string certsDirectory,
         StoreOptions storeOptions,
         MqttOptions? mqtt = null,
-        ISensorFleet? sensors = null)
+        ISensorFleet? sensors = null,
+        CancellationToken abort = default)
     {
         var logger = new TestLogger();
         var metrics = new IngestMetrics();
@@ -47,13 +48,16 @@ public sealed class IngestHarness : IAsyncDisposable
             mqtt ?? new MqttOptions { CertsDirectory = certsDirectory, ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) },
             broker,
             logger);
-        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store.Readings, store.Verdicts, storeOptions, metrics, logger, sensors)
+        var completion = IngestGraph.Create(source.Source, new TelemetryCodec(new TelemetryLimits()), store.Readings, store.Verdicts, storeOptions, metrics, logger, sensors, cancellation: abort)
             .Run(system.Materializer());
         source.Start();
         return new IngestHarness(system, source, store, completion, logger, metrics);
     }
 
     public bool IsConnected => _source.IsConnected;
+
+    /// <summary>No more messages into the stream: it ends once what it holds has gone through.</summary>
+    public void CompleteIntake() => _source.CompleteIntake();
 
     public long Count(string table) => NodeDatabase.Scalar(Store.Description, $"SELECT count(*) FROM {table}");
 

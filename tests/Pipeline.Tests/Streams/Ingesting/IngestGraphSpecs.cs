@@ -152,6 +152,29 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_end_without_failing_when_aborted_while_a_write_waits_for_a_locked_store()
+    {
+        // A node stopped while its store is locked does not drain (IngestService: "Not draining: ..."); it aborts the
+        // stream. The waiting write then failed its stage, which Akka logged as an error on every such stop.
+        using var aborting = new CancellationTokenSource();
+        var store = Store with { BatchSize = 16, BusyTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, store, abort: aborting.Token);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+        using var other = new SqliteConnection($"Data Source={store.Path}");
+        other.Open();
+        using var hold = other.BeginTransaction(deferred: false);
+        await new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1).PublishAsync(1, 100, default);
+        await Eventually.HoldsAsync(() => node.Store.BusyRetries >= 2, Patience, () => "the store never found the file locked");
+
+        await aborting.CancelAsync();
+        node.CompleteIntake();
+
+        await node.Completion.WaitAsync(Patience); // completed, not failed
+        Assert.Equal(0, node.Metrics.Acknowledged); // the broker keeps them all
+        hold.Rollback();
+    }
+
+    [Fact]
     public async Task Should_not_acknowledge_a_reading_whose_sensor_did_not_answer_so_that_the_broker_delivers_it_again()
     {
         var refused = 0;
