@@ -32,8 +32,8 @@ namespace Pipeline.Streams.Connecting;
 /// <para>
 /// Pings: the broker's answer to the client's PINGREQ comes behind the PUBLISH packets held, and the client takes a
 /// connection that does not answer within half its keepalive (7.5 s at the node's 15 s) for dead — it did, every
-/// 25 s, while a store stalled under a large fleet. So while reads are held, the channel answers the client's ping itself (a PINGRESP at the next
-/// packet's start); the PINGREQ still goes to the broker, which keeps the session. The broker's own answer, when it
+/// 25 s, while a store stalled under a large fleet. So while reads are held, the channel answers the client's ping
+/// itself (a PINGRESP at the next packet's start); the PINGREQ still goes to the broker, which keeps the session. The broker's own answer, when it
 /// comes, reaches the client as an unasked one, which MQTTnet ignores. A broker that died meanwhile is found once reads
 /// go on: its answers stop, or the socket fails.
 /// </para>
