@@ -181,7 +181,7 @@ internal static class CertsCommand
             Console.WriteLine($"{"NAME",-24} {"ROLE",-7} {"SERIAL",-34} {"NOT AFTER",-10} {"DAYS",5}  STATUS");
             foreach (var row in rows)
             {
-                var status = row.Revoked ? "REVOKED" : row.Expired ? "EXPIRED" : row.ExpiresSoon ? $"WARNING: expires in {row.DaysLeft} days" : "ok";
+                var status = !row.IssuedByCa ? "NOT ISSUED BY THIS CA" : row.Revoked ? "REVOKED" : row.Expired ? "EXPIRED" : row.ExpiresSoon ? $"WARNING: expires in {row.DaysLeft} days" : "ok";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{Path.GetFileNameWithoutExtension(row.File),-24} {row.Kind,-7} {row.Serial,-34} {row.NotAfter:yyyy-MM-dd} {row.DaysLeft,5}  {status}"));
             }

@@ -28,9 +28,32 @@ public static class CertificateInventory
                 certificate.SerialNumber,
                 notAfter,
                 (int)Math.Floor((notAfter - now).TotalDays),
-                crl?.IsRevoked(certificate) ?? false));
+                crl?.IsRevoked(certificate) ?? false,
+                IssuedBy(certificate, ca)));
         }
 
         return summaries;
+    }
+
+    /// <summary>
+    /// Whether the certificate chains to the folder's CA (or is it): one from another CA — copied from another node's
+    /// folder, left from a CA made again with <c>--force</c> — is refused by a broker that trusts this one. Expiry and
+    /// revocation are reported on their own.
+    /// </summary>
+    public static bool IssuedBy(X509Certificate2 certificate, X509Certificate2 ca)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(ca);
+        if (certificate.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span))
+        {
+            return true;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
+        return chain.Build(certificate);
     }
 }

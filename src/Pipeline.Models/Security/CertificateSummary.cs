@@ -8,7 +8,8 @@ public sealed record CertificateSummary(
     string Serial,
     DateTimeOffset NotAfter,
     int DaysLeft,
-    bool Revoked)
+    bool Revoked,
+    bool IssuedByCa = true)
 {
     /// <summary>Below this many days left, a certificate is reported as expiring.</summary>
     public const int WarnDays = 30;

@@ -24,13 +24,25 @@ public sealed class CertificateExpiryWatch(IOptions<MqttOptions> options, TimePr
     public IReadOnlyList<CertificateSummary> Check()
     {
         var folder = new PkiFolder(options.Value.CertsDirectory);
-        var expiring = CertificateInventory.List(folder, time).Where(c => c.ExpiresSoon).ToList();
+        var certificates = CertificateInventory.List(folder, time);
+        var expiring = certificates.Where(c => c.ExpiresSoon).ToList();
         foreach (var certificate in expiring)
         {
             var name = Path.GetFileNameWithoutExtension(certificate.File);
             var renew = name == "ca" ? "make a new CA with 'pipeline certs init --force' and issue every identity again" : $"renew it with 'pipeline certs renew {name}'";
             logger.LogWarning("Certificate {File} ({Name}) {Expires} {NotAfter:u} ({Days} days left); {Renew}",
                 certificate.File, certificate.Name, certificate.Expired ? "expired on" : "expires on", certificate.NotAfter, certificate.DaysLeft, renew);
+        }
+
+        // The node's own identity, which the broker checks at each connect: a refused one shows there only as a
+        // connection closed right after the TLS handshake.
+        var own = $"{options.Value.Identity}.crt";
+        foreach (var certificate in certificates.Where(c => c.File == own && (!c.IssuedByCa || c.Revoked)))
+        {
+            var identity = options.Value.Identity;
+            logger.LogWarning("The node's certificate {File} is {What}: a broker that trusts that CA refuses it. {Fix}",
+                Path.Combine(folder.Directory, certificate.File), certificate.Revoked ? "revoked in crl.pem" : $"not issued by the CA in {folder.CaCertificate}",
+                $"Issue it again where the CA's key is ('pipeline certs issue {identity} --role node --force') and copy {identity}.crt and {identity}.key here");
         }
 
         _expiring = expiring;

@@ -275,7 +275,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                 if (failures++ == 0)
                 {
                     _logger.LogWarning("Cannot connect to {Broker}: {Reason}. Retrying with backoff up to {MaxDelay}",
-                        _endpoint, e.Message, _options.ReconnectMaxDelay);
+                        _endpoint, ConnectFailure.Describe(e), _options.ReconnectMaxDelay);
                 }
                 else
                 {

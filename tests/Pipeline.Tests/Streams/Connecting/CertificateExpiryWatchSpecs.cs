@@ -31,6 +31,43 @@ public sealed class CertificateExpiryWatchSpecs : IDisposable
     }
 
     [Fact]
+    public void Should_warn_when_the_nodes_own_certificate_is_not_issued_by_its_ca()
+    {
+        // A node.crt copied from another folder, or left from a CA made again: the broker closes the connection right
+        // after the TLS handshake and says why only in its own log.
+        var logger = new TestLogger<CertificateExpiryWatch>();
+        var watch = new CertificateExpiryWatch(Options.Create(new MqttOptions { CertsDirectory = _pki.CertsDirectory }), TimeProvider.System, logger);
+        watch.Check();
+        Assert.DoesNotContain(logger.At(LogLevel.Warning), m => m.Contains("The node's certificate", StringComparison.Ordinal));
+        foreach (var file in new[] { "node.crt", "node.key" })
+        {
+            File.Copy(Path.Combine(_pki.ForeignDirectory, file), Path.Combine(_pki.CertsDirectory, file), overwrite: true);
+        }
+
+        watch.Check();
+
+        var warning = Assert.Single(logger.At(LogLevel.Warning), m => m.Contains("The node's certificate", StringComparison.Ordinal));
+        Assert.Contains("node.crt is not issued by the CA in", warning, StringComparison.Ordinal);
+        Assert.Contains("'pipeline certs issue node --role node --force'", warning, StringComparison.Ordinal);
+        Assert.False(Assert.Single(CertificateInventory.List(_pki.Folder), c => c.File == "node.crt").IssuedByCa);
+        Assert.All(CertificateInventory.List(_pki.Folder).Where(c => c.File != "node.crt"), c => Assert.True(c.IssuedByCa, c.File));
+    }
+
+    [Fact]
+    public void Should_warn_when_the_nodes_own_certificate_is_revoked()
+    {
+        using (var ca = CertificateAuthority.Open(_pki.CertsDirectory))
+        {
+            ca.Revoke("node");
+        }
+
+        var logger = new TestLogger<CertificateExpiryWatch>();
+        new CertificateExpiryWatch(Options.Create(new MqttOptions { CertsDirectory = _pki.CertsDirectory }), TimeProvider.System, logger).Check();
+
+        Assert.Contains(logger.At(LogLevel.Warning), m => m.Contains("node.crt is revoked in crl.pem", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Should_stop_warning_once_the_certificate_is_renewed()
     {
         using (var ca = CertificateAuthority.Open(_pki.CertsDirectory))
