@@ -14,7 +14,7 @@ namespace Pipeline.Host.Training;
 /// no known type: "Expected false to be true" from <c>Scalar::toFloat</c> in <c>add_</c>. The test suite's training
 /// failed so once in a dozen runs, where other threads allocate and collect; <c>pipeline train</c> could too. Measured
 /// with <c>bench/Pipeline.Benchmarks -- scalar-race</c> (Adam's first-moment update under two collecting threads):
-/// 279 of 3,000,000 updates failed with scalars made on the fly, 0 with them held.
+/// 279 and 91 of 3,000,000 updates failed with scalars made on the fly (two runs), 0 with them held.
 /// </para>
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
