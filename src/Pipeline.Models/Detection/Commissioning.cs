@@ -143,16 +143,13 @@ public static class Commissioning
 
     /// <summary>
     /// The model's mean plus the sensor's offset, found as a fixed point: the median over the learning windows of each
-    /// window's mean reconstruction residual is added to the centre until it stops moving (the autoencoder follows part
+    /// window's mean reconstruction residual is added to the centre until it is about 0 (the autoencoder follows part
     /// of an offset, so one step removes only part of it; the median, because a stop or a restart while learning leaves
     /// a few windows with large residuals of their own). Tried with every signal free and with each one alone; on 32
     /// evenly spread windows.
     /// </summary>
     internal static float[] OffsetCentre(ModelBundle bundle, SignalTable table, Func<ModelBundle, IWindowScorer>? scorer = null)
     {
-        IWindowScorer Scorer(float[] mean) =>
-            scorer?.Invoke(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std))) ?? new PortableDetector(WithScaler(bundle, new Scaler(mean, bundle.Manifest.Scaler.Std)));
-
         var window = bundle.Manifest.Window;
         var count = table.Count - window + 1;
         var step = Math.Max(1, count / ResidualWindows);
@@ -164,46 +161,53 @@ public static class Commissioning
             table.CopyWindow(i * step, window, sample.AsSpan(i * size, size));
         }
 
+        var trained = bundle.Manifest.Scaler;
+        WindowScore[] Score(float[] mean)
+        {
+            var centred = WithScaler(bundle, new Scaler(mean, trained.Std));
+            using var detector = scorer?.Invoke(centred) ?? new PortableDetector(centred);
+            return detector.Score(sample, sampled);
+        }
+
+        // Every candidate starts from the model's own centre, scored once for all of them: a sensor without an offset
+        // (nearly every one) is then calibrated on 32 windows here instead of 320 — a fresh node's hundred sensors
+        // spent about a third of their calibrations' windows on this (bench/README.md, #17).
+        var atTrained = Score(trained.Mean);
+
         // The model can explain an offset on one sensor as the pump at another operating point with part of the offset
         // on every signal, and reconstructs both equally well; a single miscalibrated sensor is the likelier story, so
         // an offset on one signal wins when it reconstructs about as well as the offset on all of them.
-        var trained = bundle.Manifest.Scaler;
-        var joint = FixedPoint(trained, Scorer, sample, sampled, Enumerable.Range(0, trained.Std.Length).ToArray());
-        var jointScore = MedianScore(Scorer, joint, sample, sampled);
+        var joint = FixedPoint(trained, Score, atTrained, [.. Enumerable.Range(0, trained.Std.Length)]);
         var single = Enumerable.Range(0, trained.Std.Length)
-            .Select(f => FixedPoint(trained, Scorer, sample, sampled, [f]))
-            .Select(centre => (Centre: centre, Score: MedianScore(Scorer, centre, sample, sampled)))
-            .MinBy(c => c.Score);
-        return single.Score <= (SingleSignalTolerance * jointScore) + 1e-9 ? single.Centre : joint;
+            .Select(f => FixedPoint(trained, Score, atTrained, [f]))
+            .MinBy(c => c.MedianScore);
+        return single.MedianScore <= (SingleSignalTolerance * joint.MedianScore) + 1e-9 ? single.Centre : joint.Centre;
     }
 
-    private static double MedianScore(Func<float[], IWindowScorer> scorer, float[] mean, float[] sample, int sampled)
-    {
-        using var detector = scorer(mean);
-        return Median(detector.Score(sample, sampled).Select(s => s.Total));
-    }
-
-    /// <summary>Moves the <paramref name="free"/> signals' centres until their median residual is about 0.</summary>
-    private static float[] FixedPoint(ModelManifest.ScalerSection trained, Func<float[], IWindowScorer> scorer, float[] sample, int sampled, int[] free)
+    /// <summary>
+    /// Moves the <paramref name="free"/> signals' centres from the trained ones until their median residual is about 0;
+    /// the centre found and the median total score of the windows there.
+    /// </summary>
+    private static (float[] Centre, double MedianScore) FixedPoint(
+        ModelManifest.ScalerSection trained, Func<float[], WindowScore[]> score, WindowScore[] atTrained, int[] free)
     {
         var mean = trained.Mean.ToArray();
-        for (var iteration = 0; iteration < ResidualIterations; iteration++)
+        var scores = atTrained;
+        for (var iteration = 0; ; iteration++)
         {
-            using var detector = scorer(mean);
-            var residuals = detector.Score(sample, sampled).Select(s => s.Residual).ToArray();
-            var residual = free.Select(f => Median(residuals.Select(r => r[f]))).ToArray();
+            var residual = free.Select(f => Median(scores.Select(s => s.Residual[f]))).ToArray();
+            if (iteration == ResidualIterations || residual.All(r => Math.Abs(r) < ResidualTolerance))
+            {
+                return (mean, Median(scores.Select(s => s.Total)));
+            }
+
             for (var i = 0; i < free.Length; i++)
             {
                 mean[free[i]] += (float)(residual[i] * trained.Std[free[i]]);
             }
 
-            if (residual.All(r => Math.Abs(r) < ResidualTolerance))
-            {
-                break;
-            }
+            scores = score(mean);
         }
-
-        return mean;
     }
 
     private static double Median(IEnumerable<float> values)

@@ -110,6 +110,36 @@ public sealed class CommissioningSpecs
     }
 
     [Fact]
+    public void Should_score_a_sensor_without_an_offset_once_per_learning_window_and_once_per_sampled_window()
+    {
+        // #17: the offset search's five candidates each scored the model's own centre again, and a fresh node's
+        // hundred sensors spent about a third of their calibrations' windows on it.
+        var run = Pump(seed: 7, seconds: 400, setPointChanges: false);
+        var scored = 0;
+
+        var calibration = Commissioning.Calibrate("esp32-01", Default.Value, run, DateTimeOffset.UnixEpoch,
+            bundle => new CountingScorer(new PortableDetector(bundle), count => scored += count));
+
+        Assert.Equal(Default.Value.Manifest.Scaler.Mean, calibration.Mean);
+        var learningWindows = 400 - Default.Value.Manifest.Window + 1;
+        var sampled = ((learningWindows - 1) / (learningWindows / 32)) + 1;
+        Assert.Equal(learningWindows + sampled, scored);
+    }
+
+    private sealed class CountingScorer(IWindowScorer inner, Action<int> scored) : IWindowScorer
+    {
+        public string Backend => inner.Backend;
+
+        public WindowScore[] Score(ReadOnlySpan<float> windows, int count)
+        {
+            scored(count);
+            return inner.Score(windows, count);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
     public void Should_doubt_a_calibration_learned_through_a_fault_and_trust_one_learned_in_normal_operation()
     {
         // #20: a sensor that learned through something abnormal got a threshold it could never reach, and nobody said so.
