@@ -170,8 +170,8 @@ public static class Commissioning
         }
 
         // Every candidate starts from the model's own centre, scored once for all of them: a sensor without an offset
-        // (nearly every one) is then calibrated on 32 windows here instead of 320 — a fresh node's hundred sensors
-        // spent about a third of their calibrations' windows on this (bench/README.md, #17).
+        // (nearly every one) then scores its sample here once instead of ten times, nearly half of what its calibration
+        // scored in all (bench/README.md, #17).
         var atTrained = Score(trained.Mean);
 
         // The model can explain an offset on one sensor as the pump at another operating point with part of the offset
