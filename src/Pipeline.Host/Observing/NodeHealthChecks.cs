@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Actors.Inference;
 using Pipeline.Models.Security;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
 using Pipeline.Streams.Publishing;
 using Pipeline.Streams.Storing;
 
@@ -30,6 +31,30 @@ public sealed class StoreWritableCheck(PipelineStore store) : IHealthCheck
                 ? HealthCheckResult.Unhealthy($"{stalled.Why} since {stalled.Since:u}{(store.Unreachable is { } unreachable ? $" ({unreachable.Reason})" : null)}; nothing is stored or acknowledged (the node's log says what to do)")
             : store.LogHeldSince is { } held ? HealthCheckResult.Degraded($"{store.Description}: a reader has kept the write-ahead log from being copied into the file since {held:u}; it grows until that reader ends (an open sqlite3 transaction, a backup, an export)")
             : HealthCheckResult.Healthy(store.Description));
+}
+
+/// <summary>
+/// The ingest stream moves: with messages in flight it has acknowledged one within <see cref="StallAfter"/>, or the
+/// store or the broker session says why not (their checks report it). A stream stuck for another reason — in 2026-12 an
+/// acknowledgement MQTTnet never completed, after which a node stored nothing more for good (IncomingMessage) — was
+/// "Healthy" with thousands of messages in flight; a broker that does not read the node's acknowledgements for that long
+/// looks the same from here.
+/// </summary>
+public sealed class IngestMovingCheck(IngestMetrics metrics, PipelineStore store, NodeMqttLink link) : IHealthCheck
+{
+    /// <summary>Past the longest pauses measured under a 10,000-device burst (21 s, the broker's) and the sensors' ask timeout (30 s).</summary>
+    public static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(60);
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Stuck(metrics.InFlight, metrics.SinceAcknowledged, NodeHearingWatch.WhyDeaf(link, store)) is { } stuck
+            ? HealthCheckResult.Unhealthy(stuck)
+            : HealthCheckResult.Healthy($"{metrics.InFlight} in flight"));
+
+    /// <summary>Why the stream is stuck, or null: <paramref name="whyDeaf"/> is the store's or the broker's reason, theirs to report.</summary>
+    internal static string? Stuck(long inFlight, TimeSpan sinceAcknowledged, string? whyDeaf) =>
+        inFlight > 0 && sinceAcknowledged > StallAfter && whyDeaf is null
+            ? $"{inFlight} messages in flight and none acknowledged for {sinceAcknowledged.TotalSeconds:0} s with the store and the broker session up: the ingest stream is stuck, or the broker does not read the node's acknowledgements; restarting the node has the broker deliver them again"
+            : null;
 }
 
 /// <summary>A model is loaded and scores.</summary>

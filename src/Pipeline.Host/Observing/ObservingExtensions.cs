@@ -19,6 +19,7 @@ public static class ObservingExtensions
         services.AddHealthChecks()
             .AddCheck<BrokerSessionCheck>("broker", tags: [NodeEndpoints.ReadyTag])
             .AddCheck<StoreWritableCheck>("store", tags: [NodeEndpoints.ReadyTag])
+            .AddCheck<IngestMovingCheck>("ingest", tags: [NodeEndpoints.ReadyTag])
             .AddCheck<ModelLoadedCheck>("model", tags: [NodeEndpoints.ReadyTag])
             .AddCheck<CertificateExpiryCheck>("certificates", tags: [NodeEndpoints.ReadyTag]);
         services.AddHostedService<NodeEndpoints>();

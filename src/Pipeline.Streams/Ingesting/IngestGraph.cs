@@ -31,7 +31,9 @@ public static class IngestGraph
     /// <param name="cancellation">
     /// Aborts the stream (IngestService: a stop that cannot drain, or a drain out of time): what a stage is waiting for
     /// is dropped, its messages left unacknowledged with the broker, and the stream ends when its source does. A stage
-    /// that failed instead was logged by Akka as an error on each such stop, after the warning that said why.
+    /// that failed instead was logged by Akka as an error on each such stop, after the warning that said why. The
+    /// acknowledgements are not its to drop: a stored message's PUBACK goes while its connection lasts, and ends with it
+    /// (<see cref="IncomingMessage.Acknowledge"/>); the node closes the connection right after aborting.
     /// </param>
     /// <param name="maxUnsentAcks">
     /// Acknowledgements the MQTT client may hold unsent before the stream waits for them (the node's Receive Maximum,
@@ -121,7 +123,7 @@ public static class IngestGraph
                     // Counted before the PUBACK leaves: the broker cannot send the next message before it gets it,
                     // so InFlight never under-reports what the broker holds open.
                     metrics.OnAcknowledged(1);
-                    acks.Observe(item.Message.Acknowledge(cancellation));
+                    acks.Observe(item.Message.Acknowledge());
                 }
 
                 await acks.UntilAtMost(maxUnsentAcks).ConfigureAwait(false);

@@ -24,6 +24,7 @@ public sealed class IngestMetrics
     private long _duplicates;
     private long _rejected;
     private long _acknowledged;
+    private long _acknowledgedAtMs = Environment.TickCount64; // the start, before the first
     private long _maxInFlight;
     private long _newestStampMs;
     private long _verdicts;
@@ -136,5 +137,12 @@ public sealed class IngestMetrics
     /// <summary>A message's time from its arrival to its verdicts stored (or, when it completed no window, to its acknowledgement).</summary>
     internal void OnVerdictDelay(TimeSpan delay) => _verdictDelay.Record(delay.TotalSeconds);
 
-    internal void OnAcknowledged(int count) => Interlocked.Add(ref _acknowledged, count);
+    /// <summary>How long since the stream last acknowledged a message (since the start, before the first): with messages in flight, how long it has not moved.</summary>
+    public TimeSpan SinceAcknowledged => TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _acknowledgedAtMs));
+
+    internal void OnAcknowledged(int count)
+    {
+        Interlocked.Add(ref _acknowledged, count);
+        Interlocked.Exchange(ref _acknowledgedAtMs, Environment.TickCount64);
+    }
 }

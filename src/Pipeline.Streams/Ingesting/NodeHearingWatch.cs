@@ -111,7 +111,8 @@ public sealed class NodeHearingWatch(Func<string?> whyDeaf, ILogger<NodeHearingW
     private static Func<string?> WhyDeaf(NodeMqttLink link, PipelineStore store, BacklogWatch backlog, IngestMetrics metrics, TimeProvider time) =>
         () => WhyDeaf(link, store) ?? backlog.Look(metrics.InFlight, metrics.NewestStampMs, time.GetUtcNow());
 
-    internal static string? WhyDeaf(NodeMqttLink link, PipelineStore store) =>
+    /// <summary>Why the node cannot take readings in now — its store takes no writes, or its broker session is down — or null.</summary>
+    public static string? WhyDeaf(NodeMqttLink link, PipelineStore store) =>
         store.NoWrites?.Why ?? (link.Current is not { IsConnected: true } ? "the node is not connected to the broker" : null);
 }
 

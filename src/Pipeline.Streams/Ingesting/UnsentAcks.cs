@@ -33,7 +33,7 @@ internal sealed class UnsentAcks(ILogger logger)
                 }
             },
             CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
+            TaskContinuationOptions.NotOnRanToCompletion, // failed, or cancelled as its connection closed
             TaskScheduler.Default);
     }
 

@@ -205,7 +205,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
         }
 
         e.AutoAcknowledge = false;
-        await _intake.EnqueueAsync(new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e)).ConfigureAwait(false);
+        await _intake.EnqueueAsync(new IncomingMessage(message.Topic, message.Payload.ToArray(), message.Dup, DateTimeOffset.UtcNow, e, _intake.Connection)).ConfigureAwait(false);
     }
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)

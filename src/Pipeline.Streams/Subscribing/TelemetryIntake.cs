@@ -38,6 +38,22 @@ internal sealed class TelemetryIntake(int capacity, ILogger logger, Cancellation
         _subscribed = false;
     }
 
+    /// <summary>The current connection's token, cancelled as it closes: what a message of it waits for ends with it.</summary>
+    public CancellationToken Connection
+    {
+        get
+        {
+            try
+            {
+                return _connection.Token;
+            }
+            catch (ObjectDisposedException)
+            {
+                return new CancellationToken(canceled: true); // the intake is gone, and every connection with it
+            }
+        }
+    }
+
     /// <summary>The connection is subscribed: from now on its reads wait for room (<see cref="RoomToReadAsync"/>).</summary>
     public void Subscribed() => _subscribed = true;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Host.Observing;
 using Pipeline.Models.Security;
 using Pipeline.Streams.Connecting;
+using Pipeline.Streams.Ingesting;
 using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
@@ -52,6 +53,30 @@ public sealed class NodeHealthCheckSpecs : IDisposable
         Assert.Equal(HealthStatus.Unhealthy, whileLocked.Status);
         Assert.Contains("locked by another connection since", whileLocked.Description, StringComparison.Ordinal);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
+    [Fact]
+    public void Should_call_the_ingest_stream_stuck_when_it_acknowledged_nothing_for_a_minute_with_messages_in_flight()
+    {
+        // A node whose stream waited for good on an acknowledgement MQTTnet never completed read "Healthy" for minutes.
+        var stuck = IngestMovingCheck.Stuck(9194, TimeSpan.FromMinutes(5), whyDeaf: null);
+
+        Assert.Contains("9194 messages in flight and none acknowledged for 300 s", stuck, StringComparison.Ordinal);
+        Assert.Null(IngestMovingCheck.Stuck(0, TimeSpan.FromMinutes(5), whyDeaf: null)); // a quiet fleet
+        Assert.Null(IngestMovingCheck.Stuck(9194, TimeSpan.FromSeconds(30), whyDeaf: null)); // a busy broker's pause
+        Assert.Null(IngestMovingCheck.Stuck(9194, TimeSpan.FromMinutes(5), "the node is not connected to the broker")); // the broker's check says so
+    }
+
+    [Fact]
+    public async Task Should_count_the_time_since_the_stream_last_acknowledged_a_message()
+    {
+        var metrics = new IngestMetrics();
+        metrics.OnReceived();
+
+        await Eventually.HoldsAsync(() => metrics.SinceAcknowledged > TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), () => $"{metrics.SinceAcknowledged}");
+        metrics.OnAcknowledged(1);
+
+        Assert.True(metrics.SinceAcknowledged < TimeSpan.FromMilliseconds(200), $"{metrics.SinceAcknowledged} after an acknowledgement");
     }
 
     public void Dispose() => _pki.Dispose();

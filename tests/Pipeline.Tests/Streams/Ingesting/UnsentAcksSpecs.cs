@@ -35,17 +35,26 @@ public sealed class UnsentAcksSpecs
         Assert.False(acks.UntilAtMost(2).IsCompleted);
     }
 
-    [Fact]
-    public async Task Should_go_on_past_a_failed_ack_and_report_it()
+    [Theory]
+    [InlineData(false)] // the connection went away under it
+    [InlineData(true)] // cancelled as its connection closed (IncomingMessage)
+    public async Task Should_go_on_past_a_failed_or_cancelled_ack_and_report_it(bool cancelled)
     {
         var logger = new TestLogger();
         var acks = new UnsentAcks(logger);
-        var failing = new TaskCompletionSource();
-        acks.Observe(failing.Task);
+        var ending = new TaskCompletionSource();
+        acks.Observe(ending.Task);
         acks.Observe(Task.CompletedTask);
 
         var waiting = acks.UntilAtMost(0);
-        failing.SetException(new IOException("the connection went away"));
+        if (cancelled)
+        {
+            ending.SetCanceled();
+        }
+        else
+        {
+            ending.SetException(new IOException("the connection went away"));
+        }
 
         await waiting.WaitAsync(Patience);
         await Eventually.HoldsAsync(() => logger.At(LogLevel.Warning).Any(m => m.Contains("Could not acknowledge", StringComparison.Ordinal)),
