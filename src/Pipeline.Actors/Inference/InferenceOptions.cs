@@ -47,8 +47,30 @@ public sealed class InferenceOptions : ISettingsGroup
     /// </summary>
     public string ActiveModelName()
     {
-        var file = Path.Combine(Directory, ActiveFile);
-        return File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name ? name : Active;
+        string text;
+        try
+        {
+            text = File.ReadAllText(Path.Combine(Directory, ActiveFile));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Active; // none; looked for by reading, not asked first: one deleted in between was an error
+        }
+
+        return text.Trim() is { Length: > 0 } name ? name : Active;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="bundleName"/> the active bundle of <paramref name="directory"/> in one step: written beside
+    /// <c>ACTIVE</c> and renamed over it. Written in place, a node's look between the truncation and the write read an
+    /// empty file — no name, so <see cref="Active"/> — and switched to that bundle before the one asked for.
+    /// </summary>
+    public static void WriteActive(string directory, string bundleName)
+    {
+        var file = Path.Combine(directory, ActiveFile);
+        var written = $"{file}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(written, bundleName + "\n");
+        File.Move(written, file, overwrite: true);
     }
 
     public IEnumerable<string> Problems(string section)

@@ -26,7 +26,7 @@ internal static class ModelCommand
             }
 
             var bundle = ModelBundle.Load(Path.Combine(directory, bundleName));
-            File.WriteAllText(Path.Combine(directory, InferenceOptions.ActiveFile), bundleName + "\n");
+            InferenceOptions.WriteActive(directory, bundleName);
             Console.WriteLine($"Active model: {bundle.Version} ({bundle.Manifest.Window} x {string.Join(",", bundle.Manifest.Signals)}). A running node switches within 5 s.");
             return CliAction.Ok;
         }));
