@@ -68,7 +68,10 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     /// <summary>
     /// Publishes on the node's own session (the client id is bound to the identity, so there is only one). False when
     /// it did not go out — also when the connection drops while it waits for the broker's answer: that is the
-    /// reconnect loop's business, never a caller's crash (a fresh-clone run once stopped the node on it, #15).
+    /// reconnect loop's business, never a caller's crash (a fresh-clone run once stopped the node on it, #15). It ends
+    /// with the connection at the latest, whatever <paramref name="cancellation"/> says: MQTTnet's send lock can leave a
+    /// write waiting for good when the connection is disposed under it (<see cref="IncomingMessage.Acknowledge"/>), and
+    /// the heartbeat awaits its publish before the next.
     /// </summary>
     public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
     {
@@ -78,9 +81,11 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
             return false;
         }
 
+        var connection = _intake.Connection;
+        using var either = cancellation.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellation, connection) : null;
         try
         {
-            var result = await _client.PublishAsync(message, cancellation).ConfigureAwait(false);
+            var result = await _client.PublishAsync(message, either?.Token ?? connection).ConfigureAwait(false);
             return result.IsSuccess;
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or ObjectDisposedException
