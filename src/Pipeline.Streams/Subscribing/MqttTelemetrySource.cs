@@ -66,12 +66,9 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
     public event Action? Connected;
 
     /// <summary>
-    /// Publishes on the node's own session (the client id is bound to the identity, so there is only one). False when
-    /// it did not go out — also when the connection drops while it waits for the broker's answer: that is the
-    /// reconnect loop's business, never a caller's crash (a fresh-clone run once stopped the node on it, #15). It ends
-    /// with the connection at the latest, whatever <paramref name="cancellation"/> says: MQTTnet's send lock can leave a
-    /// write waiting for good when the connection is disposed under it (<see cref="IncomingMessage.Acknowledge"/>), and
-    /// the heartbeat awaits its publish before the next.
+    /// Publishes on the node's own session. False when it did not go out, also when the connection drops meanwhile (the
+    /// reconnect loop's business, never a caller's crash; #15). Ends with the connection at the latest: MQTTnet's send
+    /// lock can hold a write for good when the connection is disposed under it (<see cref="IncomingMessage.Acknowledge"/>).
     /// </summary>
     public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
     {
@@ -246,8 +243,7 @@ public sealed class MqttTelemetrySource : IAsyncDisposable
                         .WithTopicFilter(_options.Subscription(AlarmCommand.Prefix + "#"), MqttQualityOfServiceLevel.AtLeastOnce)
                         .Build(),
                     stopping).ConfigureAwait(false);
-                // Every filter must be granted at QoS 1: a refused command subscription would leave operators' commands
-                // unanswered without a word (#15), a refused telemetry one the node deaf.
+                // Every filter must be granted at QoS 1: a refused command one leaves operators unanswered (#15), telemetry deaf.
                 foreach (var item in subscribed.Items)
                 {
                     if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
