@@ -221,19 +221,31 @@ internal static class ModelCommands
             {
                 var table = SignalCsv.Read(path);
                 WarnUnreadable(table, "their rows are left out of the training data");
-                return table.CompleteRows();
+                return NormalOnly(table.CompleteRows(), "labelled anomalous in the data (its 'anomaly' or 'label' column)");
             }
 
             using var store = PipelineStore.OpenExisting(path);
             var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
             var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
             return rows.Count > 0 || sensorId is null
-                ? rows
+                ? NormalOnly(rows, "in windows the node judged anomalous after the sensor's learning period, or under its anomaly alarm")
                 : throw new ArgumentException(
                     $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
                     + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
                     + "; 'pipeline sensors list --store ...' lists its sensors");
         };
+    }
+
+    /// <summary>Training learns normal operation: rows known to be anomalous are left out, and the command says how many.</summary>
+    private static SignalTable NormalOnly(SignalTable table, string why)
+    {
+        var normal = table.NormalRows();
+        if (normal.Count < table.Count)
+        {
+            Console.WriteLine($"{table.Count - normal.Count} of {table.Count} rows are left out of the training data: {why}; no window spans where they were.");
+        }
+
+        return normal;
     }
 
     /// <summary>Says how many cells could not be read, what became of them, and where the first few are.</summary>

@@ -19,18 +19,30 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     public IReadOnlyList<string> Problems { get; init; } = [];
 
     /// <summary>
-    /// The rows with every signal, for what needs complete rows (training, fine-tuning): a row with an unreadable cell
-    /// is left out, and the windows over the rows that remain span where it was.
+    /// Rows that follow rows the source or a filter left out (<see cref="CompleteRows"/>, <see cref="NormalRows"/>): no
+    /// window of <see cref="Windows"/> spans one, so a model never learns the jump across what was taken out.
     /// </summary>
-    public SignalTable CompleteRows()
+    public bool[]? AfterGap { get; init; }
+
+    /// <summary>The rows with every signal, for what needs complete rows (training, fine-tuning): a row with an unreadable cell is left out.</summary>
+    public SignalTable CompleteRows() => Keep(r => !Array.Exists(Rows[r], float.IsNaN));
+
+    /// <summary>
+    /// The rows not labelled anomalous, for what must learn normal operation (training, fine-tuning, recalibration): a
+    /// labelled file's faults, or a store's readings in windows the node judged anomalous.
+    /// </summary>
+    public SignalTable NormalRows() => Labels is { } labels ? Keep(r => labels[r] != 1) : this;
+
+    private SignalTable Keep(Func<int, bool> row)
     {
-        var keep = Enumerable.Range(0, Count).Where(r => !Array.Exists(Rows[r], float.IsNaN)).ToArray();
+        var keep = Enumerable.Range(0, Count).Where(row).ToArray();
         return keep.Length == Count ? this : this with
         {
             Rows = [.. keep.Select(r => Rows[r])],
             TimestampsMs = [.. keep.Select(r => TimestampsMs[r])],
             Labels = Labels is null ? null : [.. keep.Select(r => Labels[r])],
             Changepoints = Changepoints is null ? null : [.. keep.Select(r => Changepoints[r])],
+            AfterGap = [.. keep.Select((r, i) => (i > 0 && r != keep[i - 1] + 1) || (AfterGap?[r] ?? false))],
         };
     }
 
@@ -68,20 +80,47 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         TimestampsMs = TimestampsMs[start..(start + count)],
         Labels = Labels?[start..(start + count)],
         Changepoints = Changepoints?[start..(start + count)],
+        AfterGap = AfterGap?[start..(start + count)],
     };
 
-    /// <summary>Every window of <paramref name="length"/> consecutive rows, every <paramref name="stride"/> rows, flattened.</summary>
+    /// <summary>
+    /// Every window of <paramref name="length"/> consecutive rows, every <paramref name="stride"/> rows, flattened; none
+    /// spans a gap (<see cref="AfterGap"/>): after one, the windows start again at the row after it.
+    /// </summary>
     public float[] Windows(int length, int stride, out int count)
     {
-        count = Count < length ? 0 : ((Count - length) / stride) + 1;
+        var starts = WindowStarts(length, stride);
+        count = starts.Count;
         var size = length * Signals.Length;
         var values = new float[count * size];
         for (var w = 0; w < count; w++)
         {
-            CopyWindow(w * stride, length, values.AsSpan(w * size, size));
+            CopyWindow(starts[w], length, values.AsSpan(w * size, size));
         }
 
         return values;
+    }
+
+    private List<int> WindowStarts(int length, int stride)
+    {
+        var starts = new List<int>();
+        for (var run = 0; run < Count;)
+        {
+            var end = run + 1;
+            while (end < Count && !(AfterGap?[end] ?? false))
+            {
+                end++;
+            }
+
+            for (var start = run; start + length <= end; start += stride)
+            {
+                starts.Add(start);
+            }
+
+            run = end;
+        }
+
+        return starts;
     }
 
     /// <summary>The <paramref name="length"/> rows from <paramref name="start"/> on, flattened into <paramref name="into"/>.</summary>

@@ -77,16 +77,23 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
                 sensorId = ReadingColumns.OnlySensor(found, database.Description);
             }
 
-            await using var command = new NpgsqlCommand(
-                """
-                SELECT ts, flow, temperature, pressure, current FROM readings
-                WHERE sensor_id = @sensor AND ts >= @from AND ts < @to ORDER BY seq
-                """, connection);
+            var flagged = new List<(long, long)>();
+            await using (var windows = new NpgsqlCommand(ReadingColumns.FlaggedWindowsSql, connection))
+            {
+                windows.Parameters.AddWithValue("sensor", sensorId);
+                await using var found = await windows.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+                while (await found.ReadAsync(cancellation).ConfigureAwait(false))
+                {
+                    flagged.Add((found.GetInt64(0), found.GetInt64(1)));
+                }
+            }
+
+            await using var command = new NpgsqlCommand(ReadingColumns.TrainingRowsSql, connection);
             command.Parameters.AddWithValue("sensor", sensorId);
             command.Parameters.AddWithValue("from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
             command.Parameters.AddWithValue("to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
             await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-            return ReadingColumns.ToSignalTable(rows);
+            return ReadingColumns.ToSignalTable(rows, flagged);
         }, cancellation);
 
     public Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation) =>

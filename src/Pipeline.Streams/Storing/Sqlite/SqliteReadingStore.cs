@@ -64,17 +64,25 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         database.ReadAsync(connection =>
         {
             sensorId ??= ReadingColumns.OnlySensor(Sensors(connection), database.Path);
+            var flagged = new List<(long, long)>();
+            using (var windows = connection.CreateCommand())
+            {
+                windows.CommandText = ReadingColumns.FlaggedWindowsSql;
+                windows.Parameters.AddWithValue("@sensor", sensorId);
+                using var found = windows.ExecuteReader();
+                while (found.Read())
+                {
+                    flagged.Add((found.GetInt64(0), found.GetInt64(1)));
+                }
+            }
+
             using var command = connection.CreateCommand();
-            command.CommandText =
-                """
-                SELECT ts, flow, temperature, pressure, current FROM readings
-                WHERE sensor_id = $sensor AND ts >= $from AND ts < $to ORDER BY seq
-                """;
-            command.Parameters.AddWithValue("$sensor", sensorId);
-            command.Parameters.AddWithValue("$from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
-            command.Parameters.AddWithValue("$to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+            command.CommandText = ReadingColumns.TrainingRowsSql;
+            command.Parameters.AddWithValue("@sensor", sensorId);
+            command.Parameters.AddWithValue("@from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
+            command.Parameters.AddWithValue("@to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
             using var rows = command.ExecuteReader();
-            return ReadingColumns.ToSignalTable(rows);
+            return ReadingColumns.ToSignalTable(rows, flagged);
         }, cancellation);
 
     /// <summary>The newest <c>ts</c> among the last 1,000 readings stored: the table has no time index, and rows are stored in time order but for a late backlog.</summary>

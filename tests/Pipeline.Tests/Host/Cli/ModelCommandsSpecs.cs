@@ -76,6 +76,19 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal("0.csv,400", string.Join(',', lines[1].Split(',')[..2]));
     }
 
+    [Fact]
+    public async Task Should_train_on_the_normal_rows_only_and_say_how_many_rows_labelled_anomalous_it_left_out()
+    {
+        var leaky = WriteSkabCsv("leaky.csv", 1500, 1, 1100);
+        var model = _temp.Combine("models", "m");
+
+        var train = await PipelineCli.RunAsync("train", "--data", leaky, "--out", model, "--epochs", "1", "--window", "20", "--hidden", "8");
+
+        Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
+        Assert.Contains("400 of 1500 rows are left out of the training data: labelled anomalous in the data (its 'anomaly' or 'label' column); no window spans where they were.", train.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1100, ModelBundle.Load(model).Manifest.Training!.Rows);
+    }
+
     /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>
     private async Task<string> TrainBaseAsync()
     {

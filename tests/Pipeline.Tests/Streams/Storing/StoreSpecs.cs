@@ -206,6 +206,31 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_label_as_anomalous_the_readings_of_windows_judged_anomalous_after_learning_or_under_the_anomaly_alarm()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-2);
+        await store.Readings.WriteAsync(Enumerable.Range(1, 60).Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList(), [], DateTimeOffset.UtcNow, default);
+        Verdict Window(string sensor, int first, bool anomalous, bool learning = false, bool alarm = false) =>
+            new(sensor, first, first + 4, 0, 0, 1f, [1f], ["flow"], 1f, anomalous, "m@1", [0f], learning, alarm);
+        await store.Verdicts.WriteVerdictsAsync(
+        [
+            Window("a", 1, anomalous: true, learning: true), // the learning period judges by the model's statistics: no fault of the sensor
+            Window("a", 11, anomalous: false),
+            Window("a", 21, anomalous: true),
+            Window("a", 23, anomalous: true), // overlapping the one before
+            Window("a", 41, anomalous: false, alarm: true), // below the threshold, the alarm not yet cleared
+            Window("b", 51, anomalous: true), // another sensor's
+        ], default);
+
+        var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
+
+        var flagged = Enumerable.Range(1, 60).Where(seq => table.Labels![seq - 1] == 1);
+        Assert.Equal([21, 22, 23, 24, 25, 26, 27, 41, 42, 43, 44, 45], flagged);
+        Assert.Equal(48, table.NormalRows().Count);
+    }
+
+    [Fact]
     public async Task Should_store_each_windows_verdict_once()
     {
         using var store = Open();

@@ -1,0 +1,66 @@
+using Pipeline.Models.Data;
+
+namespace Pipeline.Tests.Models.Data;
+
+/// <summary>What training takes from a table: normal rows only, and no window across what was left out.</summary>
+public sealed class SignalTableSpecs
+{
+    /// <summary>Rows 0..count-1 of one signal whose value is the row's number; labelled 1 where <paramref name="anomalous"/> says.</summary>
+    private static SignalTable Numbered(int count, Func<int, bool>? anomalous = null) => new(
+        ["flow"],
+        [.. Enumerable.Range(0, count).Select(r => new[] { (float)r })],
+        [.. Enumerable.Range(0, count).Select(r => r * 1000L)],
+        [.. Enumerable.Range(0, count).Select(r => anomalous?.Invoke(r) == true ? 1 : 0)]);
+
+    /// <summary>The first row of each window, read back from the values.</summary>
+    private static int[] WindowStarts(SignalTable table, int length, int stride)
+    {
+        var values = table.Windows(length, stride, out var count);
+        return [.. Enumerable.Range(0, count).Select(w => (int)values[w * length])];
+    }
+
+    [Fact]
+    public void Should_leave_out_the_rows_labelled_anomalous_and_take_no_window_across_them()
+    {
+        var table = Numbered(20, r => r is >= 8 and < 11);
+
+        var normal = table.NormalRows();
+
+        Assert.Equal(17, normal.Count);
+        Assert.All(normal.Labels!, label => Assert.Equal(0, label));
+        Assert.DoesNotContain(normal.Rows, r => r[0] is >= 8 and < 11);
+        Assert.Equal([0, 1, 2, 3, 11, 12, 13, 14, 15], WindowStarts(normal, 5, 1)); // 4..7 would reach past 7 into 11..
+    }
+
+    [Fact]
+    public void Should_start_the_windows_again_after_each_gap_with_their_stride()
+    {
+        var table = Numbered(30, r => r is 10 or 11 or 22);
+
+        var normal = table.NormalRows();
+
+        Assert.Equal([0, 3, 6, 12, 15, 18, 23, 26], WindowStarts(normal, 4, 3));
+        Assert.Equal([12, 15, 18], WindowStarts(normal.Slice(10, 10), 4, 3)); // a slice keeps its gaps
+    }
+
+    [Fact]
+    public void Should_keep_the_gap_of_an_unreadable_row_when_a_later_filter_leaves_out_other_rows()
+    {
+        var table = Numbered(12, r => r == 2) with { Rows = [.. Enumerable.Range(0, 12).Select(r => new[] { r == 5 ? float.NaN : r })] };
+
+        var normal = table.CompleteRows().NormalRows();
+
+        Assert.Equal([6, 7, 8, 9], WindowStarts(normal, 3, 1)); // neither 3, 4, 6 nor 4, 6, 7: row 5 is still missing
+    }
+
+    [Fact]
+    public void Should_be_the_same_table_without_labels_or_without_an_anomalous_row()
+    {
+        var unlabelled = Numbered(10) with { Labels = null };
+        var normal = Numbered(10);
+
+        Assert.Same(unlabelled, unlabelled.NormalRows());
+        Assert.Same(normal, normal.NormalRows());
+        Assert.Equal([0, 2, 4, 6], WindowStarts(normal, 4, 2)); // no gap: every window, as before
+    }
+}
