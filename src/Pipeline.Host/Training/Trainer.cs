@@ -47,6 +47,13 @@ public static class Trainer
 
             var trainWindows = Scaled(train, window, options.Stride, scaler, out var trainCount);
             var validationWindows = Scaled(validation, window, 1, scaler, out var validationCount);
+            if (trainCount == 0 || validationCount == 0)
+            {
+                throw new ArgumentException(
+                    $"the {table.Count} rows make {trainCount} training and {validationCount} held-out windows of {window} rows: too few to train on"
+                    + " (rows left out split the rest into runs shorter than a window)");
+            }
+
             var best = (Loss: double.MaxValue, Epoch: 0, Weights: module.ExportWeights(), TrainLoss: double.NaN);
             var epochsRun = 0;
             using var optimizer = new AdamOptimizer(module.parameters(), options.LearningRate);

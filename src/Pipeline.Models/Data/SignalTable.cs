@@ -101,6 +101,9 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         return values;
     }
 
+    /// <summary>How many windows <see cref="Windows"/> makes, without making them.</summary>
+    public int WindowCount(int length, int stride) => WindowStarts(length, stride).Count;
+
     private List<int> WindowStarts(int length, int stride)
     {
         var starts = new List<int>();

@@ -113,9 +113,12 @@ public static class Commissioning
     private static SignalTable Enough(ModelBundle model, SignalTable data)
     {
         var table = data.Select(model.Manifest.Signals).CompleteRows(); // an unreadable cell of a file is no statistic
-        return table.Count >= model.Manifest.Window + 1
-            ? table
-            : throw new ArgumentException($"commissioning needs more than {model.Manifest.Window} rows (the model's window), got {table.Count}");
+        var window = model.Manifest.Window;
+        return table.Count < window + 1
+            ? throw new ArgumentException($"commissioning needs more than {window} rows (the model's window), got {table.Count}")
+            : table.WindowCount(window, 1) == 0
+                ? throw new ArgumentException($"commissioning needs {window} rows in a row (the model's window): the {table.Count} rows left are split by rows left out into shorter runs")
+                : table;
     }
 
     private static ModelBundle WithScaler(ModelBundle bundle, Scaler scaler) =>

@@ -32,6 +32,17 @@ public sealed class TrainerSpecs
     }
 
     [Fact]
+    public void Should_refuse_data_whose_rows_left_out_leave_no_run_as_long_as_a_window()
+    {
+        var pump = SyntheticPump.Normal(1500);
+        var split = (pump with { Labels = [.. Enumerable.Range(0, pump.Count).Select(r => r % 15 == 0 ? 1 : 0)] }).NormalRows();
+
+        var error = Assert.Throws<ArgumentException>(() => Trainer.Train(split, Small));
+
+        Assert.Equal("the 1400 rows make 0 training and 0 held-out windows of 20 rows: too few to train on (rows left out split the rest into runs shorter than a window)", error.Message);
+    }
+
+    [Fact]
     public void Should_reduce_the_training_loss_on_normal_data()
     {
         var epochs = new List<EpochReport>();

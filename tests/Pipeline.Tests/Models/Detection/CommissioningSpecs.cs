@@ -162,6 +162,17 @@ public sealed class CommissioningSpecs
     }
 
     [Fact]
+    public void Should_refuse_rows_that_rows_left_out_split_into_runs_shorter_than_a_window()
+    {
+        var pump = SyntheticPump.Normal(200);
+        var split = (pump with { Labels = [.. Enumerable.Range(0, pump.Count).Select(r => r % 10 == 0 ? 1 : 0)] }).NormalRows();
+
+        var error = Assert.Throws<ArgumentException>(() => Commissioning.Recalibrate(Bundle.Value, split));
+
+        Assert.Equal("commissioning needs 20 rows in a row (the model's window): the 180 rows left are split by rows left out into shorter runs", error.Message);
+    }
+
+    [Fact]
     public void Should_refit_a_bundle_to_new_normal_data_keeping_its_weights()
     {
         var own = SyntheticPump.Normal(600, seed: 9);
