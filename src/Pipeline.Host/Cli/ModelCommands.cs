@@ -101,7 +101,9 @@ internal static class ModelCommands
                     {
                         Name = name,
                         CreatedAt = DateTimeOffset.UtcNow,
-                        Training = start.Manifest.Training is { } trained ? trained with { Source = path, Rows = table.Count, Epochs = 0, BaseModel = start.Version } : null,
+                        Training = start.Manifest.Training is { } trained
+                            ? trained with { Source = path, Rows = table.Count, TrainWindows = 0, ValidationWindows = table.WindowCount(start.Manifest.Window, 1), Epochs = 0, BestEpoch = 0, BaseModel = start.Version }
+                            : null,
                     },
                     recalibrated.Weights);
             }
@@ -141,6 +143,11 @@ internal static class ModelCommands
         {
             var bundle = ModelBundle.Load(result.GetValue(model)!);
             var root = result.GetValue(data)!;
+            if (IsStore(root))
+            {
+                throw new ArgumentException($"'{root}' is a store: evaluate judges labelled CSV files (our export with an 'anomaly' column, or SKAB's), and a store holds no labels to judge the flags against");
+            }
+
             var files = Directory.Exists(root)
                 ? Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
                 : [root];
@@ -217,7 +224,7 @@ internal static class ModelCommands
         (sensor, from, to) = (sensorOption, fromOption, toOption);
         return (path, result) =>
         {
-            if (!path.EndsWith(".db", StringComparison.OrdinalIgnoreCase) && !Pipeline.Streams.Storing.Postgres.PostgresDatabase.IsUri(path))
+            if (!IsStore(path))
             {
                 var table = SignalCsv.Read(path);
                 WarnUnreadable(table, "their rows are left out of the training data");
@@ -235,6 +242,10 @@ internal static class ModelCommands
                     + "; 'pipeline sensors list --store ...' lists its sensors");
         };
     }
+
+    /// <summary>A node's store (a SQLite file by its extension, or a PostgreSQL URI) rather than CSV data.</summary>
+    private static bool IsStore(string path) =>
+        path.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || Pipeline.Streams.Storing.Postgres.PostgresDatabase.IsUri(path);
 
     /// <summary>Training learns normal operation: rows known to be anomalous are left out, and the command says how many.</summary>
     private static SignalTable NormalOnly(SignalTable table, string why)
@@ -278,9 +289,9 @@ internal static class ModelCommands
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             Training report — {bundle.Version}
-              data           {t.Source}: {t.Rows} rows -> {t.TrainWindows} training / {t.ValidationWindows} validation windows (time order)
+              data           {t.Source}: {t.Rows} rows -> {(t.Epochs == 0 ? $"{t.ValidationWindows} windows refitted on" : $"{t.TrainWindows} training / {t.ValidationWindows} validation windows (time order)")}
               model          LSTM autoencoder, window {m.Window} x {m.Signals.Length} signals ({string.Join(", ", m.Signals)}), hidden {m.Architecture.Hidden}, {bundle.Architecture.ParameterCount:N0} parameters
-              epochs         {t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}
+              epochs         {(t.Epochs == 0 ? $"none: the weights of {t.BaseModel} kept; the scaler, thresholds and normal operation refitted" : $"{t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}")}
               threshold      {m.Threshold.Total:F5} (clear below {m.Threshold.Clear:F5}); rule: {m.Threshold.Rule}
               per signal     {string.Join(", ", m.Signals.Select((s, i) => $"{s} {m.Threshold.PerSignal[i]:F4}"))}
               drifting       {Drifting(m)}

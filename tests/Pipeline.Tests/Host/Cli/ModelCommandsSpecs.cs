@@ -134,10 +134,14 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal(expected.Manifest.Normal!.LargestDeviation, after.Manifest.Normal!.LargestDeviation);
         Assert.Equal("sensor-7", after.Manifest.Name);
         Assert.Equal(before.Version, after.Manifest.Training!.BaseModel);
+        // What it was refitted on, not the base model's training windows.
+        Assert.Equal((400, 0, 400 - 20 + 1, 0), (after.Manifest.Training.Rows, after.Manifest.Training.TrainWindows, after.Manifest.Training.ValidationWindows, after.Manifest.Training.Epochs));
+        Assert.Contains($"{newData}: 400 rows -> 381 windows refitted on", finetune.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"epochs         none: the weights of {before.Version} kept", finetune.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_a_file_no_labels_or_a_store_not_the_sensor()
+    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_a_file_no_labels_a_store_not_the_sensor_or_evaluate_a_store()
     {
         var empty = _temp.Combine("empty");
         Directory.CreateDirectory(empty);
@@ -154,12 +158,14 @@ public sealed class ModelCommandsSpecs : IDisposable
         var evaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", empty);
         var withoutLabels = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled);
         var trained = await PipelineCli.RunAsync("train", "--data", store, "--sensor", "esp32-99", "--out", _temp.Combine("m"));
+        var storeEvaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", store);
 
         Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
         Assert.Equal((1, $"error: {unlabelled}: no 'anomaly' or 'label' column, so nothing to judge the flags against"), (withoutLabels.ExitCode, withoutLabels.Stderr.Trim()));
         Assert.Equal(1, trained.ExitCode);
         Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
         Assert.False(Directory.Exists(_temp.Combine("m")));
+        Assert.Equal((1, $"error: '{store}' is a store: evaluate judges labelled CSV files (our export with an 'anomaly' column, or SKAB's), and a store holds no labels to judge the flags against"), (storeEvaluated.ExitCode, storeEvaluated.Stderr.Trim()));
     }
 
     public void Dispose() => _temp.Dispose();
