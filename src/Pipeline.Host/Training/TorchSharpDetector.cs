@@ -19,7 +19,7 @@ public sealed class TorchSharpDetector : IWindowScorer
         OneDnnPrecision.Ensure();
         _arch = bundle.Architecture;
         _scaler = bundle.Scaler;
-        _module = new LstmAutoencoderModule(_arch);
+        _module = TorchRandom.Seeded(null, () => new LstmAutoencoderModule(_arch)); // its initial weights, replaced below, draw from the generator
         _module.LoadWeights(bundle.Weights);
         _module.eval();
     }

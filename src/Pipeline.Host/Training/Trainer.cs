@@ -38,8 +38,7 @@ public static class Trainer
         set_num_threads(1); // one thread: the same seed gives the same weights
         try
         {
-            random.manual_seed(options.Seed);
-            using var module = new LstmAutoencoderModule(architecture);
+            using var module = TorchRandom.Seeded(options.Seed, () => new LstmAutoencoderModule(architecture));
             if (start is not null)
             {
                 module.LoadWeights(start.Weights);

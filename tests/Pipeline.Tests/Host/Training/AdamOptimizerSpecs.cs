@@ -18,10 +18,10 @@ public sealed class AdamOptimizerSpecs
 
     private static (float[] Start, float[] End) Train(bool mine)
     {
-        random.manual_seed(11);
-        using var module = nn.Linear(6, 3);
-        using var input = randn(32, 6);
-        using var target = randn(32, 3);
+        var (module, input, target) = TorchRandom.Seeded(11, () => (nn.Linear(6, 3), randn(32, 6), randn(32, 3)));
+        using var disposeModule = module;
+        using var disposeInput = input;
+        using var disposeTarget = target;
         var start = Weights(module);
         using var ours = mine ? new AdamOptimizer(module.parameters(), 0.01) : null;
         using var theirs = mine ? null : optim.Adam(module.parameters(), 0.01);
