@@ -90,36 +90,21 @@ internal static class ReadingColumns
             : $"the store '{store}' holds several sensors; name one with --sensor");
 
     /// <summary>
-    /// A sensor's readings as training data, in sequence order: (ts, flow, temperature, pressure, current, seq), one
-    /// parameter <c>@sensor</c>, and <c>@from</c>, <c>@to</c> on the measurement time.
+    /// A sensor's readings as training data, in sequence order: (ts, flow, temperature, pressure, current, seq,
+    /// received_at), one parameter <c>@sensor</c>, and <c>@from</c>, <c>@to</c> on the measurement time.
     /// </summary>
     public const string TrainingRowsSql =
         """
-        SELECT ts, flow, temperature, pressure, current, seq FROM readings
+        SELECT ts, flow, temperature, pressure, current, seq, received_at FROM readings
         WHERE sensor_id = @sensor AND ts >= @from AND ts < @to ORDER BY seq
         """;
 
-    /// <summary>
-    /// The windows the node judged anomalous after the sensor's learning period, or under its anomaly alarm: (first_seq,
-    /// last_seq) in order, parameter <c>@sensor</c>. Their readings are not normal operation to learn from.
-    /// </summary>
-    public const string FlaggedWindowsSql =
-        """
-        SELECT first_seq, last_seq FROM verdicts
-        WHERE sensor_id = @sensor AND learning = 0 AND (anomalous = 1 OR alarm = 1) ORDER BY first_seq
-        """;
-
-    /// <summary>
-    /// Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where the reading lies in
-    /// one of <paramref name="flagged"/> (<see cref="FlaggedWindowsSql"/>'s windows, in order of their first reading).
-    /// </summary>
-    public static SignalTable ToSignalTable(DbDataReader rows, IReadOnlyList<(long First, long Last)> flagged)
+    /// <summary>Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where <paramref name="notNormal"/> covers the reading.</summary>
+    public static SignalTable ToSignalTable(DbDataReader rows, NotNormal notNormal)
     {
         var values = new List<float[]>();
         var times = new List<long>();
         var labels = new List<int>();
-        var next = 0;
-        var flaggedUntil = long.MinValue;
         while (rows.Read())
         {
             if (Enumerable.Range(1, 4).Any(rows.IsDBNull))
@@ -127,16 +112,9 @@ internal static class ReadingColumns
                 continue; // a reading without all four standard signals cannot be a training row
             }
 
-            // Readings come in sequence order: every window that starts at or before this one is taken in once.
-            var seq = rows.GetInt64(5);
-            for (; next < flagged.Count && flagged[next].First <= seq; next++)
-            {
-                flaggedUntil = Math.Max(flaggedUntil, flagged[next].Last);
-            }
-
             times.Add(rows.GetInt64(0));
             values.Add([(float)rows.GetDouble(1), (float)rows.GetDouble(2), (float)rows.GetDouble(3), (float)rows.GetDouble(4)]);
-            labels.Add(seq <= flaggedUntil ? 1 : 0);
+            labels.Add(notNormal.Covers(rows.GetInt64(5), rows.GetInt64(6)) ? 1 : 0);
         }
 
         return new SignalTable([.. Signals.Standard], [.. values], [.. times], [.. labels]);

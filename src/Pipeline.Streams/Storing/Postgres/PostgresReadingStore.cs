@@ -77,24 +77,31 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
                 sensorId = ReadingColumns.OnlySensor(found, database.Description);
             }
 
-            var flagged = new List<(long, long)>();
-            await using (var windows = new NpgsqlCommand(ReadingColumns.FlaggedWindowsSql, connection))
-            {
-                windows.Parameters.AddWithValue("sensor", sensorId);
-                await using var found = await windows.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-                while (await found.ReadAsync(cancellation).ConfigureAwait(false))
-                {
-                    flagged.Add((found.GetInt64(0), found.GetInt64(1)));
-                }
-            }
-
+            var notNormal = NotNormal.From(
+                await RowsAsync(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1)), cancellation).ConfigureAwait(false),
+                await RowsAsync(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), cancellation).ConfigureAwait(false));
             await using var command = new NpgsqlCommand(ReadingColumns.TrainingRowsSql, connection);
             command.Parameters.AddWithValue("sensor", sensorId);
             command.Parameters.AddWithValue("from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
             command.Parameters.AddWithValue("to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
             await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-            return ReadingColumns.ToSignalTable(rows, flagged);
+            return ReadingColumns.ToSignalTable(rows, notNormal);
         }, cancellation);
+
+    /// <summary>Every row of <paramref name="sql"/> for <paramref name="sensorId"/> (its one parameter, <c>@sensor</c>).</summary>
+    private static async Task<List<T>> RowsAsync<T>(NpgsqlConnection connection, string sql, string sensorId, Func<NpgsqlDataReader, T> read, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("sensor", sensorId);
+        await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+        var found = new List<T>();
+        while (await rows.ReadAsync(cancellation).ConfigureAwait(false))
+        {
+            found.Add(read(rows));
+        }
+
+        return found;
+    }
 
     public Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation) =>
         database.ReadAsync(async connection =>

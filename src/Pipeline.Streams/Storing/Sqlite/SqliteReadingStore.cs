@@ -64,26 +64,33 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         database.ReadAsync(connection =>
         {
             sensorId ??= ReadingColumns.OnlySensor(Sensors(connection), database.Path);
-            var flagged = new List<(long, long)>();
-            using (var windows = connection.CreateCommand())
-            {
-                windows.CommandText = ReadingColumns.FlaggedWindowsSql;
-                windows.Parameters.AddWithValue("@sensor", sensorId);
-                using var found = windows.ExecuteReader();
-                while (found.Read())
-                {
-                    flagged.Add((found.GetInt64(0), found.GetInt64(1)));
-                }
-            }
-
+            var notNormal = NotNormal.From(
+                Rows(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1))),
+                Rows(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2))));
             using var command = connection.CreateCommand();
             command.CommandText = ReadingColumns.TrainingRowsSql;
             command.Parameters.AddWithValue("@sensor", sensorId);
             command.Parameters.AddWithValue("@from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
             command.Parameters.AddWithValue("@to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
             using var rows = command.ExecuteReader();
-            return ReadingColumns.ToSignalTable(rows, flagged);
+            return ReadingColumns.ToSignalTable(rows, notNormal);
         }, cancellation);
+
+    /// <summary>Every row of <paramref name="sql"/> for <paramref name="sensorId"/> (its one parameter, <c>@sensor</c>).</summary>
+    private static List<T> Rows<T>(SqliteConnection connection, string sql, string sensorId, Func<SqliteDataReader, T> read)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@sensor", sensorId);
+        using var rows = command.ExecuteReader();
+        var found = new List<T>();
+        while (rows.Read())
+        {
+            found.Add(read(rows));
+        }
+
+        return found;
+    }
 
     /// <summary>The newest <c>ts</c> among the last 1,000 readings stored: the table has no time index, and rows are stored in time order but for a late backlog.</summary>
     public Task<DateTimeOffset?> NewestMeasuredAtAsync(CancellationToken cancellation) =>

@@ -206,11 +206,15 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_label_as_anomalous_the_readings_of_windows_judged_anomalous_after_learning_or_under_the_anomaly_alarm()
+    public async Task Should_label_as_anomalous_the_readings_of_windows_judged_anomalous_after_learning_and_those_stored_while_a_health_alarm_stood()
     {
         using var store = Open();
         var start = DateTimeOffset.UtcNow.AddMinutes(-2);
-        await store.Readings.WriteAsync(Enumerable.Range(1, 60).Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList(), [], DateTimeOffset.UtcNow, default);
+        foreach (var seq in Enumerable.Range(1, 60))
+        {
+            await store.Readings.WriteAsync([Telemetry.Reading("a", seq, start.AddSeconds(seq))], [], start.AddSeconds(seq), default); // stored as measured
+        }
+
         Verdict Window(string sensor, int first, bool anomalous, bool learning = false, bool alarm = false) =>
             new(sensor, first, first + 4, 0, 0, 1f, [1f], ["flow"], 1f, anomalous, "m@1", [0f], learning, alarm);
         await store.Verdicts.WriteVerdictsAsync(
@@ -222,12 +226,24 @@ public abstract class StoreSpecs : IDisposable
             Window("a", 41, anomalous: false, alarm: true), // below the threshold, the alarm not yet cleared
             Window("b", 51, anomalous: true), // another sensor's
         ], default);
+        AlarmChange Health(string sensor, AlarmType type, AlarmTransition transition, int second) =>
+            new(Alarm.Normal(sensor, type) with { Message = "m" }, transition, start.AddSeconds(second).ToUnixTimeMilliseconds());
+        await store.Alarms.RecordAsync(
+        [
+            Health("a", AlarmType.Stuck, AlarmTransition.Raised, 31),
+            Health("a", AlarmType.Offline, AlarmTransition.Raised, 33), // no readings to leave out
+            Health("a", AlarmType.Stuck, AlarmTransition.Acknowledged, 34),
+            Health("a", AlarmType.Stuck, AlarmTransition.Cleared, 35),
+            Health("a", AlarmType.Offline, AlarmTransition.Cleared, 38),
+            Health("b", AlarmType.Limit, AlarmTransition.Raised, 50), // another sensor's
+            Health("a", AlarmType.Pulsation, AlarmTransition.Raised, 55), // still standing
+        ], [], default);
 
         var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
 
         var flagged = Enumerable.Range(1, 60).Where(seq => table.Labels![seq - 1] == 1);
-        Assert.Equal([21, 22, 23, 24, 25, 26, 27, 41, 42, 43, 44, 45], flagged);
-        Assert.Equal(48, table.NormalRows().Count);
+        Assert.Equal([21, 22, 23, 24, 25, 26, 27, 31, 32, 33, 34, 35, 41, 42, 43, 44, 45, 55, 56, 57, 58, 59, 60], flagged);
+        Assert.Equal(37, table.NormalRows().Count);
     }
 
     [Fact]

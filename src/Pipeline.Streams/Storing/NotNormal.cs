@@ -1,0 +1,88 @@
+using Pipeline.Models.Alarms;
+
+namespace Pipeline.Streams.Storing;
+
+/// <summary>
+/// What the node found abnormal in a sensor's readings, for training to leave out: the windows it judged anomalous
+/// after the sensor's learning period or under its anomaly alarm (by sequence), and the times its stuck, pulsation and
+/// limit alarms stood (by when the node stored the readings: health alarms are raised on the node's clock as readings
+/// are taken in, not on the device's).
+/// </summary>
+internal sealed class NotNormal(Spans windows, Spans healthAlarms)
+{
+    /// <summary>(first_seq, last_seq) of the windows, parameter <c>@sensor</c>.</summary>
+    public const string WindowsSql =
+        """
+        SELECT first_seq, last_seq FROM verdicts
+        WHERE sensor_id = @sensor AND learning = 0 AND (anomalous = 1 OR alarm = 1)
+        """;
+
+    /// <summary>(type, transition, at) of the health alarms' raises and clears in order, parameter <c>@sensor</c>.</summary>
+    public static readonly string HealthAlarmsSql =
+        $"""
+        SELECT type, transition, at FROM alarm_events
+        WHERE sensor_id = @sensor AND type IN ({string.Join(", ", HealthTypes.Select(t => $"'{AlarmNames.Of(t)}'"))})
+          AND transition IN ('{AlarmNames.Of(AlarmTransition.Raised)}', '{AlarmNames.Of(AlarmTransition.Cleared)}')
+        ORDER BY id
+        """;
+
+    private static AlarmType[] HealthTypes => [AlarmType.Stuck, AlarmType.Pulsation, AlarmType.Limit];
+
+    public bool Covers(long sequence, long receivedAtMs) => windows.Covers(sequence) || healthAlarms.Covers(receivedAtMs);
+
+    /// <summary>
+    /// From <see cref="WindowsSql"/>'s rows and <see cref="HealthAlarmsSql"/>'s: each alarm stands from its raise to its
+    /// clear, one still standing until now.
+    /// </summary>
+    public static NotNormal From(IEnumerable<(long First, long Last)> windows, IEnumerable<(string Type, string Transition, long At)> healthEvents)
+    {
+        var raised = new Dictionary<string, long>(StringComparer.Ordinal);
+        var stood = new List<(long, long)>();
+        foreach (var (type, transition, at) in healthEvents)
+        {
+            if (transition == AlarmNames.Of(AlarmTransition.Raised))
+            {
+                raised.TryAdd(type, at);
+            }
+            else if (raised.Remove(type, out var from))
+            {
+                stood.Add((from, at));
+            }
+        }
+
+        stood.AddRange(raised.Values.Select(from => (from, long.MaxValue)));
+        return new NotNormal(new Spans(windows), new Spans(stood));
+    }
+}
+
+/// <summary>Closed ranges of longs, merged and sorted, for asking whether one holds a value.</summary>
+internal sealed class Spans
+{
+    private readonly long[] _from;
+    private readonly long[] _until;
+
+    public Spans(IEnumerable<(long From, long Until)> spans)
+    {
+        var merged = new List<(long From, long Until)>();
+        foreach (var (from, until) in spans.OrderBy(s => s.From))
+        {
+            if (merged.Count > 0 && from <= merged[^1].Until)
+            {
+                merged[^1] = (merged[^1].From, Math.Max(merged[^1].Until, until));
+            }
+            else
+            {
+                merged.Add((from, until));
+            }
+        }
+
+        (_from, _until) = ([.. merged.Select(s => s.From)], [.. merged.Select(s => s.Until)]);
+    }
+
+    public bool Covers(long value)
+    {
+        var at = Array.BinarySearch(_from, value);
+        var last = at >= 0 ? at : ~at - 1; // the last span starting at or before the value
+        return last >= 0 && value <= _until[last];
+    }
+}
