@@ -22,6 +22,18 @@ public sealed class TrainingDataSpecs
         var finding = Assert.Single(TrainingData.Review(minutes, 60), f => f.StartsWith("warning: only 700 rows", StringComparison.Ordinal));
 
         Assert.Contains("at least 5000 rows of normal operation", finding, StringComparison.Ordinal);
+        Assert.Contains("the newest fifth (140 rows, 81 windows)", finding, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_count_the_held_out_windows_as_training_makes_them_across_rows_left_out()
+    {
+        var minutes = new PumpSimulator("p", 1).Record(760);
+        var gapped = (minutes with { Labels = [.. Enumerable.Range(0, minutes.Count).Select(r => r == 700 ? 1 : 0)] }).NormalRows();
+
+        var finding = Assert.Single(TrainingData.Review(gapped, 60), f => f.StartsWith("warning: only 759 rows", StringComparison.Ordinal));
+
+        Assert.Contains("the newest fifth (151 rows, 33 windows)", finding, StringComparison.Ordinal); // 92 before the gap less 59 is 33; none after (59 rows)
     }
 
     [Fact]
