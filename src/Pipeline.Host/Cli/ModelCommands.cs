@@ -235,7 +235,7 @@ internal static class ModelCommands
             var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
             var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
             return rows.Count > 0 || sensorId is null
-                ? NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck, pulsation or limit alarm stood)")
+                ? NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)")
                 : throw new ArgumentException(
                     $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
                     + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")

@@ -4,9 +4,10 @@ namespace Pipeline.Streams.Storing;
 
 /// <summary>
 /// What the node found abnormal in a sensor's readings, for training to leave out: the windows it judged anomalous
-/// after the sensor's learning period or under its anomaly alarm (by sequence), and the times its stuck, pulsation and
-/// limit alarms stood (by when the node stored the readings: health alarms are raised on the node's clock as readings
-/// are taken in, not on the device's).
+/// after the sensor's learning period or under its anomaly alarm (by sequence), and the times its stuck and pulsation
+/// alarms stood (by when the node stored the readings: health alarms are raised on the node's clock as readings are
+/// taken in, not on the device's). A limit alarm marks nothing: its limit is the operator's setting, and a pump can run
+/// normally past a limit set too tight — what is abnormal about it the model's own verdicts say.
 /// </summary>
 internal sealed class NotNormal(Spans windows, Spans healthAlarms)
 {
@@ -26,7 +27,7 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms)
         ORDER BY id
         """;
 
-    private static AlarmType[] HealthTypes => [AlarmType.Stuck, AlarmType.Pulsation, AlarmType.Limit];
+    private static AlarmType[] HealthTypes => [AlarmType.Stuck, AlarmType.Pulsation];
 
     public bool Covers(long sequence, long receivedAtMs) => windows.Covers(sequence) || healthAlarms.Covers(receivedAtMs);
 

@@ -232,6 +232,7 @@ public abstract class StoreSpecs : IDisposable
         [
             Health("a", AlarmType.Stuck, AlarmTransition.Raised, 31),
             Health("a", AlarmType.Offline, AlarmTransition.Raised, 33), // no readings to leave out
+            Health("a", AlarmType.Limit, AlarmTransition.Raised, 2), // the operator's limit: the model's verdicts say whether it is abnormal
             Health("a", AlarmType.Stuck, AlarmTransition.Acknowledged, 34),
             Health("a", AlarmType.Stuck, AlarmTransition.Cleared, 35),
             Health("a", AlarmType.Offline, AlarmTransition.Cleared, 38),
