@@ -30,11 +30,12 @@ internal static class ModelCommands
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed and data give the same model.", DefaultValueFactory = _ => Defaults.Seed };
         var quantile = new Option<double>("--threshold-quantile") { Description = "Threshold: this quantile of held-out normal scores ...", DefaultValueFactory = _ => Defaults.ThresholdQuantile };
         var margin = new Option<double>("--threshold-margin") { Description = "... times this margin.", DefaultValueFactory = _ => Defaults.ThresholdMargin };
-        var store = StoreSelection(out var sensor, out var from, out var to);
+        var selection = new DataSelection();
         var command = new Command("train", "Train an LSTM autoencoder on normal data and calibrate its threshold; writes a model bundle.")
         {
-            data, output, signals, window, hidden, epochs, seed, quantile, margin, sensor, from, to,
+            data, output, signals, window, hidden, epochs, seed, quantile, margin,
         };
+        selection.AddTo(command);
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             var path = result.GetValue(data)!;
@@ -50,7 +51,7 @@ internal static class ModelCommands
                 ThresholdQuantile = result.GetValue(quantile),
                 ThresholdMargin = result.GetValue(margin),
             }).Checked();
-            var table = store(path, result);
+            var table = selection.Load(path, result);
             Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
             foreach (var finding in TrainingData.Review(options.Signals.Count > 0 ? table.Select(options.Signals) : table, options.Window))
             {
@@ -72,16 +73,17 @@ internal static class ModelCommands
         var epochs = new Option<int>("--epochs") { Description = "Epochs of further training (0: only refit the scaler and thresholds to the new data).", DefaultValueFactory = _ => 5 };
         var rate = new Option<double>("--learning-rate") { Description = "Learning rate (lower than training's).", DefaultValueFactory = _ => Defaults.LearningRate / 10 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Defaults.Seed };
-        var store = StoreSelection(out var sensor, out var from, out var to);
+        var selection = new DataSelection();
         var command = new Command("finetune", "Continue from a bundle on new normal data (fewer epochs, lower learning rate) and recalibrate.")
         {
-            model, data, output, epochs, rate, seed, sensor, from, to,
+            model, data, output, epochs, rate, seed,
         };
+        selection.AddTo(command);
         command.SetAction(result => CliAction.RunAsync(() =>
         {
             var start = ModelBundle.Load(result.GetValue(model)!);
             var path = result.GetValue(data)!;
-            var table = store(path, result);
+            var table = selection.Load(path, result);
             var outDir = result.GetValue(output)!;
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir));
             var epochCount = result.GetValue(epochs);
@@ -143,7 +145,7 @@ internal static class ModelCommands
         {
             var bundle = ModelBundle.Load(result.GetValue(model)!);
             var root = result.GetValue(data)!;
-            if (IsStore(root))
+            if (DataSelection.IsStore(root))
             {
                 throw new ArgumentException($"'{root}' is a store: evaluate judges labelled CSV files (our export with an 'anomaly' column, or SKAB's), and a store holds no labels to judge the flags against");
             }
@@ -215,52 +217,8 @@ internal static class ModelCommands
         return command;
     }
 
-    /// <summary>--sensor/--from/--to for a store; returns the loader for --data.</summary>
-    private static Func<string, ParseResult, SignalTable> StoreSelection(out Option<string?> sensor, out Option<DateTimeOffset?> from, out Option<DateTimeOffset?> to)
-    {
-        var sensorOption = new Option<string?>("--sensor") { Description = "With a .db: the sensor whose readings to use." };
-        var fromOption = new Option<DateTimeOffset?>("--from") { Description = "With a .db: first measurement time (UTC)." };
-        var toOption = new Option<DateTimeOffset?>("--to") { Description = "With a .db: end of the time range (UTC, exclusive)." };
-        (sensor, from, to) = (sensorOption, fromOption, toOption);
-        return (path, result) =>
-        {
-            if (!IsStore(path))
-            {
-                var table = SignalCsv.Read(path);
-                WarnUnreadable(table, "their rows are left out of the training data");
-                return NormalOnly(table.CompleteRows(), "labelled anomalous in the data (its 'anomaly' or 'label' column)");
-            }
-
-            using var store = PipelineStore.OpenExisting(path);
-            var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(sensorOption), result.GetValue(fromOption), result.GetValue(toOption));
-            var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
-            return rows.Count > 0 || sensorId is null
-                ? NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)")
-                : throw new ArgumentException(
-                    $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
-                    + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
-                    + "; 'pipeline sensors list --store ...' lists its sensors");
-        };
-    }
-
-    /// <summary>A node's store (a SQLite file by its extension, or a PostgreSQL URI) rather than CSV data.</summary>
-    private static bool IsStore(string path) =>
-        path.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || Pipeline.Streams.Storing.Postgres.PostgresDatabase.IsUri(path);
-
-    /// <summary>Training learns normal operation: rows known to be anomalous are left out, and the command says how many.</summary>
-    private static SignalTable NormalOnly(SignalTable table, string why)
-    {
-        var normal = table.NormalRows();
-        if (normal.Count < table.Count)
-        {
-            Console.WriteLine($"{table.Count - normal.Count} of {table.Count} rows are left out of the training data: {why}; no window spans where they were.");
-        }
-
-        return normal;
-    }
-
     /// <summary>Says how many cells could not be read, what became of them, and where the first few are.</summary>
-    private static void WarnUnreadable(SignalTable table, string consequence)
+    internal static void WarnUnreadable(SignalTable table, string consequence)
     {
         const int shown = 3;
         if (table.Problems.Count == 0)

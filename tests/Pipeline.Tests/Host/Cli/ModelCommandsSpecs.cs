@@ -77,7 +77,7 @@ public sealed class ModelCommandsSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_train_on_the_normal_rows_only_and_say_how_many_rows_labelled_anomalous_it_left_out()
+    public async Task Should_train_on_the_normal_rows_only_say_how_many_rows_labelled_anomalous_it_left_out_and_keep_them_when_asked()
     {
         var leaky = WriteSkabCsv("leaky.csv", 1500, 1, 1100);
         var model = _temp.Combine("models", "m");
@@ -87,6 +87,12 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
         Assert.Contains("400 of 1500 rows are left out of the training data: labelled anomalous in the data (its 'anomaly' or 'label' column); no window spans where they were.", train.Stdout, StringComparison.Ordinal);
         Assert.Equal(1100, ModelBundle.Load(model).Manifest.Training!.Rows);
+
+        // A model that misjudges the pump flags normal readings: the user may keep them.
+        var kept = await PipelineCli.RunAsync("train", "--data", leaky, "--out", _temp.Combine("models", "all"), "--epochs", "1", "--window", "20", "--hidden", "8", "--keep-anomalous");
+        Assert.True(kept.ExitCode == 0, kept.Stderr + kept.Stdout);
+        Assert.Contains("400 of 1500 rows are known to be anomalous (labelled anomalous in the data (its 'anomaly' or 'label' column)); kept, as --keep-anomalous asks.", kept.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1500, ModelBundle.Load(_temp.Combine("models", "all")).Manifest.Training!.Rows);
     }
 
     /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>
