@@ -26,10 +26,22 @@ internal sealed class UnsentAcks(ILogger logger)
             t =>
             {
                 var failed = Interlocked.Increment(ref _failed);
-                if (failed == 1 || failed % 1000 == 0)
+                if (failed != 1 && failed % 1000 != 0)
                 {
-                    logger.LogWarning(t.Exception?.GetBaseException(),
-                        "Could not acknowledge a stored message ({Failed} so far); the broker will deliver it again and the store keeps it once", failed);
+                    return;
+                }
+
+                // Cancelled as its connection closed (IncomingMessage; MQTTnet throws that at once for a connection
+                // already closed): expected after every drop, and its stack trace says nothing an operator can use.
+                var error = t.Exception?.GetBaseException();
+                if (t.IsCanceled || error is OperationCanceledException)
+                {
+                    logger.LogWarning(
+                        "Could not acknowledge a stored message ({Failed} so far): its connection closed before it went out; the broker will deliver it again and the store keeps it once", failed);
+                }
+                else
+                {
+                    logger.LogWarning(error, "Could not acknowledge a stored message ({Failed} so far); the broker will deliver it again and the store keeps it once", failed);
                 }
             },
             CancellationToken.None,
