@@ -40,4 +40,7 @@ public sealed record SensorServices(
 
     /// <summary>Whether the node can hear its sensors at all; a sensor is not taken for offline while it cannot.</summary>
     public INodeHearing Hearing { get; init; } = AlwaysHearing.Instance;
+
+    /// <summary>How many of the sensors' "is learning" and "calibrated" lines a minute are written (a fleet starts at once).</summary>
+    public FleetLogBudget LogBudget { get; init; } = new();
 }
