@@ -19,11 +19,13 @@ public sealed class FleetLogBudget(int perMinute = FleetLogBudget.DefaultPerMinu
     public int PerMinute => perMinute;
 
     /// <summary>
-    /// Whether a line may be written at <paramref name="now"/>; if so, <paramref name="heldBefore"/> is how many were
-    /// held back since the last one written (to be said in it).
+    /// Whether a line may be written at <paramref name="now"/>; if so, <paramref name="note"/> is what it adds: how many
+    /// were held back since the last one written, or that it is the last of its minute.
     /// </summary>
-    public bool TryWrite(DateTimeOffset now, out int heldBefore)
+    public bool TryWrite(DateTimeOffset now, out string note)
     {
+        int heldBefore;
+        bool last;
         lock (_gate)
         {
             if (now - _minuteStart >= TimeSpan.FromMinutes(1))
@@ -34,18 +36,20 @@ public sealed class FleetLogBudget(int perMinute = FleetLogBudget.DefaultPerMinu
             if (_written >= perMinute)
             {
                 _held++;
-                heldBefore = 0;
+                note = string.Empty;
                 return false;
             }
 
             _written++;
-            (heldBefore, _held) = (_held, 0);
-            return true;
+            (heldBefore, _held, last) = (_held, 0, _written == perMinute);
         }
-    }
 
-    /// <summary>What a written line adds when lines were held back before it; empty when none were.</summary>
-    public static string HeldBack(int heldBefore) => heldBefore == 0
-        ? string.Empty
-        : $" ({heldBefore} such lines about other sensors held back before this one; `pipeline sensors list` shows every sensor)";
+        note = (heldBefore, last) switch
+        {
+            (0, false) => string.Empty,
+            (0, true) => $" (the last of {perMinute} such lines this minute: more are held back and counted; `pipeline sensors list` shows every sensor)",
+            _ => $" ({heldBefore} such lines about other sensors held back before this one; `pipeline sensors list` shows every sensor)",
+        };
+        return true;
+    }
 }

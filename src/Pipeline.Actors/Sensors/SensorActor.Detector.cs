@@ -124,10 +124,10 @@ public sealed partial class SensorActor
             return;
         }
 
-        if (_services.LogBudget.TryWrite(DateTimeOffset.UtcNow, out var held))
+        if (_services.LogBudget.TryWrite(DateTimeOffset.UtcNow, out var note))
         {
             Log.Info("Sensor {0} calibrated on {1} readings for {2}: threshold {3:0.##} (the model's held-out windows reached {4:0.##}); anomaly alarms on{5}",
-                c.SensorId, c.Readings, c.ModelVersion, c.Threshold, _detector.Model.Manifest.NormalOrAssumed.LargestDeviation, FleetLogBudget.HeldBack(held));
+                c.SensorId, c.Readings, c.ModelVersion, c.Threshold, _detector.Model.Manifest.NormalOrAssumed.LargestDeviation, note);
         }
 
         _services.Board.Report(Status());

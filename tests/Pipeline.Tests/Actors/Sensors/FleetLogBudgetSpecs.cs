@@ -8,20 +8,18 @@ public sealed class FleetLogBudgetSpecs
     private static readonly DateTimeOffset Start = new(2026, 12, 2, 20, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void Should_write_the_first_lines_of_a_minute_hold_back_the_rest_and_count_them_in_the_next_line_written()
+    public void Should_write_the_first_lines_of_a_minute_say_so_in_the_last_and_count_the_rest_in_the_next_line_written()
     {
         var budget = new FleetLogBudget(perMinute: 3);
 
-        var firstMinute = Enumerable.Range(0, 8).Select(i => budget.TryWrite(Start.AddSeconds(i), out var held) ? held : -1).ToList();
-        var nextMinute = budget.TryWrite(Start.AddSeconds(61), out var heldBefore);
+        var firstMinute = Enumerable.Range(0, 8).Select(i => budget.TryWrite(Start.AddSeconds(i), out var note) ? note : null).ToList();
+        var nextMinute = budget.TryWrite(Start.AddSeconds(61), out var afterHolding);
 
-        Assert.Equal([0, 0, 0, -1, -1, -1, -1, -1], firstMinute);
+        Assert.Equal(["", "", " (the last of 3 such lines this minute: more are held back and counted; `pipeline sensors list` shows every sensor)", null, null, null, null, null], firstMinute);
         Assert.True(nextMinute);
-        Assert.Equal(5, heldBefore);
-        Assert.True(budget.TryWrite(Start.AddSeconds(62), out var none));
-        Assert.Equal(0, none); // said once
-        Assert.Contains("5 such lines about other sensors held back before this one", FleetLogBudget.HeldBack(5), StringComparison.Ordinal);
-        Assert.Equal(string.Empty, FleetLogBudget.HeldBack(0));
+        Assert.Equal(" (5 such lines about other sensors held back before this one; `pipeline sensors list` shows every sensor)", afterHolding);
+        Assert.True(budget.TryWrite(Start.AddSeconds(62), out var then));
+        Assert.Equal(string.Empty, then); // said once
     }
 
     [Fact]
@@ -30,7 +28,7 @@ public sealed class FleetLogBudgetSpecs
         var budget = new FleetLogBudget();
         var written = 0;
 
-        Parallel.For(0, 10_000, _ =>
+        Parallel.For(0, 10_000, sensor =>
         {
             if (budget.TryWrite(Start, out _))
             {
@@ -39,7 +37,7 @@ public sealed class FleetLogBudgetSpecs
         });
 
         Assert.Equal(FleetLogBudget.DefaultPerMinute, written);
-        Assert.True(budget.TryWrite(Start.AddMinutes(1), out var held));
-        Assert.Equal(10_000 - FleetLogBudget.DefaultPerMinute, held);
+        Assert.True(budget.TryWrite(Start.AddMinutes(1), out var note));
+        Assert.Contains($"{10_000 - FleetLogBudget.DefaultPerMinute} such lines about other sensors held back", note, StringComparison.Ordinal);
     }
 }
