@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Pipeline.Models.Data;
 using Pipeline.Streams.Storing;
 
@@ -55,9 +56,29 @@ internal sealed class DataSelection
             Console.WriteLine(keep
                 ? $"{known} of {table.Count} rows are known to be anomalous ({why}); kept, as --keep-anomalous asks."
                 : $"{known} of {table.Count} rows are left out of the training data: {why}; no window spans where they were. --keep-anomalous keeps them, when the model that judged them is what is wrong.");
+            SayWhere(table);
         }
 
         return keep ? table : normal;
+    }
+
+    /// <summary>Where the first few runs of anomalous rows are, by measurement time, so a person can check them against what happened.</summary>
+    private static void SayWhere(SignalTable table)
+    {
+        const int shown = 3;
+        var runs = table.AnomalousRuns();
+        foreach (var (first, last) in runs.Take(shown))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {At(table.TimestampsMs[first])} to {At(table.TimestampsMs[last])} UTC: {last - first + 1} rows"));
+        }
+
+        if (runs.Count > shown)
+        {
+            Console.WriteLine($"  ... and {runs.Count - shown} more");
+        }
+
+        static string At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
     }
 
     /// <summary>A node's store (a SQLite file by its extension, or a PostgreSQL URI) rather than CSV data.</summary>

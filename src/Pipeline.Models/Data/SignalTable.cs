@@ -33,6 +33,30 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     /// </summary>
     public SignalTable NormalRows() => Labels is { } labels ? Keep(r => labels[r] != 1) : this;
 
+    /// <summary>The runs of consecutive rows labelled anomalous, first and last row of each, in order; none without labels.</summary>
+    public IReadOnlyList<(int First, int Last)> AnomalousRuns()
+    {
+        var runs = new List<(int First, int Last)>();
+        for (var r = 0; Labels is { } labels && r < Count; r++)
+        {
+            if (labels[r] != 1)
+            {
+                continue;
+            }
+
+            if (runs.Count > 0 && runs[^1].Last == r - 1)
+            {
+                runs[^1] = (runs[^1].First, r);
+            }
+            else
+            {
+                runs.Add((r, r));
+            }
+        }
+
+        return runs;
+    }
+
     private SignalTable Keep(Func<int, bool> row)
     {
         var keep = Enumerable.Range(0, Count).Where(row).ToArray();

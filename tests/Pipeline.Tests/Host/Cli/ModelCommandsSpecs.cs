@@ -87,6 +87,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
         Assert.Contains("400 of 1500 rows are left out of the training data: labelled anomalous in the data (its 'anomaly' or 'label' column); no window spans where they were.", train.Stdout, StringComparison.Ordinal);
         Assert.Equal(1100, ModelBundle.Load(model).Manifest.Training!.Rows);
+        Assert.Contains("\n  2020-09-13 12:45:00 to 2020-09-13 12:51:39 UTC: 400 rows\n", train.Stdout, StringComparison.Ordinal); // rows 1100-1499, a second each
 
         // A model that misjudges the pump flags normal readings: the user may keep them.
         var kept = await PipelineCli.RunAsync("train", "--data", leaky, "--out", _temp.Combine("models", "all"), "--epochs", "1", "--window", "20", "--hidden", "8", "--keep-anomalous");

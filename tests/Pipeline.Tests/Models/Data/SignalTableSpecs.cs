@@ -54,6 +54,15 @@ public sealed class SignalTableSpecs
     }
 
     [Fact]
+    public void Should_name_the_runs_of_anomalous_rows_by_their_first_and_last_row()
+    {
+        var table = Numbered(20, r => r is 0 or (>= 5 and <= 7) or 19);
+
+        Assert.Equal([(0, 0), (5, 7), (19, 19)], table.AnomalousRuns());
+        Assert.Empty((table with { Labels = null }).AnomalousRuns());
+    }
+
+    [Fact]
     public void Should_be_the_same_table_without_labels_or_without_an_anomalous_row()
     {
         var unlabelled = Numbered(10) with { Labels = null };
