@@ -1,11 +1,12 @@
 namespace Pipeline.Actors.Sensors;
 
 /// <summary>
-/// A node-wide allowance for the lines each sensor logs as it starts learning and as it is calibrated: the first
-/// <see cref="PerMinute"/> of a minute are written, the rest held back and counted, and the next line written says how
+/// A node-wide allowance for a kind of line every sensor of a fleet logs at about the same moment (<see
+/// cref="SensorServices.StartLines"/>, <see cref="SensorServices.GapLines"/>): the first <see cref="PerMinute"/> of a
+/// minute are written, the last of them saying so, the rest held back and counted, and the next line written says how
 /// many. A fleet of 10,000 devices starting at once wrote 10,000 "is learning" lines within half a minute, and would
-/// write as many "calibrated" lines 400 readings later; `pipeline sensors list` shows every sensor's state, and a
-/// doubtful calibration (a warning) is never held back. Shared by the node's sensors, so thread-safe.
+/// write as many "calibrated" lines 400 readings later; `pipeline sensors list` shows every sensor's state, and
+/// warnings (a doubtful calibration) are never held back. Shared by the node's sensors, so thread-safe.
 /// </summary>
 public sealed class FleetLogBudget(int perMinute = FleetLogBudget.DefaultPerMinute)
 {

@@ -124,7 +124,7 @@ public sealed partial class SensorActor
             return;
         }
 
-        if (_services.LogBudget.TryWrite(DateTimeOffset.UtcNow, out var note))
+        if (_services.StartLines.TryWrite(DateTimeOffset.UtcNow, out var note))
         {
             Log.Info("Sensor {0} calibrated on {1} readings for {2}: threshold {3:0.##} (the model's held-out windows reached {4:0.##}); anomaly alarms on{5}",
                 c.SensorId, c.Readings, c.ModelVersion, c.Threshold, _detector.Model.Manifest.NormalOrAssumed.LargestDeviation, note);
@@ -141,8 +141,8 @@ public sealed partial class SensorActor
             case SequenceVerdict.OutOfOrder when _intake.OutOfOrder == 1 || _intake.OutOfOrder % 100 == 0:
                 Log.Warning("Sensor {0}: rejected seq {1}: {2} ({3} out of order so far)", _sensorId, reading.Sequence, decision.Reason, _intake.OutOfOrder);
                 break;
-            case SequenceVerdict.Gap or SequenceVerdict.Reset:
-                Log.Info("Sensor {0}: window restarted at seq {1}: {2}", _sensorId, reading.Sequence, decision.Reason);
+            case SequenceVerdict.Gap or SequenceVerdict.Reset when _services.GapLines.TryWrite(DateTimeOffset.UtcNow, out var note):
+                Log.Info("Sensor {0}: window restarted at seq {1}: {2}{3}", _sensorId, reading.Sequence, decision.Reason, note);
                 break;
         }
 

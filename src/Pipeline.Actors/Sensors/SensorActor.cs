@@ -210,7 +210,7 @@ public sealed partial class SensorActor : UntypedActor, IWithStash
                 batch.Windows.Add(_detector.Prepare(window));
             }
 
-            if (_detector.IsLearning && _detector.Learned == 0 && _services.LogBudget.TryWrite(DateTimeOffset.UtcNow, out var note))
+            if (_detector.IsLearning && _detector.Learned == 0 && _services.StartLines.TryWrite(DateTimeOffset.UtcNow, out var note))
             {
                 Log.Info("Sensor {0} is learning: its own calibration of {1} comes after {2} readings; until then no anomaly alarms{3}",
                     _sensorId, _detector.Model.Version, _detector.LearningRows, note);

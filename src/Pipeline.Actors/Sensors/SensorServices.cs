@@ -42,5 +42,11 @@ public sealed record SensorServices(
     public INodeHearing Hearing { get; init; } = AlwaysHearing.Instance;
 
     /// <summary>How many of the sensors' "is learning" and "calibrated" lines a minute are written (a fleet starts at once).</summary>
-    public FleetLogBudget LogBudget { get; init; } = new();
+    public FleetLogBudget StartLines { get; init; } = new();
+
+    /// <summary>
+    /// How many of the sensors' "window restarted" lines a minute are written: a backlog redelivered after the node was
+    /// away restarts every sensor's window at once (each sensor counts its own gaps, in `pipeline sensors list`).
+    /// </summary>
+    public FleetLogBudget GapLines { get; init; } = new();
 }

@@ -170,6 +170,20 @@ public sealed class SensorActorSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public void Should_say_a_restarted_window_within_the_nodes_allowance_of_such_lines()
+    {
+        // A backlog redelivered after the node was away restarts every sensor's window at once: one line each flooded the log.
+        var sensor = Sys.ActorOf(SensorActor.Props(Sensor, _node.Services with { GapLines = new FleetLogBudget(perMinute: 1) }));
+        Record(sensor, Sample(1), Sample(2), Sample(3));
+        ReadingsRecorded Gap(int first) => Record(sensor, [.. Enumerable.Range(first, 3).Select(s => Sample(s, atMs: Start.AddSeconds((60 * first) + s).ToUnixTimeMilliseconds()))]);
+
+        EventFilter.Info(contains: "window restarted at seq 4: ").Expect(1, () => Gap(4));
+        var held = EventFilter.Info(contains: "window restarted").Expect(0, () => Gap(7));
+
+        Assert.Equal(SequenceVerdict.Gap, held.Readings[0].Verdict); // restarted all the same, and counted
+    }
+
+    [Fact]
     public async Task Should_warm_start_from_the_store_with_the_readings_before_its_first_one()
     {
         await _node.Store.Readings.WriteAsync(Enumerable.Range(1, 10).Select(i => Sample(i)).ToList(), [], DateTimeOffset.UtcNow, default);
