@@ -77,6 +77,8 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
                 sensorId = ReadingColumns.OnlySensor(found, database.Description);
             }
 
+            // One snapshot for the three reads: the nodes store readings and their verdicts meanwhile.
+            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation).ConfigureAwait(false);
             var notNormal = NotNormal.From(
                 await RowsAsync(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1)), cancellation).ConfigureAwait(false),
                 await RowsAsync(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), cancellation).ConfigureAwait(false));

@@ -64,10 +64,14 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         database.ReadAsync(connection =>
         {
             sensorId ??= ReadingColumns.OnlySensor(Sensors(connection), database.Path);
+
+            // One snapshot for the three reads: a running node stores readings and their verdicts meanwhile.
+            using var snapshot = connection.BeginTransaction(deferred: true);
             var notNormal = NotNormal.From(
-                Rows(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1))),
-                Rows(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2))));
+                Rows(snapshot, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1))),
+                Rows(snapshot, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2))));
             using var command = connection.CreateCommand();
+            command.Transaction = snapshot;
             command.CommandText = ReadingColumns.TrainingRowsSql;
             command.Parameters.AddWithValue("@sensor", sensorId);
             command.Parameters.AddWithValue("@from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
@@ -77,9 +81,10 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         }, cancellation);
 
     /// <summary>Every row of <paramref name="sql"/> for <paramref name="sensorId"/> (its one parameter, <c>@sensor</c>).</summary>
-    private static List<T> Rows<T>(SqliteConnection connection, string sql, string sensorId, Func<SqliteDataReader, T> read)
+    private static List<T> Rows<T>(SqliteTransaction snapshot, string sql, string sensorId, Func<SqliteDataReader, T> read)
     {
-        using var command = connection.CreateCommand();
+        using var command = snapshot.Connection!.CreateCommand();
+        command.Transaction = snapshot;
         command.CommandText = sql;
         command.Parameters.AddWithValue("@sensor", sensorId);
         using var rows = command.ExecuteReader();
