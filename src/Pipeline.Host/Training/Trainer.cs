@@ -33,6 +33,14 @@ public static class Trainer
         var validation = table.Slice(trainRows, validationRows);
         var scaler = Scaler.Fit(train.Rows, signals.Length);
         var architecture = start?.Architecture ?? new ModelArchitecture(window, signals.Length, options.Hidden, options.Layers);
+        var trainWindows = Scaled(train, window, options.Stride, scaler, out var trainCount);
+        var validationWindows = Scaled(validation, window, 1, scaler, out var validationCount);
+        if (trainCount == 0 || validationCount == 0)
+        {
+            throw new ArgumentException(
+                $"the {table.Count} rows make {trainCount} training and {validationCount} held-out windows of {window} rows: too few to train on"
+                + " (rows left out split the rest into runs shorter than a window)");
+        }
 
         var previousThreads = get_num_threads();
         set_num_threads(1); // one thread: the same seed gives the same weights
@@ -42,15 +50,6 @@ public static class Trainer
             if (start is not null)
             {
                 module.LoadWeights(start.Weights);
-            }
-
-            var trainWindows = Scaled(train, window, options.Stride, scaler, out var trainCount);
-            var validationWindows = Scaled(validation, window, 1, scaler, out var validationCount);
-            if (trainCount == 0 || validationCount == 0)
-            {
-                throw new ArgumentException(
-                    $"the {table.Count} rows make {trainCount} training and {validationCount} held-out windows of {window} rows: too few to train on"
-                    + " (rows left out split the rest into runs shorter than a window)");
             }
 
             var best = (Loss: double.MaxValue, Epoch: 0, Weights: module.ExportWeights(), TrainLoss: double.NaN);
