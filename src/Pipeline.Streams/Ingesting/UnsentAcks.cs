@@ -34,15 +34,10 @@ internal sealed class UnsentAcks(ILogger logger)
                 // Cancelled as its connection closed (IncomingMessage; MQTTnet throws that at once for a connection
                 // already closed): expected after every drop, and its stack trace says nothing an operator can use.
                 var error = t.Exception?.GetBaseException();
-                if (t.IsCanceled || error is OperationCanceledException)
-                {
-                    logger.LogWarning(
-                        "Could not acknowledge a stored message ({Failed} so far): its connection closed before it went out; the broker will deliver it again and the store keeps it once", failed);
-                }
-                else
-                {
-                    logger.LogWarning(error, "Could not acknowledge a stored message ({Failed} so far); the broker will deliver it again and the store keeps it once", failed);
-                }
+                var closed = t.IsCanceled || error is OperationCanceledException;
+                logger.LogWarning(closed ? null : error,
+                    "Could not acknowledge a stored message ({Failed} so far){Why}; the broker will deliver it again and the store keeps it once",
+                    failed, closed ? ": its connection closed before it went out" : string.Empty);
             },
             CancellationToken.None,
             TaskContinuationOptions.NotOnRanToCompletion, // failed, or cancelled as its connection closed
