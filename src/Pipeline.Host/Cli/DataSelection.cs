@@ -65,21 +65,14 @@ internal sealed class DataSelection
     /// <summary>Where the first few runs of anomalous rows are, by measurement time, so a person can check them against what happened.</summary>
     private static void SayWhere(SignalTable table)
     {
-        const int shown = 3;
         var runs = table.AnomalousRuns();
-        foreach (var (first, last) in runs.Take(shown))
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {At(table.TimestampsMs[first])} to {At(table.TimestampsMs[last])} UTC: {last - first + 1} rows"));
-        }
-
-        if (runs.Count > shown)
-        {
-            Console.WriteLine($"  ... and {runs.Count - shown} more");
-        }
-
-        static string At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        ModelCommands.ListFirstFew(
+            runs.Select(run => string.Create(CultureInfo.InvariantCulture,
+                $"{At(table.TimestampsMs[run.First])} to {At(table.TimestampsMs[run.Last])} UTC: {run.Last - run.First + 1} rows")),
+            runs.Count);
     }
+
+    private static string At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>A node's store (a SQLite file by its extension, or a PostgreSQL URI) rather than CSV data.</summary>
     public static bool IsStore(string path) =>

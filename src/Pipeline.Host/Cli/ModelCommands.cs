@@ -220,21 +220,27 @@ internal static class ModelCommands
     /// <summary>Says how many cells could not be read, what became of them, and where the first few are.</summary>
     internal static void WarnUnreadable(SignalTable table, string consequence)
     {
-        const int shown = 3;
         if (table.Problems.Count == 0)
         {
             return;
         }
 
         Console.WriteLine($"warning: {table.Problems.Count} cell(s) could not be read; {consequence}:");
-        foreach (var problem in table.Problems.Take(shown))
+        ListFirstFew(table.Problems, table.Problems.Count);
+    }
+
+    /// <summary>The first three of <paramref name="lines"/> (made only as they are written), indented, and how many more of <paramref name="count"/> there are.</summary>
+    internal static void ListFirstFew(IEnumerable<string> lines, int count)
+    {
+        const int shown = 3;
+        foreach (var line in lines.Take(shown))
         {
-            Console.WriteLine($"  {problem}");
+            Console.WriteLine($"  {line}");
         }
 
-        if (table.Problems.Count > shown)
+        if (count > shown)
         {
-            Console.WriteLine($"  ... and {table.Problems.Count - shown} more");
+            Console.WriteLine($"  ... and {count - shown} more");
         }
     }
 
