@@ -2,7 +2,7 @@ namespace Pipeline.Actors.Sensors;
 
 /// <summary>
 /// A node-wide allowance for a kind of line every sensor of a fleet logs at about the same moment (<see
-/// cref="SensorServices.StartLines"/>, <see cref="SensorServices.GapLines"/>): the first <see cref="PerMinute"/> of a
+/// cref="SensorServices.StartLines"/>, <see cref="SensorServices.GapLines"/>): the first <c>perMinute</c> of a
 /// minute are written, the last of them saying so, the rest held back and counted, and the next line written says how
 /// many. A fleet of 10,000 devices starting at once wrote 10,000 "is learning" lines within half a minute, and would
 /// write as many "calibrated" lines 400 readings later; `pipeline sensors list` shows every sensor's state, and
@@ -16,8 +16,6 @@ public sealed class FleetLogBudget(int perMinute = FleetLogBudget.DefaultPerMinu
     private DateTimeOffset _minuteStart = DateTimeOffset.MinValue;
     private int _written;
     private int _held;
-
-    public int PerMinute => perMinute;
 
     /// <summary>
     /// Whether a line may be written at <paramref name="now"/>; if so, <paramref name="note"/> is what it adds: how many
