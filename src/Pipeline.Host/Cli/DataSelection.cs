@@ -8,9 +8,9 @@ namespace Pipeline.Host.Cli;
 /// <summary>What --data's companions select: a store's sensor and time range, and whether rows known to be anomalous stay.</summary>
 internal sealed class DataSelection
 {
-    private readonly Option<string?> _sensor = new("--sensor") { Description = "With a .db: the sensor whose readings to use." };
-    private readonly Option<DateTimeOffset?> _from = new("--from") { Description = "With a .db: first measurement time (UTC)." };
-    private readonly Option<DateTimeOffset?> _to = new("--to") { Description = "With a .db: end of the time range (UTC, exclusive)." };
+    private readonly Option<string?> _sensor = new("--sensor") { Description = "The sensor whose readings to use: a store's, or a CSV's with a 'sensor' column (without it, each sensor's rows are windowed apart)." };
+    private readonly Option<DateTimeOffset?> _from = new("--from") { Description = "First measurement time (UTC)." };
+    private readonly Option<DateTimeOffset?> _to = new("--to") { Description = "End of the time range (UTC, exclusive)." };
     private readonly Option<bool> _keepAnomalous = new("--keep-anomalous")
     {
         Description = "Train on the rows known to be anomalous too (labelled so, or judged abnormal by the node): when the model that judged them is what is wrong.",
@@ -28,15 +28,16 @@ internal sealed class DataSelection
     public SignalTable Load(string path, ParseResult result)
     {
         var keep = result.GetValue(_keepAnomalous);
+        var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(_sensor), result.GetValue(_from), result.GetValue(_to));
         if (!IsStore(path))
         {
             var table = SignalCsv.Read(path);
             ModelCommands.WarnUnreadable(table, "their rows are left out of the training data");
+            table = InRange(OneOrEach(table, path, sensorId), path, measuredFrom, measuredUntil);
             return NormalOnly(table.CompleteRows(), "labelled anomalous in the data (its 'anomaly' or 'label' column)", keep);
         }
 
         using var store = PipelineStore.OpenExisting(path);
-        var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(_sensor), result.GetValue(_from), result.GetValue(_to));
         var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
         return rows.Count > 0 || sensorId is null
             ? NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)", keep)
@@ -44,6 +45,45 @@ internal sealed class DataSelection
                 $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
                 + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
                 + "; 'pipeline sensors list --store ...' lists its sensors");
+    }
+
+    /// <summary>
+    /// A CSV's rows of <paramref name="sensorId"/>, or without one, every sensor's rows each windowed on their own: a
+    /// window of two pumps' readings is nothing a node ever scores.
+    /// </summary>
+    private static SignalTable OneOrEach(SignalTable table, string path, string? sensorId)
+    {
+        var sensors = table.SensorIds;
+        if (sensorId is null)
+        {
+            if (sensors.Count > 1)
+            {
+                Console.WriteLine($"The data holds {sensors.Count} sensors ({string.Join(", ", sensors.Take(3))}{(sensors.Count > 3 ? ", ..." : string.Empty)}): each one's rows are windowed on their own; --sensor takes one.");
+            }
+
+            return table.BySensor();
+        }
+
+        return sensors.Count == 0
+            ? throw new ArgumentException($"'{path}' names no sensors (no 'sensor' column): --sensor picks one sensor's rows from a CSV with one, or from a store")
+            : sensors.Contains(sensorId)
+                ? table.OfSensor(sensorId)
+                : throw new ArgumentException($"'{path}' holds no rows of sensor '{sensorId}'; its sensors: {string.Join(", ", sensors.Take(10))}{(sensors.Count > 10 ? $" and {sensors.Count - 10} more" : string.Empty)}");
+    }
+
+    /// <summary>The rows measured in [<paramref name="from"/>, <paramref name="until"/>), when either is given.</summary>
+    private static SignalTable InRange(SignalTable table, string path, DateTimeOffset? from, DateTimeOffset? until)
+    {
+        if (from is null && until is null)
+        {
+            return table;
+        }
+
+        var inRange = table.MeasuredBetween(from?.ToUnixTimeMilliseconds() ?? long.MinValue, until?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        return inRange.Count > 0
+            ? inRange
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"'{path}' holds no rows measured in that time range; they run from {At(table.TimestampsMs.DefaultIfEmpty().Min())} to {At(table.TimestampsMs.DefaultIfEmpty().Max())} UTC"));
     }
 
     /// <summary>Training learns normal operation: rows known to be anomalous are left out unless kept, and the command says how many.</summary>

@@ -166,6 +166,7 @@ internal static class ModelCommands
                 : "No learning period: judged by the model's own calibration");
 
             var all = new List<Prediction>();
+            var replays = 0;
             foreach (var file in files)
             {
                 var name = Directory.Exists(root) ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
@@ -176,24 +177,28 @@ internal static class ModelCommands
                 }
 
                 WarnUnreadable(table, "each is a reading without that signal, and where the model reads it the window starts again after it, as in a node");
-                var scored = evaluator.Evaluate(name, table);
-                if (scored.Count == 0)
+                foreach (var (replay, readings, rows) in Replays(name, table))
                 {
-                    // Said, not shown as an F1 of 0: the file is too short to judge anything, not judged badly.
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name,-24} rows {0,6}  nothing judged: its {table.Count} rows {(skab ? $"end within the learning period (the first {StreamingEvaluator.SkabLearningRows})" : $"are fewer than a window ({bundle.Manifest.Window})")}"));
-                    continue;
-                }
+                    replays++;
+                    var scored = evaluator.Evaluate(replay, readings);
+                    if (scored.Count == 0)
+                    {
+                        // Said, not shown as an F1 of 0: the file is too short to judge anything, not judged badly.
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{replay,-24} rows {0,6}  nothing judged: its {readings.Count} rows {(skab ? $"end within the learning period (the first {StreamingEvaluator.SkabLearningRows})" : $"are fewer than a window ({bundle.Manifest.Window})")}"));
+                        continue;
+                    }
 
-                var metrics = StreamingEvaluator.Metrics(scored);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-24} rows {scored.Count,6}  F1 {metrics.F1:F3}  FAR {metrics.FalseAlarmRate:P2}  MAR {metrics.MissedAlarmRate:P2}"));
-                all.AddRange(scored);
+                    var metrics = StreamingEvaluator.Metrics(scored);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{replay,-24} rows {scored.Count,6}  F1 {metrics.F1:F3}  FAR {metrics.FalseAlarmRate:P2}  MAR {metrics.MissedAlarmRate:P2}"));
+                    all.AddRange(rows is null ? scored : scored.Select(p => p with { Row = rows[p.Row] }));
+                }
             }
 
             var pooled = StreamingEvaluator.Metrics(all);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"pooled over {files.Length} files, {pooled.Rows} scored rows:  F1 {pooled.F1:F3}  FAR {pooled.FalseAlarmRate:P2}  MAR {pooled.MissedAlarmRate:P2}"));
+                $"pooled over {files.Length} files{(replays > files.Length ? $" ({replays} sensors)" : string.Empty)}, {pooled.Rows} scored rows:  F1 {pooled.F1:F3}  FAR {pooled.FalseAlarmRate:P2}  MAR {pooled.MissedAlarmRate:P2}"));
             if (ChangepointScore.Score(all) is { } nab)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -216,6 +221,16 @@ internal static class ModelCommands
         }));
         return command;
     }
+
+    /// <summary>
+    /// What is replayed of one file: the file, or each sensor's rows on their own where it holds several (as
+    /// <c>pipeline simulate --csv</c> writes a fleet), as a node judges each sensor apart; <c>Rows</c> numbers them in
+    /// the file.
+    /// </summary>
+    private static IEnumerable<(string Name, SignalTable Readings, int[]? Rows)> Replays(string name, SignalTable table) =>
+        table.SensorIds.Count > 1
+            ? table.SensorIds.Select(sensor => ($"{name} [{sensor}]", table.OfSensor(sensor), (int[]?)table.RowsOf(sensor)))
+            : [(name, table, null)];
 
     /// <summary>Says how many cells could not be read, what became of them, and where the first few are.</summary>
     internal static void WarnUnreadable(SignalTable table, string consequence)

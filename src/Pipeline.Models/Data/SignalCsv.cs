@@ -5,7 +5,8 @@ namespace Pipeline.Models.Data;
 /// <summary>
 /// Reads signal tables from CSV: our export (<c>,</c>-separated: <c>ts</c> in Unix ms, optional <c>sensor</c>,
 /// <c>seq</c>, <c>anomaly</c>, then named signals) and SKAB's (<c>;</c>-separated, <c>datetime</c>, SKAB column names
-/// mapped to ours). A folder reads every <c>.csv</c> in it, in name order, one after another. A signal cell that is
+/// mapped to ours). A <c>sensor</c> column names each row's sensor (<see cref="SignalTable.Sensors"/>). A folder reads
+/// every <c>.csv</c> in it, in name order, one after another, no window across two of them. A signal cell that is
 /// not a number (empty, <c>NaN</c>, text) is NaN in its row and named in <see cref="SignalTable.Problems"/>; a line
 /// with the wrong number of fields or an unreadable time is an error naming the file and the line.
 /// </summary>
@@ -60,6 +61,7 @@ public static class SignalCsv
         var time = Array.FindIndex(columns, c => c is "ts" or "datetime" or "time" or "timestamp");
         var label = Array.FindIndex(columns, c => c is "anomaly" or "label");
         var changepoint = Array.IndexOf(columns, "changepoint");
+        var sensor = Array.FindIndex(columns, c => c is "sensor" or "sensor_id");
         var signalColumns = Enumerable.Range(0, columns.Length).Where(i => !NotSignals.Contains(columns[i])).ToArray();
         var names = signalColumns.Select(i => SkabNames.GetValueOrDefault(columns[i], columns[i])).ToArray();
 
@@ -68,6 +70,7 @@ public static class SignalCsv
         var times = new List<long>();
         var labels = label >= 0 ? new List<int>() : null;
         var changes = changepoint >= 0 ? new List<int>() : null;
+        var sensors = sensor >= 0 ? new List<string>() : null;
         var lineNumber = 1;
         while (reader.ReadLine() is { } line)
         {
@@ -98,11 +101,16 @@ public static class SignalCsv
             times.Add(time >= 0 ? ParseTime(cells[time], path, lineNumber) : rows.Count * 1000L);
             labels?.Add(ParseFlag(cells[label], columns[label], path, lineNumber));
             changes?.Add(ParseFlag(cells[changepoint], columns[changepoint], path, lineNumber));
+            sensors?.Add(cells[sensor].Trim());
         }
 
-        return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray()) { Problems = problems };
+        return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray()) { Problems = problems, Sensors = sensors?.ToArray() };
     }
 
+    /// <summary>
+    /// The files' rows one after another. Each file's first row (of each sensor, where the files name them) is after
+    /// a gap: no window spans two files, whose readings need not follow each other.
+    /// </summary>
     private static SignalTable Concat(List<SignalTable> tables)
     {
         var signals = tables[0].Signals;
@@ -122,7 +130,19 @@ public static class SignalCsv
             tables.All(t => t.Changepoints is not null) ? [.. tables.SelectMany(t => t.Changepoints!)] : null)
         {
             Problems = [.. tables.SelectMany(t => t.Problems)],
+            AfterGap = [.. tables.SelectMany(FileStarts)],
+            Sensors = tables.All(t => t.Sensors is not null) ? [.. tables.SelectMany(t => t.Sensors!)] : null,
         };
+    }
+
+    /// <summary>For each row of one file's table: whether it is the file's first (of its sensor, where it names them).</summary>
+    private static IEnumerable<bool> FileStarts(SignalTable file)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var r = 0; r < file.Count; r++)
+        {
+            yield return file.Sensors is null ? r == 0 : seen.Add(file.Sensors[r]);
+        }
     }
 
     private static long ParseTime(string cell, string path, int line)

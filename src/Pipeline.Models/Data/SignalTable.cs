@@ -24,6 +24,44 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     /// </summary>
     public bool[]? AfterGap { get; init; }
 
+    /// <summary>Each row's sensor, when the source names one (our CSV's <c>sensor</c> column); null when it names none.</summary>
+    public string[]? Sensors { get; init; }
+
+    /// <summary>The sensors the rows belong to, in the order they first appear; none when the source names none.</summary>
+    public IReadOnlyList<string> SensorIds => Sensors is null ? [] : [.. Sensors.Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The numbers of <paramref name="sensorId"/>'s rows in this table, in order.</summary>
+    public int[] RowsOf(string sensorId) => Sensors is null ? [] : [.. Enumerable.Range(0, Count).Where(r => Sensors[r] == sensorId)];
+
+    /// <summary>
+    /// One sensor's rows, in order — what the node's actor for that sensor would have seen: the rows of other sensors
+    /// between them are no gap, the gaps among its own rows stay.
+    /// </summary>
+    public SignalTable OfSensor(string sensorId)
+    {
+        var rows = RowsOf(sensorId);
+        return Take(rows, i => AfterGap?[rows[i]] ?? false);
+    }
+
+    /// <summary>
+    /// The rows grouped by sensor, each sensor's after the one before, each sensor's first row after a gap: no window
+    /// of <see cref="Windows"/> mixes two sensors' readings (a file of several pumps, as <c>pipeline simulate --csv</c>
+    /// writes). The table itself when it has one sensor or names none.
+    /// </summary>
+    public SignalTable BySensor()
+    {
+        if (SensorIds is not { Count: > 1 } sensors)
+        {
+            return this;
+        }
+
+        var rows = sensors.SelectMany(RowsOf).ToArray();
+        return Take(rows, i => i > 0 && (Sensors![rows[i]] != Sensors[rows[i - 1]] || (AfterGap?[rows[i]] ?? false)));
+    }
+
+    /// <summary>The rows measured from <paramref name="fromMs"/> (inclusive) until <paramref name="untilMs"/> (exclusive).</summary>
+    public SignalTable MeasuredBetween(long fromMs, long untilMs) => Keep(r => TimestampsMs[r] >= fromMs && TimestampsMs[r] < untilMs);
+
     /// <summary>The rows with every signal, for what needs complete rows (training, fine-tuning): a row with an unreadable cell is left out.</summary>
     public SignalTable CompleteRows() => Keep(r => !Array.Exists(Rows[r], float.IsNaN));
 
@@ -57,18 +95,23 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         return runs;
     }
 
+    /// <summary>The rows that pass <paramref name="row"/>; where rows were left out, the next one is after a gap.</summary>
     private SignalTable Keep(Func<int, bool> row)
     {
         var keep = Enumerable.Range(0, Count).Where(row).ToArray();
-        return keep.Length == Count ? this : this with
-        {
-            Rows = [.. keep.Select(r => Rows[r])],
-            TimestampsMs = [.. keep.Select(r => TimestampsMs[r])],
-            Labels = Labels is null ? null : [.. keep.Select(r => Labels[r])],
-            Changepoints = Changepoints is null ? null : [.. keep.Select(r => Changepoints[r])],
-            AfterGap = [.. keep.Select((r, i) => (i > 0 && r != keep[i - 1] + 1) || (AfterGap?[r] ?? false))],
-        };
+        return keep.Length == Count ? this : Take(keep, i => (i > 0 && keep[i] != keep[i - 1] + 1) || (AfterGap?[keep[i]] ?? false));
     }
+
+    /// <summary>Rows <paramref name="rows"/> of this table, in that order, the <paramref name="i"/>-th after a gap where <paramref name="afterGap"/> says.</summary>
+    private SignalTable Take(int[] rows, Func<int, bool> afterGap) => this with
+    {
+        Rows = [.. rows.Select(r => Rows[r])],
+        TimestampsMs = [.. rows.Select(r => TimestampsMs[r])],
+        Labels = Labels is null ? null : [.. rows.Select(r => Labels[r])],
+        Changepoints = Changepoints is null ? null : [.. rows.Select(r => Changepoints[r])],
+        AfterGap = [.. rows.Select((_, i) => afterGap(i))],
+        Sensors = Sensors is null ? null : [.. rows.Select(r => Sensors[r])],
+    };
 
     /// <summary>The same rows restricted to <paramref name="signals"/>, in that order.</summary>
     public SignalTable Select(IReadOnlyList<string> signals)
@@ -105,6 +148,7 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         Labels = Labels?[start..(start + count)],
         Changepoints = Changepoints?[start..(start + count)],
         AfterGap = AfterGap?[start..(start + count)],
+        Sensors = Sensors?[start..(start + count)],
     };
 
     /// <summary>

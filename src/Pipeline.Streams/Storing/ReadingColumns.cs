@@ -99,24 +99,34 @@ internal static class ReadingColumns
         WHERE sensor_id = @sensor AND ts >= @from AND ts < @to ORDER BY seq
         """;
 
-    /// <summary>Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where <paramref name="notNormal"/> covers the reading.</summary>
+    /// <summary>
+    /// Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where
+    /// <paramref name="notNormal"/> covers the reading. A reading after missing sequence numbers (the device was off,
+    /// its readings lost) or after one without all four signals is after a gap: no training window spans it.
+    /// </summary>
     public static SignalTable ToSignalTable(DbDataReader rows, NotNormal notNormal)
     {
         var values = new List<float[]>();
         var times = new List<long>();
         var labels = new List<int>();
+        var afterGap = new List<bool>();
+        long? expected = null;
         while (rows.Read())
         {
+            var seq = rows.GetInt64(5);
             if (Enumerable.Range(1, 4).Any(rows.IsDBNull))
             {
-                continue; // a reading without all four standard signals cannot be a training row
+                expected = null; // a reading without all four standard signals cannot be a training row
+                continue;
             }
 
+            afterGap.Add(values.Count > 0 && seq != expected);
+            expected = seq + 1;
             times.Add(rows.GetInt64(0));
             values.Add([(float)rows.GetDouble(1), (float)rows.GetDouble(2), (float)rows.GetDouble(3), (float)rows.GetDouble(4)]);
-            labels.Add(notNormal.Covers(rows.GetInt64(5), rows.GetInt64(6)) ? 1 : 0);
+            labels.Add(notNormal.Covers(seq, rows.GetInt64(6)) ? 1 : 0);
         }
 
-        return new SignalTable([.. Signals.Standard], [.. values], [.. times], [.. labels]);
+        return new SignalTable([.. Signals.Standard], [.. values], [.. times], [.. labels]) { AfterGap = [.. afterGap] };
     }
 }

@@ -27,6 +27,22 @@ public sealed class ModelCommandsSpecs : IDisposable
         return path;
     }
 
+    /// <summary>Our export of <paramref name="sensors"/>' rows, 700 each, a sensor after the other as <c>pipeline simulate --csv</c> writes them.</summary>
+    private string WriteFleetCsv(string name, params (string Sensor, int Seed)[] sensors)
+    {
+        const int rows = 700;
+        var path = _temp.Combine(name);
+        File.WriteAllLines(path, ["ts,sensor,seq,flow,temperature,pressure,current,anomaly,fault"]);
+        foreach (var (sensor, seed) in sensors)
+        {
+            var table = SyntheticPump.Normal(rows, seed);
+            File.AppendAllLines(path, Enumerable.Range(0, rows).Select(t => string.Create(CultureInfo.InvariantCulture,
+                $"{1_767_225_600_000L + (t * 1000L)},{sensor},{t + 1},{table.Rows[t][0]},{table.Rows[t][1]},{table.Rows[t][2]},{table.Rows[t][3]},0,")));
+        }
+
+        return path;
+    }
+
     /// <summary>Empties the pressure cell of data row <paramref name="row"/> (0-based), as a logger that missed it would.</summary>
     private static void BlankPressure(string path, int row)
     {
@@ -94,6 +110,72 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.True(kept.ExitCode == 0, kept.Stderr + kept.Stdout);
         Assert.Contains("400 of 1500 rows are known to be anomalous (labelled anomalous in the data (its 'anomaly' or 'label' column)); kept, as --keep-anomalous asks.", kept.Stdout, StringComparison.Ordinal);
         Assert.Equal(1500, ModelBundle.Load(_temp.Combine("models", "all")).Manifest.Training!.Rows);
+    }
+
+    [Fact]
+    public async Task Should_judge_each_sensor_of_a_fleet_file_apart_as_a_node_does_in_the_files_rows()
+    {
+        var simulated = _temp.Combine("simulated.csv");
+        var simulate = await PipelineCli.RunAsync("simulate", "--devices", "2", "--duration", "20m", "--seed", "3", "--fault", "leak:esp32-02@700s+300s", "--csv", simulated);
+        Assert.True(simulate.ExitCode == 0, simulate.Stderr + simulate.Stdout);
+        var header = File.ReadLines(simulated).First();
+        var rows = File.ReadLines(simulated).Skip(1).Select(line => line.Split(',')).ToArray(); // ts,sensor,seq,...
+        // The two pumps' rows of each second together, as a hand-made export may hold them; and each pump in a file of its own.
+        Directory.CreateDirectory(_temp.Combine("apart"));
+        var fleet = _temp.Combine("pumps.csv");
+        File.WriteAllLines(fleet, [header, .. rows.OrderBy(r => r[0], StringComparer.Ordinal).ThenBy(r => r[1], StringComparer.Ordinal).Select(r => string.Join(',', r))]);
+        foreach (var sensor in new[] { "esp32-01", "esp32-02" })
+        {
+            File.WriteAllLines(_temp.Combine("apart", sensor + ".csv"), [header, .. rows.Where(r => r[1] == sensor).Select(r => string.Join(',', r))]);
+        }
+
+        var model = Path.Combine(Repository.Root, "models", "default");
+        var together = await PipelineCli.RunAsync("evaluate", "--model", model, "--data", fleet, "--protocol", "skab", "--predictions", _temp.Combine("together.csv"));
+        var apart = await PipelineCli.RunAsync("evaluate", "--model", model, "--data", _temp.Combine("apart"), "--protocol", "skab", "--predictions", _temp.Combine("apart.csv"));
+
+        Assert.True(together.ExitCode == 0, together.Stderr + together.Stdout);
+        Assert.True(apart.ExitCode == 0, apart.Stderr + apart.Stdout);
+        Assert.Contains("pumps.csv [esp32-01]     rows    800", together.Stdout, StringComparison.Ordinal); // each learns on its own first 400 rows
+        Assert.Contains("pumps.csv [esp32-02]     rows    800", together.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pooled over 1 files (2 sensors), 1600 scored rows", together.Stdout, StringComparison.Ordinal);
+        // Each judged row, by the sensor and sequence number of the file's row it names: the same scores and flags as
+        // each pump's rows in a file of their own.
+        var fleetRows = File.ReadLines(fleet).Skip(1).Select(line => line.Split(',')).ToArray();
+        var judged = File.ReadLines(_temp.Combine("together.csv")).Skip(1).Select(line => line.Split(','))
+            .Select(p => (fleetRows[int.Parse(p[1], CultureInfo.InvariantCulture)][1], fleetRows[int.Parse(p[1], CultureInfo.InvariantCulture)][2], p[2], p[3]))
+            .Order().ToArray();
+        var alone = File.ReadLines(_temp.Combine("apart.csv")).Skip(1).Select(line => line.Split(','))
+            .Select(p => (Path.GetFileNameWithoutExtension(p[0]), (int.Parse(p[1], CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture), p[2], p[3]))
+            .Order().ToArray();
+        Assert.Equal(1600, judged.Length);
+        Assert.Equal(alone, judged);
+        Assert.Contains(judged, p => p.Item1 == "esp32-02" && p.Item4 == "1"); // the leak is seen
+    }
+
+    [Fact]
+    public async Task Should_train_on_each_sensor_of_a_fleet_file_apart_or_on_the_one_asked_for()
+    {
+        var fleet = WriteFleetCsv("fleet.csv", ("esp32-01", 21), ("esp32-02", 22), ("esp32-03", 23));
+        string[] small = ["--epochs", "1", "--window", "20", "--hidden", "8"];
+
+        var all = await PipelineCli.RunAsync(["train", "--data", fleet, "--out", _temp.Combine("all"), .. small]);
+        var one = await PipelineCli.RunAsync(["train", "--data", fleet, "--sensor", "esp32-02", "--out", _temp.Combine("one"), .. small]);
+        var early = await PipelineCli.RunAsync(["train", "--data", fleet, "--to", "2026-01-01T00:08:20Z", "--out", _temp.Combine("early"), .. small]);
+        var unknown = await PipelineCli.RunAsync(["train", "--data", fleet, "--sensor", "esp32-09", "--out", _temp.Combine("unknown"), .. small]);
+        var unnamed = await PipelineCli.RunAsync(["train", "--data", WriteSkabCsv("skab.csv", 600, 1, null), "--sensor", "esp32-01", "--out", _temp.Combine("unnamed"), .. small]);
+
+        Assert.True(all.ExitCode == 0, all.Stderr + all.Stdout);
+        Assert.Contains("The data holds 3 sensors (esp32-01, esp32-02, esp32-03): each one's rows are windowed on their own; --sensor takes one.", all.Stdout, StringComparison.Ordinal);
+        var training = ModelBundle.Load(_temp.Combine("all")).Manifest.Training!;
+        Assert.Equal(2100, training.Rows);
+        // No window mixes two pumps: the first 1,680 rows (700 + 700 + 280) are three runs, the newest 420 held out.
+        Assert.Equal((681 + 681 + 261, 401), (training.TrainWindows, training.ValidationWindows));
+        Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
+        Assert.Equal(700, ModelBundle.Load(_temp.Combine("one")).Manifest.Training!.Rows);
+        Assert.True(early.ExitCode == 0, early.Stderr + early.Stdout);
+        Assert.Equal(3 * 500, ModelBundle.Load(_temp.Combine("early")).Manifest.Training!.Rows); // each sensor's first 500 s
+        Assert.Equal((1, $"error: '{fleet}' holds no rows of sensor 'esp32-09'; its sensors: esp32-01, esp32-02, esp32-03"), (unknown.ExitCode, unknown.Stderr.Trim()));
+        Assert.Equal((1, $"error: '{_temp.Combine("skab.csv")}' names no sensors (no 'sensor' column): --sensor picks one sensor's rows from a CSV with one, or from a store"), (unnamed.ExitCode, unnamed.Stderr.Trim()));
     }
 
     /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>

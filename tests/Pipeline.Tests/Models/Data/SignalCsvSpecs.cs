@@ -57,6 +57,39 @@ public sealed class SignalCsvSpecs : IDisposable
     }
 
     [Fact]
+    public void Should_read_each_rows_sensor_from_its_sensor_column()
+    {
+        var table = SignalCsv.ReadFile(Write("fleet.csv", "ts,sensor,seq,flow,anomaly\n1000,esp32-01,1,10,0\n1000,esp32-02,1,20,0\n2000,esp32-01,2,11,0\n"));
+
+        Assert.Equal(["flow"], table.Signals);
+        Assert.Equal(["esp32-01", "esp32-02", "esp32-01"], table.Sensors!);
+        Assert.Equal(["esp32-01", "esp32-02"], table.SensorIds);
+        Assert.Null(SignalCsv.ReadFile(Write("one.csv", "ts,flow\n1000,10\n")).Sensors);
+    }
+
+    [Fact]
+    public void Should_take_no_window_across_two_files_of_a_folder_nor_across_one_sensors_rows_in_two_files()
+    {
+        Directory.CreateDirectory(_temp.Combine("days"));
+        File.WriteAllText(_temp.Combine("days", "1.csv"), "ts,flow\n1000,0\n2000,1\n3000,2\n");
+        File.WriteAllText(_temp.Combine("days", "2.csv"), "ts,flow\n9000,3\n10000,4\n11000,5\n");
+        Directory.CreateDirectory(_temp.Combine("fleet"));
+        File.WriteAllText(_temp.Combine("fleet", "1.csv"), "ts,sensor,flow\n1000,a,0\n1000,b,10\n2000,a,1\n2000,b,11\n");
+        File.WriteAllText(_temp.Combine("fleet", "2.csv"), "ts,sensor,flow\n3000,b,12\n3000,a,2\n4000,b,13\n4000,a,3\n");
+
+        var days = SignalCsv.Read(_temp.Combine("days"));
+        var fleet = SignalCsv.Read(_temp.Combine("fleet")).BySensor();
+
+        Assert.Equal(6, days.Count);
+        Assert.Equal([0f, 1f, 3f, 4f], FirstValues(days.Windows(2, 1, out _), 2)); // none of the first file's 2 and the second's 3
+        Assert.Equal([0f, 1f, 2f, 3f, 10f, 11f, 12f, 13f], fleet.Rows.Select(r => r[0]));
+        Assert.Equal([0f, 2f, 10f, 12f], FirstValues(fleet.Windows(2, 1, out _), 2)); // none of a's 1 and 2, nor b's 11 and 12
+    }
+
+    /// <summary>The first value of each flattened window of one signal.</summary>
+    private static float[] FirstValues(float[] windows, int length) => [.. windows.Where((_, i) => i % length == 0)];
+
+    [Fact]
     public void Should_refuse_a_line_with_the_wrong_number_of_fields_naming_the_file_and_the_line()
     {
         var path = Write("data.csv", "ts,flow,pressure\n1000,10,2.5\n2000,11\n");

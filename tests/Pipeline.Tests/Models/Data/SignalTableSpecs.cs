@@ -2,7 +2,7 @@ using Pipeline.Models.Data;
 
 namespace Pipeline.Tests.Models.Data;
 
-/// <summary>What training takes from a table: normal rows only, and no window across what was left out.</summary>
+/// <summary>What training takes from a table: normal rows only, no window across what was left out, none across two sensors.</summary>
 public sealed class SignalTableSpecs
 {
     /// <summary>Rows 0..count-1 of one signal whose value is the row's number; labelled 1 where <paramref name="anomalous"/> says.</summary>
@@ -51,6 +51,49 @@ public sealed class SignalTableSpecs
         var normal = table.CompleteRows().NormalRows();
 
         Assert.Equal([6, 7, 8, 9], WindowStarts(normal, 3, 1)); // neither 3, 4, 6 nor 4, 6, 7: row 5 is still missing
+    }
+
+    [Fact]
+    public void Should_group_several_sensors_rows_each_a_run_of_its_own_and_take_one_sensors_rows_without_gaps_between_them()
+    {
+        // Two pumps' rows of each second together (rows 0, 2, 4, ... are a's), as a hand-made export may hold them.
+        var table = Numbered(20, r => r == 8) with { Sensors = [.. Enumerable.Range(0, 20).Select(r => r % 2 == 0 ? "a" : "b")] };
+
+        var grouped = table.BySensor();
+        var a = table.OfSensor("a");
+
+        Assert.Equal(["a", "b"], table.SensorIds);
+        Assert.Equal([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19], grouped.Rows.Select(r => (int)r[0]));
+        Assert.Equal([0, 4, 8, 1, 5, 9], WindowStarts(grouped, 5, 2)); // no window holds a's 18 and b's 1
+        Assert.Equal([0, 2, 4, 6, 8, 10, 12, 14, 16, 18], a.Rows.Select(r => (int)r[0]));
+        Assert.Equal(["a"], a.SensorIds);
+        Assert.Equal(table.RowsOf("a").Select(r => table.Labels![r]), a.Labels!);
+        Assert.Equal([0, 4], WindowStarts(a, 7, 2)); // b's rows between are no gap
+        Assert.Equal([0, 2, 10, 12, 14], WindowStarts(a.NormalRows(), 3, 1)); // its own are: 8 left out
+    }
+
+    [Fact]
+    public void Should_be_the_same_table_grouped_when_it_names_one_sensor_or_none()
+    {
+        var table = Numbered(5);
+        var one = table with { Sensors = ["a", "a", "a", "a", "a"] };
+
+        Assert.Same(table, table.BySensor());
+        Assert.Same(one, one.BySensor());
+        Assert.Empty(table.SensorIds);
+        Assert.Empty(table.RowsOf("a"));
+    }
+
+    [Fact]
+    public void Should_take_the_rows_measured_in_a_time_range_with_a_gap_where_rows_were_left_out()
+    {
+        var table = Numbered(10) with { Sensors = [.. Enumerable.Range(0, 10).Select(r => r < 5 ? "a" : "b")] };
+
+        var range = table.BySensor().MeasuredBetween(2000, 8000); // rows 2..7: a's 2..4, b's 5..7
+
+        Assert.Equal([2, 3, 4, 5, 6, 7], range.Rows.Select(r => (int)r[0]));
+        Assert.Equal(["a", "a", "a", "b", "b", "b"], range.Sensors!);
+        Assert.Equal([2, 5], WindowStarts(range, 3, 1));
     }
 
     [Fact]

@@ -206,6 +206,21 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_take_no_training_window_across_missing_sequence_numbers_or_a_reading_without_every_signal()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var readings = new[] { 1, 2, 3, 4, 7, 8, 9, 10, 11, 12 }.Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList();
+        readings[6] = readings[6] with { Values = new Dictionary<string, double> { ["flow"] = 100 } }; // 9: no pressure, temperature or current
+
+        await store.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
+        var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
+
+        Assert.Equal([1L, 2, 3, 4, 7, 8, 10, 11, 12], table.TimestampsMs.Select(ms => (ms - start.ToUnixTimeMilliseconds()) / 1000));
+        Assert.Equal(3, table.WindowCount(3, 1)); // 1-3, 2-4 and 10-12: none across 5-6 nor 9
+    }
+
+    [Fact]
     public async Task Should_label_as_anomalous_the_readings_of_windows_judged_anomalous_after_learning_and_those_stored_while_a_health_alarm_stood()
     {
         using var store = Open();
