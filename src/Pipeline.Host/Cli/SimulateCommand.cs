@@ -45,7 +45,7 @@ internal static class SimulateCommand
             var faultList = (result.GetValue(faults) ?? []).Select(FaultSpec.Parse).ToList();
             if (result.GetValue(scenario) is { } file)
             {
-                faultList.AddRange(File.ReadAllLines(file).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).Select(FaultSpec.Parse));
+                faultList.AddRange(ScenarioFaults(file));
             }
 
             // Bounded so that a slip of the keyboard (--rate 1e9, --devices 100000000) is an error, not hours of work
@@ -70,11 +70,26 @@ internal static class SimulateCommand
 
             TimeSpan? period = perSecond > 0 ? TimeSpan.FromSeconds(1 / perSecond) : null;
             var length = result.GetValue(duration) is { } d ? FaultSpec.ParseDuration(d) : (TimeSpan?)null;
+            var perDevice = result.GetValue(countOption);
+            var output = result.GetValue(csv);
+            if (output is not null && result.GetValue(broker) is not null)
+            {
+                throw new ArgumentException("--csv writes the readings to a file instead of publishing them: give --csv FILE or --broker HOST:PORT, not both");
+            }
+
+            // Simulated time: on schedule the wall clock's; at full speed a second per reading, whatever --duration says.
+            var step = period ?? TimeSpan.FromSeconds(1);
+            var simulated = Shortest(perDevice is { } n ? TimeSpan.FromTicks((long)Math.Min(TimeSpan.MaxValue.Ticks, (double)n * step.Ticks)) : null, period is null ? null : length);
+            if (SimulatedFleet.UnreachableFaults(faultList, names, simulated) is [var problem, ..] problems)
+            {
+                throw new ArgumentException(problems.Count == 1 ? problem : $"{problem} (and {problems.Count - 1} more such fault(s))");
+            }
+
             var simulators = names.Select((n, i) => new PumpSimulator(n, result.GetValue(seed) * 1000 + i, faultList, !result.GetValue(steady))).ToArray();
 
-            if (result.GetValue(csv) is { } output)
+            if (output is not null)
             {
-                var total = length ?? throw new ArgumentException("--csv needs --duration");
+                var total = simulated ?? throw new ArgumentException("--csv needs --duration or --count");
                 var rows = WriteCsv(output, simulators, period!.Value, total);
                 Console.WriteLine($"Wrote {rows} readings of {count} device(s) over {total} to {output}.");
                 return CliAction.Ok;
@@ -93,7 +108,7 @@ internal static class SimulateCommand
             var firstSequence = SimulatedFleet.FirstSequence(DateTimeOffset.UtcNow);
             var report = new SimulatedLinkReport();
             using var connecting = new SemaphoreSlim(ConnectingAtOnce);
-            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, result.GetValue(countOption), firstSequence, report, connecting, stop.Token)));
+            var published = await Task.WhenAll(simulators.Select(s => PublishAsync(s, endpoint, result.GetValue(certs)!, period, perDevice, firstSequence, report, connecting, stop.Token)));
             var outages = report.Reconnects > 0 ? $"; {report.Reconnects} reconnects after the broker went away, {report.ResentReadings} unacknowledged readings sent again" : string.Empty;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Published {published.Sum()} readings in {clock.Elapsed.TotalSeconds:F1} s ({published.Sum() / clock.Elapsed.TotalSeconds:F0}/s){outages}."));
@@ -101,6 +116,32 @@ internal static class SimulateCommand
         }));
         return command;
     }
+
+    /// <summary>A scenario file's faults, one a line (<c>#</c> starts a comment); one it cannot read is an error naming the file and the line.</summary>
+    private static IEnumerable<FaultSpec> ScenarioFaults(string file)
+    {
+        var lines = File.Exists(file) ? File.ReadAllLines(file) : throw new FileNotFoundException($"the scenario file '{file}' does not exist", file);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Split('#')[0].Trim() is { Length: > 0 } text)
+            {
+                FaultSpec fault;
+                try
+                {
+                    fault = FaultSpec.Parse(text);
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"{file}:{i + 1}: {e.Message}", e);
+                }
+
+                yield return fault;
+            }
+        }
+    }
+
+    /// <summary>The shorter of two lengths, either of which may be unknown.</summary>
+    private static TimeSpan? Shortest(TimeSpan? a, TimeSpan? b) => a is { } x && b is { } y ? (x < y ? x : y) : a ?? b;
 
     /// <summary>Every device needs its certificate: checked for all before any connects, so none is silently missing.</summary>
     private static void EnsureCertificates(string certs, IReadOnlyList<string> names)

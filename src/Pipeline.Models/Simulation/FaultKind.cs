@@ -33,6 +33,12 @@ public sealed record FaultSpec(FaultKind Kind, string Device, TimeSpan Start, Ti
 {
     public bool ActiveAt(TimeSpan t) => t >= Start && t < Start + Duration;
 
+    /// <summary>The fault as it is written: <c>leak:esp32-03@120s+60s</c>.</summary>
+    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Device}@{FormatDuration(Start)}+{FormatDuration(Duration)}";
+
+    /// <summary>A time in seconds, as <see cref="ParseDuration"/> reads it back.</summary>
+    public static string FormatDuration(TimeSpan time) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.###}s");
+
     /// <summary>Parses <c>leak:esp32-03@120s+60s</c> (times in s, m or h).</summary>
     public static FaultSpec Parse(string text)
     {

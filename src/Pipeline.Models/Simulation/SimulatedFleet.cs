@@ -18,4 +18,30 @@ public static class SimulatedFleet
     /// 2^53, the largest integer JSON carries exactly, until the year 2255.
     /// </summary>
     public static long FirstSequence(DateTimeOffset start) => start.ToUnixTimeMilliseconds() * 1000;
+
+    /// <summary>
+    /// Why each of <paramref name="faults"/> would not happen in a run of <paramref name="devices"/> lasting
+    /// <paramref name="length"/> (when known), one line each: a fault on a device the run does not simulate, or one
+    /// starting when the run has ended, would leave the run silently normal where a fault was asked for.
+    /// </summary>
+    public static IReadOnlyList<string> UnreachableFaults(IEnumerable<FaultSpec> faults, IReadOnlyList<string> devices, TimeSpan? length)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        ArgumentNullException.ThrowIfNull(devices);
+        var simulated = devices.ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var fault in faults)
+        {
+            if (!simulated.Contains(fault.Device))
+            {
+                problems.Add($"fault {fault}: {fault.Device} is not one of the {devices.Count} simulated devices ({devices[0]}{(devices.Count > 1 ? $" .. {devices[^1]}" : string.Empty)}); --devices sets how many");
+            }
+            else if (length is { } end && fault.Start >= end)
+            {
+                problems.Add($"fault {fault}: it starts at {FaultSpec.FormatDuration(fault.Start)}, when the run of {FaultSpec.FormatDuration(end)} has ended");
+            }
+        }
+
+        return problems;
+    }
 }

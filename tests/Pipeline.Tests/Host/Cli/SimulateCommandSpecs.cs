@@ -69,6 +69,48 @@ public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
         Assert.False(File.Exists(csv));
     }
 
+    [Theory]
+    [InlineData("--devices 2 --duration 1m --fault leak:esp32-05@10s+10s", "error: fault leak:esp32-05@10s+10s: esp32-05 is not one of the 2 simulated devices (esp32-01 .. esp32-02); --devices sets how many")]
+    [InlineData("--devices 1 --duration 1m --fault leak:esp32-01@2h+1m", "error: fault leak:esp32-01@7200s+60s: it starts at 7200s, when the run of 60s has ended")]
+    [InlineData("--devices 1 --count 30 --rate 2 --fault stuck:esp32-01@15s+5s", "error: fault stuck:esp32-01@15s+5s: it starts at 15s, when the run of 15s has ended")]
+    [InlineData("--devices 1 --duration 1m --broker 127.0.0.1:1883", "error: --csv writes the readings to a file instead of publishing them: give --csv FILE or --broker HOST:PORT, not both")]
+    public async Task Should_refuse_a_fault_that_would_not_happen_or_a_broker_it_would_not_publish_to_instead_of_writing_a_normal_run(string arguments, string error)
+    {
+        var csv = _pki.Scratch("faults.csv");
+
+        var result = await PipelineCli.RunAsync(["simulate", "--csv", csv, .. arguments.Split(' ')]);
+
+        Assert.Equal((1, error), (result.ExitCode, result.Stderr.Trim()));
+        Assert.False(File.Exists(csv));
+    }
+
+    [Fact]
+    public async Task Should_name_the_scenario_files_line_it_cannot_read()
+    {
+        var scenario = _pki.Scratch("scenario.txt");
+        File.WriteAllText(scenario, "# the morning's faults\nleak:esp32-01@10s+5s\n\nblockage:esp32-01@later+5s # a typo\n");
+
+        var result = await PipelineCli.RunAsync("simulate", "--csv", _pki.Scratch("s.csv"), "--devices", "1", "--duration", "1m", "--scenario", scenario);
+        var missing = await PipelineCli.RunAsync("simulate", "--csv", _pki.Scratch("s.csv"), "--devices", "1", "--duration", "1m", "--scenario", scenario + ".gone");
+
+        Assert.Equal((1, $"error: {scenario}:4: 'later' in 'blockage:esp32-01@later+5s' is not a time like 120s, 2m or 1h"), (result.ExitCode, result.Stderr.Trim()));
+        Assert.Equal((1, $"error: the scenario file '{scenario}.gone' does not exist"), (missing.ExitCode, missing.Stderr.Trim()));
+    }
+
+    [Fact]
+    public async Task Should_write_as_many_readings_a_device_as_count_asks_for()
+    {
+        var csv = _pki.Scratch("count.csv");
+
+        var counted = await PipelineCli.RunAsync("simulate", "--csv", csv, "--devices", "2", "--rate", "10", "--count", "25");
+        var shorter = await PipelineCli.RunAsync("simulate", "--csv", csv + "2", "--devices", "1", "--count", "25", "--duration", "10s");
+
+        Assert.True(counted.ExitCode == 0, counted.Stderr);
+        Assert.Equal("Wrote 50 readings of 2 device(s) over 00:00:02.5000000 to " + csv + ".", counted.Stdout.Trim());
+        Assert.Equal(1 + 50, File.ReadAllLines(csv).Length);
+        Assert.Equal(1 + 10, File.ReadAllLines(csv + "2").Length); // the duration ends it first
+    }
+
     [Fact]
     public async Task Should_say_why_the_broker_cannot_be_reached()
     {
