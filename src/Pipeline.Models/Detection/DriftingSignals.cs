@@ -20,12 +20,25 @@ public static class DriftingSignals
     /// </summary>
     public const double MonotonyLimit = 0.8;
 
-    /// <summary>The drifting signals of <paramref name="normal"/>, in its order; none when it is too short to tell.</summary>
+    /// <summary>Rows a block needs for its mean to say anything.</summary>
+    private const int MinimumBlockRows = 10;
+
+    /// <summary>
+    /// The drifting signals of <paramref name="normal"/>, in its order; none when it is too short to tell. Where it holds
+    /// several sensors, those that drift in each one's own rows long enough to tell: pumps one after another in a file
+    /// each cooled through their eight simulated hours, but pooled, each starting where it started, they did not.
+    /// </summary>
     public static string[] Find(SignalTable normal)
     {
         ArgumentNullException.ThrowIfNull(normal);
+        if (normal.SensorIds is { Count: > 1 } sensors)
+        {
+            var each = sensors.Select(normal.OfSensor).Where(rows => rows.Count / Blocks >= MinimumBlockRows).Select(Find).ToList();
+            return each.Count == 0 ? [] : [.. normal.Signals.Where(signal => each.TrueForAll(drifting => drifting.Contains(signal)))];
+        }
+
         var size = normal.Count / Blocks;
-        if (size < 10)
+        if (size < MinimumBlockRows)
         {
             return [];
         }

@@ -23,6 +23,24 @@ public sealed class DriftingSignalsSpecs
     }
 
     [Fact]
+    public void Should_find_a_signal_that_drifts_in_each_sensors_own_rows_of_a_fleets_data()
+    {
+        // Three pumps one after another, each cooling through its run from where it started, as the simulator writes them.
+        var random = new Random(7);
+        string[] pumps = ["p1", "p2", "p3"];
+        var rows = pumps.SelectMany((_, p) => Enumerable.Range(0, 1000).Select(t => new[]
+        {
+            (float)(20 + p - (t * 0.002) + (0.3 * random.NextDouble())), // each cools by 2 against noise of 0.3
+            (float)((p == 1 ? t * 0.002 : 0) + (0.3 * random.NextDouble())), // rises in one pump only
+        })).ToArray();
+        var fleet = new SignalTable(["temperature", "level"], rows, new long[rows.Length]) { Sensors = [.. pumps.SelectMany(p => Enumerable.Repeat(p, 1000))] };
+
+        Assert.Empty(DriftingSignals.Find(fleet with { Sensors = null })); // pooled, the three runs saw-tooth
+        Assert.Equal(["temperature"], DriftingSignals.Find(fleet));
+        Assert.Equal(["temperature", "level"], DriftingSignals.Find(fleet.OfSensor("p2")));
+    }
+
+    [Fact]
     public void Should_name_none_when_the_data_is_too_short_to_tell()
     {
         var table = SyntheticPump.Warming(SyntheticPump.Normal(150), 0.01);
