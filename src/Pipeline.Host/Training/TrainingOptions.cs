@@ -48,7 +48,9 @@ public sealed record TrainingOptions
     /// window of 0 or an epoch count of -1 failed deep inside TorchSharp or while writing the bundle.
     /// </summary>
     public IEnumerable<string> Problems() =>
-        SettingRules.Range("--window", Window, 2, 100_000)
+        Signals.GroupBy(s => s, StringComparer.Ordinal).Where(s => s.Count() > 1)
+            .Select(s => $"--signals names {s.Key} {s.Count()} times; name each signal once (a bundle with it twice does not load)")
+            .Concat(SettingRules.Range("--window", Window, 2, 100_000))
             .Concat(SettingRules.Range("--hidden", Hidden, 1, 4096))
             .Concat(SettingRules.Range("--epochs", Epochs, 1, 1_000_000))
             .Concat(AboveZero("--threshold-quantile", ThresholdQuantile, atMost: 1))

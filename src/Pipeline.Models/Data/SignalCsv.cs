@@ -64,6 +64,10 @@ public static class SignalCsv
         var sensor = Array.FindIndex(columns, c => c is "sensor" or "sensor_id");
         var signalColumns = Enumerable.Range(0, columns.Length).Where(i => !NotSignals.Contains(columns[i])).ToArray();
         var names = signalColumns.Select(i => SkabNames.GetValueOrDefault(columns[i], columns[i])).ToArray();
+        if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(n => n.Count() > 1) is { } twice)
+        {
+            throw new InvalidDataException($"{path}:1: the header names the signal '{twice.Key}' {twice.Count()} times");
+        }
 
         var rows = new List<float[]>();
         var problems = new List<string>();

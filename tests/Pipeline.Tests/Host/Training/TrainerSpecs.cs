@@ -12,12 +12,13 @@ public sealed class TrainerSpecs
     public void Should_refuse_options_that_cannot_train_naming_each_flag_before_any_training()
     {
         var epochs = new List<EpochReport>();
-        var options = Small with { Window = 0, Hidden = 0, Epochs = -1, ThresholdQuantile = 2, ThresholdMargin = -1, LearningRate = double.NaN };
+        var options = Small with { Signals = ["flow", "pressure", "flow"], Window = 0, Hidden = 0, Epochs = -1, ThresholdQuantile = 2, ThresholdMargin = -1, LearningRate = double.NaN };
 
         var refused = Assert.Throws<ArgumentException>(() => Trainer.Train(SyntheticPump.Normal(1500), options, new SynchronousProgress<EpochReport>(epochs.Add)));
 
         Assert.Equal(
             [
+                "--signals names flow 2 times; name each signal once (a bundle with it twice does not load)",
                 "--window is 0; it must be between 2 and 100000",
                 "--hidden is 0; it must be between 1 and 4096",
                 "--epochs is -1; it must be between 1 and 1000000",

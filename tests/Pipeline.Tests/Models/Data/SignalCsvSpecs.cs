@@ -90,6 +90,16 @@ public sealed class SignalCsvSpecs : IDisposable
     private static float[] FirstValues(float[] windows, int length) => [.. windows.Where((_, i) => i % length == 0)];
 
     [Fact]
+    public void Should_refuse_a_header_that_names_a_signal_twice()
+    {
+        var path = Write("twice.csv", "ts,flow,pressure,flow\n1000,1,2,3\n");
+        var skab = Write("skab.csv", "datetime;Pressure;pressure\n2020-01-01 00:00:00;1;2\n"); // SKAB's name and ours
+
+        Assert.Equal($"{path}:1: the header names the signal 'flow' 2 times", Assert.Throws<InvalidDataException>(() => SignalCsv.ReadFile(path)).Message);
+        Assert.Equal($"{skab}:1: the header names the signal 'pressure' 2 times", Assert.Throws<InvalidDataException>(() => SignalCsv.ReadFile(skab)).Message);
+    }
+
+    [Fact]
     public void Should_refuse_a_line_with_the_wrong_number_of_fields_naming_the_file_and_the_line()
     {
         var path = Write("data.csv", "ts,flow,pressure\n1000,10,2.5\n2000,11\n");
