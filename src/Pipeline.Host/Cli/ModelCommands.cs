@@ -158,6 +158,11 @@ internal static class ModelCommands
                 throw new FileNotFoundException($"'{root}' holds no .csv files (its subfolders included).", root);
             }
 
+            if (result.GetValue(predictions) is { } written && Path.GetDirectoryName(Path.GetFullPath(written)) is { } folder && !Directory.Exists(folder))
+            {
+                throw new DirectoryNotFoundException($"--predictions {written}: the folder '{folder}' does not exist (said before evaluating, not after)");
+            }
+
             var skab = result.GetValue(protocol) == "skab";
             var evaluator = new StreamingEvaluator(bundle, skab ? EvaluationProtocol.Skab : EvaluationProtocol.Plain);
             var rule = CommissioningRule.For(bundle.Manifest);

@@ -230,7 +230,7 @@ public sealed class ModelCommandsSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_a_file_no_labels_a_store_not_the_sensor_or_evaluate_a_store()
+    public async Task Should_say_what_is_missing_when_a_folder_holds_no_csv_a_file_no_labels_a_store_not_the_sensor_or_evaluate_a_store_or_the_predictions_folder()
     {
         var empty = _temp.Combine("empty");
         Directory.CreateDirectory(empty);
@@ -248,12 +248,15 @@ public sealed class ModelCommandsSpecs : IDisposable
         var withoutLabels = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled);
         var trained = await PipelineCli.RunAsync("train", "--data", store, "--sensor", "esp32-99", "--out", _temp.Combine("m"));
         var storeEvaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", store);
+        var nowhere = _temp.Combine("gone", "p.csv");
+        var predictionsNowhere = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled, "--predictions", nowhere);
 
         Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
         Assert.Equal((1, $"error: {unlabelled}: no 'anomaly' or 'label' column, so nothing to judge the flags against"), (withoutLabels.ExitCode, withoutLabels.Stderr.Trim()));
         Assert.Equal(1, trained.ExitCode);
         Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
         Assert.False(Directory.Exists(_temp.Combine("m")));
+        Assert.Equal((1, $"error: --predictions {nowhere}: the folder '{_temp.Combine("gone")}' does not exist (said before evaluating, not after)"), (predictionsNowhere.ExitCode, predictionsNowhere.Stderr.Trim()));
         Assert.Equal((1, $"error: '{store}' is a store: evaluate judges labelled CSV files (our export with an 'anomaly' column, or SKAB's), and a store holds no labels to judge the flags against"), (storeEvaluated.ExitCode, storeEvaluated.Stderr.Trim()));
     }
 
