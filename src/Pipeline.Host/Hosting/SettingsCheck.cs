@@ -41,6 +41,22 @@ internal static class SettingsCheck
         return problems;
     }
 
+    /// <summary>
+    /// One settings group of <paramref name="configuration"/>, bound and checked alone — its unknown keys, values the
+    /// binder cannot convert, its own problems — for a command that needs only it (the rest of a node's file may name
+    /// folders of another machine); <see cref="SettingsException"/> with every problem, when there is one.
+    /// </summary>
+    public static T Group<T>(IConfiguration configuration, string section)
+        where T : ISettingsGroup, new()
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var problems = UnknownKeys(configuration).Where(p => p.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        var group = new T();
+        Bind(configuration.GetSection(section), group, section, problems);
+        problems.AddRange(group.Problems(section));
+        return problems.Count == 0 ? group : throw new SettingsException(problems);
+    }
+
     /// <summary>Throws <see cref="SettingsException"/> with every problem, when there is one.</summary>
     public static void ThrowIfInvalid(IConfiguration configuration)
     {

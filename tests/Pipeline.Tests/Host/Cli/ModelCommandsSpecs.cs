@@ -153,6 +153,36 @@ public sealed class ModelCommandsSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_judge_with_the_alarm_settings_of_the_node_whose_settings_file_it_is_given()
+    {
+        var leak = _temp.Combine("leak.csv");
+        var simulate = await PipelineCli.RunAsync("simulate", "--devices", "1", "--duration", "20m", "--seed", "3", "--fault", "leak:esp32-01@700s+300s", "--csv", leak);
+        Assert.True(simulate.ExitCode == 0, simulate.Stderr + simulate.Stdout);
+        var settings = _temp.Combine("node.json");
+        File.WriteAllText(settings, """{ "Pipeline": { "Alarms": { "OnDelayAnomalous": 3, "OnDelayWindows": 3 }, "Store": { "Path": "x.db" } } }""");
+        var typo = _temp.Combine("typo.json");
+        File.WriteAllText(typo, """{ "Pipeline": { "Alarms": { "OnDelayAnomalous": 0, "OnDelayWindow": 3 } } }""");
+        var model = Path.Combine(Repository.Root, "models", "default");
+
+        var tuned = await PipelineCli.RunAsync("evaluate", "--model", model, "--data", leak, "--protocol", "skab", "--config", settings, "--predictions", _temp.Combine("tuned.csv"));
+        var refused = await PipelineCli.RunAsync("evaluate", "--model", model, "--data", leak, "--config", typo);
+
+        Assert.True(tuned.ExitCode == 0, tuned.Stderr + tuned.Stdout);
+        Assert.Contains($"Alarm settings from {settings}: raised after 3 of 3 windows above the threshold, cleared after 10 below 0.75 x it", tuned.Stdout, StringComparison.Ordinal);
+        var bundle = ModelBundle.Load(model);
+        var expected = new Pipeline.Models.Evaluation.StreamingEvaluator(bundle, Pipeline.Models.Evaluation.EvaluationProtocol.Skab, new Pipeline.Models.Alarms.AlarmSettings { OnDelayAnomalous = 3, OnDelayWindows = 3 })
+            .Evaluate("leak.csv", Pipeline.Models.Data.SignalCsv.ReadFile(leak));
+        var byDefault = new Pipeline.Models.Evaluation.StreamingEvaluator(bundle, Pipeline.Models.Evaluation.EvaluationProtocol.Skab).Evaluate("leak.csv", Pipeline.Models.Data.SignalCsv.ReadFile(leak));
+        var flags = File.ReadLines(_temp.Combine("tuned.csv")).Skip(1).Select(line => line.Split(',')[3] == "1").ToArray();
+        Assert.Equal(expected.Select(p => p.Flag), flags);
+        Assert.NotEqual(byDefault.Select(p => p.Flag), flags); // the shorter on-delay flags the leak sooner
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(
+            ["error: Pipeline:Alarms:OnDelayWindow is not a setting (in typo.json); did you mean Pipeline:Alarms:OnDelayWindows?", "error: Pipeline:Alarms:OnDelayAnomalous is 0; it must be between 1 and 10"],
+            refused.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Should_train_on_each_sensor_of_a_fleet_file_apart_or_on_the_one_asked_for()
     {
         var fleet = WriteFleetCsv("fleet.csv", ("esp32-01", 21), ("esp32-02", 22), ("esp32-03", 23));
