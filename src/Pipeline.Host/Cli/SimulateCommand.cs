@@ -77,9 +77,7 @@ internal static class SimulateCommand
                 throw new ArgumentException("--csv writes the readings to a file instead of publishing them: give --csv FILE or --broker HOST:PORT, not both");
             }
 
-            // Simulated time: on schedule the wall clock's; at full speed a second per reading, whatever --duration says.
-            var step = period ?? TimeSpan.FromSeconds(1);
-            var simulated = Shortest(perDevice is { } n ? TimeSpan.FromTicks((long)Math.Min(TimeSpan.MaxValue.Ticks, (double)n * step.Ticks)) : null, period is null ? null : length);
+            var simulated = SimulatedLength(period, perDevice, length);
             if (SimulatedFleet.UnreachableFaults(faultList, names, simulated) is [var problem, ..] problems)
             {
                 throw new ArgumentException(problems.Count == 1 ? problem : $"{problem} (and {problems.Count - 1} more such fault(s))");
@@ -140,8 +138,18 @@ internal static class SimulateCommand
         }
     }
 
-    /// <summary>The shorter of two lengths, either of which may be unknown.</summary>
-    private static TimeSpan? Shortest(TimeSpan? a, TimeSpan? b) => a is { } x && b is { } y ? (x < y ? x : y) : a ?? b;
+    /// <summary>
+    /// How much pump time a run simulates, when it is known: <paramref name="perDevice"/> readings a
+    /// <paramref name="period"/> apart, or <paramref name="duration"/>, whichever ends first. At full speed (no period)
+    /// each reading is a second of pump time and the duration is the wall clock's, which says nothing about it.
+    /// </summary>
+    private static TimeSpan? SimulatedLength(TimeSpan? period, long? perDevice, TimeSpan? duration)
+    {
+        var step = period ?? TimeSpan.FromSeconds(1);
+        TimeSpan? counted = perDevice is { } n ? TimeSpan.FromTicks((long)Math.Min(TimeSpan.MaxValue.Ticks, (double)n * step.Ticks)) : null;
+        var timed = period is null ? null : duration;
+        return counted is { } c && timed is { } t ? (c < t ? c : t) : counted ?? timed;
+    }
 
     /// <summary>Every device needs its certificate: checked for all before any connects, so none is silently missing.</summary>
     private static void EnsureCertificates(string certs, IReadOnlyList<string> names)
