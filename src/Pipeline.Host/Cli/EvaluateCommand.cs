@@ -119,7 +119,7 @@ internal static class EvaluateCommand
     /// </summary>
     private static IEnumerable<(string Name, SignalTable Readings, int[]? Rows)> Replays(string name, SignalTable table) =>
         table.SensorIds.Count > 1
-            ? table.SensorIds.Select(sensor => ($"{name} [{sensor}]", table.OfSensor(sensor), (int[]?)table.RowsOf(sensor)))
+            ? table.PerSensor().Select(s => ($"{name} [{s.Sensor}]", s.Readings, (int[]?)s.Rows))
             : [(name, table, null)];
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     public string[]? Sensors { get; init; }
 
     /// <summary>The sensors the rows belong to, in the order they first appear; none when the source names none.</summary>
-    public IReadOnlyList<string> SensorIds => Sensors is null ? [] : [.. Sensors.Distinct(StringComparer.Ordinal)];
+    public IReadOnlyList<string> SensorIds => [.. RowsBySensor().Select(s => s.Sensor)];
 
     /// <summary>The numbers of <paramref name="sensorId"/>'s rows in this table, in order.</summary>
     public int[] RowsOf(string sensorId) => Sensors is null ? [] : [.. Enumerable.Range(0, Count).Where(r => Sensors[r] == sensorId)];
@@ -37,11 +37,14 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     /// One sensor's rows, in order — what the node's actor for that sensor would have seen: the rows of other sensors
     /// between them are no gap, the gaps among its own rows stay.
     /// </summary>
-    public SignalTable OfSensor(string sensorId)
-    {
-        var rows = RowsOf(sensorId);
-        return Take(rows, i => AfterGap?[rows[i]] ?? false);
-    }
+    public SignalTable OfSensor(string sensorId) => Of(RowsOf(sensorId));
+
+    /// <summary>
+    /// Each sensor's rows as <see cref="OfSensor"/> takes them, with their numbers in this table, in the order the
+    /// sensors first appear: one pass, for a file of thousands of sensors.
+    /// </summary>
+    public IReadOnlyList<(string Sensor, int[] Rows, SignalTable Readings)> PerSensor() =>
+        [.. RowsBySensor().Select(s => (s.Sensor, s.Rows, Of(s.Rows)))];
 
     /// <summary>
     /// The rows grouped by sensor, each sensor's after the one before, each sensor's first row after a gap: no window
@@ -50,12 +53,12 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     /// </summary>
     public SignalTable BySensor()
     {
-        if (SensorIds is not { Count: > 1 } sensors)
+        if (RowsBySensor() is not { Count: > 1 } sensors)
         {
             return this;
         }
 
-        var rows = sensors.SelectMany(RowsOf).ToArray();
+        var rows = sensors.SelectMany(s => s.Rows).ToArray();
         return Take(rows, i => i > 0 && (Sensors![rows[i]] != Sensors[rows[i - 1]] || (AfterGap?[rows[i]] ?? false)));
     }
 
@@ -94,6 +97,28 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
 
         return runs;
     }
+
+    /// <summary>Each sensor's row numbers, in the order the sensors first appear; none when the source names none.</summary>
+    private List<(string Sensor, int[] Rows)> RowsBySensor()
+    {
+        var bySensor = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var r = 0; Sensors is not null && r < Count; r++)
+        {
+            if (!bySensor.TryGetValue(Sensors[r], out var rows))
+            {
+                bySensor[Sensors[r]] = rows = [];
+                order.Add(Sensors[r]);
+            }
+
+            rows.Add(r);
+        }
+
+        return [.. order.Select(sensor => (sensor, bySensor[sensor].ToArray()))];
+    }
+
+    /// <summary>Rows <paramref name="rows"/> of one sensor: the gaps among them stay, other sensors' rows between them are none.</summary>
+    private SignalTable Of(int[] rows) => Take(rows, i => AfterGap?[rows[i]] ?? false);
 
     /// <summary>The rows that pass <paramref name="row"/>; where rows were left out, the next one is after a gap.</summary>
     private SignalTable Keep(Func<int, bool> row)
