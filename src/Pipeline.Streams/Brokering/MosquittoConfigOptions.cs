@@ -55,5 +55,18 @@ public sealed record MosquittoConfigOptions
             .Concat(SettingRules.When(string.IsNullOrWhiteSpace(BindAddress) || BindAddress.Any(char.IsWhiteSpace), $"--bind '{BindAddress}' is not an address"))
             .Concat(SettingRules.Range("--max-queued", MaxQueuedMessages, 1, int.MaxValue))
             .Concat(SettingRules.Range("--max-connections", MaxConnections, 1, int.MaxValue))
-            .Concat(SettingRules.Range("max_inflight_messages", MaxInflightMessages, 1, 65_535));
+            .Concat(SettingRules.Range("max_inflight_messages", MaxInflightMessages, 1, 65_535))
+            .Concat(OneLine("--certs", CertsDirectory))
+            .Concat(OneLine("--data", PersistenceDirectory))
+            .Concat(OneLine("--user", RunAsUser))
+            .Concat(OneLine("--log", LogFile))
+            .Concat(SettingRules.When(RunAsUser.Any(char.IsWhiteSpace) && !RunAsUser.Any(char.IsControl), $"--user '{RunAsUser}' is not a user name"));
+
+    /// <summary>
+    /// Each setting is one line of <c>mosquitto.conf</c>: a value with a line break in it (a paste gone wrong) ended
+    /// its line there and made the rest a setting of its own — <c>--log "$'x.log\nallow_anonymous true'"</c> wrote a
+    /// broker that lets anyone in.
+    /// </summary>
+    private static IEnumerable<string> OneLine(string flag, string? value) =>
+        SettingRules.When(value is not null && value.Any(char.IsControl), $"{flag} '{value?.ReplaceLineEndings("\\n")}' holds a line break or another control character; each setting of mosquitto.conf is one line");
 }

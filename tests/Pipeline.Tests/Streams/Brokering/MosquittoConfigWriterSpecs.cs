@@ -67,6 +67,27 @@ public sealed class MosquittoConfigWriterSpecs : IDisposable
     }
 
     [Fact]
+    public void Should_refuse_a_value_that_would_break_its_line_of_mosquitto_conf_into_settings_of_its_own()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => MosquittoConfigWriter.Write(new MosquittoConfigOptions
+        {
+            CertsDirectory = _pki.CertsDirectory,
+            OutDirectory = _pki.Scratch("out"),
+            LogFile = "/var/log/mosquitto.log\nallow_anonymous true",
+            PersistenceDirectory = "/var/lib/mosquitto/\r",
+            RunAsUser = "mos quitto",
+        }));
+
+        Assert.Equal(
+        [
+            "--data '/var/lib/mosquitto/\\n' holds a line break or another control character; each setting of mosquitto.conf is one line",
+            "--log '/var/log/mosquitto.log\\nallow_anonymous true' holds a line break or another control character; each setting of mosquitto.conf is one line",
+            "--user 'mos quitto' is not a user name",
+        ], refused.Message.Split(Environment.NewLine));
+        Assert.False(Directory.Exists(_pki.Scratch("out")));
+    }
+
+    [Fact]
     public void Should_render_the_acl_from_the_roles_in_the_certificates()
     {
         var (_, acl) = MosquittoConfigWriter.Write(new MosquittoConfigOptions
