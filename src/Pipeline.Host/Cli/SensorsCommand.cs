@@ -41,8 +41,8 @@ internal static class SensorsCommand
             var sensor = IdentityName.EnsureValid(result.GetValue(name));
             var registration = new SensorRegistration(
                 sensor,
-                result.GetValue(displayName),
-                result.GetValue(location),
+                SensorRegistration.ParseLabel("--display-name", result.GetValue(displayName)),
+                SensorRegistration.ParseLabel("--location", result.GetValue(location)),
                 SensorRegistration.ParseLimits(result.GetValue(limits)),
                 DateTimeOffset.UtcNow);
 

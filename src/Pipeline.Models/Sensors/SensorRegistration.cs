@@ -10,6 +10,35 @@ public sealed record SensorRegistration(
     IReadOnlyDictionary<string, SignalBounds> Limits,
     DateTimeOffset RegisteredAt)
 {
+    /// <summary>The longest display name or location: a label on a dashboard tile and an alarm line, not a document.</summary>
+    public const int MostLabelCharacters = 200;
+
+    /// <summary>
+    /// A display name or location as given by <paramref name="flag"/>, trimmed; none when empty; refused where
+    /// <see cref="LabelProblem"/> says.
+    /// </summary>
+    public static string? ParseLabel(string flag, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var label = text.Trim();
+        return LabelProblem(flag, label) is { } problem ? throw new FormatException(problem) : label;
+    }
+
+    /// <summary>
+    /// Why <paramref name="label"/> (a display name or location, set by <paramref name="name"/>) is no label, or null:
+    /// a line break or another control character broke <c>sensors list</c>'s table into two rows and went as it was
+    /// to every alarm and dashboard; more than <see cref="MostLabelCharacters"/> is a document, not a label.
+    /// </summary>
+    public static string? LabelProblem(string name, string? label) =>
+        label is null ? null
+        : label.Any(char.IsControl) ? $"{name} '{label.ReplaceLineEndings("\\n")}' holds a line break or another control character: give it on one line"
+        : label.Length > MostLabelCharacters ? $"{name} is {label.Length} characters long; give at most {MostLabelCharacters}"
+        : null;
+
     /// <summary>Parses <c>flow=0:500,pressure=0.5:10</c>.</summary>
     public static Dictionary<string, SignalBounds> ParseLimits(string? text)
     {

@@ -65,7 +65,8 @@ public sealed class SensorSettings
             .Concat(SettingRules.Range($"{key}:PulsationBaseline", PulsationBaseline, 1, 1_000_000))
             .Concat(SettingRules.When(PulsationFactor != 0 && !(PulsationFactor >= 2), $"{key}:PulsationFactor is {PulsationFactor}; it must be 0 (off) or at least 2"))
             .Concat(SettingRules.When(GapFactor < 1, $"{key}:GapFactor is {GapFactor}; it must be at least 1"))
-            .Concat(Limits.SelectMany(l => SettingRules.When(!(l.Value.Min < l.Value.Max), $"{key}:Limits:{l.Key}: Min ({l.Value.Min}) must be below Max ({l.Value.Max})")));
+            .Concat(Limits.SelectMany(l => SettingRules.When(!(l.Value.Min < l.Value.Max), $"{key}:Limits:{l.Key}: Min ({l.Value.Min}) must be below Max ({l.Value.Max})")))
+            .Concat(new[] { SensorRegistration.LabelProblem($"{key}:DisplayName", DisplayName), SensorRegistration.LabelProblem($"{key}:Location", Location) }.OfType<string>());
 
     public SensorSettings Copy() => new()
     {

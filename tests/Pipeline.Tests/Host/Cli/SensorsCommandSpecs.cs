@@ -29,6 +29,22 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_refuse_a_display_name_or_location_that_is_not_one_line_of_a_label_before_issuing()
+    {
+        var broken = await PipelineCli.RunAsync("sensors", "add", "esp32-23", "--display-name", "Outlet\nDN150", "--certs", _pki.CertsDirectory, "--store", Db);
+        var essay = await PipelineCli.RunAsync("sensors", "add", "esp32-24", "--location", new string('x', 201), "--certs", _pki.CertsDirectory, "--store", Db);
+        var trimmed = await PipelineCli.RunAsync("sensors", "add", "esp32-25", "--display-name", "  Outlet DN150 ", "--location", " ", "--certs", _pki.CertsDirectory, "--store", Db);
+        var list = await PipelineCli.RunAsync("sensors", "list", "--store", Db);
+
+        Assert.Equal((1, "error: --display-name 'Outlet\\nDN150' holds a line break or another control character: give it on one line"), (broken.ExitCode, broken.Stderr.Trim()));
+        Assert.Equal((1, "error: --location is 201 characters long; give at most 200"), (essay.ExitCode, essay.Stderr.Trim()));
+        Assert.False(File.Exists(_pki.Folder.Certificate("esp32-23")));
+        Assert.False(File.Exists(_pki.Folder.Certificate("esp32-24")));
+        Assert.True(trimmed.ExitCode == 0, trimmed.Stderr);
+        Assert.Contains(list.Stdout.Split('\n'), line => line.StartsWith("esp32-25             Outlet DN150       yes", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Should_say_why_a_postgresql_store_cannot_be_reached()
     {
         var port = FreePort.Next();

@@ -21,6 +21,15 @@ public sealed class SettingsCheckSpecs
     }
 
     [Fact]
+    public void Should_refuse_a_sensors_display_name_or_location_that_is_not_one_line_of_a_label()
+    {
+        var problems = Problems(("Pipeline:Sensors:esp32-01:DisplayName", "Outlet\nDN150"), ("Pipeline:SensorDefaults:Location", new string('x', 201)));
+
+        Assert.Contains("Pipeline:Sensors:esp32-01:DisplayName 'Outlet\\nDN150' holds a line break or another control character: give it on one line", problems);
+        Assert.Contains("Pipeline:SensorDefaults:Location is 201 characters long; give at most 200", problems);
+    }
+
+    [Fact]
     public void Should_refuse_a_shared_group_on_the_embedded_broker_which_has_no_shared_subscriptions()
     {
         var certs = Directory.CreateTempSubdirectory("pipeline-certs").FullName;
