@@ -50,6 +50,11 @@ internal static class DemoCommand
             throw new ArgumentException($"--seconds {seconds}: give 0 (run until Ctrl-C) or more");
         }
 
+        if (directory is not null && File.Exists(directory))
+        {
+            throw new ArgumentException($"--dir '{directory}' is a file: give a folder (it is made when missing) for the demo's certificates and database");
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (seconds > 0)
         {

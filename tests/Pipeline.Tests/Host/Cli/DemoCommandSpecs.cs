@@ -33,11 +33,16 @@ public sealed class DemoCommandSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_refuse_a_negative_length_instead_of_running_until_stopped()
+    public async Task Should_refuse_a_negative_length_instead_of_running_until_stopped_and_a_file_for_its_folder()
     {
+        var file = Path.Combine(_folder.Path, "notes.txt");
+        File.WriteAllText(file, "not a folder");
+
         var demo = await PipelineCli.RunAsync("demo", "--seconds", "-1", "--dir", _folder.Path);
+        var inFile = await PipelineCli.RunAsync("demo", "--seconds", "5", "--dir", file);
 
         Assert.Equal((1, "error: --seconds -1: give 0 (run until Ctrl-C) or more"), (demo.ExitCode, demo.Stderr.Trim()));
+        Assert.Equal((1, $"error: --dir '{file}' is a file: give a folder (it is made when missing) for the demo's certificates and database"), (inFile.ExitCode, inFile.Stderr.Trim()));
     }
 
     public void Dispose() => _folder.Dispose();
