@@ -77,6 +77,11 @@ internal static class SimulateCommand
                 throw new ArgumentException("--csv writes the readings to a file instead of publishing them: give --csv FILE or --broker HOST:PORT, not both");
             }
 
+            if (output is not null && Directory.Exists(output))
+            {
+                throw new ArgumentException($"--csv '{output}' is a folder: give the file to write, e.g. {Path.Combine(output, "normal.csv")}");
+            }
+
             var simulated = SimulatedLength(period, perDevice, length);
             if (SimulatedFleet.UnreachableFaults(faultList, names, simulated) is [var problem, ..] problems)
             {

@@ -85,6 +85,17 @@ public sealed class SimulateCommandSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_say_that_the_csv_it_is_given_is_a_folder()
+    {
+        var folder = _pki.Scratch("data");
+        Directory.CreateDirectory(folder);
+
+        var result = await PipelineCli.RunAsync("simulate", "--csv", folder, "--devices", "1", "--duration", "10s");
+
+        Assert.Equal((1, $"error: --csv '{folder}' is a folder: give the file to write, e.g. {Path.Combine(folder, "normal.csv")}"), (result.ExitCode, result.Stderr.Trim()));
+    }
+
+    [Fact]
     public async Task Should_name_the_scenario_files_line_it_cannot_read()
     {
         var scenario = _pki.Scratch("scenario.txt");
