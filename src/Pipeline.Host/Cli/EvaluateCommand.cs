@@ -42,9 +42,18 @@ internal static class EvaluateCommand
                 throw new FileNotFoundException($"'{root}' holds no .csv files (its subfolders included).", root);
             }
 
-            if (result.GetValue(predictions) is { } written && Path.GetDirectoryName(Path.GetFullPath(written)) is { } folder && !Directory.Exists(folder))
+            if (result.GetValue(predictions) is { } written)
             {
-                throw new DirectoryNotFoundException($"--predictions {written}: the folder '{folder}' does not exist (said before evaluating, not after)");
+                // Said before evaluating, not after minutes of replay.
+                if (Directory.Exists(written))
+                {
+                    throw new ArgumentException($"--predictions {written}: that is a folder; give the file to write, e.g. {Path.Combine(written, "predictions.csv")}");
+                }
+
+                if (Path.GetDirectoryName(Path.GetFullPath(written)) is { } folder && !Directory.Exists(folder))
+                {
+                    throw new DirectoryNotFoundException($"--predictions {written}: the folder '{folder}' does not exist (said before evaluating, not after)");
+                }
             }
 
             var alarms = result.GetValue(config) is { } settings ? NodeAlarms(settings) : new AlarmSettings();

@@ -280,12 +280,14 @@ public sealed class ModelCommandsSpecs : IDisposable
         var storeEvaluated = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", store);
         var nowhere = _temp.Combine("gone", "p.csv");
         var predictionsNowhere = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled, "--predictions", nowhere);
+        var predictionsFolder = await PipelineCli.RunAsync("evaluate", "--model", Path.Combine(Repository.Root, "models", "default"), "--data", unlabelled, "--predictions", empty);
 
         Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
         Assert.Equal((1, $"error: {unlabelled}: no 'anomaly' or 'label' column, so nothing to judge the flags against"), (withoutLabels.ExitCode, withoutLabels.Stderr.Trim()));
         Assert.Equal(1, trained.ExitCode);
         Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
         Assert.False(Directory.Exists(_temp.Combine("m")));
+        Assert.Equal((1, $"error: --predictions {empty}: that is a folder; give the file to write, e.g. {Path.Combine(empty, "predictions.csv")}"), (predictionsFolder.ExitCode, predictionsFolder.Stderr.Trim()));
         Assert.Equal((1, $"error: --predictions {nowhere}: the folder '{_temp.Combine("gone")}' does not exist (said before evaluating, not after)"), (predictionsNowhere.ExitCode, predictionsNowhere.Stderr.Trim()));
         Assert.Equal((1, $"error: '{store}' is a store: evaluate judges labelled CSV files (our export with an 'anomaly' column, or SKAB's), and a store holds no labels to judge the flags against"), (storeEvaluated.ExitCode, storeEvaluated.Stderr.Trim()));
     }
