@@ -83,4 +83,8 @@ internal static class CliAction
             or Npgsql.NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException }
             or Npgsql.PostgresException { SqlState: "28P01" or "28000" or "3D000" } // wrong password, no such role, no such database
             or System.Net.HttpListenerException or InvalidOperationException { InnerException: System.Net.HttpListenerException };
+
+    /// <summary>The first <paramref name="shown"/> of <paramref name="items"/>, comma-separated, and how many more: "a, b, c and 7 more".</summary>
+    public static string FirstFew(IReadOnlyCollection<string> items, int shown) =>
+        string.Join(", ", items.Take(shown)) + (items.Count > shown ? $" and {items.Count - shown} more" : string.Empty);
 }

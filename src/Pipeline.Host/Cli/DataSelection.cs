@@ -58,7 +58,7 @@ internal sealed class DataSelection
         {
             if (sensors.Count > 1)
             {
-                Console.WriteLine($"The data holds {sensors.Count} sensors ({string.Join(", ", sensors.Take(3))}{(sensors.Count > 3 ? ", ..." : string.Empty)}): each one's rows are windowed on their own; --sensor takes one.");
+                Console.WriteLine($"The data holds {sensors.Count} sensors ({CliAction.FirstFew(sensors, 3)}): each one's rows are windowed on their own; --sensor takes one.");
             }
 
             return table.BySensor();
@@ -68,7 +68,7 @@ internal sealed class DataSelection
             ? throw new ArgumentException($"'{path}' names no sensors (no 'sensor' column): --sensor picks one sensor's rows from a CSV with one, or from a store")
             : sensors.Contains(sensorId)
                 ? table.OfSensor(sensorId)
-                : throw new ArgumentException($"'{path}' holds no rows of sensor '{sensorId}'; its sensors: {string.Join(", ", sensors.Take(10))}{(sensors.Count > 10 ? $" and {sensors.Count - 10} more" : string.Empty)}");
+                : throw new ArgumentException($"'{path}' holds no rows of sensor '{sensorId}'; its sensors: {CliAction.FirstFew(sensors, 10)}");
     }
 
     /// <summary>The rows measured in [<paramref name="from"/>, <paramref name="until"/>), when either is given.</summary>

@@ -163,7 +163,7 @@ internal static class SimulateCommand
         var missing = names.Where(n => !File.Exists(folder.Certificate(n)) || !File.Exists(folder.Key(n))).ToList();
         if (missing.Count > 0)
         {
-            var shown = string.Join(", ", missing.Take(5)) + (missing.Count > 5 ? $" and {missing.Count - 5} more" : string.Empty);
+            var shown = CliAction.FirstFew(missing, 5);
             throw new FileNotFoundException(
                 $"{missing.Count} simulated device(s) have no certificate in '{certs}': {shown}. Issue them with 'pipeline certs issue {string.Join(' ', missing.Take(3))}{(missing.Count > 3 ? " …" : string.Empty)} --dir {certs}'.");
         }

@@ -127,7 +127,7 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         return keep.Length == Count ? this : Take(keep, i => (i > 0 && keep[i] != keep[i - 1] + 1) || (AfterGap?[keep[i]] ?? false));
     }
 
-    /// <summary>Rows <paramref name="rows"/> of this table, in that order, the <paramref name="i"/>-th after a gap where <paramref name="afterGap"/> says.</summary>
+    /// <summary>Rows <paramref name="rows"/> of this table, in that order, each after a gap where <paramref name="afterGap"/> says so of its index.</summary>
     private SignalTable Take(int[] rows, Func<int, bool> afterGap) => this with
     {
         Rows = [.. rows.Select(r => Rows[r])],
