@@ -72,25 +72,31 @@ public static class NormalOperation
         return ratios[ratios.Length / 2] > SeveralPointsRatio ? ModelManifest.SeveralOperatingPoints : ModelManifest.OneOperatingPoint;
     }
 
-    /// <summary>The signal's standard deviation over the rms of its first differences / √2 (the noise of independent samples).</summary>
+    /// <summary>
+    /// The signal's standard deviation over the rms of its first differences / √2 (the noise of independent samples).
+    /// A difference across a gap (<see cref="SignalTable.AfterGap"/>: rows left out, another sensor's rows begin) is
+    /// no sample-to-sample noise: the jump across it is a change of level, and counted as noise it hid one.
+    /// </summary>
     internal static double SpreadOverNoise(SignalTable table, int signal)
     {
         double sum = 0, square = 0, step = 0;
+        var steps = 0;
         for (var r = 0; r < table.Count; r++)
         {
             double value = table.Rows[r][signal];
             sum += value;
             square += value * value;
-            if (r > 0)
+            if (r > 0 && !(table.AfterGap?[r] ?? false))
             {
                 var difference = value - table.Rows[r - 1][signal];
                 step += difference * difference;
+                steps++;
             }
         }
 
         var mean = sum / table.Count;
         var spread = Math.Sqrt(Math.Max(0, (square / table.Count) - (mean * mean)));
-        var noise = Math.Sqrt(step / (table.Count - 1) / 2);
+        var noise = Math.Sqrt(step / Math.Max(1, steps) / 2);
         return spread / Math.Max(noise, 1e-9);
     }
 }
