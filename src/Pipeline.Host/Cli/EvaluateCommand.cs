@@ -127,8 +127,8 @@ internal static class EvaluateCommand
     /// the file.
     /// </summary>
     private static IEnumerable<(string Name, SignalTable Readings, int[]? Rows)> Replays(string name, SignalTable table) =>
-        table.SensorIds.Count > 1
-            ? table.PerSensor().Select(s => ($"{name} [{s.Sensor}]", s.Readings, (int[]?)s.Rows))
+        table.PerSensor() is { Count: > 1 } sensors
+            ? sensors.Select(s => ($"{name} [{s.Sensor}]", s.Readings, (int[]?)s.Rows))
             : [(name, table, null)];
 
     /// <summary>
@@ -138,12 +138,7 @@ internal static class EvaluateCommand
     /// </summary>
     private static AlarmSettings NodeAlarms(string file)
     {
-        if (!File.Exists(file))
-        {
-            throw new FileNotFoundException($"--config '{file}' does not exist.", file);
-        }
-
-        var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build();
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(RunCommand.ExistingConfig(file)), optional: false).Build();
         var alarms = SettingsCheck.Group<AlarmSettings>(configuration, PipelineSections.Alarms);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Alarm settings from {file}: raised after {alarms.OnDelayAnomalous} of {alarms.OnDelayWindows} windows above the threshold, cleared after {alarms.ClearWindows} below {alarms.ClearFraction} x it, a level shift confirmed within {alarms.ShiftConfirmWindows} windows"));

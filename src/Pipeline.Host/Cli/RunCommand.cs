@@ -21,11 +21,7 @@ internal static class RunCommand
         };
         command.SetAction((result, cancellation) => CliAction.RunAsync(async () =>
         {
-            var file = result.GetValue(config);
-            if (file is not null && !File.Exists(file))
-            {
-                throw new FileNotFoundException($"--config '{file}' does not exist.", file);
-            }
+            var file = result.GetValue(config) is { } given ? ExistingConfig(given) : null;
 
             var flags = new Dictionary<string, string?>();
             Set(flags, $"{PipelineSections.Mqtt}:Broker", result.GetValue(broker));
@@ -55,4 +51,8 @@ internal static class RunCommand
             flags[key] = value;
         }
     }
+
+    /// <summary><paramref name="file"/>, a node's JSON settings file given by <c>--config</c>, when it exists; else the error that says so.</summary>
+    internal static string ExistingConfig(string file) =>
+        File.Exists(file) ? file : throw new FileNotFoundException($"--config '{file}' does not exist.", file);
 }

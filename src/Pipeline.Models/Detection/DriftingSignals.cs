@@ -31,9 +31,9 @@ public static class DriftingSignals
     public static string[] Find(SignalTable normal)
     {
         ArgumentNullException.ThrowIfNull(normal);
-        if (normal.SensorIds.Count > 1)
+        if (normal.PerSensor() is { Count: > 1 } sensors)
         {
-            var each = normal.PerSensor().Select(s => s.Readings).Where(rows => rows.Count / Blocks >= MinimumBlockRows).Select(Find).ToList();
+            var each = sensors.Select(s => s.Readings).Where(rows => rows.Count / Blocks >= MinimumBlockRows).Select(Find).ToList();
             return each.Count == 0 ? [] : [.. normal.Signals.Where(signal => each.TrueForAll(drifting => drifting.Contains(signal)))];
         }
 

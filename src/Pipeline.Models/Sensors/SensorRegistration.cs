@@ -1,3 +1,4 @@
+using Pipeline.Models.Settings;
 using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Models.Sensors;
@@ -34,10 +35,9 @@ public sealed record SensorRegistration(
     /// to every alarm and dashboard; more than <see cref="MostLabelCharacters"/> is a document, not a label.
     /// </summary>
     public static string? LabelProblem(string name, string? label) =>
-        label is null ? null
-        : label.Any(char.IsControl) ? $"{name} '{label.ReplaceLineEndings("\\n")}' holds a line break or another control character: give it on one line"
-        : label.Length > MostLabelCharacters ? $"{name} is {label.Length} characters long; give at most {MostLabelCharacters}"
-        : null;
+        SettingRules.OneLine(name, label, ": give it on one line")
+            .Concat(SettingRules.When(label?.Length > MostLabelCharacters, $"{name} is {label?.Length} characters long; give at most {MostLabelCharacters}"))
+            .FirstOrDefault();
 
     /// <summary>Parses <c>flow=0:500,pressure=0.5:10</c>.</summary>
     public static Dictionary<string, SignalBounds> ParseLimits(string? text)

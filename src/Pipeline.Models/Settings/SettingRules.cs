@@ -36,4 +36,12 @@ public static class SettingRules
             yield return problem;
         }
     }
+
+    /// <summary>
+    /// A value that must be one line of text (a path written into a config file, a label on a dashboard): one with a
+    /// line break or another control character is named, its line breaks shown as <c>\n</c>, followed by
+    /// <paramref name="why"/>.
+    /// </summary>
+    public static IEnumerable<string> OneLine(string key, string? value, string why) =>
+        When(value is not null && value.Any(char.IsControl), $"{key} '{value?.ReplaceLineEndings("\\n")}' holds a line break or another control character{why}");
 }

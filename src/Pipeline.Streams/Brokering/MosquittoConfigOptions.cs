@@ -68,5 +68,5 @@ public sealed record MosquittoConfigOptions
     /// broker that lets anyone in.
     /// </summary>
     private static IEnumerable<string> OneLine(string flag, string? value) =>
-        SettingRules.When(value is not null && value.Any(char.IsControl), $"{flag} '{value?.ReplaceLineEndings("\\n")}' holds a line break or another control character; each setting of mosquitto.conf is one line");
+        SettingRules.OneLine(flag, value, "; each setting of mosquitto.conf is one line");
 }
