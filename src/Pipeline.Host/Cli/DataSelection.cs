@@ -8,7 +8,7 @@ namespace Pipeline.Host.Cli;
 /// <summary>What --data's companions select: a store's sensor and time range, and whether rows known to be anomalous stay.</summary>
 internal sealed class DataSelection
 {
-    private readonly Option<string?> _sensor = new("--sensor") { Description = "The sensor whose readings to use: a store's, or a CSV's with a 'sensor' column (without it, each sensor's rows are windowed apart)." };
+    private readonly Option<string?> _sensor = new("--sensor") { Description = "The sensor whose readings to use, from a store or a CSV with a 'sensor' column (without it, every sensor's, each one's rows windowed apart)." };
     private readonly Option<DateTimeOffset?> _from = new("--from") { Description = "First measurement time (UTC)." };
     private readonly Option<DateTimeOffset?> _to = new("--to") { Description = "End of the time range (UTC, exclusive)." };
     private readonly Option<bool> _keepAnomalous = new("--keep-anomalous")
@@ -39,12 +39,16 @@ internal sealed class DataSelection
 
         using var store = PipelineStore.OpenExisting(path);
         var rows = store.Readings.ReadSignalTableAsync(sensorId, measuredFrom, measuredUntil, CancellationToken.None).GetAwaiter().GetResult();
-        return rows.Count > 0 || sensorId is null
-            ? NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)", keep)
-            : throw new ArgumentException(
-                $"the store '{store.Description}' holds no readings of sensor '{sensorId}' with all four standard signals"
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException(
+                $"the store '{store.Description}' holds no readings" + (sensorId is null ? string.Empty : $" of sensor '{sensorId}'") + " with all four standard signals"
                 + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
-                + "; 'pipeline sensors list --store ...' lists its sensors");
+                + (sensorId is null ? string.Empty : "; 'pipeline sensors list --store ...' lists its sensors"));
+        }
+
+        SayEachSensorApart(rows.SensorIds);
+        return NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)", keep);
     }
 
     /// <summary>
@@ -56,11 +60,7 @@ internal sealed class DataSelection
         var sensors = table.SensorIds;
         if (sensorId is null)
         {
-            if (sensors.Count > 1)
-            {
-                Console.WriteLine($"The data holds {sensors.Count} sensors ({CliAction.FirstFew(sensors, 3)}): each one's rows are windowed on their own; --sensor takes one.");
-            }
-
+            SayEachSensorApart(sensors);
             return table.BySensor();
         }
 
@@ -69,6 +69,14 @@ internal sealed class DataSelection
             : sensors.Contains(sensorId)
                 ? table.OfSensor(sensorId)
                 : throw new ArgumentException($"'{path}' holds no rows of sensor '{sensorId}'; its sensors: {CliAction.FirstFew(sensors, 10)}");
+    }
+
+    private static void SayEachSensorApart(IReadOnlyList<string> sensors)
+    {
+        if (sensors.Count > 1)
+        {
+            Console.WriteLine($"The data holds {sensors.Count} sensors ({CliAction.FirstFew(sensors, 3)}): each one's rows are windowed on their own; --sensor takes one.");
+        }
     }
 
     /// <summary>The rows measured in [<paramref name="from"/>, <paramref name="until"/>), when either is given.</summary>

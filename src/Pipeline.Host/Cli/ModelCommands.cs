@@ -162,7 +162,7 @@ internal static class ModelCommands
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             Training report — {bundle.Version}
-              data           {t.Source}: {t.Rows} rows -> {(t.Epochs == 0 ? $"{t.ValidationWindows} windows refitted on" : $"{t.TrainWindows} training / {t.ValidationWindows} validation windows (time order)")}
+              data           {t.Source}: {t.Rows} rows -> {(t.Epochs == 0 ? $"{t.ValidationWindows} windows refitted on" : $"{t.TrainWindows} training / {t.ValidationWindows} validation windows (the last fifth held out)")}
               model          LSTM autoencoder, window {m.Window} x {m.Signals.Length} signals ({string.Join(", ", m.Signals)}), hidden {m.Architecture.Hidden}, {bundle.Architecture.ParameterCount:N0} parameters
               epochs         {(t.Epochs == 0 ? $"none: the weights of {t.BaseModel} kept; the scaler, thresholds and normal operation refitted" : $"{t.Epochs} run, best {t.BestEpoch}: train loss {t.TrainLoss:F5}, validation score {t.ValidationLoss:F5}")}
               threshold      {m.Threshold.Total:F5} (clear below {m.Threshold.Clear:F5}); rule: {m.Threshold.Rule}

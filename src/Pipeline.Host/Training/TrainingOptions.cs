@@ -29,7 +29,7 @@ public sealed record TrainingOptions
     /// <summary>Stop when the validation loss has not improved for this many epochs.</summary>
     public int Patience { get; init; } = 5;
 
-    /// <summary>The newest part of the data (in time order) held out for validation and threshold calibration.</summary>
+    /// <summary>The last part of the data held out for validation and threshold calibration: the newest rows, or of several sensors the last one's.</summary>
     public double ValidationFraction { get; init; } = 0.2;
 
     public int Seed { get; init; } = 7;

@@ -111,43 +111,11 @@ public static class SignalCsv
         return new SignalTable(names, [.. rows], [.. times], labels?.ToArray(), changes?.ToArray()) { Problems = problems, Sensors = sensors?.ToArray() };
     }
 
-    /// <summary>
-    /// The files' rows one after another. Each file's first row (of each sensor, where the files name them) is after
-    /// a gap: no window spans two files, whose readings need not follow each other.
-    /// </summary>
-    private static SignalTable Concat(List<SignalTable> tables)
-    {
-        var signals = tables[0].Signals;
-        foreach (var table in tables.Skip(1))
-        {
-            if (!table.Signals.SequenceEqual(signals))
-            {
-                throw new InvalidDataException("the CSV files of a folder must have the same columns");
-            }
-        }
-
-        return new SignalTable(
-            signals,
-            [.. tables.SelectMany(t => t.Rows)],
-            [.. tables.SelectMany(t => t.TimestampsMs)],
-            tables.All(t => t.Labels is not null) ? [.. tables.SelectMany(t => t.Labels!)] : null,
-            tables.All(t => t.Changepoints is not null) ? [.. tables.SelectMany(t => t.Changepoints!)] : null)
-        {
-            Problems = [.. tables.SelectMany(t => t.Problems)],
-            AfterGap = [.. tables.SelectMany(FileStarts)],
-            Sensors = tables.All(t => t.Sensors is not null) ? [.. tables.SelectMany(t => t.Sensors!)] : null,
-        };
-    }
-
-    /// <summary>For each row of one file's table: whether it is the file's first (of its sensor, where it names them).</summary>
-    private static IEnumerable<bool> FileStarts(SignalTable file)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var r = 0; r < file.Count; r++)
-        {
-            yield return file.Sensors is null ? r == 0 : seen.Add(file.Sensors[r]);
-        }
-    }
+    /// <summary>The files' rows one after another, no window across two of them (<see cref="SignalTable.Concat"/>).</summary>
+    private static SignalTable Concat(List<SignalTable> tables) =>
+        tables.Skip(1).Any(t => !t.Signals.SequenceEqual(tables[0].Signals))
+            ? throw new InvalidDataException("the CSV files of a folder must have the same columns")
+            : SignalTable.Concat(tables);
 
     private static long ParseTime(string cell, string path, int line)
     {

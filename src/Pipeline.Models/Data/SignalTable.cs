@@ -62,6 +62,44 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
         return Take(rows, i => i > 0 && (Sensors![rows[i]] != Sensors[rows[i - 1]] || (AfterGap?[rows[i]] ?? false)));
     }
 
+    /// <summary>
+    /// The parts' rows one after another — the files of a folder, the sensors of a store. Each part's first row (of
+    /// each sensor, where the part names them) is after a gap, as are the rows after a gap within a part: no window
+    /// spans two parts, whose readings need not follow each other. Labels, change points and sensors are kept where
+    /// every part has them.
+    /// </summary>
+    public static SignalTable Concat(IReadOnlyList<SignalTable> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0 || parts.Skip(1).Any(p => !p.Signals.SequenceEqual(parts[0].Signals)))
+        {
+            throw new ArgumentException("tables to put one after another must be one or more, with the same signals", nameof(parts));
+        }
+
+        return new SignalTable(
+            parts[0].Signals,
+            [.. parts.SelectMany(p => p.Rows)],
+            [.. parts.SelectMany(p => p.TimestampsMs)],
+            parts.All(p => p.Labels is not null) ? [.. parts.SelectMany(p => p.Labels!)] : null,
+            parts.All(p => p.Changepoints is not null) ? [.. parts.SelectMany(p => p.Changepoints!)] : null)
+        {
+            Problems = [.. parts.SelectMany(p => p.Problems)],
+            AfterGap = [.. parts.SelectMany(StartsAndGaps)],
+            Sensors = parts.All(p => p.Sensors is not null) ? [.. parts.SelectMany(p => p.Sensors!)] : null,
+        };
+    }
+
+    /// <summary>For each row of one part: whether it is the part's first (of its sensor, where it names them) or after a gap within it.</summary>
+    private static IEnumerable<bool> StartsAndGaps(SignalTable part)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var r = 0; r < part.Count; r++)
+        {
+            var first = part.Sensors is null ? r == 0 : seen.Add(part.Sensors[r]);
+            yield return first || (part.AfterGap?[r] ?? false);
+        }
+    }
+
     /// <summary>The rows measured from <paramref name="fromMs"/> (inclusive) until <paramref name="untilMs"/> (exclusive).</summary>
     public SignalTable MeasuredBetween(long fromMs, long untilMs) => Keep(r => TimestampsMs[r] >= fromMs && TimestampsMs[r] < untilMs);
 

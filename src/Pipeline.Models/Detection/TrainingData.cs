@@ -23,9 +23,9 @@ public static class TrainingData
         var findings = new List<string>();
         if (data.Count < EnoughRows)
         {
-            var newestFifth = data.Slice(data.Count - (data.Count / 5), data.Count / 5); // what training holds out
+            var lastFifth = data.Slice(data.Count - (data.Count / 5), data.Count / 5); // what training holds out: the newest rows, or of several sensors the last one's
             findings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"warning: only {data.Count} rows: the newest fifth ({newestFifth.Count} rows, {newestFifth.WindowCount(window, 1)} windows) is all the model is judged on. A useful model needs at least {EnoughRows} rows of normal operation — hours, not minutes — that show what the pump does normally: its set points, starts and stops."));
+                $"warning: only {data.Count} rows: the last fifth, held out ({lastFifth.Count} rows, {lastFifth.WindowCount(window, 1)} windows), is all the model is judged on. A useful model needs at least {EnoughRows} rows of normal operation — hours, not minutes — that show what the pump does normally: its set points, starts and stops."));
         }
 
         foreach (var (signal, f) in data.Signals.Select((s, f) => (s, f)))

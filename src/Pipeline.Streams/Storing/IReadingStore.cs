@@ -13,7 +13,11 @@ public interface IReadingStore : IReadingHistory
     /// </summary>
     Task<StoreWriteResult> WriteAsync(IReadOnlyList<Reading> readings, IReadOnlyList<RejectedMessage> rejects, DateTimeOffset receivedAt, CancellationToken cancellation);
 
-    /// <summary>The readings of <paramref name="sensorId"/> (the only sensor, when null) measured from <paramref name="measuredFrom"/> until (not including) <paramref name="measuredUntil"/>, in sequence order: training data.</summary>
+    /// <summary>
+    /// The readings of <paramref name="sensorId"/> measured from <paramref name="measuredFrom"/> until (not including)
+    /// <paramref name="measuredUntil"/>, in sequence order: training data. Without a sensor, every sensor's, in name
+    /// order, one after another, each row naming its sensor (<see cref="SignalTable.Sensors"/>).
+    /// </summary>
     Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation);
 
     /// <summary>

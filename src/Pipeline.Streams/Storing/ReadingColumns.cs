@@ -82,12 +82,17 @@ internal static class ReadingColumns
         return new Reading(sensorId, rows.GetInt64(1), rows.GetInt64(0), values);
     }
 
-    /// <summary>The one sensor of a store, when there is exactly one; otherwise why one must be named.</summary>
-    public static string OnlySensor(IReadOnlyList<string> firstTwoSensors, string store) => firstTwoSensors.Count == 1
-        ? firstTwoSensors[0]
-        : throw new ArgumentException(firstTwoSensors.Count == 0
-            ? $"the store '{store}' holds no readings"
-            : $"the store '{store}' holds several sensors; name one with --sensor");
+    /// <summary>The sensors with readings stored, in name order.</summary>
+    public const string SensorsSql = "SELECT DISTINCT sensor_id FROM readings ORDER BY sensor_id";
+
+    /// <summary>
+    /// Each sensor's training rows one after another, named by their sensor (<see cref="SignalTable.Sensors"/>): no
+    /// training window spans two sensors, and drift is found in each one's own rows.
+    /// </summary>
+    public static SignalTable OfSensors(IReadOnlyList<(string Sensor, SignalTable Rows)> sensors) =>
+        sensors.Count == 0
+            ? new SignalTable([.. Signals.Standard], [], [], []) { AfterGap = [], Sensors = [] }
+            : SignalTable.Concat([.. sensors.Select(s => s.Rows with { Sensors = [.. Enumerable.Repeat(s.Sensor, s.Rows.Count)] })]);
 
     /// <summary>
     /// A sensor's readings as training data, in sequence order: (ts, flow, temperature, pressure, current, seq,

@@ -64,37 +64,41 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
     public Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation) =>
         database.ReadAsync(async connection =>
         {
-            if (sensorId is null)
+            // One snapshot for every read: the nodes store readings and their verdicts meanwhile.
+            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation).ConfigureAwait(false);
+            var sensors = sensorId is null ? await RowsAsync(connection, ReadingColumns.SensorsSql, null, r => r.GetString(0), cancellation).ConfigureAwait(false) : [sensorId];
+            var tables = new List<(string, SignalTable)>(sensors.Count);
+            foreach (var sensor in sensors)
             {
-                await using var sensors = new NpgsqlCommand("SELECT DISTINCT sensor_id FROM readings LIMIT 2", connection);
-                await using var ids = await sensors.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-                var found = new List<string>();
-                while (await ids.ReadAsync(cancellation).ConfigureAwait(false))
-                {
-                    found.Add(ids.GetString(0));
-                }
-
-                sensorId = ReadingColumns.OnlySensor(found, database.Description);
+                tables.Add((sensor, await SensorTableAsync(connection, sensor, measuredFrom, measuredUntil, cancellation).ConfigureAwait(false)));
             }
 
-            // One snapshot for the three reads: the nodes store readings and their verdicts meanwhile.
-            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation).ConfigureAwait(false);
-            var notNormal = NotNormal.From(
-                await RowsAsync(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1)), cancellation).ConfigureAwait(false),
-                await RowsAsync(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), cancellation).ConfigureAwait(false));
-            await using var command = new NpgsqlCommand(ReadingColumns.TrainingRowsSql, connection);
-            command.Parameters.AddWithValue("sensor", sensorId);
-            command.Parameters.AddWithValue("from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
-            command.Parameters.AddWithValue("to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
-            await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
-            return ReadingColumns.ToSignalTable(rows, notNormal);
+            return ReadingColumns.OfSensors(tables);
         }, cancellation);
 
-    /// <summary>Every row of <paramref name="sql"/> for <paramref name="sensorId"/> (its one parameter, <c>@sensor</c>).</summary>
-    private static async Task<List<T>> RowsAsync<T>(NpgsqlConnection connection, string sql, string sensorId, Func<NpgsqlDataReader, T> read, CancellationToken cancellation)
+    /// <summary>One sensor's readings as training data, labelled where the nodes found them not normal.</summary>
+    private static async Task<SignalTable> SensorTableAsync(NpgsqlConnection connection, string sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation)
+    {
+        var notNormal = NotNormal.From(
+            await RowsAsync(connection, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1)), cancellation).ConfigureAwait(false),
+            await RowsAsync(connection, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), cancellation).ConfigureAwait(false));
+        await using var command = new NpgsqlCommand(ReadingColumns.TrainingRowsSql, connection);
+        command.Parameters.AddWithValue("sensor", sensorId);
+        command.Parameters.AddWithValue("from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
+        command.Parameters.AddWithValue("to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+        return ReadingColumns.ToSignalTable(rows, notNormal);
+    }
+
+    /// <summary>Every row of <paramref name="sql"/>, for <paramref name="sensorId"/> where given (its one parameter, <c>@sensor</c>).</summary>
+    private static async Task<List<T>> RowsAsync<T>(NpgsqlConnection connection, string sql, string? sensorId, Func<NpgsqlDataReader, T> read, CancellationToken cancellation)
     {
         await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("sensor", sensorId);
+        if (sensorId is not null)
+        {
+            command.Parameters.AddWithValue("sensor", sensorId);
+        }
+
         await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
         var found = new List<T>();
         while (await rows.ReadAsync(cancellation).ConfigureAwait(false))

@@ -63,30 +63,39 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
     public Task<SignalTable> ReadSignalTableAsync(string? sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil, CancellationToken cancellation) =>
         database.ReadAsync(connection =>
         {
-            sensorId ??= ReadingColumns.OnlySensor(Sensors(connection), database.Path);
-
-            // One snapshot for the three reads: a running node stores readings and their verdicts meanwhile.
+            // One snapshot for every read: a running node stores readings and their verdicts meanwhile.
             using var snapshot = connection.BeginTransaction(deferred: true);
-            var notNormal = NotNormal.From(
-                Rows(snapshot, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1))),
-                Rows(snapshot, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2))));
-            using var command = connection.CreateCommand();
-            command.Transaction = snapshot;
-            command.CommandText = ReadingColumns.TrainingRowsSql;
-            command.Parameters.AddWithValue("@sensor", sensorId);
-            command.Parameters.AddWithValue("@from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
-            command.Parameters.AddWithValue("@to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
-            using var rows = command.ExecuteReader();
-            return ReadingColumns.ToSignalTable(rows, notNormal);
+            var sensors = sensorId is null ? Rows(snapshot, ReadingColumns.SensorsSql, null, r => r.GetString(0)) : [sensorId];
+            return ReadingColumns.OfSensors([.. sensors.Select(sensor => (sensor, SensorTable(snapshot, sensor, measuredFrom, measuredUntil)))]);
         }, cancellation);
 
-    /// <summary>Every row of <paramref name="sql"/> for <paramref name="sensorId"/> (its one parameter, <c>@sensor</c>).</summary>
-    private static List<T> Rows<T>(SqliteTransaction snapshot, string sql, string sensorId, Func<SqliteDataReader, T> read)
+    /// <summary>One sensor's readings as training data, labelled where the node found them not normal.</summary>
+    private static SignalTable SensorTable(SqliteTransaction snapshot, string sensorId, DateTimeOffset? measuredFrom, DateTimeOffset? measuredUntil)
+    {
+        var notNormal = NotNormal.From(
+            Rows(snapshot, NotNormal.WindowsSql, sensorId, r => (r.GetInt64(0), r.GetInt64(1))),
+            Rows(snapshot, NotNormal.HealthAlarmsSql, sensorId, r => (r.GetString(0), r.GetString(1), r.GetInt64(2))));
+        using var command = snapshot.Connection!.CreateCommand();
+        command.Transaction = snapshot;
+        command.CommandText = ReadingColumns.TrainingRowsSql;
+        command.Parameters.AddWithValue("@sensor", sensorId);
+        command.Parameters.AddWithValue("@from", measuredFrom?.ToUnixTimeMilliseconds() ?? long.MinValue);
+        command.Parameters.AddWithValue("@to", measuredUntil?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        using var rows = command.ExecuteReader();
+        return ReadingColumns.ToSignalTable(rows, notNormal);
+    }
+
+    /// <summary>Every row of <paramref name="sql"/>, for <paramref name="sensorId"/> where given (its one parameter, <c>@sensor</c>).</summary>
+    private static List<T> Rows<T>(SqliteTransaction snapshot, string sql, string? sensorId, Func<SqliteDataReader, T> read)
     {
         using var command = snapshot.Connection!.CreateCommand();
         command.Transaction = snapshot;
         command.CommandText = sql;
-        command.Parameters.AddWithValue("@sensor", sensorId);
+        if (sensorId is not null)
+        {
+            command.Parameters.AddWithValue("@sensor", sensorId);
+        }
+
         using var rows = command.ExecuteReader();
         var found = new List<T>();
         while (rows.Read())
@@ -166,18 +175,5 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             payload.Value = message.Payload.ToArray();
             reject.ExecuteNonQuery();
         }
-    }
-
-    private static List<string> Sensors(SqliteConnection connection)
-    {
-        using var command = new SqliteCommand("SELECT DISTINCT sensor_id FROM readings LIMIT 2", connection);
-        using var rows = command.ExecuteReader();
-        var ids = new List<string>();
-        while (rows.Read())
-        {
-            ids.Add(rows.GetString(0));
-        }
-
-        return ids;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
 using Pipeline.Tests.Support;
 
@@ -206,6 +207,32 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal(3 * 500, ModelBundle.Load(_temp.Combine("early")).Manifest.Training!.Rows); // each sensor's first 500 s
         Assert.Equal((1, $"error: '{fleet}' holds no rows of sensor 'esp32-09'; its sensors: esp32-01, esp32-02, esp32-03"), (unknown.ExitCode, unknown.Stderr.Trim()));
         Assert.Equal((1, $"error: '{_temp.Combine("skab.csv")}' names no sensors (no 'sensor' column): --sensor picks one sensor's rows from a CSV with one, or from a store"), (unnamed.ExitCode, unnamed.Stderr.Trim()));
+    }
+
+    [Fact]
+    public async Task Should_train_on_every_sensor_of_a_nodes_store_each_apart_as_on_a_fleet_file()
+    {
+        var fleet = SignalCsv.Read(WriteFleetCsv("fleet.csv", ("esp32-01", 21), ("esp32-02", 22), ("esp32-03", 23)));
+        var store = _temp.Combine("pipeline.db");
+        using (var node = Pipeline.Streams.Storing.PipelineStore.Open(new Pipeline.Streams.Storing.StoreOptions { Path = store }))
+        {
+            // Stored as a node stores them: the pumps' readings interleaved second by second, the newest last.
+            var readings = Enumerable.Range(0, 700).SelectMany(t => fleet.SensorIds.Select(sensor =>
+                fleet.OfSensor(sensor).ReadingAt(t, sensor, t + 1, 1_767_225_600_000L + (t * 1000L)))).ToList();
+            await node.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
+        }
+
+        string[] small = ["--epochs", "1", "--window", "20", "--hidden", "8"];
+
+        var all = await PipelineCli.RunAsync(["train", "--data", store, "--out", _temp.Combine("all"), .. small]);
+        var one = await PipelineCli.RunAsync(["train", "--data", store, "--sensor", "esp32-02", "--out", _temp.Combine("one"), .. small]);
+
+        Assert.True(all.ExitCode == 0, all.Stderr + all.Stdout);
+        Assert.Contains("The data holds 3 sensors (esp32-01, esp32-02, esp32-03): each one's rows are windowed on their own; --sensor takes one.", all.Stdout, StringComparison.Ordinal);
+        var training = ModelBundle.Load(_temp.Combine("all")).Manifest.Training!;
+        Assert.Equal((2100, 681 + 681 + 261, 401), (training.Rows, training.TrainWindows, training.ValidationWindows)); // as from the fleet's file
+        Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
+        Assert.Equal(700, ModelBundle.Load(_temp.Combine("one")).Manifest.Training!.Rows);
     }
 
     /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>

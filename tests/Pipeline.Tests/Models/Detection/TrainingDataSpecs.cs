@@ -22,7 +22,7 @@ public sealed class TrainingDataSpecs
         var finding = Assert.Single(TrainingData.Review(minutes, 60), f => f.StartsWith("warning: only 700 rows", StringComparison.Ordinal));
 
         Assert.Contains("at least 5000 rows of normal operation", finding, StringComparison.Ordinal);
-        Assert.Contains("the newest fifth (140 rows, 81 windows)", finding, StringComparison.Ordinal);
+        Assert.Contains("the last fifth, held out (140 rows, 81 windows)", finding, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class TrainingDataSpecs
 
         var finding = Assert.Single(TrainingData.Review(gapped, 60), f => f.StartsWith("warning: only 759 rows", StringComparison.Ordinal));
 
-        Assert.Contains("the newest fifth (151 rows, 33 windows)", finding, StringComparison.Ordinal); // 92 before the gap less 59 is 33; none after (59 rows)
+        Assert.Contains("the last fifth, held out (151 rows, 33 windows)", finding, StringComparison.Ordinal); // 92 before the gap less 59 is 33; none after (59 rows)
     }
 
     [Fact]

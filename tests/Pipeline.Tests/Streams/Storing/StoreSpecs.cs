@@ -190,19 +190,20 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_read_a_sensors_readings_as_training_data_in_sequence_order_and_ask_for_the_sensor_when_there_are_several()
+    public async Task Should_read_a_sensors_readings_as_training_data_in_sequence_order_and_without_a_sensor_every_sensors_one_after_another()
     {
         using var store = Open();
         var start = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await store.Readings.WriteAsync(Enumerable.Range(1, 5).Reverse().Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList(), [], DateTimeOffset.UtcNow, default);
+        await store.Readings.WriteAsync(Enumerable.Range(1, 5).Reverse().Select(i => Telemetry.Reading("b", i, start.AddSeconds(i))).ToList(), [], DateTimeOffset.UtcNow, default);
+        await store.Readings.WriteAsync(Enumerable.Range(1, 3).Select(i => Telemetry.Reading("a", i, start.AddSeconds(10 + i))).ToList(), [], DateTimeOffset.UtcNow, default);
 
-        var only = await store.Readings.ReadSignalTableAsync(null, null, null, default);
-        await store.Readings.WriteAsync([Telemetry.Reading("b", 1)], [], DateTimeOffset.UtcNow, default);
-        var several = await Assert.ThrowsAsync<ArgumentException>(() => store.Readings.ReadSignalTableAsync(null, null, null, default));
+        var one = await store.Readings.ReadSignalTableAsync("b", null, null, default);
+        var every = await store.Readings.ReadSignalTableAsync(null, null, null, default);
 
-        Assert.Equal(5, only.Count);
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => start.AddSeconds(i).ToUnixTimeMilliseconds()), only.TimestampsMs);
-        Assert.Contains("--sensor", several.Message, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => start.AddSeconds(i).ToUnixTimeMilliseconds()), one.TimestampsMs);
+        Assert.Equal(["a", "a", "a", "b", "b", "b", "b", "b"], every.Sensors!);
+        Assert.Equal([11L, 12, 13, 1, 2, 3, 4, 5], every.TimestampsMs.Select(ms => (ms - start.ToUnixTimeMilliseconds()) / 1000));
+        Assert.Equal(1 + 3, every.WindowCount(3, 1)); // none across the two sensors
     }
 
     [Fact]
