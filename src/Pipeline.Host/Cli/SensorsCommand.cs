@@ -86,12 +86,21 @@ internal static class SensorsCommand
             using var database = PipelineStore.OpenExisting(path);
             var now = DateTimeOffset.UtcNow;
             Console.WriteLine($"{"SENSOR",-20} {"NAME",-18} {"REGISTERED",-10} {"LAST SEEN",-12} {"WINDOW",-9} {"HEALTH",-24} NODE");
+            var fromGoneNodes = 0;
             foreach (var sensor in await database.Sensors.ListSensorsAsync(CancellationToken.None))
             {
                 var seen = sensor.LastSeen is { } at ? Ago(now - at) : "never";
                 var window = sensor.WindowLength > 0 ? $"{sensor.WindowFill}/{sensor.WindowLength}" : "-";
+                var gone = NodeGone(sensor, now);
+                fromGoneNodes += gone is null ? 0 : 1;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{sensor.SensorId,-20} {sensor.DisplayName ?? "-",-18} {(sensor.RegisteredAt is null ? "no" : "yes"),-10} {seen,-12} {window,-9} {sensor.Health ?? "-",-24} {sensor.Node ?? "-"}"));
+                    $"{sensor.SensorId,-20} {sensor.DisplayName ?? "-",-18} {(sensor.RegisteredAt is null ? "no" : "yes"),-10} {seen,-12} {window,-9} {(gone is null ? sensor.Health ?? "-" : $"({sensor.Health})"),-24} {sensor.Node ?? "-"}{gone}"));
+            }
+
+            if (fromGoneNodes > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"{fromGoneNodes} sensor(s) in (brackets): the node holding them is not running or cannot write to the store, so their health is what it last wrote, not their health now. A running node takes them over at their next reading; otherwise start the node (systemctl status pipeline) or look in its log.");
             }
 
             return CliAction.Ok;
@@ -126,6 +135,15 @@ internal static class SensorsCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// Why the sensor's status may be old: the node that wrote it stopped, or has not been seen running for longer than
+    /// it beats (<see cref="SensorStatusBoard.NodeSilentAfter"/>); null while it runs, or when it kept no row.
+    /// </summary>
+    private static string? NodeGone(SensorListing sensor, DateTimeOffset now) =>
+        sensor.NodeStoppedAt is { } stopped ? $" — stopped {Ago(now - stopped)}"
+        : sensor.NodeSeenAt is { } seen && now - seen > SensorStatusBoard.NodeSilentAfter ? $" — not seen running since {Ago(now - seen)}"
+        : null;
 
     private static string Ago(TimeSpan elapsed) => elapsed.TotalSeconds switch
     {

@@ -74,7 +74,11 @@ public static class PipelineHostingExtensions
         services.AddSingleton<MqttScorePublisher>();
         services.AddSingleton(sp => new ObservedAlarms(sp.GetRequiredService<MqttAlarmPublisher>()));
         services.AddSingleton<IAlarmPublisher>(sp => sp.GetRequiredService<ObservedAlarms>());
-        services.AddSingleton<SensorStatusBoard>();
+        // The node's address as its sensors name it in their status: known once the actor system is up, before the board beats.
+        services.AddSingleton(sp => new SensorStatusBoard(
+            sp.GetRequiredService<PipelineStore>().Sensors,
+            sp.GetRequiredService<ILogger<SensorStatusBoard>>(),
+            node: () => ((Akka.Actor.ExtendedActorSystem)sp.GetRequiredService<Akka.Actor.ActorSystem>()).Provider.DefaultAddress.ToString()));
         services.AddSingleton<ISensorStatusBoard>(sp => sp.GetRequiredService<SensorStatusBoard>());
 
         // No broker configured: the node brings its own, and connects to it over loopback like any other client.

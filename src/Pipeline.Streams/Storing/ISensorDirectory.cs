@@ -14,11 +14,21 @@ public interface ISensorDirectory
     /// <summary>Writes the latest status of each sensor in one transaction.</summary>
     Task UpsertSensorStatusAsync(IReadOnlyCollection<SensorStatus> statuses, CancellationToken cancellation);
 
+    /// <summary>
+    /// The node's own row in <c>nodes</c>: running, seen at <paramref name="at"/>, or stopped then. From it <c>pipeline
+    /// sensors list</c> tells a sensor's current health from what a node that no longer runs last wrote. Rows of nodes
+    /// gone for a week that no sensor names are deleted meanwhile.
+    /// </summary>
+    Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation);
+
     /// <summary>Registered and seen sensors, for <c>pipeline sensors list</c>.</summary>
     Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation);
 }
 
-/// <summary>One row of <c>pipeline sensors list</c>.</summary>
+/// <summary>
+/// One row of <c>pipeline sensors list</c>, with when the node that wrote its status was last seen running and when it
+/// stopped (null when it runs, or when that node kept no row: a version before).
+/// </summary>
 public sealed record SensorListing(
     string SensorId,
     string? DisplayName,
@@ -32,4 +42,6 @@ public sealed record SensorListing(
     string? Node,
     long Duplicates = 0,
     long OutOfOrder = 0,
-    long Gaps = 0);
+    long Gaps = 0,
+    DateTimeOffset? NodeSeenAt = null,
+    DateTimeOffset? NodeStoppedAt = null);

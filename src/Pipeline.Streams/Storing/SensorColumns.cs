@@ -64,7 +64,32 @@ internal static class SensorColumns
         return registrations;
     }
 
-    /// <summary>Rows of the listing's columns, in <see cref="SensorListing"/>'s order.</summary>
+    /// <summary>
+    /// The sensors and the times of the node that last wrote each one's status, in <see cref="SensorListing"/>'s
+    /// order.
+    /// </summary>
+    public const string ListingSql =
+        """
+        SELECT s.sensor_id, s.display_name, s.location, s.registered_at, s.last_seen, s.last_seq, s.window_fill, s.window_length,
+               s.health, s.node, s.duplicates, s.out_of_order, s.gaps, n.seen_at, n.stopped_at
+        FROM sensors s LEFT JOIN nodes n ON n.node = s.node ORDER BY s.sensor_id
+        """;
+
+    /// <summary>The node's row (parameters <c>@node</c>, <c>@at</c>, <c>@stopped</c>: null while it runs).</summary>
+    public const string RecordNodeSql =
+        """
+        INSERT INTO nodes (node, seen_at, stopped_at) VALUES (@node, @at, @stopped)
+        ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at, stopped_at = excluded.stopped_at
+        """;
+
+    /// <summary>Rows of nodes not seen since <c>@before</c> that no sensor names.</summary>
+    public const string ForgetNodesSql =
+        "DELETE FROM nodes WHERE seen_at < @before AND node NOT IN (SELECT node FROM sensors WHERE node IS NOT NULL)";
+
+    /// <summary>How long the row of a node gone, and named by no sensor, is kept.</summary>
+    public static readonly TimeSpan ForgetNodesAfter = TimeSpan.FromDays(7);
+
+    /// <summary>Rows of <see cref="ListingSql"/>.</summary>
     public static List<SensorListing> Listings(DbDataReader rows)
     {
         DateTimeOffset? Time(int i) => rows.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(i));
@@ -80,7 +105,8 @@ internal static class SensorColumns
                 Text(8), Text(9),
                 rows.IsDBNull(10) ? 0 : rows.GetInt64(10),
                 rows.IsDBNull(11) ? 0 : rows.GetInt64(11),
-                rows.IsDBNull(12) ? 0 : rows.GetInt64(12)));
+                rows.IsDBNull(12) ? 0 : rows.GetInt64(12),
+                Time(13), Time(14)));
         }
 
         return sensors;

@@ -9,10 +9,27 @@ namespace Pipeline.Streams.Storing;
 /// Keeps each sensor's latest status in memory (a report costs a dictionary write) and writes what changed to the
 /// <c>sensors</c> table every couple of seconds, in one transaction, and once more on shutdown. A batch whose write
 /// fails goes back to be written with the next one, unless a newer status of the same sensor came meanwhile.
+/// <para>
+/// Beside it, the node's own row in <c>nodes</c>: seen every <see cref="NodeBeat"/> while it runs, stopped on shutdown.
+/// A sensor's status stays as written when its node stops or dies; <c>pipeline sensors list</c> says so when that node
+/// stopped or has not been seen for <see cref="NodeSilentAfter"/>, so that an operator does not read a dead node's
+/// last "ok" as a pump's health now. <paramref name="node"/> gives the node's address as its sensors name it (null until
+/// the actor system is up: no beat then).
+/// </para>
 /// </summary>
-public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorStatusBoard> logger) : BackgroundService, ISensorStatusBoard
+public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorStatusBoard> logger, Func<string?>? node = null, TimeProvider? time = null)
+    : BackgroundService, ISensorStatusBoard
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a running node records that it runs.</summary>
+    public static readonly TimeSpan NodeBeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a node may go unseen before its sensors' status is taken for what it last wrote: six beats missed (a store locked for a while, a slow disk).</summary>
+    public static readonly TimeSpan NodeSilentAfter = NodeBeat * 6;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private DateTimeOffset _lastBeat = DateTimeOffset.MinValue;
 
     private ConcurrentDictionary<string, SensorStatus> _dirty = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SensorStatus> _latest = new(StringComparer.Ordinal);
@@ -51,6 +68,19 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
         }
     }
 
+    /// <summary>Records the node in <c>nodes</c>: running, or stopped. Nothing before the node knows its address.</summary>
+    public async Task RecordNodeAsync(bool stopped, CancellationToken cancellation)
+    {
+        if (node?.Invoke() is not { } address)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        await sensors.RecordNodeAsync(address, now, stopped, cancellation).ConfigureAwait(false);
+        _lastBeat = now;
+    }
+
     /// <summary>The longest the last write on shutdown may wait for a store that takes no writes (locked, failing).</summary>
     public static readonly TimeSpan LastFlushTimeout = TimeSpan.FromSeconds(5);
 
@@ -64,6 +94,7 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
         try
         {
             await FlushAsync(bounded.Token).ConfigureAwait(false);
+            await RecordNodeAsync(stopped: true, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -81,6 +112,11 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
             try
             {
                 await FlushAsync(stoppingToken).ConfigureAwait(false);
+                if (_time.GetUtcNow() - _lastBeat >= NodeBeat)
+                {
+                    await RecordNodeAsync(stopped: false, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (_failures > 0)
                 {
                     logger.LogInformation("Sensor status written again after {Failures} failed attempt(s)", _failures);

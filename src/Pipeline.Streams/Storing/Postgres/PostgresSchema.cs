@@ -126,6 +126,15 @@ internal static class PostgresSchema
         ALTER TABLE sensor_calibrations ADD COLUMN level_mean text NOT NULL DEFAULT '[]';
         ALTER TABLE sensor_calibrations ADD COLUMN level_spread text NOT NULL DEFAULT '[]';
         """,
+
+        // 3: as SQLite's 10 — the nodes that write sensors' status, seen while they run and marked when they stop.
+        """
+        CREATE TABLE nodes (
+            node       text   PRIMARY KEY,
+            seen_at    bigint NOT NULL,
+            stopped_at bigint
+        );
+        """,
     ];
 
     public static int Version => Migrations.Length;

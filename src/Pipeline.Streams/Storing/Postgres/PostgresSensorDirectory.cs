@@ -76,15 +76,22 @@ public sealed class PostgresSensorDirectory(PostgresDatabase database) : ISensor
         }, cancellation);
     }
 
+    public Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var record = new NpgsqlCommand(SensorColumns.RecordNodeSql, connection, transaction);
+            record.Parameters.AddWithValue("node", node);
+            record.Parameters.AddWithValue("at", at.ToUnixTimeMilliseconds());
+            record.Parameters.Add(new NpgsqlParameter<long?>("stopped", NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = stopped ? at.ToUnixTimeMilliseconds() : null });
+            await using var forget = new NpgsqlCommand(SensorColumns.ForgetNodesSql, connection, transaction);
+            forget.Parameters.AddWithValue("before", (at - SensorColumns.ForgetNodesAfter).ToUnixTimeMilliseconds());
+            return await record.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false) + await forget.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+        }, cancellation);
+
     public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) =>
         database.ReadAsync<IReadOnlyList<SensorListing>>(async connection =>
         {
-            await using var command = new NpgsqlCommand(
-                """
-                SELECT sensor_id, display_name, location, registered_at, last_seen, last_seq, window_fill, window_length, health, node,
-                       duplicates, out_of_order, gaps
-                FROM sensors ORDER BY sensor_id
-                """, connection);
+            await using var command = new NpgsqlCommand(SensorColumns.ListingSql, connection);
             await using var rows = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
             return SensorColumns.Listings(rows);
         }, cancellation);

@@ -177,6 +177,16 @@ internal static class SqliteSchema
         DROP INDEX IF EXISTS readings_ts;
         DROP INDEX IF EXISTS verdicts_end_ts;
         """,
+
+        // 10: the nodes that write sensors' status, each seen every few seconds while it runs and marked when it stops:
+        // 'pipeline sensors list' tells a sensor's health now from what a node no longer running last wrote.
+        """
+        CREATE TABLE nodes (
+            node       TEXT    PRIMARY KEY,
+            seen_at    INTEGER NOT NULL,
+            stopped_at INTEGER
+        );
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -85,16 +85,27 @@ public sealed class SqliteSensorDirectory(SqliteDatabase database) : ISensorDire
         }, cancellation);
     }
 
+    public Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation) =>
+        database.WriteAsync((connection, transaction) =>
+        {
+            using var record = connection.CreateCommand();
+            record.Transaction = transaction;
+            record.CommandText = SensorColumns.RecordNodeSql;
+            record.Parameters.AddWithValue("@node", node);
+            record.Parameters.AddWithValue("@at", at.ToUnixTimeMilliseconds());
+            record.Parameters.AddWithValue("@stopped", stopped ? at.ToUnixTimeMilliseconds() : DBNull.Value);
+            using var forget = connection.CreateCommand();
+            forget.Transaction = transaction;
+            forget.CommandText = SensorColumns.ForgetNodesSql;
+            forget.Parameters.AddWithValue("@before", (at - SensorColumns.ForgetNodesAfter).ToUnixTimeMilliseconds());
+            return record.ExecuteNonQuery() + forget.ExecuteNonQuery();
+        }, cancellation);
+
     public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) =>
         database.ReadAsync<IReadOnlyList<SensorListing>>(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText =
-                """
-                SELECT sensor_id, display_name, location, registered_at, last_seen, last_seq, window_fill, window_length, health, node,
-                       duplicates, out_of_order, gaps
-                FROM sensors ORDER BY sensor_id
-                """;
+            command.CommandText = SensorColumns.ListingSql;
             using var rows = command.ExecuteReader();
             return SensorColumns.Listings(rows);
         }, cancellation);

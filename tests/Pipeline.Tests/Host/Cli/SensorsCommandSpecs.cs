@@ -1,4 +1,6 @@
 using Pipeline.Models.Security;
+using Pipeline.Models.Sensors;
+using Pipeline.Streams.Storing;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Cli;
@@ -83,6 +85,35 @@ public sealed class SensorsCommandSpecs : IAsyncLifetime, IDisposable
         Assert.Contains("yes", row, StringComparison.Ordinal);
         Assert.Contains("out of range: pressure", row, StringComparison.Ordinal);
         Assert.Contains("akka.tcp://pipeline@", row, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopped", listed, StringComparison.Ordinal);
+
+        // Stopped, the node's last word stays in the store: the list says it is that, not the sensor's health now.
+        Assert.Equal(0, await node.StopAsync(Patience));
+        var afterStop = (await PipelineCli.RunAsync("sensors", "list", "--store", Db)).Stdout;
+        var stale = afterStop.Split('\n').Single(l => l.StartsWith("esp32-20 ", StringComparison.Ordinal));
+        Assert.Matches(@" \([^()]*out of range: pressure[^()]*\) +akka\.tcp://pipeline@\S+ — stopped (just now|\d+ s ago)$", stale.TrimEnd());
+        Assert.Contains("1 sensor(s) in (brackets): the node holding them is not running", afterStop, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_mark_the_health_a_node_not_seen_running_for_a_minute_last_wrote_and_not_that_of_a_running_one()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using (var store = PipelineStore.Open(new StoreOptions { Path = Db }))
+        {
+            await store.Sensors.UpsertSensorStatusAsync(
+            [
+                new SensorStatus("esp32-30", now.AddMinutes(-5), 1, 60, 60, "ok", "node-dead", 0, 0, 0, now.AddMinutes(-5)),
+                new SensorStatus("esp32-31", now.AddSeconds(-3), 1, 60, 60, "ok", "node-alive", 0, 0, 0, now.AddSeconds(-3)),
+            ], default);
+            await store.Sensors.RecordNodeAsync("node-dead", now.AddMinutes(-5), stopped: false, default); // killed: no word since
+            await store.Sensors.RecordNodeAsync("node-alive", now.AddSeconds(-5), stopped: false, default);
+        }
+
+        var listed = (await PipelineCli.RunAsync("sensors", "list", "--store", Db)).Stdout.Split('\n');
+
+        Assert.EndsWith("(ok)                     node-dead — not seen running since 5 min ago", listed.Single(l => l.StartsWith("esp32-30 ", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith("ok                       node-alive", listed.Single(l => l.StartsWith("esp32-31 ", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]

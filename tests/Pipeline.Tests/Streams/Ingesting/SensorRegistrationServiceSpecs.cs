@@ -50,6 +50,8 @@ public sealed class SensorRegistrationServiceSpecs : TestKit
 
         public Task UpsertSensorStatusAsync(IReadOnlyCollection<SensorStatus> statuses, CancellationToken cancellation) => throw new NotSupportedException();
 
+        public Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) => throw new NotSupportedException();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Models.Sensors;
 using Pipeline.Streams.Storing;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Streams.Storing;
 
@@ -24,6 +25,23 @@ public sealed class SensorStatusBoardSpecs
         Assert.Equal([("a", 1L), ("b", 2L)], directory.Written.OrderBy(s => s.SensorId, StringComparer.Ordinal).Select(s => (s.SensorId, s.LastSequence!.Value)));
     }
 
+    [Fact]
+    public async Task Should_record_its_node_as_running_while_it_runs_and_as_stopped_when_it_stops()
+    {
+        var directory = new FlakyDirectory(failures: 0);
+        var address = (string?)null;
+        var board = new SensorStatusBoard(directory, NullLogger<SensorStatusBoard>.Instance, () => address);
+
+        await board.RecordNodeAsync(stopped: false, default); // before the actor system is up: nothing to record
+        address = "akka.tcp://pipeline@127.0.0.1:4053";
+        await board.StartAsync(default);
+        await Eventually.HoldsAsync(() => directory.Nodes.Count > 0, TimeSpan.FromSeconds(30), () => "no beat");
+        await board.StopAsync(default);
+
+        Assert.All(directory.Nodes.SkipLast(1), beat => Assert.Equal(("akka.tcp://pipeline@127.0.0.1:4053", false), beat));
+        Assert.Equal(("akka.tcp://pipeline@127.0.0.1:4053", true), directory.Nodes[^1]);
+    }
+
     private sealed class FlakyDirectory(int failures) : ISensorDirectory
     {
         private int _failures = failures;
@@ -38,6 +56,14 @@ public sealed class SensorStatusBoardSpecs
             }
 
             Written.AddRange(statuses);
+            return Task.CompletedTask;
+        }
+
+        public List<(string Node, bool Stopped)> Nodes { get; } = [];
+
+        public Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation)
+        {
+            Nodes.Add((node, stopped));
             return Task.CompletedTask;
         }
 

@@ -317,6 +317,32 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_list_with_each_sensor_when_its_node_was_last_seen_running_and_when_it_stopped_and_forget_nodes_gone_for_a_week()
+    {
+        using var store = Open();
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        await store.Sensors.UpsertSensorStatusAsync(
+        [
+            new SensorStatus("esp32-01", at, 1, 60, 60, "ok", "node-a", 0, 0, 0, at),
+            new SensorStatus("esp32-02", at, 1, 60, 60, "ok", "node-b", 0, 0, 0, at),
+            new SensorStatus("esp32-03", at, 1, 60, 60, "ok", "node-c", 0, 0, 0, at), // a node of a version that kept no row
+        ], default);
+
+        await store.Sensors.RecordNodeAsync("node-a", at.AddSeconds(10), stopped: false, default);
+        await store.Sensors.RecordNodeAsync("node-b", at.AddSeconds(10), stopped: false, default);
+        await store.Sensors.RecordNodeAsync("node-b", at.AddSeconds(20), stopped: true, default);
+        await store.Sensors.RecordNodeAsync("node-old", at.AddDays(-8), stopped: true, default); // names no sensor
+        await store.Sensors.RecordNodeAsync("node-a", at.AddSeconds(30), stopped: false, default);
+
+        var listed = await store.Sensors.ListSensorsAsync(default);
+
+        Assert.Equal(
+            [("esp32-01", (DateTimeOffset?)at.AddSeconds(30), (DateTimeOffset?)null), ("esp32-02", at.AddSeconds(20), at.AddSeconds(20)), ("esp32-03", null, null)],
+            listed.Select(s => (s.SensorId, s.NodeSeenAt, s.NodeStoppedAt)));
+        Assert.Equal(2, Scalar("SELECT count(*) FROM nodes")); // node-old forgotten
+    }
+
+    [Fact]
     public async Task Should_journal_every_alarm_transition_keep_the_current_state_and_reload_open_alarms_per_sensor()
     {
         using var store = Open();
