@@ -71,6 +71,7 @@ internal sealed class DataSelection
                 : throw new ArgumentException($"'{path}' holds no rows of sensor '{sensorId}'; its sensors: {CliAction.FirstFew(sensors, 10)}");
     }
 
+    /// <summary>Says, for data of several sensors, that each one's rows are windowed on their own.</summary>
     private static void SayEachSensorApart(IReadOnlyList<string> sensors)
     {
         if (sensors.Count > 1)
