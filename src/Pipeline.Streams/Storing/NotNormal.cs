@@ -8,8 +8,13 @@ namespace Pipeline.Streams.Storing;
 /// alarms stood (by when the node stored the readings: health alarms are raised on the node's clock as readings are
 /// taken in, not on the device's). A limit alarm marks nothing: its limit is the operator's setting, and a pump can run
 /// normally past a limit set too tight — what is abnormal about it the model's own verdicts say.
+/// <para>
+/// A stuck alarm is raised only once the value has repeated for the sensor's stuck count: the readings of the run
+/// before the raise are stuck too. <see cref="StuckFrom"/> says where a stuck alarm stood, and the rows are walked back
+/// over the repeated value (<see cref="ReadingColumns.ToSignalTable"/>).
+/// </para>
 /// </summary>
-internal sealed class NotNormal(Spans windows, Spans healthAlarms)
+internal sealed class NotNormal(Spans windows, Spans healthAlarms, Spans stuckAlarms)
 {
     /// <summary>(first_seq, last_seq) of the windows, parameter <c>@sensor</c>.</summary>
     public const string WindowsSql =
@@ -31,6 +36,9 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms)
 
     public bool Covers(long sequence, long receivedAtMs) => windows.Covers(sequence) || healthAlarms.Covers(receivedAtMs);
 
+    /// <summary>Whether a stuck alarm of the sensor stood when the reading was stored.</summary>
+    public bool StuckFrom(long receivedAtMs) => stuckAlarms.Covers(receivedAtMs);
+
     /// <summary>
     /// From <see cref="WindowsSql"/>'s rows and <see cref="HealthAlarmsSql"/>'s: each alarm stands from its raise to its
     /// clear, one still standing until now.
@@ -38,7 +46,7 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms)
     public static NotNormal From(IEnumerable<(long First, long Last)> windows, IEnumerable<(string Type, string Transition, long At)> healthEvents)
     {
         var raised = new Dictionary<string, long>(StringComparer.Ordinal);
-        var stood = new List<(long, long)>();
+        var stood = new List<(string Type, long From, long Until)>();
         foreach (var (type, transition, at) in healthEvents)
         {
             if (transition == AlarmNames.Of(AlarmTransition.Raised))
@@ -47,11 +55,15 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms)
             }
             else if (raised.Remove(type, out var from))
             {
-                stood.Add((from, at));
+                stood.Add((type, from, at));
             }
         }
 
-        stood.AddRange(raised.Values.Select(from => (from, long.MaxValue)));
-        return new NotNormal(new Spans(windows), new Spans(stood));
+        stood.AddRange(raised.Select(r => (r.Key, r.Value, long.MaxValue)));
+        var stuck = AlarmNames.Of(AlarmType.Stuck);
+        return new NotNormal(
+            new Spans(windows),
+            new Spans(stood.Select(s => (s.From, s.Until))),
+            new Spans(stood.Where(s => s.Type == stuck).Select(s => (s.From, s.Until))));
     }
 }

@@ -106,8 +106,9 @@ internal static class ReadingColumns
 
     /// <summary>
     /// Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where
-    /// <paramref name="notNormal"/> covers the reading. A reading after missing sequence numbers (the device was off,
-    /// its readings lost) or after one without all four signals is after a gap: no training window spans it.
+    /// <paramref name="notNormal"/> covers the reading, and before a stuck alarm's first covered reading, the run of
+    /// the value it repeated. A reading after missing sequence numbers (the device was off, its readings lost) or after
+    /// one without all four signals is after a gap: no training window spans it.
     /// </summary>
     public static SignalTable ToSignalTable(DbDataReader rows, NotNormal notNormal)
     {
@@ -115,6 +116,7 @@ internal static class ReadingColumns
         var times = new List<long>();
         var labels = new List<int>();
         var afterGap = new List<bool>();
+        var stuckStarts = new List<int>();
         long? expected = null;
         while (rows.Read())
         {
@@ -129,9 +131,40 @@ internal static class ReadingColumns
             expected = seq + 1;
             times.Add(rows.GetInt64(0));
             values.Add([(float)rows.GetDouble(1), (float)rows.GetDouble(2), (float)rows.GetDouble(3), (float)rows.GetDouble(4)]);
-            labels.Add(notNormal.Covers(seq, rows.GetInt64(6)) ? 1 : 0);
+            var receivedAt = rows.GetInt64(6);
+            labels.Add(notNormal.Covers(seq, receivedAt) ? 1 : 0);
+            if (notNormal.StuckFrom(receivedAt) && (labels.Count == 1 || labels[^2] == 0 || afterGap[^1]))
+            {
+                stuckStarts.Add(labels.Count - 1);
+            }
+        }
+
+        foreach (var start in stuckStarts)
+        {
+            LabelStuckRunBefore(start, values, labels, afterGap);
         }
 
         return new SignalTable([.. Signals.Standard], [.. values], [.. times], [.. labels]) { AfterGap = [.. afterGap] };
+    }
+
+    /// <summary>
+    /// The rows before <paramref name="start"/>, the first a stuck alarm covers, that repeat the value it stood for: the
+    /// signals equal in <paramref name="start"/> and the row before it, walked back while all of them still hold their
+    /// value — not only one: a pump at a stop reads 0 flow for as long as it stands, which is no part of the stuck run —
+    /// and not across a gap.
+    /// </summary>
+    private static void LabelStuckRunBefore(int start, List<float[]> values, List<int> labels, List<bool> afterGap)
+    {
+        var repeated = start == 0 || afterGap[start]
+            ? []
+            : Enumerable.Range(0, Signals.Standard.Count).Where(f => values[start][f] == values[start - 1][f]).ToArray();
+        for (var r = start - 1; repeated.Length > 0 && r >= 0 && repeated.All(f => values[r][f] == values[start][f]); r--)
+        {
+            labels[r] = 1;
+            if (afterGap[r])
+            {
+                break;
+            }
+        }
     }
 }

@@ -228,7 +228,7 @@ public abstract class StoreSpecs : IDisposable
         var start = DateTimeOffset.UtcNow.AddMinutes(-2);
         foreach (var seq in Enumerable.Range(1, 60))
         {
-            await store.Readings.WriteAsync([Telemetry.Reading("a", seq, start.AddSeconds(seq))], [], start.AddSeconds(seq), default); // stored as measured
+            await store.Readings.WriteAsync([Moving("a", seq, start)], [], start.AddSeconds(seq), default); // stored as measured
         }
 
         Verdict Window(string sensor, int first, bool anomalous, bool learning = false, bool alarm = false) =>
@@ -262,6 +262,38 @@ public abstract class StoreSpecs : IDisposable
         Assert.Equal([21, 22, 23, 24, 25, 26, 27, 31, 32, 33, 34, 35, 41, 42, 43, 44, 45, 55, 56, 57, 58, 59, 60], flagged);
         Assert.Equal(37, table.NormalRows().Count);
     }
+
+    [Fact]
+    public async Task Should_label_as_anomalous_the_whole_run_of_a_stuck_value_also_the_readings_before_its_alarm_was_raised()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-2);
+        foreach (var seq in Enumerable.Range(1, 60))
+        {
+            // The motor off throughout (current 0, as at a stop); the pressure stuck from 21 to 40, which the node counted
+            // stuck at its 15th repeat.
+            var reading = Moving("a", seq, start);
+            reading = reading with
+            {
+                Values = new Dictionary<string, double>(reading.Values) { ["current"] = 0, ["pressure"] = seq is >= 21 and <= 40 ? 4.2 : reading.Values["pressure"] },
+            };
+
+            await store.Readings.WriteAsync([reading], [], start.AddSeconds(seq), default);
+        }
+
+        AlarmChange Stuck(AlarmTransition transition, int second) =>
+            new(Alarm.Normal("a", AlarmType.Stuck) with { Message = "pressure stuck" }, transition, start.AddSeconds(second).ToUnixTimeMilliseconds());
+        await store.Alarms.RecordAsync([Stuck(AlarmTransition.Raised, 35), Stuck(AlarmTransition.Cleared, 41)], [], default);
+
+        var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
+
+        Assert.Equal(Enumerable.Range(21, 21), Enumerable.Range(1, 60).Where(seq => table.Labels![seq - 1] == 1)); // 21-40 stuck, 41 stored as it cleared
+    }
+
+    /// <summary>A reading whose every signal moves from one to the next, as a running pump's do.</summary>
+    private static Reading Moving(string sensor, int seq, DateTimeOffset start) => new(
+        sensor, start.AddSeconds(seq).ToUnixTimeMilliseconds(), seq,
+        new Dictionary<string, double> { ["flow"] = 120 + (seq * 0.1), ["temperature"] = 21 + (seq * 0.01), ["pressure"] = 4 + (seq * 0.001), ["current"] = 8 + (seq * 0.01) });
 
     [Fact]
     public async Task Should_store_each_windows_verdict_once()
