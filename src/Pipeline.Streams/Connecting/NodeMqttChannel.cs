@@ -18,9 +18,8 @@ namespace Pipeline.Streams.Connecting;
 /// meanwhile (bench/README.md). In one record the broker reads them all in one pass.
 /// </para>
 /// <para>
-/// A write returns once its bytes are queued here, not sent: at most <see cref="MaxQueuedBytes"/> wait, and past that a
-/// write waits for the one on its way (a broker that reads nothing holds the client's sends, as a full socket did). A
-/// write that fails fails every later one: the connection is broken, and the client finds it so.
+/// The queue, and what a write waits for, are <see cref="CoalescedWrites"/>'s; the channel only notes the client's pings
+/// on their way out (below).
 /// </para>
 /// <para>
 /// Reads: MQTTnet's client reads its socket without pause and queues every PUBLISH until the application takes it, and
@@ -51,18 +50,13 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
     /// </summary>
     public static readonly TimeSpan MaxReadPause = TimeSpan.FromSeconds(5);
 
-    /// <summary>Bytes queued behind the write on its way before a write waits: four TLS records, some 16,000 PUBACKs.</summary>
-    public const int MaxQueuedBytes = 64 * 1024;
+    /// <summary>Bytes queued behind the write on its way before a write waits (<see cref="CoalescedWrites"/>).</summary>
+    public const int MaxQueuedBytes = CoalescedWrites.MaxQueuedBytes;
 
     private static readonly byte[] PingResponse = [0xD0, 0x00];
 
+    private readonly CoalescedWrites _writes = new(bytes => inner.WriteAsync(new ReadOnlySequence<byte>(bytes), true, CancellationToken.None));
     private readonly Lock _gate = new();
-    private ArrayBufferWriter<byte> _queued = new(4096);
-    private ArrayBufferWriter<byte> _spare = new(4096);
-    private TaskCompletionSource _sent = NewRound();
-    private Task _sending = Task.CompletedTask;
-    private bool _isSending;
-    private Exception? _failed;
     private IncomingPacketCursor _incoming;
     private int _localAnswerRest;
     private int _pingsAwaited;
@@ -139,110 +133,37 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
         }
     }
 
-    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            Task sent;
-            lock (_gate)
-            {
-                if (_failed is { } failed)
-                {
-                    throw new IOException("An earlier write on this connection failed: " + failed.Message, failed);
-                }
-
-                if (!_isSending || _queued.WrittenCount < MaxQueuedBytes)
-                {
-                    if (IsPingRequest(buffer, _writeStartsPacket, isEndOfPacket))
-                    {
-                        _pingsAwaited++;
-                        _pingWhileHolding?.TrySetResult();
-                    }
-
-                    _writeStartsPacket = isEndOfPacket;
-
-                    foreach (var segment in buffer)
-                    {
-                        _queued.Write(segment.Span);
-                    }
-
-                    if (!_isSending)
-                    {
-                        // On the thread pool, not inline: the client's next packets — the rest of a batch's PUBACKs,
-                        // sent in a loop — queue meanwhile and go out together.
-                        _isSending = true;
-                        _sending = Task.Run(SendQueuedAsync, CancellationToken.None);
-                    }
-
-                    return;
-                }
-
-                sent = _sent.Task;
-            }
-
-            await sent.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        NotePingRequest(buffer, isEndOfPacket);
+        return _writes.WriteAsync(buffer, cancellationToken);
     }
 
     /// <summary>What is queued goes out before the connection closes (a DISCONNECT last), within 2 s.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
         closing?.Invoke();
-        Task sending;
-        lock (_gate)
-        {
-            sending = _sending;
-        }
-
-        await sending.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _writes.Sending.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await inner.DisconnectAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => inner.Dispose();
 
-    /// <summary>Writes what is queued, swapping buffers, until nothing is; each round's end lets waiting writers in.</summary>
-    private async Task SendQueuedAsync()
+    /// <summary>
+    /// Counts the client's PINGREQ before it goes out, so that a read held for room answers it here (<see
+    /// cref="HoldAsync"/>). MQTTnet writes one packet at a time, so where a packet starts is known.
+    /// </summary>
+    private void NotePingRequest(ReadOnlySequence<byte> buffer, bool isEndOfPacket)
     {
-        while (true)
+        var ping = IsPingRequest(buffer, _writeStartsPacket, isEndOfPacket);
+        _writeStartsPacket = isEndOfPacket;
+        if (ping)
         {
-            ArrayBufferWriter<byte> batch;
-            TaskCompletionSource round;
             lock (_gate)
             {
-                if (_queued.WrittenCount == 0)
-                {
-                    _isSending = false;
-                    return;
-                }
-
-                (batch, _queued, _spare) = (_queued, _spare, _queued);
-                (round, _sent) = (_sent, NewRound());
+                _pingsAwaited++;
+                _pingWhileHolding?.TrySetResult();
             }
-
-            try
-            {
-                await inner.WriteAsync(new ReadOnlySequence<byte>(batch.WrittenMemory), true, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                TaskCompletionSource next;
-                lock (_gate)
-                {
-                    _failed = e;
-                    _isSending = false;
-                    next = _sent;
-                }
-
-                // Writers that found the queue full wait for the next round, which no write will end now: let them
-                // see the failure. Left waiting, one held MQTTnet's send lock for good, and with it the whole session
-                // (a 10,000-device run stood deaf after the broker dropped the node).
-                round.TrySetResult();
-                next.TrySetResult();
-                return;
-            }
-
-            batch.ResetWrittenCount();
-            round.TrySetResult();
         }
     }
 
@@ -301,5 +222,4 @@ public sealed class NodeMqttChannel(IMqttChannel inner, Func<CancellationToken, 
         return bytes[0] == 0xC0 && bytes[1] == 0x00;
     }
 
-    private static TaskCompletionSource NewRound() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
