@@ -16,10 +16,12 @@ public interface ISensorDirectory
 
     /// <summary>
     /// The node's own row in <c>nodes</c>: running, seen at <paramref name="at"/>, or stopped then. From it <c>pipeline
-    /// sensors list</c> tells a sensor's current health from what a node that no longer runs last wrote. Rows of nodes
-    /// gone for a week that no sensor names are deleted meanwhile.
+    /// sensors list</c> tells a sensor's current health from what a node that no longer runs last wrote.
     /// </summary>
     Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation);
+
+    /// <summary>Deletes the rows of nodes not seen since <paramref name="before"/> that no sensor names; how many.</summary>
+    Task<int> ForgetNodesAsync(DateTimeOffset before, CancellationToken cancellation);
 
     /// <summary>Registered and seen sensors, for <c>pipeline sensors list</c>.</summary>
     Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation);

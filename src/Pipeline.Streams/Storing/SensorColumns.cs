@@ -86,9 +86,6 @@ internal static class SensorColumns
     public const string ForgetNodesSql =
         "DELETE FROM nodes WHERE seen_at < @before AND node NOT IN (SELECT node FROM sensors WHERE node IS NOT NULL)";
 
-    /// <summary>How long the row of a node gone, and named by no sensor, is kept.</summary>
-    public static readonly TimeSpan ForgetNodesAfter = TimeSpan.FromDays(7);
-
     /// <summary>Rows of <see cref="ListingSql"/>.</summary>
     public static List<SensorListing> Listings(DbDataReader rows)
     {

@@ -13,11 +13,12 @@ namespace Pipeline.Streams.Storing;
 /// Beside it, the node's own row in <c>nodes</c>: seen every <see cref="NodeBeat"/> while it runs, stopped on shutdown.
 /// A sensor's status stays as written when its node stops or dies; <c>pipeline sensors list</c> says so when that node
 /// stopped or has not been seen for <see cref="NodeSilentAfter"/>, so that an operator does not read a dead node's
-/// last "ok" as a pump's health now. <paramref name="node"/> gives the node's address as its sensors name it (null until
+/// last "ok" as a pump's health now. Its first beat forgets nodes gone for <see cref="ForgetNodesAfter"/>.
+/// <paramref name="node"/> gives the node's address as its sensors name it (null until
 /// the actor system is up: no beat then).
 /// </para>
 /// </summary>
-public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorStatusBoard> logger, Func<string?>? node = null, TimeProvider? time = null)
+public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorStatusBoard> logger, Func<string?>? node = null)
     : BackgroundService, ISensorStatusBoard
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
@@ -28,7 +29,9 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
     /// <summary>How long a node may go unseen before its sensors' status is taken for what it last wrote: six beats missed (a store locked for a while, a slow disk).</summary>
     public static readonly TimeSpan NodeSilentAfter = NodeBeat * 6;
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    /// <summary>How long the row of a node gone, and named by no sensor, is kept.</summary>
+    public static readonly TimeSpan ForgetNodesAfter = TimeSpan.FromDays(7);
+
     private DateTimeOffset _lastBeat = DateTimeOffset.MinValue;
 
     private ConcurrentDictionary<string, SensorStatus> _dirty = new(StringComparer.Ordinal);
@@ -76,8 +79,14 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
             return;
         }
 
-        var now = _time.GetUtcNow();
+        var now = DateTimeOffset.UtcNow;
         await sensors.RecordNodeAsync(address, now, stopped, cancellation).ConfigureAwait(false);
+        if (_lastBeat == DateTimeOffset.MinValue)
+        {
+            // Once a run, not in every beat's transaction: it reads the whole sensors table.
+            await sensors.ForgetNodesAsync(now - ForgetNodesAfter, cancellation).ConfigureAwait(false);
+        }
+
         _lastBeat = now;
     }
 
@@ -112,7 +121,7 @@ public sealed class SensorStatusBoard(ISensorDirectory sensors, ILogger<SensorSt
             try
             {
                 await FlushAsync(stoppingToken).ConfigureAwait(false);
-                if (_time.GetUtcNow() - _lastBeat >= NodeBeat)
+                if (DateTimeOffset.UtcNow - _lastBeat >= NodeBeat)
                 {
                     await RecordNodeAsync(stopped: false, stoppingToken).ConfigureAwait(false);
                 }

@@ -83,9 +83,15 @@ public sealed class PostgresSensorDirectory(PostgresDatabase database) : ISensor
             record.Parameters.AddWithValue("node", node);
             record.Parameters.AddWithValue("at", at.ToUnixTimeMilliseconds());
             record.Parameters.Add(new NpgsqlParameter<long?>("stopped", NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = stopped ? at.ToUnixTimeMilliseconds() : null });
+            return await record.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+        }, cancellation);
+
+    public Task<int> ForgetNodesAsync(DateTimeOffset before, CancellationToken cancellation) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
             await using var forget = new NpgsqlCommand(SensorColumns.ForgetNodesSql, connection, transaction);
-            forget.Parameters.AddWithValue("before", (at - SensorColumns.ForgetNodesAfter).ToUnixTimeMilliseconds());
-            return await record.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false) + await forget.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+            forget.Parameters.AddWithValue("before", before.ToUnixTimeMilliseconds());
+            return await forget.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
         }, cancellation);
 
     public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) =>

@@ -94,11 +94,17 @@ public sealed class SqliteSensorDirectory(SqliteDatabase database) : ISensorDire
             record.Parameters.AddWithValue("@node", node);
             record.Parameters.AddWithValue("@at", at.ToUnixTimeMilliseconds());
             record.Parameters.AddWithValue("@stopped", stopped ? at.ToUnixTimeMilliseconds() : DBNull.Value);
+            return record.ExecuteNonQuery();
+        }, cancellation);
+
+    public Task<int> ForgetNodesAsync(DateTimeOffset before, CancellationToken cancellation) =>
+        database.WriteAsync((connection, transaction) =>
+        {
             using var forget = connection.CreateCommand();
             forget.Transaction = transaction;
             forget.CommandText = SensorColumns.ForgetNodesSql;
-            forget.Parameters.AddWithValue("@before", (at - SensorColumns.ForgetNodesAfter).ToUnixTimeMilliseconds());
-            return record.ExecuteNonQuery() + forget.ExecuteNonQuery();
+            forget.Parameters.AddWithValue("@before", before.ToUnixTimeMilliseconds());
+            return forget.ExecuteNonQuery();
         }, cancellation);
 
     public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) =>

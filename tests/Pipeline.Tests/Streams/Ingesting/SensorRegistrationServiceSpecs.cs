@@ -52,6 +52,8 @@ public sealed class SensorRegistrationServiceSpecs : TestKit
 
         public Task RecordNodeAsync(string node, DateTimeOffset at, bool stopped, CancellationToken cancellation) => throw new NotSupportedException();
 
+        public Task<int> ForgetNodesAsync(DateTimeOffset before, CancellationToken cancellation) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<SensorListing>> ListSensorsAsync(CancellationToken cancellation) => throw new NotSupportedException();
     }
 }

@@ -67,6 +67,8 @@ public sealed class SensorStatusBoardSpecs
             return Task.CompletedTask;
         }
 
+        public Task<int> ForgetNodesAsync(DateTimeOffset before, CancellationToken cancellation) => Task.FromResult(0);
+
         public Task RegisterSensorAsync(SensorRegistration registration, CancellationToken cancellation) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<SensorRegistration>> RegisteredSensorsAsync(CancellationToken cancellation) => throw new NotSupportedException();

@@ -365,6 +365,7 @@ public abstract class StoreSpecs : IDisposable
         await store.Sensors.RecordNodeAsync("node-b", at.AddSeconds(20), stopped: true, default);
         await store.Sensors.RecordNodeAsync("node-old", at.AddDays(-8), stopped: true, default); // names no sensor
         await store.Sensors.RecordNodeAsync("node-a", at.AddSeconds(30), stopped: false, default);
+        await store.Sensors.ForgetNodesAsync(at.AddDays(-7), default);
 
         var listed = await store.Sensors.ListSensorsAsync(default);
 
