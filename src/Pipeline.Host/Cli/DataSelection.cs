@@ -24,8 +24,12 @@ internal sealed class DataSelection
         }
     }
 
-    /// <summary>The rows to train on from <paramref name="path"/>: a CSV file or folder, or a node's store.</summary>
-    public SignalTable Load(string path, ParseResult result)
+    /// <summary>
+    /// The rows to train on from <paramref name="path"/>, a CSV file or folder or a node's store: of
+    /// <paramref name="signals"/> (none: every signal in the data), each row with every one of them; the signals are
+    /// chosen with --signals, or are those of <paramref name="model"/> when it is given.
+    /// </summary>
+    public SignalTable Load(string path, ParseResult result, IReadOnlyList<string> signals, string? model = null)
     {
         var keep = result.GetValue(_keepAnomalous);
         var (sensorId, measuredFrom, measuredUntil) = (result.GetValue(_sensor), result.GetValue(_from), result.GetValue(_to));
@@ -34,7 +38,7 @@ internal sealed class DataSelection
             var table = SignalCsv.Read(path);
             ModelCommands.WarnUnreadable(table, "their rows are left out of the training data");
             table = InRange(OneOrEach(table, path, sensorId), path, measuredFrom, measuredUntil);
-            return NormalOnly(table.CompleteRows(), "labelled anomalous in the data (its 'anomaly' or 'label' column)", keep);
+            return NormalOnly(Of(table, signals, $"'{path}'", model).CompleteRows(), "labelled anomalous in the data (its 'anomaly' or 'label' column)", keep);
         }
 
         using var store = PipelineStore.OpenExisting(path);
@@ -42,13 +46,53 @@ internal sealed class DataSelection
         if (rows.Count == 0)
         {
             throw new ArgumentException(
-                $"the store '{store.Description}' holds no readings" + (sensorId is null ? string.Empty : $" of sensor '{sensorId}'") + " with all four standard signals"
+                $"the store '{store.Description}' holds no readings" + (sensorId is null ? string.Empty : $" of sensor '{sensorId}'")
                 + (measuredFrom is null && measuredUntil is null ? string.Empty : " in that time range")
                 + (sensorId is null ? string.Empty : "; 'pipeline sensors list --store ...' lists its sensors"));
         }
 
         SayEachSensorApart(rows.SensorIds);
-        return NormalOnly(rows, "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)", keep);
+        return NormalOnly(WithEverySignal(Of(rows, signals, $"the store '{store.Description}'" + (sensorId is null ? string.Empty : $" (sensor '{sensorId}')"), model), store.Description, model), "the node judged them abnormal (in windows above the threshold after the learning period or under the anomaly alarm, or stored while a stuck or pulsation alarm stood)", keep);
+    }
+
+    /// <summary>The table's <paramref name="signals"/> (none: all of them), each one there or said missing, and by whom it is wanted.</summary>
+    private static SignalTable Of(SignalTable table, IReadOnlyList<string> signals, string source, string? model)
+    {
+        var missing = signals.Where(s => !table.Signals.Contains(s, StringComparer.Ordinal)).ToList();
+        return missing.Count > 0
+            ? throw new ArgumentException($"{source} has no {string.Join(", ", missing.Select(s => $"'{s}'"))}, which {model ?? "--signals"} takes; it has {string.Join(", ", table.Signals)}")
+            : signals.Count == 0 ? table : table.Select(signals);
+    }
+
+    /// <summary>
+    /// A store keeps each reading as its device sent it, so a sensor's readings may lack a signal others have (a flow
+    /// meter without a motor has no current): those readings are left out, and the command says whose and which.
+    /// </summary>
+    private static SignalTable WithEverySignal(SignalTable table, string store, string? model)
+    {
+        var (what, hint) = model is null
+            ? ("a signal to train on", "--signals names the signals to train on, --sensor one sensor")
+            : ($"a signal {model} takes", "--sensor names one sensor");
+        var complete = table.CompleteRows();
+        if (complete.Count == table.Count)
+        {
+            return complete;
+        }
+
+        var lacking = table.PerSensor()
+            .Select(s => (s.Sensor, Rows: s.Readings.Rows.Where(r => Array.Exists(r, float.IsNaN)).ToList()))
+            .Where(s => s.Rows.Count > 0)
+            .Select(s => $"{s.Sensor}: {s.Rows.Count} of {table.RowsOf(s.Sensor).Length} readings lack {string.Join(", ", table.Signals.Where((_, c) => s.Rows.Exists(r => float.IsNaN(r[c]))))}")
+            .ToList();
+        if (complete.Count == 0)
+        {
+            throw new ArgumentException(
+                $"no reading in the store '{store}' has all of {string.Join(", ", table.Signals)} ({string.Join("; ", lacking.Take(3))}{(lacking.Count > 3 ? "; ..." : string.Empty)}); {hint}");
+        }
+
+        Console.WriteLine($"{table.Count - complete.Count} of {table.Count} readings are left out: they lack {what} ({string.Join(", ", table.Signals)}); {hint}:");
+        ModelCommands.ListFirstFew(lacking, lacking.Count);
+        return complete;
     }
 
     /// <summary>

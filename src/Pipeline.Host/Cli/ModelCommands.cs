@@ -47,7 +47,7 @@ internal static class ModelCommands
                 ThresholdQuantile = result.GetValue(quantile),
                 ThresholdMargin = result.GetValue(margin),
             }).Checked();
-            var table = selection.Load(path, result);
+            var table = selection.Load(path, result, options.Signals);
             Console.WriteLine($"Training on {table.Count} rows of {path}: signals {string.Join(", ", options.Signals.Count > 0 ? options.Signals : table.Signals)}; window {options.Window}, hidden {options.Hidden}, seed {options.Seed}");
             foreach (var finding in TrainingData.Review(options.Signals.Count > 0 ? table.Select(options.Signals) : table, options.Window))
             {
@@ -79,7 +79,7 @@ internal static class ModelCommands
         {
             var start = ModelBundle.Load(result.GetValue(model)!);
             var path = result.GetValue(data)!;
-            var table = selection.Load(path, result);
+            var table = selection.Load(path, result, start.Manifest.Signals, start.Version);
             var outDir = result.GetValue(output)!;
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(outDir));
             var epochCount = result.GetValue(epochs);

@@ -187,6 +187,22 @@ public sealed record SignalTable(string[] Signals, float[][] Rows, long[] Timest
     }
 
     /// <summary>
+    /// The same rows over <paramref name="signals"/>, in that order, NaN where the table has no such signal: parts of
+    /// data whose sources carried different signals (a store's sensors) put side by side before <see cref="Concat"/>.
+    /// </summary>
+    public SignalTable Aligned(IReadOnlyList<string> signals)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        if (signals.SequenceEqual(Signals))
+        {
+            return this;
+        }
+
+        var index = signals.Select(s => Array.IndexOf(Signals, s)).ToArray();
+        return this with { Signals = [.. signals], Rows = [.. Rows.Select(r => index.Select(i => i >= 0 ? r[i] : float.NaN).ToArray())] };
+    }
+
+    /// <summary>
     /// Row <paramref name="row"/> as a sensor's reading: what a replay feeds the node's path. An unreadable cell is a
     /// signal the reading lacks, as a device's reading without it would be.
     /// </summary>

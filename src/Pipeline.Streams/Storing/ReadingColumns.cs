@@ -87,31 +87,53 @@ internal static class ReadingColumns
 
     /// <summary>
     /// Each sensor's training rows one after another, named by their sensor (<see cref="SignalTable.Sensors"/>): no
-    /// training window spans two sensors, and drift is found in each one's own rows.
+    /// training window spans two sensors, and drift is found in each one's own rows. The signals are every signal any
+    /// sensor's readings carry (<see cref="SignalsOf"/>), NaN where a sensor's readings lack one.
     /// </summary>
-    public static SignalTable OfSensors(IReadOnlyList<(string Sensor, SignalTable Rows)> sensors) =>
-        sensors.Count == 0
-            ? new SignalTable([.. Signals.Standard], [], [], []) { AfterGap = [], Sensors = [] }
-            : SignalTable.Concat([.. sensors.Select(s => s.Rows with { Sensors = [.. Enumerable.Repeat(s.Sensor, s.Rows.Count)] })]);
+    public static SignalTable OfSensors(IReadOnlyList<(string Sensor, SignalTable Rows)> sensors)
+    {
+        if (sensors.Count == 0)
+        {
+            return new SignalTable([.. Signals.Standard], [], [], []) { AfterGap = [], Sensors = [] };
+        }
+
+        var signals = SignalsOf(sensors.SelectMany(s => s.Rows.Signals));
+        return SignalTable.Concat([.. sensors.Select(s => s.Rows.Aligned(signals) with { Sensors = [.. Enumerable.Repeat(s.Sensor, s.Rows.Count)] })]);
+    }
+
+    /// <summary>The standard signals among <paramref name="seen"/> in their usual order, then the others in the order first seen.</summary>
+    private static string[] SignalsOf(IEnumerable<string> seen)
+    {
+        var distinct = seen.Distinct(StringComparer.Ordinal).ToList();
+        return [.. Signals.Standard.Where(distinct.Contains), .. distinct.Where(s => !Standard.Contains(s))];
+    }
 
     /// <summary>
     /// A sensor's readings as training data, in sequence order: (ts, flow, temperature, pressure, current, seq,
-    /// received_at), one parameter <c>@sensor</c>, and <c>@from</c>, <c>@to</c> on the measurement time.
+    /// received_at, extra), one parameter <c>@sensor</c>, and <c>@from</c>, <c>@to</c> on the measurement time.
     /// </summary>
     public const string TrainingRowsSql =
         """
-        SELECT ts, flow, temperature, pressure, current, seq, received_at FROM readings
+        SELECT ts, flow, temperature, pressure, current, seq, received_at, extra FROM readings
         WHERE sensor_id = @sensor AND ts >= @from AND ts < @to ORDER BY seq
         """;
 
     /// <summary>
-    /// Rows of <see cref="TrainingRowsSql"/> as a table of the four standard signals, labelled 1 where
+    /// Rows of <see cref="TrainingRowsSql"/> as a table of every signal the readings carry — the standard columns any
+    /// of them fills, then the <c>extra</c> ones as they first appear — NaN where a reading lacks one (the training
+    /// command leaves such readings out and says so, where they lack a signal it trains on); labelled 1 where
     /// <paramref name="notNormal"/> covers the reading, and before a stuck alarm's first covered reading, the run of
-    /// the value it repeated. A reading after missing sequence numbers (the device was off, its readings lost) or after
-    /// one without all four signals is after a gap: no training window spans it.
+    /// the value it repeated. A reading after missing sequence numbers (the device was off, its readings lost) is
+    /// after a gap: no training window spans it.
     /// </summary>
     public static SignalTable ToSignalTable(DbDataReader rows, NotNormal notNormal)
     {
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var standard in Signals.Standard)
+        {
+            columns[standard] = columns.Count;
+        }
+
         var values = new List<float[]>();
         var times = new List<long>();
         var labels = new List<int>();
@@ -121,16 +143,10 @@ internal static class ReadingColumns
         while (rows.Read())
         {
             var seq = rows.GetInt64(5);
-            if (Enumerable.Range(1, 4).Any(rows.IsDBNull))
-            {
-                expected = null; // a reading without all four standard signals cannot be a training row
-                continue;
-            }
-
             afterGap.Add(values.Count > 0 && seq != expected);
             expected = seq + 1;
             times.Add(rows.GetInt64(0));
-            values.Add([(float)rows.GetDouble(1), (float)rows.GetDouble(2), (float)rows.GetDouble(3), (float)rows.GetDouble(4)]);
+            values.Add(Row(rows, columns));
             var receivedAt = rows.GetInt64(6);
             labels.Add(notNormal.Covers(seq, receivedAt) ? 1 : 0);
             if (notNormal.StuckFrom(receivedAt) && (labels.Count == 1 || labels[^2] == 0 || afterGap[^1]))
@@ -139,12 +155,52 @@ internal static class ReadingColumns
             }
         }
 
+        // Rows read before a signal first appeared are as wide as the columns were then; a standard column no reading
+        // fills (a device that sends only signals of its own) is no signal of this data.
+        var names = columns.OrderBy(c => c.Value).Select(c => c.Key).ToArray();
+        var filled = Enumerable.Range(0, names.Length).Where(c => c >= Signals.Standard.Count || values.Exists(v => !float.IsNaN(v[c]))).ToArray();
+        var table = values.Select(v => filled.Select(c => c < v.Length ? v[c] : float.NaN).ToArray()).ToList();
         foreach (var start in stuckStarts)
         {
-            LabelStuckRunBefore(start, values, labels, afterGap);
+            LabelStuckRunBefore(start, table, labels, afterGap);
         }
 
-        return new SignalTable([.. Signals.Standard], [.. values], [.. times], [.. labels]) { AfterGap = [.. afterGap] };
+        return new SignalTable([.. filled.Select(c => names[c])], [.. table], [.. times], [.. labels]) { AfterGap = [.. afterGap] };
+    }
+
+    /// <summary>The current row's signals by column, NaN where it lacks one; a signal of its <c>extra</c> not seen before gets the next column.</summary>
+    private static float[] Row(DbDataReader rows, Dictionary<string, int> columns)
+    {
+        var row = new float[columns.Count];
+        for (var i = 0; i < Signals.Standard.Count; i++)
+        {
+            row[i] = rows.IsDBNull(1 + i) ? float.NaN : (float)rows.GetDouble(1 + i);
+        }
+
+        if (rows.IsDBNull(7))
+        {
+            return row;
+        }
+
+        using var extra = JsonDocument.Parse(rows.GetString(7));
+        foreach (var property in extra.RootElement.EnumerateObject())
+        {
+            if (!columns.TryGetValue(property.Name, out var column))
+            {
+                columns[property.Name] = column = columns.Count;
+            }
+
+            if (column >= row.Length)
+            {
+                var known = row.Length;
+                Array.Resize(ref row, columns.Count);
+                row.AsSpan(known).Fill(float.NaN);
+            }
+
+            row[column] = property.Value.TryGetDouble(out var value) ? (float)value : float.NaN;
+        }
+
+        return row;
     }
 
     /// <summary>
@@ -157,7 +213,7 @@ internal static class ReadingColumns
     {
         var repeated = start == 0 || afterGap[start]
             ? []
-            : Enumerable.Range(0, Signals.Standard.Count).Where(f => values[start][f] == values[start - 1][f]).ToArray();
+            : Enumerable.Range(0, values[start].Length).Where(f => values[start][f] == values[start - 1][f]).ToArray();
         for (var r = start - 1; repeated.Length > 0 && r >= 0 && repeated.All(f => values[r][f] == values[start][f]); r--)
         {
             labels[r] = 1;

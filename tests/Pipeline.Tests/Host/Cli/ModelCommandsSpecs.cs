@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pipeline.Models.Data;
 using Pipeline.Models.Detection;
+using Pipeline.Models.Telemetry;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Cli;
@@ -209,19 +210,25 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal((1, $"error: '{_temp.Combine("skab.csv")}' names no sensors (no 'sensor' column): --sensor picks one sensor's rows from a CSV with one, or from a store"), (unnamed.ExitCode, unnamed.Stderr.Trim()));
     }
 
-    [Fact]
-    public async Task Should_train_on_every_sensor_of_a_nodes_store_each_apart_as_on_a_fleet_file()
+    /// <summary>
+    /// A node's store of three pumps' 700 readings each (<see cref="WriteFleetCsv"/>'s), stored as a node stores them:
+    /// interleaved second by second, the newest last, each as <paramref name="sent"/> says its device sent it.
+    /// </summary>
+    private async Task<string> StoreOfFleetAsync(Func<Reading, Reading> sent)
     {
         var fleet = SignalCsv.Read(WriteFleetCsv("fleet.csv", ("esp32-01", 21), ("esp32-02", 22), ("esp32-03", 23)));
         var store = _temp.Combine("pipeline.db");
-        using (var node = Pipeline.Streams.Storing.PipelineStore.Open(new Pipeline.Streams.Storing.StoreOptions { Path = store }))
-        {
-            // Stored as a node stores them: the pumps' readings interleaved second by second, the newest last.
-            var readings = Enumerable.Range(0, 700).SelectMany(t => fleet.SensorIds.Select(sensor =>
-                fleet.OfSensor(sensor).ReadingAt(t, sensor, t + 1, 1_767_225_600_000L + (t * 1000L)))).ToList();
-            await node.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
-        }
+        using var node = Pipeline.Streams.Storing.PipelineStore.Open(new Pipeline.Streams.Storing.StoreOptions { Path = store });
+        var readings = Enumerable.Range(0, 700).SelectMany(t => fleet.SensorIds.Select(sensor =>
+            sent(fleet.OfSensor(sensor).ReadingAt(t, sensor, t + 1, 1_767_225_600_000L + (t * 1000L))))).ToList();
+        await node.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
+        return store;
+    }
 
+    [Fact]
+    public async Task Should_train_on_every_sensor_of_a_nodes_store_each_apart_as_on_a_fleet_file()
+    {
+        var store = await StoreOfFleetAsync(reading => reading);
         string[] small = ["--epochs", "1", "--window", "20", "--hidden", "8"];
 
         var all = await PipelineCli.RunAsync(["train", "--data", store, "--out", _temp.Combine("all"), .. small]);
@@ -233,6 +240,37 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal((2100, 681 + 681 + 261, 401), (training.Rows, training.TrainWindows, training.ValidationWindows)); // as from the fleet's file
         Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
         Assert.Equal(700, ModelBundle.Load(_temp.Combine("one")).Manifest.Training!.Rows);
+    }
+
+    [Fact]
+    public async Task Should_train_from_a_store_on_the_readings_with_every_signal_say_whose_lack_one_and_take_them_on_the_signals_they_carry()
+    {
+        // esp32-03 is a flow meter without a motor: its device sends no current.
+        var store = await StoreOfFleetAsync(r => r.SensorId == "esp32-03" ? r with { Values = r.Values.Where(v => v.Key != "current").ToDictionary() } : r);
+        string[] small = ["--epochs", "1", "--window", "20", "--hidden", "8"];
+
+        var all = await PipelineCli.RunAsync(["train", "--data", store, "--out", _temp.Combine("all"), .. small]);
+        var three = await PipelineCli.RunAsync(["train", "--data", store, "--signals", "flow,temperature,pressure", "--out", _temp.Combine("three"), .. small]);
+        var meter = await PipelineCli.RunAsync(["train", "--data", store, "--sensor", "esp32-03", "--out", _temp.Combine("meter"), .. small]);
+        var finetuned = await PipelineCli.RunAsync(["finetune", "--model", _temp.Combine("all"), "--data", store, "--out", _temp.Combine("tuned"), "--epochs", "1", "--to", "2026-01-01T00:01:40Z"]);
+        var meterFinetuned = await PipelineCli.RunAsync(["finetune", "--model", _temp.Combine("all"), "--data", store, "--sensor", "esp32-03", "--out", _temp.Combine("tuned"), "--epochs", "1"]);
+
+        Assert.True(all.ExitCode == 0, all.Stderr + all.Stdout);
+        Assert.Contains("700 of 2100 readings are left out: they lack a signal to train on (flow, temperature, pressure, current); --signals names the signals to train on, --sensor one sensor:\n  esp32-03: 700 of 700 readings lack current\n", all.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal(1400, ModelBundle.Load(_temp.Combine("all")).Manifest.Training!.Rows);
+        Assert.True(three.ExitCode == 0, three.Stderr + three.Stdout);
+        Assert.DoesNotContain("left out", three.Stdout, StringComparison.Ordinal);
+        var threeSignals = ModelBundle.Load(_temp.Combine("three")).Manifest;
+        Assert.Equal(2100, threeSignals.Training!.Rows);
+        Assert.Equal(["flow", "temperature", "pressure"], threeSignals.Signals);
+        Assert.True(meter.ExitCode == 0, meter.Stderr + meter.Stdout);
+        Assert.Equal(["flow", "temperature", "pressure"], ModelBundle.Load(_temp.Combine("meter")).Manifest.Signals); // the signals its readings carry
+        var model = ModelBundle.Load(_temp.Combine("all")).Version;
+        Assert.True(finetuned.ExitCode == 0, finetuned.Stderr + finetuned.Stdout);
+        Assert.Contains($"100 of 300 readings are left out: they lack a signal {model} takes (flow, temperature, pressure, current); --sensor names one sensor:", finetuned.Stdout, StringComparison.Ordinal);
+        Assert.Equal(200, ModelBundle.Load(_temp.Combine("tuned")).Manifest.Training!.Rows);
+        Assert.Equal(1, meterFinetuned.ExitCode);
+        Assert.Equal($"error: the store '{store}' (sensor 'esp32-03') has no 'current', which {model} takes; it has flow, temperature, pressure", meterFinetuned.Stderr.Trim());
     }
 
     /// <summary>A small bundle trained through the CLI, to start fine-tuning from.</summary>
@@ -312,7 +350,7 @@ public sealed class ModelCommandsSpecs : IDisposable
         Assert.Equal((1, $"error: '{empty}' holds no .csv files (its subfolders included)."), (evaluated.ExitCode, evaluated.Stderr.Trim()));
         Assert.Equal((1, $"error: {unlabelled}: no 'anomaly' or 'label' column, so nothing to judge the flags against"), (withoutLabels.ExitCode, withoutLabels.Stderr.Trim()));
         Assert.Equal(1, trained.ExitCode);
-        Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99' with all four standard signals; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
+        Assert.Equal($"error: the store '{store}' holds no readings of sensor 'esp32-99'; 'pipeline sensors list --store ...' lists its sensors", trained.Stderr.Trim());
         Assert.False(Directory.Exists(_temp.Combine("m")));
         Assert.Equal((1, $"error: --predictions {empty}: that is a folder; give the file to write, e.g. {Path.Combine(empty, "predictions.csv")}"), (predictionsFolder.ExitCode, predictionsFolder.Stderr.Trim()));
         Assert.Equal((1, $"error: --predictions {nowhere}: the folder '{_temp.Combine("gone")}' does not exist (said before evaluating, not after)"), (predictionsNowhere.ExitCode, predictionsNowhere.Stderr.Trim()));

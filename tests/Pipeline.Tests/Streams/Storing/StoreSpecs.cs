@@ -216,9 +216,34 @@ public abstract class StoreSpecs : IDisposable
 
         await store.Readings.WriteAsync(readings, [], DateTimeOffset.UtcNow, default);
         var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
+        var complete = table.CompleteRows(); // what training takes: the readings with every signal it trains on
 
-        Assert.Equal([1L, 2, 3, 4, 7, 8, 10, 11, 12], table.TimestampsMs.Select(ms => (ms - start.ToUnixTimeMilliseconds()) / 1000));
-        Assert.Equal(3, table.WindowCount(3, 1)); // 1-3, 2-4 and 10-12: none across 5-6 nor 9
+        Assert.Equal(10, table.Count);
+        Assert.Equal([100f, float.NaN, float.NaN, float.NaN], table.Rows[6]);
+        Assert.Equal([1L, 2, 3, 4, 7, 8, 10, 11, 12], complete.TimestampsMs.Select(ms => (ms - start.ToUnixTimeMilliseconds()) / 1000));
+        Assert.Equal(3, complete.WindowCount(3, 1)); // 1-3, 2-4 and 10-12: none across 5-6 nor 9
+    }
+
+    [Fact]
+    public async Task Should_read_every_signal_a_sensors_readings_carry_as_training_data_its_own_ones_too_and_nan_where_a_reading_lacks_one()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        Reading Vibrating(int seq, double? flow) => new("b", start.AddSeconds(seq).ToUnixTimeMilliseconds(), seq, flow is { } f
+            ? new Dictionary<string, double> { ["vibration"] = seq / 10.0, ["flow"] = f }
+            : new Dictionary<string, double> { ["vibration"] = seq / 10.0 });
+        await store.Readings.WriteAsync([Telemetry.Reading("a", 1, start), Vibrating(1, 2.5), Vibrating(2, null), Vibrating(3, 3.5)], [], DateTimeOffset.UtcNow, default);
+
+        var one = await store.Readings.ReadSignalTableAsync("b", null, null, default);
+        var every = await store.Readings.ReadSignalTableAsync(null, null, null, default);
+
+        // The standard columns no reading of b fills are no signals of b's.
+        Assert.Equal(["flow", "vibration"], one.Signals);
+        Assert.Equal([[2.5f, 0.1f], [float.NaN, 0.2f], [3.5f, 0.3f]], one.Rows);
+        Assert.Equal(["flow", "temperature", "pressure", "current", "vibration"], every.Signals);
+        Assert.Equal(["a", "b", "b", "b"], every.Sensors!);
+        Assert.True(float.IsNaN(every.Rows[0][4]));
+        Assert.Equal([2.5f, float.NaN, float.NaN, float.NaN, 0.1f], every.Rows[1]);
     }
 
     [Fact]
