@@ -118,7 +118,7 @@ public sealed partial class SensorActor
         foreach (var (condition, signal) in _alarms.ActiveConditions())
         {
             // The conditions behind open health alarms carry over, so that each clears when the sensor shows it is over.
-            _intake.Health.Resume(condition, signal);
+            _intake.Resume(condition, signal);
         }
 
         if (loaded.Calibration is { } calibration && calibration.ModelVersion == _detector.Model.Version)

@@ -11,7 +11,7 @@ public static class AlarmNames
     private static readonly Dictionary<string, AlarmState> States = Enum.GetValues<AlarmState>().ToDictionary(Of, StringComparer.Ordinal);
     private static readonly Dictionary<string, AlarmSeverity> Severities = Enum.GetValues<AlarmSeverity>().ToDictionary(Of, StringComparer.Ordinal);
 
-    /// <summary>anomaly, limit, offline, stuck, pulsation.</summary>
+    /// <summary>anomaly, limit, offline, stuck, pulsation, incomplete.</summary>
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
 
     public static string Of(AlarmType type) => type.ToString().ToLowerInvariant();

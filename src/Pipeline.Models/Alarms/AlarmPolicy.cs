@@ -147,7 +147,7 @@ public static class AlarmPolicy
         return count;
     }
 
-    /// <summary>A condition (limit, offline, stuck, pulsation) that the sensor reports as it starts or ends.</summary>
+    /// <summary>A condition (limit, offline, stuck, pulsation, incomplete) that the sensor reports as it starts or ends.</summary>
     public static Outcome OnCondition(Track track, AlarmSettings settings, bool active, string message, long nowMs, string? signal = null)
     {
         ArgumentNullException.ThrowIfNull(track);

@@ -17,6 +17,9 @@ public enum AlarmType
 
     /// <summary>A signal pulsates: its short-term variation is many times its usual (cavitation).</summary>
     Pulsation,
+
+    /// <summary>The sensor's readings lack a signal its model needs: the model cannot judge it.</summary>
+    Incomplete,
 }
 
 /// <summary>ISA-18.2 alarm states.</summary>

@@ -22,6 +22,7 @@ public readonly struct SensorAlarms
         [AlarmType.Stuck] = HealthCondition.Stuck,
         [AlarmType.Pulsation] = HealthCondition.Pulsating,
         [AlarmType.Limit] = HealthCondition.OutOfRange,
+        [AlarmType.Incomplete] = HealthCondition.Incomplete,
     };
 
     private static readonly int TypeCount = Enum.GetValues<AlarmType>().Length;

@@ -12,6 +12,7 @@ public sealed class SensorIntake
 {
     private readonly ReorderBuffer _reorder = new();
     private readonly TakenSequences _taken = new();
+    private readonly IncompleteReadings _incomplete;
     private WindowBuffer _window;
 
     public SensorIntake(string sensorId, SensorSettings settings, WindowSpec spec)
@@ -19,6 +20,7 @@ public sealed class SensorIntake
         ArgumentNullException.ThrowIfNull(settings);
         SensorId = sensorId;
         Health = new HealthTracker(sensorId, settings);
+        _incomplete = new IncompleteReadings(sensorId);
         _window = new WindowBuffer(spec);
     }
 
@@ -161,7 +163,26 @@ public sealed class SensorIntake
     }
 
     /// <summary>Starts an empty window of another shape (the sensor's model changed); the next readings fill it.</summary>
-    public void Reshape(WindowSpec spec) => _window = new WindowBuffer(spec);
+    public void Reshape(WindowSpec spec)
+    {
+        _window = new WindowBuffer(spec);
+        _incomplete.Restart();
+    }
+
+    /// <summary>
+    /// Picks up a condition that stood before a restart (an open alarm), so that it clears when the sensor shows it is
+    /// over (<see cref="HealthTracker.Resume"/>).
+    /// </summary>
+    public void Resume(HealthCondition condition, string? signal)
+    {
+        if (condition == HealthCondition.Incomplete)
+        {
+            _incomplete.Resume(signal);
+            return;
+        }
+
+        Health.Resume(condition, signal);
+    }
 
     /// <summary>What <c>pipeline sensors list</c> shows for the sensor's health: "ok", or its conditions.</summary>
     public string HealthSummary()
@@ -187,6 +208,11 @@ public sealed class SensorIntake
             parts.Add("pulsating: " + string.Join(",", Health.PulsatingSignals));
         }
 
+        if (_incomplete.IsActive)
+        {
+            parts.Add("not judged, readings lack: " + _incomplete.Lacked);
+        }
+
         return parts.Count == 0 ? "ok" : string.Join("; ", parts);
     }
 
@@ -210,11 +236,13 @@ public sealed class SensorIntake
             // A window needs every signal at every step: a reading without one is a hole.
             Incomplete++;
             _window.Clear();
-            return (null, null, health, missing);
+            // Only live readings start or end the condition: those a restart takes again were judged before it.
+            return (null, null, live && _incomplete.Lacking(reading, _window.Spec, now) is { } lacking ? [.. health, lacking] : health, missing);
         }
 
         var due = _window.Append(reading) && live;
-        return (_window.Row(reading), due ? _window.Snapshot(SensorId, WindowArrays) : null, health, null);
+        var filled = live && _window.IsFull ? _incomplete.Filled(now) : null;
+        return (_window.Row(reading), due ? _window.Snapshot(SensorId, WindowArrays) : null, filled is null ? health : [.. health, filled], null);
     }
 }
 

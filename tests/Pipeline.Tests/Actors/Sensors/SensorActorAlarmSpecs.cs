@@ -104,6 +104,28 @@ public sealed class SensorActorAlarmSpecs : TestKit
     }
 
     [Fact]
+    public void Should_raise_an_incomplete_alarm_when_the_readings_keep_lacking_a_signal_the_model_needs_and_clear_it_over_a_restart_once_they_carry_it()
+    {
+        using var node = new SensorHarness(Sys);
+        var sensor = node.Start(Sensor);
+        var withoutPressure = Enumerable.Range(1, 12).Select(s => Sample(s) with { Values = new Dictionary<string, double> { ["flow"] = 120 } }).ToArray();
+
+        var unjudged = Record(sensor, withoutPressure);
+
+        Assert.Empty(unjudged.Verdicts);
+        Assert.Equal(["esp32-01/incomplete raised"], node.Journal());
+        var raised = Assert.Single(node.Published.Changes).Alarm;
+        Assert.Equal("pressure", raised.Signal);
+        Assert.StartsWith("pressure: 10 readings lacked it since the window was last full; the model does not judge this sensor", raised.Message, StringComparison.Ordinal);
+
+        Restart(ref sensor, node);
+        var judged = Record(sensor, [.. Enumerable.Range(13, 3).Select(s => Sample(s))]); // the tiny model's window is 3
+
+        Assert.Single(judged.Verdicts);
+        Assert.Equal(["esp32-01/incomplete raised", "esp32-01/incomplete cleared"], node.Journal());
+    }
+
+    [Fact]
     public void Should_keep_an_open_anomaly_alarm_over_a_restart_and_clear_it_when_the_readings_are_normal_again()
     {
         using var node = new SensorHarness(Sys, alarms: QuickAlarms);
