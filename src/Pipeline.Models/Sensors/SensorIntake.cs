@@ -142,6 +142,11 @@ public sealed class SensorIntake
         }
 
         var (row, window, health, missing) = Accept(reading, now, live: true);
+        if (missing is null && decision.Verdict is SequenceVerdict.Gap or SequenceVerdict.Reset && _incomplete.Restarted(reading, decision.Reason, _window.Spec, now) is { } restarted)
+        {
+            health = [.. health, restarted];
+        }
+
         return new IntakeOutcome(reading, decision, row, window, health, missing);
     }
 
@@ -210,7 +215,7 @@ public sealed class SensorIntake
 
         if (_incomplete.IsActive)
         {
-            parts.Add("not judged, readings lack: " + _incomplete.Lacked);
+            parts.Add("not judged: " + _incomplete.Why);
         }
 
         return parts.Count == 0 ? "ok" : string.Join("; ", parts);
@@ -237,7 +242,7 @@ public sealed class SensorIntake
             Incomplete++;
             _window.Clear();
             // Only live readings start or end the condition: those a restart takes again were judged before it.
-            return (null, null, live && _incomplete.Lacking(reading, _window.Spec, now) is { } lacking ? [.. health, lacking] : health, missing);
+            return (null, null, live && _incomplete.Restarted(reading, null, _window.Spec, now) is { } restarted ? [.. health, restarted] : health, missing);
         }
 
         var due = _window.Append(reading) && live;

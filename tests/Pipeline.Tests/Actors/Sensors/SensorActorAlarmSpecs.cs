@@ -116,7 +116,7 @@ public sealed class SensorActorAlarmSpecs : TestKit
         Assert.Equal(["esp32-01/incomplete raised"], node.Journal());
         var raised = Assert.Single(node.Published.Changes).Alarm;
         Assert.Equal("pressure", raised.Signal);
-        Assert.StartsWith("pressure: 10 readings lacked it since the window was last full; the model does not judge this sensor", raised.Message, StringComparison.Ordinal);
+        Assert.StartsWith("pressure: readings lack it: its window restarted 10 times since it was last full; the model does not judge this sensor", raised.Message, StringComparison.Ordinal);
 
         Restart(ref sensor, node);
         var judged = Record(sensor, [.. Enumerable.Range(13, 3).Select(s => Sample(s))]); // the tiny model's window is 3

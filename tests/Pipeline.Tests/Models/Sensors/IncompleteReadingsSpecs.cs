@@ -3,7 +3,7 @@ using Pipeline.Models.Telemetry;
 
 namespace Pipeline.Tests.Models.Sensors;
 
-/// <summary>A sensor's readings lacking a signal its model needs, through the intake as the sensor actor feeds it.</summary>
+/// <summary>A sensor whose window does not fill — its readings lack a signal its model needs, or come with gaps — through the intake as the sensor actor feeds it.</summary>
 public sealed class IncompleteReadingsSpecs
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddYears(56);
@@ -44,7 +44,7 @@ public sealed class IncompleteReadingsSpecs
             e =>
             {
                 Assert.Equal((20L, "pressure", true), (e.Seq, e.Event.Signal, e.Event.Active));
-                Assert.Equal("10 readings lacked it since the window was last full; the model does not judge this sensor until 5 readings in a row carry every signal it needs (flow, pressure)", e.Event.Detail);
+                Assert.Equal("readings lack it: its window restarted 10 times since it was last full; the model does not judge this sensor until 5 readings in a row come without a gap, each with every signal it needs (flow, pressure)", e.Event.Detail);
             },
             e => Assert.Equal((35L, false), (e.Seq, e.Event.Active))); // 31-35: the window full again
         Assert.Equal("ok", intake.HealthSummary());
@@ -57,7 +57,21 @@ public sealed class IncompleteReadingsSpecs
 
         Feed(intake, Enumerable.Range(1, 15).Select(i => Sample(i, withPressure: i < 3)));
 
-        Assert.Equal("not judged, readings lack: pressure", intake.HealthSummary());
+        Assert.Equal("not judged: readings lack pressure", intake.HealthSummary());
+    }
+
+    [Fact]
+    public void Should_raise_for_a_device_that_sends_less_often_than_its_sampling_period_says_every_reading_a_gap()
+    {
+        var intake = Intake(); // sampling period 1 s, gap after 3
+        var everyFiveSeconds = Enumerable.Range(1, 12).Select(i => Sample(i) with { TimestampMs = Now.AddSeconds(5 * i).ToUnixTimeMilliseconds() });
+
+        var events = Feed(intake, everyFiveSeconds);
+
+        var raised = Assert.Single(events);
+        Assert.Equal((11L, null, true), (raised.Seq, raised.Event.Signal, raised.Event.Active)); // the first is no gap
+        Assert.StartsWith("5000 ms since the last reading (more than 3 x 1000 ms): its window restarted 10 times since it was last full", raised.Event.Detail, StringComparison.Ordinal);
+        Assert.Equal("not judged: 5000 ms since the last reading (more than 3 x 1000 ms)", intake.HealthSummary());
     }
 
     [Fact]
@@ -89,7 +103,7 @@ public sealed class IncompleteReadingsSpecs
         intake.Resume(HealthCondition.Incomplete, "pressure");
 
         intake.Refill(Enumerable.Range(1, 10).Select(i => Sample(i)), Now); // judged before the restart: no transition
-        Assert.Equal("not judged, readings lack: pressure", intake.HealthSummary());
+        Assert.Equal("not judged: readings lack pressure", intake.HealthSummary());
         var events = Feed(intake, [Sample(11)]);
 
         Assert.Equal([(11L, false)], events.Select(e => (e.Seq, e.Event.Active)));
