@@ -32,13 +32,15 @@ internal static class AlarmsCommand
             var path = result.GetValue(store)!;
             using var database = PipelineStore.OpenExisting(path);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Console.WriteLine($"{"ALARM",-26} {"STATE",-22} {"SHELVED UNTIL (UTC)",-20} {"SEVERITY",-8} {"COUNT",5} {"PEAK",7}  RAISED (UTC)          HINT / MESSAGE");
+            var table = new CliTable(("ALARM", -26), ("STATE", -22), ("SHELVED UNTIL (UTC)", -20), ("SEVERITY", -8), ("COUNT", 5), ("PEAK", 7), (" RAISED (UTC)", -21), (" HINT / MESSAGE", 0));
             foreach (var a in (await database.Alarms.LoadOpenAsync(null, CancellationToken.None)).OrderBy(a => a.Id, StringComparer.Ordinal))
             {
                 var shelved = a.IsShelvedAt(now) ? Utc(a.ShelvedUntil) : "-";
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{a.Id,-26} {AlarmNames.Of(a.State),-22} {shelved,-20} {AlarmNames.Of(a.Severity),-8} {a.Count,5} {a.PeakScore,7:F3}  {Utc(a.RaisedAt),-20}  {a.CauseHint ?? a.Message}"));
+                table.Add(a.Id, AlarmNames.Of(a.State), shelved, AlarmNames.Of(a.Severity), a.Count.ToString(CultureInfo.InvariantCulture),
+                    a.PeakScore.ToString("F3", CultureInfo.InvariantCulture), $" {Utc(a.RaisedAt)}", $" {a.CauseHint ?? a.Message}");
             }
+
+            table.Write(Console.Out);
 
             return CliAction.Ok;
         }));

@@ -85,17 +85,19 @@ internal static class SensorsCommand
             var path = result.GetValue(store)!;
             using var database = PipelineStore.OpenExisting(path);
             var now = DateTimeOffset.UtcNow;
-            Console.WriteLine($"{"SENSOR",-20} {"NAME",-18} {"REGISTERED",-10} {"LAST SEEN",-12} {"WINDOW",-9} {"HEALTH",-24} NODE");
+            var table = new CliTable(("SENSOR", -20), ("NAME", -18), ("REGISTERED", -10), ("LAST SEEN", -12), ("WINDOW", -9), ("HEALTH", -24), ("NODE", 0));
             var fromGoneNodes = 0;
             foreach (var sensor in await database.Sensors.ListSensorsAsync(CancellationToken.None))
             {
                 var seen = sensor.LastSeen is { } at ? Ago(now - at) : "never";
-                var window = sensor.WindowLength > 0 ? $"{sensor.WindowFill}/{sensor.WindowLength}" : "-";
+                var window = sensor.WindowLength > 0 ? string.Create(CultureInfo.InvariantCulture, $"{sensor.WindowFill}/{sensor.WindowLength}") : "-";
                 var gone = NodeGone(sensor, now);
                 fromGoneNodes += gone is null ? 0 : 1;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{sensor.SensorId,-20} {sensor.DisplayName ?? "-",-18} {(sensor.RegisteredAt is null ? "no" : "yes"),-10} {seen,-12} {window,-9} {(gone is null ? sensor.Health ?? "-" : $"({sensor.Health})"),-24} {sensor.Node ?? "-"}{gone}"));
+                table.Add(sensor.SensorId, sensor.DisplayName ?? "-", sensor.RegisteredAt is null ? "no" : "yes", seen, window,
+                    gone is null ? sensor.Health ?? "-" : $"({sensor.Health})", $"{sensor.Node ?? "-"}{gone}");
             }
+
+            table.Write(Console.Out);
 
             if (fromGoneNodes > 0)
             {
