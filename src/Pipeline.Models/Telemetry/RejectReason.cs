@@ -24,4 +24,10 @@ public enum RejectReason
 
     /// <summary>A message on the command topic that is not a valid alarm command.</summary>
     InvalidCommand,
+
+    /// <summary>
+    /// A sequence number the device's readings already have stored with another measurement time: its counter went
+    /// back (a restart without a counter kept in flash). A reading is kept once per sequence number.
+    /// </summary>
+    SequenceReused,
 }

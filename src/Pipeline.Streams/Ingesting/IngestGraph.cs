@@ -182,6 +182,15 @@ public static class IngestGraph
         }
 
         var now = DateTimeOffset.UtcNow;
+        if (written.Refused.Count > 0)
+        {
+            // Readings the store refused (a device's counter gone back) are rejects: counted and logged as such, and no
+            // sensor judges what the store does not hold.
+            rejects = [.. rejects ?? [], .. written.Refused.Select(r => r.Reject)];
+            var refused = written.Refused.Select(r => r.Reading).ToHashSet(ReferenceEqualityComparer.Instance);
+            readings.RemoveAll(refused.Contains);
+        }
+
         metrics.OnStored(written.Inserted, written.Duplicates, rejects ?? [], newestStampMs);
         foreach (var item in items)
         {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Models.Data;
 using Pipeline.Models.Telemetry;
+using Pipeline.Models.Topics;
 
 namespace Pipeline.Streams.Storing;
 
@@ -51,6 +52,35 @@ internal static class ReadingColumns
         }
 
         return reading.Values.Count > standard;
+    }
+
+    /// <summary>
+    /// A reading whose sequence number is stored already with another measurement time (<paramref name="storedMs"/>): a
+    /// reject, not a redelivery — a redelivered message is the same message, measured at the same time. Its payload is
+    /// the reading as it was decoded (the store never sees the message's bytes).
+    /// </summary>
+    public static RejectedMessage Reused(Reading reading, long storedMs, DateTimeOffset receivedAt)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("ts", reading.TimestampMs);
+            json.WriteNumber("seq", reading.Sequence);
+            foreach (var (name, value) in reading.Values)
+            {
+                json.WriteNumber(name, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        var at = (long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+        return new RejectedMessage(receivedAt, TopicContract.Telemetry(reading.SensorId), RejectReason.SequenceReused,
+            $"seq {reading.Sequence} is stored already, measured at {at(storedMs)} UTC; this one was measured at {at(reading.TimestampMs)} UTC: "
+            + "the device's sequence counter went back (restarted without keeping it?). A reading is kept once per sequence number, so its readings "
+            + "are refused until its counter passes the ones stored (docs/storage.md)",
+            buffer.WrittenMemory);
     }
 
     public static void AddExtra(Dictionary<string, double> values, string json)

@@ -19,12 +19,13 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
         return database.WriteAsync(async (connection, transaction) =>
         {
             var inserted = readings.Count == 0 ? [] : await InsertReadingsAsync(connection, transaction, readings, receivedAt, cancellation).ConfigureAwait(false);
-            if (rejects.Count > 0)
+            var refused = inserted.Count == readings.Count ? [] : await ReusedAsync(connection, transaction, readings, inserted, receivedAt, cancellation).ConfigureAwait(false);
+            if (rejects.Count + refused.Count > 0)
             {
-                await InsertRejectsAsync(connection, transaction, rejects, cancellation).ConfigureAwait(false);
+                await InsertRejectsAsync(connection, transaction, [.. rejects, .. refused.Select(r => r.Reject)], cancellation).ConfigureAwait(false);
             }
 
-            return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
+            return new StoreWriteResult(inserted, readings.Count - inserted.Count - refused.Count, rejects.Count + refused.Count, refused);
         }, cancellation);
     }
 
@@ -161,6 +162,33 @@ public sealed class PostgresReadingStore(PostgresDatabase database) : IReadingSt
         }
 
         return inserted;
+    }
+
+    /// <summary>
+    /// Of the readings not inserted, those whose sequence number is stored with another measurement time (a device's
+    /// counter that went back), as rejects; the rest are redeliveries. One query for the batch.
+    /// </summary>
+    private static async Task<List<(Reading Reading, RejectedMessage Reject)>> ReusedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Reading> readings, List<Reading> inserted, DateTimeOffset receivedAt, CancellationToken cancellation)
+    {
+        var stored = inserted.ToHashSet(ReferenceEqualityComparer.Instance);
+        var others = readings.Where(r => !stored.Contains(r)).ToList();
+        await using var query = new NpgsqlCommand(
+            "SELECT r.sensor_id, r.seq, r.ts FROM readings r JOIN unnest(@sensor, @seq) AS k(s, q) ON r.sensor_id = k.s AND r.seq = k.q", connection, transaction);
+        query.Parameters.Add(new NpgsqlParameter<string[]>("sensor", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. others.Select(r => r.SensorId)] });
+        query.Parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. others.Select(r => r.Sequence)] });
+        var measured = new Dictionary<(string, long), long>();
+        await using (var rows = await query.ExecuteReaderAsync(cancellation).ConfigureAwait(false))
+        {
+            while (await rows.ReadAsync(cancellation).ConfigureAwait(false))
+            {
+                measured[(rows.GetString(0), rows.GetInt64(1))] = rows.GetInt64(2);
+            }
+        }
+
+        return [.. others
+            .Where(r => measured.TryGetValue((r.SensorId, r.Sequence), out var at) && at != r.TimestampMs)
+            .Select(r => (r, ReadingColumns.Reused(r, measured[(r.SensorId, r.Sequence)], receivedAt)))];
     }
 
     private static async Task InsertRejectsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RejectedMessage> rejects, CancellationToken cancellation)

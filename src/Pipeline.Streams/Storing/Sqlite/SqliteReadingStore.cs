@@ -17,13 +17,14 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         ArgumentNullException.ThrowIfNull(rejects);
         return database.WriteRowsAsync(connection =>
         {
-            var inserted = readings.Count == 0 ? [] : InsertReadings(readings, receivedAt);
-            if (rejects.Count > 0)
+            var refused = new List<(Reading, RejectedMessage)>();
+            var inserted = readings.Count == 0 ? [] : InsertReadings(readings, receivedAt, refused);
+            if (rejects.Count + refused.Count > 0)
             {
-                InsertRejects(connection, rejects);
+                InsertRejects(connection, [.. rejects, .. refused.Select(r => r.Item2)]);
             }
 
-            return new StoreWriteResult(inserted, readings.Count - inserted.Count, rejects.Count);
+            return new StoreWriteResult(inserted, readings.Count - inserted.Count - refused.Count, rejects.Count + refused.Count, refused);
         }, cancellation);
     }
 
@@ -119,8 +120,11 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
         await database.DeleteOlderThanAsync("readings", "ts", cutoff, now, cancellation).ConfigureAwait(false)
         + await database.DeleteOlderThanAsync("rejects", "received_at", cutoff, now, cancellation).ConfigureAwait(false);
 
-    /// <summary>Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones.</summary>
-    private List<Reading> InsertReadings(IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
+    /// <summary>
+    /// Inserts the readings not stored yet, inside the transaction the writer began; returns the new ones. A reading whose
+    /// sequence number is stored with another measurement time goes to <paramref name="refused"/>.
+    /// </summary>
+    private List<Reading> InsertReadings(IReadOnlyList<Reading> readings, DateTimeOffset receivedAt, List<(Reading, RejectedMessage)> refused)
     {
         var inserted = new List<Reading>(readings.Count);
         var insert = database.Prepared(
@@ -152,9 +156,22 @@ public sealed class SqliteReadingStore(SqliteDatabase database) : IReadingStore
             {
                 inserted.Add(reading);
             }
+            else if (StoredAt(reading) is { } storedMs && storedMs != reading.TimestampMs)
+            {
+                refused.Add((reading, ReadingColumns.Reused(reading, storedMs, receivedAt)));
+            }
         }
 
         return inserted;
+    }
+
+    /// <summary>When the stored reading of the same sensor and sequence was measured; asked only of a reading that was not inserted.</summary>
+    private long? StoredAt(Reading reading)
+    {
+        var stored = database.Prepared("SELECT ts FROM readings WHERE sensor_id = ?1 AND seq = ?2");
+        stored.Text(1, reading.SensorId);
+        stored.Integer(2, reading.Sequence);
+        return stored.Scalar();
     }
 
     private static void InsertRejects(SqliteConnection connection, IReadOnlyList<RejectedMessage> rejects)

@@ -54,6 +54,30 @@ internal sealed class SqliteStatement : IDisposable
         return raw.sqlite3_changes(_database);
     }
 
+    /// <summary>Runs a query with the values bound; the first column of its first row as an integer, or null when it has no row.</summary>
+    public long? Scalar()
+    {
+        try
+        {
+            var step = raw.sqlite3_step(_statement);
+            if (step == raw.SQLITE_ROW)
+            {
+                return raw.sqlite3_column_int64(_statement, 0);
+            }
+
+            if (step != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(step, _database);
+            }
+
+            return null;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
     public void Dispose() => _statement.Dispose();
 
     /// <summary>A failure as Microsoft.Data.Sqlite reports it, so callers (busy, full disk) see the same exception.</summary>

@@ -105,6 +105,37 @@ public sealed class IngestGraphSpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_refuse_as_rejects_the_readings_of_a_device_whose_counter_went_back_and_judge_none_of_them()
+    {
+        var judged = new System.Collections.Concurrent.ConcurrentQueue<Pipeline.Models.Telemetry.Reading>();
+        var sensors = new ScriptedSensorFleet(readings =>
+        {
+            foreach (var reading in readings)
+            {
+                judged.Enqueue(reading);
+            }
+
+            return Task.FromResult<IReadOnlyList<Verdict>>([]);
+        });
+        await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store, sensors: sensors);
+        await Eventually.HoldsAsync(() => node.IsConnected, Patience, () => "node did not connect");
+        var before = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var publisher = new TelemetryPublisher(_mosquitto.Endpoint, _pki.CertsDirectory, TestPki.Device1);
+
+        await publisher.PublishAsync(1, 20, default, seq => Telemetry.Payload(seq, before.AddSeconds(seq)));
+        // The device restarts without keeping its counter: 1 to 5 again, measured now.
+        await publisher.PublishAsync(1, 5, default, seq => Telemetry.Payload(seq, DateTimeOffset.UtcNow));
+
+        await Eventually.HoldsAsync(() => node.Metrics.Acknowledged >= 25, Patience, () => $"acknowledged {node.Metrics.Acknowledged}");
+        Assert.Equal(20, node.Count("readings"));
+        Assert.Equal(5, node.Count("rejects WHERE reason = 'SequenceReused'"));
+        Assert.Equal((5, 0), (node.Metrics.Rejected, node.Metrics.Duplicates));
+        Assert.Equal(20, judged.Count); // none of the refused ones: the store holds none of them
+        Assert.Contains(node.Logger.At(Microsoft.Extensions.Logging.LogLevel.Warning), m =>
+            m.Contains("SequenceReused: seq 1 is stored already", StringComparison.Ordinal) && m.Contains("the device's sequence counter went back", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Should_say_that_the_node_clock_is_probably_behind_when_three_devices_readings_are_from_the_future()
     {
         await using var node = IngestHarness.Start(_mosquitto.Endpoint, _pki.CertsDirectory, Store);

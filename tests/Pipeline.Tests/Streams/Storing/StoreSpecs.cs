@@ -190,6 +190,28 @@ public abstract class StoreSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_keep_a_redelivered_reading_once_and_refuse_as_a_reject_one_whose_sequence_number_is_stored_with_another_time()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var first = Enumerable.Range(1, 3).Select(i => Telemetry.Reading("a", i, start.AddSeconds(i))).ToList();
+        await store.Readings.WriteAsync(first, [], DateTimeOffset.UtcNow, default);
+        var again = Telemetry.Reading("a", 3, DateTimeOffset.UtcNow); // the device restarted its counter
+
+        var written = await store.Readings.WriteAsync([first[1], again, Telemetry.Reading("a", 4, DateTimeOffset.UtcNow)], [], DateTimeOffset.UtcNow, default);
+
+        Assert.Equal([4L], written.NewReadings.Select(r => r.Sequence));
+        Assert.Equal((1, 1), (written.Duplicates, written.Rejects));
+        var (reading, reject) = Assert.Single(written.Refused);
+        Assert.Same(again, reading);
+        Assert.Equal((RejectReason.SequenceReused, "pipeline/a/telemetry"), (reject.Reason, reject.Topic));
+        Assert.StartsWith("seq 3 is stored already, measured at ", reject.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM rejects WHERE reason = 'SequenceReused'"));
+        Assert.Equal(start.AddSeconds(3).ToUnixTimeMilliseconds(), Scalar("SELECT ts FROM readings WHERE sensor_id = 'a' AND seq = 3")); // the first kept
+        Assert.Contains("\"seq\":3", System.Text.Encoding.UTF8.GetString(reject.Payload.Span), StringComparison.Ordinal); // the reading as decoded
+    }
+
+    [Fact]
     public async Task Should_read_a_sensors_readings_as_training_data_in_sequence_order_and_without_a_sensor_every_sensors_one_after_another()
     {
         using var store = Open();
