@@ -142,12 +142,11 @@ public sealed class SensorIntake
         }
 
         var (row, window, health, missing) = Accept(reading, now, live: true);
-        if (missing is null && decision.Verdict is SequenceVerdict.Gap or SequenceVerdict.Reset && _incomplete.Restarted(reading, decision.Reason, _window.Spec, now) is { } restarted)
-        {
-            health = [.. health, restarted];
-        }
-
-        return new IntakeOutcome(reading, decision, row, window, health, missing);
+        // Whether the window fills, so the model can judge the sensor: only live readings say so, those a restart takes
+        // again (Refill) were judged before it.
+        var restarted = missing is not null || decision.Verdict is SequenceVerdict.Gap or SequenceVerdict.Reset;
+        var filling = restarted ? _incomplete.Restarted(reading, decision.Reason, _window.Spec, now) : _window.IsFull ? _incomplete.Filled(now) : null;
+        return new IntakeOutcome(reading, decision, row, window, filling is null ? health : [.. health, filling], missing);
     }
 
     /// <summary>
@@ -241,13 +240,11 @@ public sealed class SensorIntake
             // A window needs every signal at every step: a reading without one is a hole.
             Incomplete++;
             _window.Clear();
-            // Only live readings start or end the condition: those a restart takes again were judged before it.
-            return (null, null, live && _incomplete.Restarted(reading, null, _window.Spec, now) is { } restarted ? [.. health, restarted] : health, missing);
+            return (null, null, health, missing);
         }
 
         var due = _window.Append(reading) && live;
-        var filled = live && _window.IsFull ? _incomplete.Filled(now) : null;
-        return (_window.Row(reading), due ? _window.Snapshot(SensorId, WindowArrays) : null, filled is null ? health : [.. health, filled], null);
+        return (_window.Row(reading), due ? _window.Snapshot(SensorId, WindowArrays) : null, health, null);
     }
 }
 

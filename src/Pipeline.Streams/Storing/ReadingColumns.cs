@@ -75,13 +75,14 @@ internal static class ReadingColumns
             json.WriteEndObject();
         }
 
-        var at = (long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
         return new RejectedMessage(receivedAt, TopicContract.Telemetry(reading.SensorId), RejectReason.SequenceReused,
-            $"seq {reading.Sequence} is stored already, measured at {at(storedMs)} UTC; this one was measured at {at(reading.TimestampMs)} UTC: "
+            $"seq {reading.Sequence} is stored already, measured at {Utc(storedMs)} UTC; this one was measured at {Utc(reading.TimestampMs)} UTC: "
             + "the device's sequence counter went back (restarted without keeping it?). A reading is kept once per sequence number, so its readings "
             + "are refused until its counter passes the ones stored (docs/storage.md)",
             buffer.WrittenMemory);
     }
+
+    private static string Utc(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
 
     public static void AddExtra(Dictionary<string, double> values, string json)
     {
