@@ -34,7 +34,10 @@ public sealed class SensorSettings
     /// <summary>No reading for this long: the sensor is offline. Default 30 s.</summary>
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>This many identical values in a row: the signal is stuck. Default 30.</summary>
+    /// <summary>
+    /// This many identical values in a row: the signal is stuck. Default 30. More for a signal that repeats itself in its
+    /// first readings (a coarse meter): three times its longest run then, at most ten times this (<see cref="HealthTracker"/>).
+    /// </summary>
     public int StuckCount { get; set; } = 30;
 
     /// <summary>

@@ -32,6 +32,22 @@ public sealed class HealthTrackerSpecs
     }
 
     [Fact]
+    public void Should_take_a_coarse_signal_for_stuck_only_after_three_times_the_longest_run_it_showed_in_its_first_readings()
+    {
+        // A meter that reads in whole units: in its first 400 readings it holds one value for 8 readings at a time.
+        var tracker = new HealthTracker("s", new SensorSettings { StuckCount = 10 });
+        var flows = Enumerable.Range(0, HealthTracker.UsualRunReadings).Select(i => 31.0 + (i / 8 % 2))
+            .Concat(Enumerable.Repeat(33.0, 23)) // a run of 23 later: normal for this meter (10 would have raised)
+            .Append(34.0)
+            .Concat(Enumerable.Repeat(35.0, 30)); // and one of 30: stuck at 3 x 8
+        var raised = flows.Select((flow, i) => (Seq: i + 1, Events: tracker.Observe(Sample(i + 1, flow, pressure: 4 + (i * 0.001)), Now)))
+            .SelectMany(r => r.Events.Where(e => e.Condition == HealthCondition.Stuck && e.Active).Select(e => (r.Seq, e.Detail)))
+            .ToList();
+
+        Assert.Equal([(HealthTracker.UsualRunReadings + 23 + 1 + 24, "flow has read 35 24 times in a row")], raised);
+    }
+
+    [Fact]
     public void Should_report_out_of_range_when_a_limit_is_crossed_and_clear_when_back()
     {
         var tracker = Tracker();
