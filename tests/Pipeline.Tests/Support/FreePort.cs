@@ -5,12 +5,46 @@ namespace Pipeline.Tests.Support;
 
 public static class FreePort
 {
-    /// <summary>A loopback TCP port nobody listens on right now.</summary>
+    // Below the kernel's range for outgoing connections' ports (/proc/sys/net/ipv4/ip_local_port_range, 32768 up): a
+    // port the kernel chose (bind to 0) can be taken as the source port of any client's connection before the process
+    // the spec starts binds it — a node of SharedFleetSpecs once found its seed's port gone and formed a cluster of its
+    // own. Handed out in turn from a random start, so specs running at once, and two test runs, do not pick the same.
+    private const int Lowest = 10_000;
+    private static int _last = Lowest + Random.Shared.Next(EphemeralStart() - Lowest);
+
+    /// <summary>A loopback TCP port nobody listens on right now, outside the range the kernel gives outgoing connections.</summary>
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var span = EphemeralStart() - Lowest;
+        for (var tried = 0; tried < span; tried++)
+        {
+            var port = Lowest + ((Interlocked.Increment(ref _last) - Lowest) % span);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // in use: the next one
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {Lowest} and {Lowest + span}");
+    }
+
+    private static int EphemeralStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) is var low and > Lowest + 1_000 ? low : 32_768;
+        }
+        catch (IOException)
+        {
+            return 32_768;
+        }
     }
 
     public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Func<string?>? whyNot = null)
