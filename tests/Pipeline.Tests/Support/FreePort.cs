@@ -7,8 +7,9 @@ public static class FreePort
 {
     // Below the kernel's range for outgoing connections' ports (/proc/sys/net/ipv4/ip_local_port_range, 32768 up): a
     // port the kernel chose (bind to 0) can be taken as the source port of any client's connection before the process
-    // the spec starts binds it — a node of SharedFleetSpecs once found its seed's port gone and formed a cluster of its
-    // own. Handed out in turn from a random start, so specs running at once, and two test runs, do not pick the same.
+    // the spec starts binds it, and two calls in a row may even get the same one. A fresh clone's run once saw the second
+    // node of SharedFleetSpecs form a cluster of its own instead of joining its seed, as either would make it do. Handed
+    // out in turn from a random start, so calls in a row, specs running at once and two test runs do not pick the same.
     private const int Lowest = 10_000;
     private static int _last = Lowest + Random.Shared.Next(EphemeralStart() - Lowest);
 
