@@ -1,4 +1,5 @@
 using Pipeline.Models.Alarms;
+using Pipeline.Models.Sensors;
 
 namespace Pipeline.Streams.Storing;
 
@@ -11,10 +12,12 @@ namespace Pipeline.Streams.Storing;
 /// <para>
 /// A stuck alarm is raised only once the value has repeated for the sensor's stuck count: the readings of the run
 /// before the raise are stuck too. <see cref="StuckFrom"/> says where a stuck alarm stood, and the rows are walked back
-/// over the repeated value (<see cref="ReadingColumns.ToSignalTable"/>).
+/// over the repeated value (<see cref="ReadingColumns.ToSignalTable"/>). A pulsation alarm is raised once the median
+/// roughness of the last <see cref="PulsationWatch.Span"/> readings is many times the usual: those readings are the
+/// evidence it was raised on, and are left out with it (<see cref="PulsationFrom"/>).
 /// </para>
 /// </summary>
-internal sealed class NotNormal(Spans windows, Spans healthAlarms, Spans stuckAlarms)
+internal sealed class NotNormal(Spans windows, Spans healthAlarms, Spans stuckAlarms, Spans pulsationAlarms)
 {
     /// <summary>(first_seq, last_seq) of the windows, parameter <c>@sensor</c>.</summary>
     public const string WindowsSql =
@@ -39,6 +42,9 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms, Spans stuckAl
     /// <summary>Whether a stuck alarm of the sensor stood when the reading was stored.</summary>
     public bool StuckFrom(long receivedAtMs) => stuckAlarms.Covers(receivedAtMs);
 
+    /// <summary>Whether a pulsation alarm of the sensor stood when the reading was stored.</summary>
+    public bool PulsationFrom(long receivedAtMs) => pulsationAlarms.Covers(receivedAtMs);
+
     /// <summary>
     /// From <see cref="WindowsSql"/>'s rows and <see cref="HealthAlarmsSql"/>'s: each alarm stands from its raise to its
     /// clear, one still standing until now.
@@ -60,10 +66,7 @@ internal sealed class NotNormal(Spans windows, Spans healthAlarms, Spans stuckAl
         }
 
         stood.AddRange(raised.Select(r => (r.Key, r.Value, long.MaxValue)));
-        var stuck = AlarmNames.Of(AlarmType.Stuck);
-        return new NotNormal(
-            new Spans(windows),
-            new Spans(stood.Select(s => (s.From, s.Until))),
-            new Spans(stood.Where(s => s.Type == stuck).Select(s => (s.From, s.Until))));
+        Spans Of(AlarmType type) => new(stood.Where(s => s.Type == AlarmNames.Of(type)).Select(s => (s.From, s.Until)));
+        return new NotNormal(new Spans(windows), new Spans(stood.Select(s => (s.From, s.Until))), Of(AlarmType.Stuck), Of(AlarmType.Pulsation));
     }
 }

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Models.Data;
+using Pipeline.Models.Sensors;
 using Pipeline.Models.Telemetry;
 using Pipeline.Models.Topics;
 
@@ -170,6 +171,7 @@ internal static class ReadingColumns
         var labels = new List<int>();
         var afterGap = new List<bool>();
         var stuckStarts = new List<int>();
+        var pulsationStarts = new List<int>();
         long? expected = null;
         while (rows.Read())
         {
@@ -180,9 +182,15 @@ internal static class ReadingColumns
             values.Add(Row(rows, columns));
             var receivedAt = rows.GetInt64(6);
             labels.Add(notNormal.Covers(seq, receivedAt) ? 1 : 0);
-            if (notNormal.StuckFrom(receivedAt) && (labels.Count == 1 || labels[^2] == 0 || afterGap[^1]))
+            var starts = labels.Count == 1 || labels[^2] == 0 || afterGap[^1];
+            if (notNormal.StuckFrom(receivedAt) && starts)
             {
                 stuckStarts.Add(labels.Count - 1);
+            }
+
+            if (notNormal.PulsationFrom(receivedAt) && starts)
+            {
+                pulsationStarts.Add(labels.Count - 1);
             }
         }
 
@@ -194,6 +202,11 @@ internal static class ReadingColumns
         foreach (var start in stuckStarts)
         {
             LabelStuckRunBefore(start, table, labels, afterGap);
+        }
+
+        foreach (var start in pulsationStarts)
+        {
+            LabelBefore(start, PulsationWatch.Span - 1, labels, afterGap);
         }
 
         return new SignalTable([.. filled.Select(c => names[c])], [.. table], [.. times], [.. labels]) { AfterGap = [.. afterGap] };
@@ -232,6 +245,15 @@ internal static class ReadingColumns
         }
 
         return row;
+    }
+
+    /// <summary>The <paramref name="count"/> rows before <paramref name="start"/>, not across a gap.</summary>
+    private static void LabelBefore(int start, int count, List<int> labels, List<bool> afterGap)
+    {
+        for (var r = start - 1; r >= 0 && r >= start - count && !afterGap[r + 1]; r--)
+        {
+            labels[r] = 1;
+        }
     }
 
     /// <summary>

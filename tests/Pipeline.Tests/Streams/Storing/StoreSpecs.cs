@@ -306,8 +306,10 @@ public abstract class StoreSpecs : IDisposable
         var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
 
         var flagged = Enumerable.Range(1, 60).Where(seq => table.Labels![seq - 1] == 1);
-        Assert.Equal([21, 22, 23, 24, 25, 26, 27, 31, 32, 33, 34, 35, 41, 42, 43, 44, 45, 55, 56, 57, 58, 59, 60], flagged);
-        Assert.Equal(37, table.NormalRows().Count);
+        // 21-27 and 41-45 the windows, 31-35 the stuck alarm, 55-60 the pulsation alarm and 26-54 the 29 readings
+        // before its raise (since 2026-12-03: the pulsation watch's median window it was raised on).
+        Assert.Equal(Enumerable.Range(21, 40), flagged);
+        Assert.Equal(20, table.NormalRows().Count);
     }
 
     [Fact]
@@ -335,6 +337,26 @@ public abstract class StoreSpecs : IDisposable
         var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
 
         Assert.Equal(Enumerable.Range(21, 21), Enumerable.Range(1, 60).Where(seq => table.Labels![seq - 1] == 1)); // 21-40 stuck, 41 stored as it cleared
+    }
+
+    [Fact]
+    public async Task Should_label_as_anomalous_the_readings_a_pulsation_alarm_was_raised_on_but_not_across_a_gap()
+    {
+        using var store = Open();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-2);
+        foreach (var seq in Enumerable.Range(1, 60).Where(seq => seq != 25)) // 25 lost: 26 is after a gap
+        {
+            await store.Readings.WriteAsync([Moving("a", seq, start)], [], start.AddSeconds(seq), default);
+        }
+
+        AlarmChange Pulsation(AlarmTransition transition, int second) =>
+            new(Alarm.Normal("a", AlarmType.Pulsation) with { Message = "flow pulsating" }, transition, start.AddSeconds(second).ToUnixTimeMilliseconds());
+        await store.Alarms.RecordAsync([Pulsation(AlarmTransition.Raised, 40), Pulsation(AlarmTransition.Cleared, 50)], [], default);
+
+        var table = await store.Readings.ReadSignalTableAsync("a", null, null, default);
+
+        // 40-50 stood; the 29 readings before 40 are 11-39, of which 26-39 come after the gap.
+        Assert.Equal(Enumerable.Range(26, 25), table.TimestampsMs.Select(ms => (int)((ms - start.ToUnixTimeMilliseconds()) / 1000)).Where((_, r) => table.Labels![r] == 1));
     }
 
     /// <summary>A reading whose every signal moves from one to the next, as a running pump's do.</summary>
