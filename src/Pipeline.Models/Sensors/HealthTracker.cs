@@ -73,9 +73,10 @@ public sealed class HealthTracker(string sensorId, SensorSettings settings)
             var health = Of(signal);
             var seen = health.Repeats > 0;
             var same = seen && health.Last.Equals(value);
-            if (seen && !same && health.Readings <= UsualRunReadings)
+            if (seen && !same && !health.Stuck && health.Readings <= UsualRunReadings)
             {
-                health.UsualRun = Math.Max(health.UsualRun, health.Repeats); // a run that ended within the signal's first readings
+                // A run that ended within the signal's first readings; not one it was stuck in, which is no usual run.
+                health.UsualRun = Math.Max(health.UsualRun, health.Repeats);
             }
 
             health.Readings = Math.Min(health.Readings + 1, UsualRunReadings + 1);

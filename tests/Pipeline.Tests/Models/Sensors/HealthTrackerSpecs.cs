@@ -48,6 +48,21 @@ public sealed class HealthTrackerSpecs
     }
 
     [Fact]
+    public void Should_not_take_a_stuck_episode_in_the_first_readings_for_the_signals_usual_run()
+    {
+        var tracker = new HealthTracker("s", new SensorSettings { StuckCount = 10 });
+        var flows = Enumerable.Range(0, 50).Select(i => 100.0 + i)
+            .Concat(Enumerable.Repeat(42.0, 40)) // stuck within its first readings: raised at 10
+            .Concat(Enumerable.Range(0, HealthTracker.UsualRunReadings).Select(i => 200.0 + i))
+            .Concat(Enumerable.Repeat(43.0, 12)); // stuck again later: raised at 10 again, not at 3 x 40
+        var raised = flows.Select((flow, i) => (Seq: i + 1, Events: tracker.Observe(Sample(i + 1, flow, pressure: 4 + (i * 0.001)), Now)))
+            .SelectMany(r => r.Events.Where(e => e.Condition == HealthCondition.Stuck && e.Active).Select(e => r.Seq))
+            .ToList();
+
+        Assert.Equal([50 + 10, 50 + 40 + HealthTracker.UsualRunReadings + 10], raised);
+    }
+
+    [Fact]
     public void Should_report_out_of_range_when_a_limit_is_crossed_and_clear_when_back()
     {
         var tracker = Tracker();
