@@ -18,9 +18,9 @@ public sealed class IncompleteReadings(string sensorId)
 
     private int _restarts;
 
-    public bool IsActive { get; private set; }
+    public bool IsActive => Why is not null;
 
-    /// <summary>Why the window restarted when the condition started, while it stands.</summary>
+    /// <summary>Why the window restarted when the condition started, while it stands; null while it does not.</summary>
     public string? Why { get; private set; }
 
     /// <summary>
@@ -37,7 +37,6 @@ public sealed class IncompleteReadings(string sensorId)
         }
 
         var lacked = spec.Signals.Where(s => !reading.Values.ContainsKey(s)).ToArray();
-        IsActive = true;
         Why = lacked.Length > 0 ? $"readings lack {string.Join(", ", lacked)}" : gap ?? "its window restarted";
         return new HealthEvent(sensorId, HealthCondition.Incomplete, lacked.Length > 0 ? string.Join(",", lacked) : null, true,
             $"{(lacked.Length > 0 ? "readings lack it" : gap)}: its window restarted {_restarts} times since it was last full; the model does not judge this sensor until {spec.Length} readings in a row come without a gap, each with every signal it needs ({string.Join(", ", spec.Signals)})",
@@ -53,12 +52,12 @@ public sealed class IncompleteReadings(string sensorId)
             return null;
         }
 
-        (IsActive, Why) = (false, null);
+        Why = null;
         return new HealthEvent(sensorId, HealthCondition.Incomplete, null, false, "its window is full again; judged from this window on", now);
     }
 
     /// <summary>The condition stood before a restart (its alarm is open): it ends with the next full window.</summary>
-    public void Resume(string? signal) => (IsActive, Why) = (true, signal is null ? "its window restarted" : $"readings lack {signal.Replace(",", ", ", StringComparison.Ordinal)}");
+    public void Resume(string? signal) => Why = signal is null ? "its window restarted" : $"readings lack {signal.Replace(",", ", ", StringComparison.Ordinal)}";
 
     /// <summary>The window takes other signals (the model changed): counting starts again.</summary>
     public void Restart() => _restarts = 0;

@@ -25,13 +25,25 @@ internal static class ReadingColumns
             return null;
         }
 
+        return Encoding.UTF8.GetString(Json(reading, stamped: false, name => !Standard.Contains(name)).Span);
+    }
+
+    /// <summary>The reading's signals that <paramref name="include"/> takes as one JSON object, after its time and sequence number when <paramref name="stamped"/>.</summary>
+    private static ReadOnlyMemory<byte> Json(Reading reading, bool stamped, Func<string, bool> include)
+    {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
+            if (stamped)
+            {
+                json.WriteNumber("ts", reading.TimestampMs);
+                json.WriteNumber("seq", reading.Sequence);
+            }
+
             foreach (var (name, value) in reading.Values)
             {
-                if (!Standard.Contains(name))
+                if (include(name))
                 {
                     json.WriteNumber(name, value);
                 }
@@ -40,7 +52,7 @@ internal static class ReadingColumns
             json.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenMemory;
     }
 
     /// <summary>Whether the reading has a signal besides the standard ones (counted, not enumerated: this runs for every reading stored).</summary>
@@ -60,28 +72,12 @@ internal static class ReadingColumns
     /// reject, not a redelivery — a redelivered message is the same message, measured at the same time. Its payload is
     /// the reading as it was decoded (the store never sees the message's bytes).
     /// </summary>
-    public static RejectedMessage Reused(Reading reading, long storedMs, DateTimeOffset receivedAt)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("ts", reading.TimestampMs);
-            json.WriteNumber("seq", reading.Sequence);
-            foreach (var (name, value) in reading.Values)
-            {
-                json.WriteNumber(name, value);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return new RejectedMessage(receivedAt, TopicContract.Telemetry(reading.SensorId), RejectReason.SequenceReused,
+    public static RejectedMessage Reused(Reading reading, long storedMs, DateTimeOffset receivedAt) =>
+        new(receivedAt, TopicContract.Telemetry(reading.SensorId), RejectReason.SequenceReused,
             $"seq {reading.Sequence} is stored already, measured at {Utc(storedMs)} UTC; this one was measured at {Utc(reading.TimestampMs)} UTC: "
             + "the device's sequence counter went back (restarted without keeping it?). A reading is kept once per sequence number, so its readings "
             + "are refused until its counter passes the ones stored (docs/storage.md)",
-            buffer.WrittenMemory);
-    }
+            Json(reading, stamped: true, _ => true));
 
     private static string Utc(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -198,7 +194,9 @@ internal static class ReadingColumns
         // fills (a device that sends only signals of its own) is no signal of this data.
         var names = columns.OrderBy(c => c.Value).Select(c => c.Key).ToArray();
         var filled = Enumerable.Range(0, names.Length).Where(c => c >= Signals.Standard.Count || values.Exists(v => !float.IsNaN(v[c]))).ToArray();
-        var table = values.Select(v => filled.Select(c => c < v.Length ? v[c] : float.NaN).ToArray()).ToList();
+        var table = filled.Length == names.Length && values.TrueForAll(v => v.Length == names.Length)
+            ? values // as read: no copy of a store's worth of rows
+            : values.Select(v => filled.Select(c => c < v.Length ? v[c] : float.NaN).ToArray()).ToList();
         foreach (var start in stuckStarts)
         {
             LabelStuckRunBefore(start, table, labels, afterGap);
@@ -226,12 +224,13 @@ internal static class ReadingColumns
             return row;
         }
 
-        using var extra = JsonDocument.Parse(rows.GetString(7));
-        foreach (var property in extra.RootElement.EnumerateObject())
+        var extra = new Dictionary<string, double>(StringComparer.Ordinal);
+        AddExtra(extra, rows.GetString(7));
+        foreach (var (name, value) in extra)
         {
-            if (!columns.TryGetValue(property.Name, out var column))
+            if (!columns.TryGetValue(name, out var column))
             {
-                columns[property.Name] = column = columns.Count;
+                columns[name] = column = columns.Count;
             }
 
             if (column >= row.Length)
@@ -241,7 +240,7 @@ internal static class ReadingColumns
                 row.AsSpan(known).Fill(float.NaN);
             }
 
-            row[column] = property.Value.TryGetDouble(out var value) ? (float)value : float.NaN;
+            row[column] = (float)value;
         }
 
         return row;
